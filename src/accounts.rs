@@ -1,0 +1,243 @@
+//! Accounts: normalization and validation of what people type, and the queries behind sign-in,
+//! registration, profile and password changes.
+
+use chrono::{DateTime, Utc};
+use sea_query::{Expr, Query};
+use views::forms::FieldErrors;
+
+use crate::db::{Db, Tx};
+use crate::error::Result;
+use crate::password;
+use crate::schema::{Accounts, Countries};
+use crate::sessions::Role;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub country_id: Option<i64>,
+    pub monthly_subscription_cents: i64,
+    pub disabled: bool,
+}
+
+impl Account {
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+}
+
+pub fn normalize_username(text: &str) -> String {
+    text.trim().to_owned()
+}
+
+/// E-mail addresses compare case-insensitively: stored and looked up in lower case.
+pub fn normalize_email(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+fn select_account() -> sea_query::SelectStatement {
+    Query::select()
+        .columns([
+            Accounts::Id,
+            Accounts::Username,
+            Accounts::Email,
+            Accounts::PasswordHash,
+            Accounts::Role,
+            Accounts::FirstName,
+            Accounts::LastName,
+            Accounts::CountryId,
+            Accounts::MonthlySubscriptionCents,
+            Accounts::Disabled,
+        ])
+        .from(Accounts::Table)
+        .to_owned()
+}
+
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<Account>> {
+    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Username).eq(username)).to_owned()).await
+}
+
+pub async fn find_by_email(db: &Db, normalized_email: &str) -> Result<Option<Account>> {
+    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Email).eq(normalized_email)).to_owned()).await
+}
+
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Account>> {
+    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Id).eq(id)).to_owned()).await
+}
+
+/// The fields of a new or edited profile, validated.
+#[derive(Clone, Debug, Default)]
+pub struct Profile {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub country_id: Option<i64>,
+}
+
+fn check_name(errors: &mut FieldErrors, field: &'static str, value: &str) {
+    let chars = value.chars().count();
+    if chars == 0 {
+        errors.add(field, "Please fill this in.");
+    } else if chars > 100 {
+        errors.add(field, "Use at most 100 characters.");
+    } else if value.chars().any(char::is_control) {
+        errors.add(field, "Control characters are not allowed.");
+    }
+}
+
+pub fn check_username(errors: &mut FieldErrors, username: &str) {
+    let chars = username.chars().count();
+    if !(3..=32).contains(&chars) {
+        errors.add("username", "Use 3 to 32 characters.");
+    } else if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+        errors.add("username", "Use letters, digits, dots, dashes and underscores only.");
+    }
+}
+
+pub fn check_email(errors: &mut FieldErrors, email: &str) {
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+        });
+    if !valid {
+        errors.add("email", "Enter an e-mail address like name@example.com.");
+    }
+}
+
+/// Checks a new password and its confirmation against the policy.
+pub fn check_new_password(errors: &mut FieldErrors, password: &str, confirm: &str) {
+    if let Err(message) = password::check_policy(password) {
+        errors.add("password", message);
+    } else if password != confirm {
+        errors.add("password_confirm", "The two passwords differ.");
+    }
+}
+
+pub fn check_profile(errors: &mut FieldErrors, profile: &Profile) {
+    check_email(errors, &profile.email);
+    check_name(errors, "first_name", &profile.first_name);
+    check_name(errors, "last_name", &profile.last_name);
+}
+
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    #[allow(dead_code)]
+    id: i64,
+}
+
+pub async fn country_exists(db: &Db, id: i64) -> Result<bool> {
+    let query = Query::select().column(Countries::Id).from(Countries::Table).and_where(Expr::col(Countries::Id).eq(id)).to_owned();
+    Ok(db.fetch_optional::<IdRow>(&query).await?.is_some())
+}
+
+/// Whether another account already uses this username or e-mail (`except` is the editor).
+pub async fn taken(db: &Db, column: Accounts, value: &str, except: Option<i64>) -> Result<bool> {
+    let mut query = Query::select();
+    query.column(Accounts::Id).from(Accounts::Table).and_where(Expr::col(column).eq(value));
+    if let Some(id) = except {
+        query.and_where(Expr::col(Accounts::Id).ne(id));
+    }
+    Ok(db.fetch_optional::<IdRow>(&query).await?.is_some())
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub username: String,
+    pub profile: Profile,
+    pub password_hash: String,
+    pub role: Role,
+    pub monthly_subscription_cents: i64,
+}
+
+pub async fn insert(tx: &mut Tx, account: &NewAccount, now: DateTime<Utc>) -> Result<i64> {
+    let insert = Query::insert()
+        .into_table(Accounts::Table)
+        .columns([
+            Accounts::Username,
+            Accounts::Email,
+            Accounts::PasswordHash,
+            Accounts::Role,
+            Accounts::FirstName,
+            Accounts::LastName,
+            Accounts::CountryId,
+            Accounts::MonthlySubscriptionCents,
+            Accounts::CreatedAt,
+        ])
+        .values_panic([
+            account.username.clone().into(),
+            account.profile.email.clone().into(),
+            account.password_hash.clone().into(),
+            account.role.as_str().into(),
+            account.profile.first_name.clone().into(),
+            account.profile.last_name.clone().into(),
+            account.profile.country_id.into(),
+            account.monthly_subscription_cents.into(),
+            now.into(),
+        ])
+        .to_owned();
+    tx.insert(&insert).await
+}
+
+pub async fn update_profile(db: &Db, id: i64, profile: &Profile) -> Result<u64> {
+    let update = Query::update()
+        .table(Accounts::Table)
+        .values([
+            (Accounts::Email, profile.email.clone().into()),
+            (Accounts::FirstName, profile.first_name.clone().into()),
+            (Accounts::LastName, profile.last_name.clone().into()),
+            (Accounts::CountryId, profile.country_id.into()),
+        ])
+        .value(Accounts::Version, Expr::col(Accounts::Version).add(1))
+        .and_where(Expr::col(Accounts::Id).eq(id))
+        .to_owned();
+    db.execute(&update).await
+}
+
+pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u64> {
+    let update = Query::update()
+        .table(Accounts::Table)
+        .value(Accounts::PasswordHash, password_hash)
+        .value(Accounts::Version, Expr::col(Accounts::Version).add(1))
+        .and_where(Expr::col(Accounts::Id).eq(id))
+        .to_owned();
+    tx.execute(&update).await
+}
+
+pub async fn delete(db: &Db, id: i64) -> Result<u64> {
+    db.execute(&Query::delete().from_table(Accounts::Table).and_where(Expr::col(Accounts::Id).eq(id)).to_owned()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_normalize_and_validate() {
+        assert_eq!(normalize_email("  Alice@Example.COM "), "alice@example.com");
+        for good in ["a@b.co", "first.last+tag@sub.example.org"] {
+            let mut errors = FieldErrors::new();
+            check_email(&mut errors, good);
+            assert!(errors.is_empty(), "{good}");
+        }
+        for bad in ["", "a", "a@b", "@b.co", "a b@c.de", "a@b.co.", "a@@b.co"] {
+            let mut errors = FieldErrors::new();
+            check_email(&mut errors, bad);
+            assert!(errors.get("email").is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_are_plain() {
+        for (name, ok) in [("alice", true), ("al", false), ("a.b-c_d", true), ("<script>", false), ("名前です", false)] {
+            let mut errors = FieldErrors::new();
+            check_username(&mut errors, name);
+            assert_eq!(errors.is_empty(), ok, "{name}");
+        }
+    }
+}

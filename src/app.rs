@@ -1,0 +1,173 @@
+//! Building and running the application: the same code path for `serve`, `worker` and tests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::Server;
+use sea_query::{Expr, Query};
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::job_store::AppJobStore;
+use crate::queue::{self, Queue};
+use crate::schema::AppSecrets;
+use crate::web::{self, AppState, State};
+use crate::{tokens, web::rate_limit::Limits};
+
+/// A bound, ready-to-run application.
+pub struct Application {
+    state: State,
+    acceptor: poem::listener::TcpAcceptor,
+    address: SocketAddr,
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[derive(sqlx::FromRow)]
+struct SecretRow {
+    value: String,
+}
+
+/// The server-wide secret `name`, created on first use and shared through the database so
+/// every process derives the same CSRF tokens.
+pub async fn shared_secret(db: &Db, name: &str) -> Result<Vec<u8>> {
+    let select = Query::select().column(AppSecrets::Value).from(AppSecrets::Table).and_where(Expr::col(AppSecrets::Name).eq(name)).to_owned();
+    if let Some(row) = db.fetch_optional::<SecretRow>(&select).await? {
+        return URL_SAFE_NO_PAD.decode(row.value).map_err(|_| Error::internal("stored secret is not base64"));
+    }
+    let insert = Query::insert()
+        .into_table(AppSecrets::Table)
+        .columns([AppSecrets::Name, AppSecrets::Value])
+        .values_panic([name.into(), tokens::random_token().into()])
+        .to_owned();
+    match db.execute(&insert).await {
+        Ok(_) => {}
+        // Another process created it first; use theirs.
+        Err(e) if e.is_unique_violation() => {}
+        Err(e) => return Err(e),
+    }
+    let row = db.fetch_optional::<SecretRow>(&select).await?.ok_or_else(|| Error::internal("secret vanished"))?;
+    URL_SAFE_NO_PAD.decode(row.value).map_err(|_| Error::internal("stored secret is not base64"))
+}
+
+/// What the background workers need, built from the configuration.
+pub fn job_context(config: &Config, db: &Db, clock: &Clock, base_url: url::Url) -> Result<jobs::JobContext> {
+    let mailer = jobs::Mailer::new(config.smtp_url.as_deref(), config.outbox_dir.clone(), config.mail_from.clone())
+        .map_err(|e| Error::internal(format_args!("mailer: {e}")))?;
+    Ok(jobs::JobContext { store: Arc::new(AppJobStore { db: db.clone(), clock: clock.clone() }), mailer, base_url })
+}
+
+impl Application {
+    /// Connects, migrates and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config, clock: Clock) -> Result<Self> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        Self::build_with_db(config, db, clock).await
+    }
+
+    pub async fn build_with_db(config: Config, db: Db, clock: Clock) -> Result<Self> {
+        let acceptor = TcpListener::bind(config.addr)
+            .into_acceptor()
+            .await
+            .map_err(|e| Error::internal(format_args!("cannot listen on {}: {e}", config.addr)))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| Error::internal("listener has no address"))?;
+        let csrf_key = shared_secret(&db, "csrf").await?;
+        let base_url = config.base_url_for(address);
+        let state = Arc::new(AppState {
+            limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),
+            queue: Queue::new(&db),
+            choices: Default::default(),
+            db,
+            config,
+            clock,
+            base_url,
+            csrf_key,
+        });
+        Ok(Self { state, acceptor, address })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Serves HTTP and, when `with_workers`, runs the background workers in this process,
+    /// until `shutdown` resolves. In-flight requests and jobs get time to finish.
+    pub async fn run_until(self, with_workers: bool, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<()> {
+        let state = self.state.clone();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let workers = if with_workers {
+            let context = job_context(&state.config, &state.db, &state.clock, state.base_url.clone())?;
+            let db = state.db.clone();
+            let mut stop = stop_rx.clone();
+            Some(tokio::spawn(async move {
+                let signal = async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                };
+                if let Err(e) = queue::run_workers(&db, context, signal).await {
+                    tracing::error!(error = %e, "workers failed");
+                }
+            }))
+        } else {
+            None
+        };
+        tracing::info!("listening on http://{}", self.address);
+        let mut http_stop = stop_rx;
+        let server = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
+            web::app(state),
+            async move {
+                let _ = http_stop.wait_for(|stopped| *stopped).await;
+            },
+            Some(std::time::Duration::from_secs(10)),
+        );
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let served = server.await;
+        if let Some(workers) = workers {
+            let _ = workers.await;
+        }
+        served.map_err(|e| Error::internal(format_args!("server: {e}")))
+    }
+}

@@ -1,0 +1,401 @@
+//! Catalog reads for the public pages: the filtered, paged list and one series in full.
+//! Aggregates use correlated subqueries so a series' viewers are never multiplied by its
+//! genres, releases or reviews.
+
+use chrono::{Datelike, NaiveDate};
+use sea_query::{Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement};
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::schema::{Computed, Countries, Episodes, Feedback, Genres, Languages, ProductionHouses, Series, SeriesGenres, SeriesReleases, Accounts};
+
+/// A validated page request: a number from 1 and a size within bounds, so a non-number,
+/// zero, negative or huge page never reaches SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub number: u32,
+    pub size: u32,
+}
+
+impl Page {
+    pub const MAX_NUMBER: u32 = 10_000;
+    pub const MAX_SIZE: u32 = 100;
+
+    pub fn parse(number: Option<&str>, size: Option<&str>, default_size: u32) -> Result<Self> {
+        let number = match number.map(str::trim).filter(|s| !s.is_empty()) {
+            None => 1,
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if (1..=Self::MAX_NUMBER).contains(&n) => n,
+                _ => return Err(Error::BadRequest("page must be a whole number from 1 to 10000".into())),
+            },
+        };
+        let size = match size.map(str::trim).filter(|s| !s.is_empty()) {
+            None => default_size,
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if (1..=Self::MAX_SIZE).contains(&n) => n,
+                _ => return Err(Error::BadRequest("per_page must be a whole number from 1 to 100".into())),
+            },
+        };
+        Ok(Self { number, size })
+    }
+
+    pub fn offset(self) -> u64 {
+        u64::from(self.number - 1) * u64::from(self.size)
+    }
+}
+
+/// How the catalog can be ordered; each key maps to columns here, never to request text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CatalogSort {
+    #[default]
+    Title,
+    Newest,
+    Rating,
+    Viewers,
+}
+
+impl CatalogSort {
+    pub const ALL: [(CatalogSort, &'static str, &'static str); 4] = [
+        (CatalogSort::Title, "title", "Title (A–Z)"),
+        (CatalogSort::Newest, "newest", "Newest first"),
+        (CatalogSort::Rating, "rating", "Best rated"),
+        (CatalogSort::Viewers, "viewers", "Most watched"),
+    ];
+
+    pub fn parse(text: Option<&str>) -> Result<Self> {
+        match text.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Self::default()),
+            Some(text) => Self::ALL
+                .iter()
+                .find(|(_, key, _)| *key == text)
+                .map(|(sort, _, _)| *sort)
+                .ok_or_else(|| Error::BadRequest("unknown sort order".into())),
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        Self::ALL.iter().find(|(sort, _, _)| *sort == self).map(|(_, key, _)| *key).unwrap_or("title")
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CatalogFilter {
+    pub q: String,
+    pub genre: Option<i64>,
+    pub country: Option<i64>,
+    pub language: Option<i64>,
+    pub sort: CatalogSort,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CatalogRow {
+    pub id: i64,
+    pub title: String,
+    pub release_date: NaiveDate,
+    pub production_house: String,
+    pub genre_names: Option<String>,
+    pub avg_rating: Option<f64>,
+    pub ratings: i64,
+    pub total_viewers: i64,
+}
+
+impl CatalogRow {
+    pub fn genres(&self) -> Vec<String> {
+        split_names(self.genre_names.as_deref())
+    }
+
+    pub fn release_year(&self) -> i32 {
+        self.release_date.year()
+    }
+}
+
+/// One page of the catalog, plus whether another page follows.
+pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<(Vec<CatalogRow>, bool)> {
+    let mut query = Query::select();
+    query
+        .column((Series::Table, Series::Id))
+        .column((Series::Table, Series::Title))
+        .column((Series::Table, Series::ReleaseDate))
+        .expr_as(Expr::col((ProductionHouses::Table, ProductionHouses::Name)), Computed::ProductionHouse)
+        .expr_as(genre_names(), Computed::GenreNames)
+        .expr_as(avg_rating(), Computed::AvgRating)
+        .expr_as(rating_count(), Computed::Ratings)
+        .expr_as(total_viewers(), Computed::TotalViewers)
+        .from(Series::Table)
+        .inner_join(
+            ProductionHouses::Table,
+            Expr::col((ProductionHouses::Table, ProductionHouses::Id)).equals((Series::Table, Series::ProductionHouseId)),
+        );
+
+    let q = filter.q.trim();
+    if !q.is_empty() {
+        query.and_where(Expr::col((Series::Table, Series::Title)).like(LikeExpr::new(contains_pattern(q)).escape('\\')));
+    }
+    if let Some(genre) = filter.genre {
+        let matching = Query::select()
+            .expr(Expr::val(1))
+            .from(SeriesGenres::Table)
+            .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId)).equals((Series::Table, Series::Id)))
+            .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::GenreId)).eq(genre))
+            .to_owned();
+        query.and_where(Expr::exists(matching));
+    }
+    if let Some(country) = filter.country {
+        let available = Query::select()
+            .expr(Expr::val(1))
+            .from(SeriesReleases::Table)
+            .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId)).equals((Series::Table, Series::Id)))
+            .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::CountryId)).eq(country))
+            .to_owned();
+        query.and_where(Expr::exists(available));
+    }
+    if let Some(language) = filter.language {
+        query.and_where(Expr::col((Series::Table, Series::LanguageId)).eq(language));
+    }
+
+    match filter.sort {
+        CatalogSort::Title => query.order_by((Series::Table, Series::Title), Order::Asc),
+        CatalogSort::Newest => query.order_by((Series::Table, Series::ReleaseDate), Order::Desc),
+        // NULL (unrated) sorts lowest on both backends, so DESC puts unrated series last.
+        CatalogSort::Rating => query.order_by(Computed::AvgRating, Order::Desc).order_by(Computed::Ratings, Order::Desc),
+        CatalogSort::Viewers => query.order_by(Computed::TotalViewers, Order::Desc),
+    };
+    query.order_by((Series::Table, Series::Id), Order::Asc);
+    // One extra row tells whether a next page exists without a second COUNT query.
+    query.limit(u64::from(page.size) + 1).offset(page.offset());
+
+    let mut rows: Vec<CatalogRow> = db.fetch_all(&query).await?;
+    let has_next = rows.len() > page.size as usize;
+    rows.truncate(page.size as usize);
+    Ok((rows, has_next))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SeriesRow {
+    pub id: i64,
+    pub title: String,
+    pub planned_episodes: i64,
+    pub release_date: NaiveDate,
+    pub production_house: String,
+    pub language: String,
+    pub origin_country: String,
+    pub genre_names: Option<String>,
+    pub avg_rating: Option<f64>,
+    pub ratings: i64,
+    pub total_viewers: i64,
+}
+
+pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
+    let query = Query::select()
+        .column((Series::Table, Series::Id))
+        .column((Series::Table, Series::Title))
+        .expr_as(Func::cast_as(Expr::col((Series::Table, Series::PlannedEpisodes)), Computed::Signed), Series::PlannedEpisodes)
+        .column((Series::Table, Series::ReleaseDate))
+        .expr_as(Expr::col((ProductionHouses::Table, ProductionHouses::Name)), Computed::ProductionHouse)
+        .expr_as(Expr::col((Languages::Table, Languages::Name)), Computed::Language)
+        .expr_as(Expr::col((Countries::Table, Countries::Name)), Computed::OriginCountry)
+        .expr_as(genre_names(), Computed::GenreNames)
+        .expr_as(avg_rating(), Computed::AvgRating)
+        .expr_as(rating_count(), Computed::Ratings)
+        .expr_as(total_viewers(), Computed::TotalViewers)
+        .from(Series::Table)
+        .inner_join(
+            ProductionHouses::Table,
+            Expr::col((ProductionHouses::Table, ProductionHouses::Id)).equals((Series::Table, Series::ProductionHouseId)),
+        )
+        .inner_join(Languages::Table, Expr::col((Languages::Table, Languages::Id)).equals((Series::Table, Series::LanguageId)))
+        .inner_join(Countries::Table, Expr::col((Countries::Table, Countries::Id)).equals((Series::Table, Series::OriginCountryId)))
+        .and_where(Expr::col((Series::Table, Series::Id)).eq(id))
+        .to_owned();
+    db.fetch_optional(&query).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct NameRow {
+    pub name: String,
+}
+
+/// Countries where a series is available, by name.
+pub async fn available_in(db: &Db, series_id: i64) -> Result<Vec<String>> {
+    let query = Query::select()
+        .column((Countries::Table, Countries::Name))
+        .from(SeriesReleases::Table)
+        .inner_join(Countries::Table, Expr::col((Countries::Table, Countries::Id)).equals((SeriesReleases::Table, SeriesReleases::CountryId)))
+        .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId)).eq(series_id))
+        .order_by((Countries::Table, Countries::Name), Order::Asc)
+        .to_owned();
+    let rows: Vec<NameRow> = db.fetch_all(&query).await?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct EpisodeRow {
+    pub number: i64,
+    pub title: String,
+    pub total_viewers: i64,
+    pub tech_interrupt: bool,
+}
+
+pub async fn episodes(db: &Db, series_id: i64) -> Result<Vec<EpisodeRow>> {
+    let query = Query::select()
+        .expr_as(Func::cast_as(Expr::col(Episodes::Number), Computed::Signed), Episodes::Number)
+        .columns([Episodes::Title, Episodes::TotalViewers, Episodes::TechInterrupt])
+        .from(Episodes::Table)
+        .and_where(Expr::col(Episodes::SeriesId).eq(series_id))
+        .order_by(Episodes::Number, Order::Asc)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ReviewRow {
+    pub username: String,
+    pub rating: i64,
+    pub body: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn reviews(db: &Db, series_id: i64) -> Result<Vec<ReviewRow>> {
+    let query = Query::select()
+        .column((Accounts::Table, Accounts::Username))
+        .expr_as(Func::cast_as(Expr::col((Feedback::Table, Feedback::Rating)), Computed::Signed), Feedback::Rating)
+        .column((Feedback::Table, Feedback::Body))
+        .column((Feedback::Table, Feedback::RecordedAt))
+        .from(Feedback::Table)
+        .inner_join(Accounts::Table, Expr::col((Accounts::Table, Accounts::Id)).equals((Feedback::Table, Feedback::AccountId)))
+        .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id))
+        .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
+        .limit(50)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Choice {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The choices for the catalog's filters (and the registration form's countries).
+#[derive(Clone, Debug, Default)]
+pub struct FilterChoices {
+    pub genres: Vec<Choice>,
+    pub countries: Vec<Choice>,
+    pub languages: Vec<Choice>,
+}
+
+pub async fn filter_choices(db: &Db) -> Result<FilterChoices> {
+    fn names(table: impl sea_query::IntoTableRef + Clone) -> SelectStatement {
+        Query::select()
+            .column(Alias::new("id"))
+            .column(Alias::new("name"))
+            .from(table)
+            .order_by(Alias::new("name"), Order::Asc)
+            .to_owned()
+    }
+    Ok(FilterChoices {
+        genres: db.fetch_all(&names(Genres::Table)).await?,
+        countries: db.fetch_all(&names(Countries::Table)).await?,
+        languages: db.fetch_all(&names(Languages::Table)).await?,
+    })
+}
+
+fn sub_query(select: SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(select)))
+}
+
+/// Genre names of the outer `series` row, comma-separated (order fixed in Rust).
+fn genre_names() -> SimpleExpr {
+    sub_query(
+        Query::select()
+            .expr(Func::cust(Alias::new("GROUP_CONCAT")).arg(Expr::col((Genres::Table, Genres::Name))))
+            .from(SeriesGenres::Table)
+            .inner_join(Genres::Table, Expr::col((Genres::Table, Genres::Id)).equals((SeriesGenres::Table, SeriesGenres::GenreId)))
+            .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId)).equals((Series::Table, Series::Id)))
+            .to_owned(),
+    )
+}
+
+/// Average rating of the outer `series` row as a DOUBLE on both backends (NULL when unrated).
+fn avg_rating() -> SimpleExpr {
+    sub_query(
+        Query::select()
+            .expr(Func::cast_as(Func::avg(Expr::col((Feedback::Table, Feedback::Rating))), Computed::Double))
+            .from(Feedback::Table)
+            .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).equals((Series::Table, Series::Id)))
+            .to_owned(),
+    )
+}
+
+fn rating_count() -> SimpleExpr {
+    sub_query(
+        Query::select()
+            .expr(Func::count(Expr::col((Feedback::Table, Feedback::Rating))))
+            .from(Feedback::Table)
+            .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).equals((Series::Table, Series::Id)))
+            .to_owned(),
+    )
+}
+
+/// Sum of the outer series' episode viewers, 0 without episodes, as a 64-bit integer.
+fn total_viewers() -> SimpleExpr {
+    sub_query(
+        Query::select()
+            .expr(Func::cast_as(
+                Func::coalesce([Func::sum(Expr::col((Episodes::Table, Episodes::TotalViewers))).into(), Expr::val(0).into()]),
+                Computed::Signed,
+            ))
+            .from(Episodes::Table)
+            .and_where(Expr::col((Episodes::Table, Episodes::SeriesId)).equals((Series::Table, Series::Id)))
+            .to_owned(),
+    )
+}
+
+/// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" means 50%.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Splits a GROUP_CONCAT list into sorted names.
+pub fn split_names(names: Option<&str>) -> Vec<String> {
+    let mut list: Vec<String> = names.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    list.sort();
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_rejects_what_sql_must_never_see() {
+        assert_eq!(Page::parse(None, None, 24).ok(), Some(Page { number: 1, size: 24 }));
+        assert_eq!(Page::parse(Some("3"), Some("10"), 24).ok().map(Page::offset), Some(20));
+        for bad in ["0", "-1", "abc", "1e9", "99999999999999999999", "10001", "2.5"] {
+            assert!(Page::parse(Some(bad), None, 24).is_err(), "page {bad}");
+            assert!(Page::parse(None, Some(bad), 24).is_err(), "per_page {bad}");
+        }
+    }
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn sort_keys_round_trip() {
+        for (sort, key, _) in CatalogSort::ALL {
+            assert_eq!(CatalogSort::parse(Some(key)).ok(), Some(sort));
+        }
+        assert!(CatalogSort::parse(Some("title; DROP TABLE series")).is_err());
+    }
+}

@@ -1,0 +1,151 @@
+//! The `streamvault` command line (CONTRACT.md §1).
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::{self, NewAccount, Profile};
+use crate::app::{self, Application};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::schema::Accounts;
+use crate::sessions::Role;
+use crate::{password, seed};
+
+#[derive(Debug, Parser)]
+#[command(name = "streamvault", version, about = "StreamVault: a streaming platform's management backend")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve HTTP and run the background workers (the default).
+    Serve {
+        /// Load the demo data set first, if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The demo data set: accounts, catalog, feedback.
+        #[arg(long, required = true)]
+        demo: bool,
+        /// Load even into a database that already has a catalog.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run only the background workers.
+    Worker,
+    /// Create a staff account; the password comes from STREAMVAULT_PASSWORD or a prompt.
+    CreateEmployee {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Parses the arguments and runs the command. Errors come back for `main` to print.
+pub async fn run() -> Result<()> {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_tracing();
+    let config = Config::from_env().map_err(|e| Error::BadRequest(["configuration: ", &e.to_string()].concat()))?;
+    let clock = Clock::default();
+
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            let db = connect(&config).await?;
+            if demo {
+                if seed::catalog_is_empty(&db).await? {
+                    let summary = seed::load_demo(&db, clock.now()).await?;
+                    tracing::info!(series = summary.series, accounts = summary.accounts, "demo data loaded");
+                } else {
+                    tracing::info!("database already has data; demo data not loaded");
+                }
+            }
+            let application = Application::build_with_db(config, db, clock).await?;
+            application.run_until(true, app::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            connect(&config).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { demo: _, force } => {
+            let db = connect(&config).await?;
+            if !force && !seed::catalog_is_empty(&db).await? {
+                return Err(Error::BadRequest("the database already has a catalog; pass --force to load the demo data anyway".into()));
+            }
+            let summary = seed::load_demo(&db, clock.now()).await?;
+            tracing::info!(series = summary.series, episodes = summary.episodes, accounts = summary.accounts, feedback = summary.feedback, "demo data loaded");
+            Ok(())
+        }
+        Command::Worker => {
+            let db = connect(&config).await?;
+            let base_url = config.base_url_for(config.addr);
+            let context = app::job_context(&config, &db, &clock, base_url)?;
+            tracing::info!("workers running");
+            crate::queue::run_workers(&db, context, app::shutdown_signal()).await
+        }
+        Command::CreateEmployee { username, email } => {
+            let db = connect(&config).await?;
+            create_employee(&db, &clock, &username, &email).await
+        }
+    }
+}
+
+async fn connect(config: &Config) -> Result<Db> {
+    let db = Db::connect(&config.database_url).await.map_err(|e| match e {
+        Error::Db(cause) => Error::internal(format_args!("cannot reach the database: {cause}")),
+        other => other,
+    })?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn create_employee(db: &Db, clock: &Clock, username: &str, email: &str) -> Result<()> {
+    let username = accounts::normalize_username(username);
+    let email = accounts::normalize_email(email);
+    let mut errors = views::forms::FieldErrors::new();
+    accounts::check_username(&mut errors, &username);
+    accounts::check_email(&mut errors, &email);
+    let password = match std::env::var("STREAMVAULT_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => rpassword::prompt_password("Password for the new employee: ").map_err(|e| Error::BadRequest(["cannot read the password: ", &e.to_string()].concat()))?,
+    };
+    if let Err(message) = password::check_policy(&password) {
+        errors.add("password", message);
+    }
+    if let Some((field, message)) = errors.iter().next() {
+        return Err(Error::BadRequest([field, ": ", message].concat()));
+    }
+    if accounts::taken(db, Accounts::Username, &username, None).await? || accounts::taken(db, Accounts::Email, &email, None).await? {
+        return Err(Error::BadRequest("an account with that username or e-mail already exists".into()));
+    }
+    let account = NewAccount {
+        username: username.clone(),
+        profile: Profile { email, first_name: username.clone(), last_name: "(staff)".into(), country_id: None },
+        password_hash: password::hash(&password).await?,
+        role: Role::Employee,
+        monthly_subscription_cents: 0,
+    };
+    let now = clock.now();
+    let id = db
+        .transaction(move |tx| {
+            let account = account.clone();
+            Box::pin(async move { accounts::insert(tx, &account, now).await })
+        })
+        .await?;
+    tracing::info!(id, username, "employee created");
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Configuration from the environment (CONTRACT.md §2), validated once at start-up.
+
+use std::net::SocketAddr;
+
+use crate::error::ConfigError;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/streamvault.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAIL_FROM: &str = "StreamVault <no-reply@streamvault.local>";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    /// `None` means "derive from the address actually bound" (port 0 picks one).
+    pub base_url: Option<url::Url>,
+    pub smtp_url: Option<String>,
+    pub mail_from: lettre::message::Mailbox,
+    /// Where `.eml` files go when `SMTP_URL` is unset.
+    pub outbox_dir: std::path::PathBuf,
+    pub login_rate_per_min: u32,
+    pub reset_rate_per_min: u32,
+}
+
+impl Config {
+    /// Reads the process environment (after `.env`, if present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("mysql:") || database_url.starts_with("mariadb:")) {
+            return Err(ConfigError::invalid("DATABASE_URL", "must start with sqlite:// or mysql://"));
+        }
+
+        let addr_text = get("STREAMVAULT_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr: SocketAddr = addr_text
+            .parse()
+            .map_err(|_| ConfigError::invalid("STREAMVAULT_ADDR", "must be host:port, e.g. 127.0.0.1:8080"))?;
+
+        let base_url = match get("BASE_URL") {
+            None => None,
+            Some(text) => {
+                let url = url::Url::parse(&text).map_err(|_| ConfigError::invalid("BASE_URL", "must be an absolute http(s) URL"))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(ConfigError::invalid("BASE_URL", "must be an absolute http(s) URL"));
+                }
+                Some(url)
+            }
+        };
+
+        let smtp_url = get("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::invalid("SMTP_URL", "must start with smtp:// or smtps://"));
+            }
+        }
+
+        let mail_from = get("MAIL_FROM")
+            .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned())
+            .parse()
+            .map_err(|_| ConfigError::invalid("MAIL_FROM", "must be an address like `Name <user@host>`"))?;
+
+        Ok(Self {
+            database_url,
+            addr,
+            base_url,
+            smtp_url,
+            mail_from,
+            outbox_dir: std::path::PathBuf::from("data/outbox"),
+            login_rate_per_min: rate(get("LOGIN_RATE_PER_MIN"), "LOGIN_RATE_PER_MIN", 10)?,
+            reset_rate_per_min: rate(get("RESET_RATE_PER_MIN"), "RESET_RATE_PER_MIN", 5)?,
+        })
+    }
+
+    /// `BASE_URL`, or `http://` + the address the server actually listens on.
+    pub fn base_url_for(&self, bound: SocketAddr) -> url::Url {
+        self.base_url.clone().unwrap_or_else(|| {
+            url::Url::parse(&["http://", &bound.to_string(), "/"].concat()).unwrap_or_else(|_| {
+                // A SocketAddr always forms a valid authority; this arm is unreachable in practice.
+                url::Url::parse("http://127.0.0.1/").expect("static URL parses")
+            })
+        })
+    }
+
+    /// Cookies get `Secure` only when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.as_ref().is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+fn rate(value: Option<String>, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::invalid(name, "must be a whole number above 0")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(move |name| owned.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_match_the_contract() -> Result<(), ConfigError> {
+        let config = with(&[])?;
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(config.login_rate_per_min, 10);
+        assert_eq!(config.reset_rate_per_min, 5);
+        assert!(config.smtp_url.is_none());
+        assert_eq!(config.base_url_for(config.addr).as_str(), "http://127.0.0.1:8080/");
+        Ok(())
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [
+            ("STREAMVAULT_ADDR", "nowhere"),
+            ("BASE_URL", "ftp://x"),
+            ("LOGIN_RATE_PER_MIN", "-1"),
+            ("DATABASE_URL", "postgres://x"),
+            ("SMTP_URL", "http://x"),
+        ] {
+            let err = with(&[(name, value)]).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(name), "{name}: {err}");
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! One `Db` type for both backends. Every statement is a sea-query statement, built with the
+//! backend's query builder and bound through sea-query-binder; no SQL text is assembled here.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sea_query::{MysqlQueryBuilder, SqliteQueryBuilder};
+use sea_query_binder::SqlxBinder;
+use sqlx::migrate::Migrator;
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::FromRow;
+
+use crate::error::{Error, Result};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("migrations/mysql");
+
+/// How many times a unit of work is re-run after a deadlock, lock-wait timeout or busy database.
+pub const MAX_RETRIES: u32 = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+}
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    MySql(MySqlPool),
+}
+
+/// A row type that decodes the same way on both backends.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin {}
+
+/// An open transaction on either backend.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    MySql(sqlx::Transaction<'static, sqlx::MySql>),
+}
+
+/// A borrowed connection (from the pool or inside a transaction) that runs statements.
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    MySql(&'c mut MySqlConnection),
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://…` or `mysql://…`). A SQLite file and its folder are created
+    /// when missing; SQLite runs in WAL mode with a busy timeout and foreign keys enforced.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            if let Some(parent) = options.get_filename().parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| Error::internal(format_args!("cannot create {}: {e}", parent.display())))?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            let url = url.strip_prefix("mariadb:").map(|rest| ["mysql:", rest].concat()).unwrap_or_else(|| url.to_owned());
+            let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
+            let pool = MySqlPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await?;
+            Ok(Db::MySql(pool))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::MySql(_) => Backend::MySql,
+        }
+    }
+
+    /// Applies pending migrations; already-applied ones are skipped.
+    pub async fn migrate(&self) -> Result<()> {
+        let outcome = match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Db::MySql(pool) => MYSQL_MIGRATIONS.run(pool).await,
+        };
+        outcome.map_err(|e| Error::internal(format_args!("migration failed: {e}")))
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::MySql(pool) => pool.close().await,
+        }
+    }
+
+    pub async fn fetch_all<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        match self {
+            Db::Sqlite(pool) => Conn::Sqlite(&mut *pool.acquire().await?).fetch_all(stmt).await,
+            Db::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).fetch_all(stmt).await,
+        }
+    }
+
+    pub async fn fetch_optional<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        match self {
+            Db::Sqlite(pool) => Conn::Sqlite(&mut *pool.acquire().await?).fetch_optional(stmt).await,
+            Db::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).fetch_optional(stmt).await,
+        }
+    }
+
+    /// Runs a write outside any explicit transaction; returns the number of rows affected.
+    pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
+        match self {
+            Db::Sqlite(pool) => Conn::Sqlite(&mut *pool.acquire().await?).execute(stmt).await,
+            Db::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).execute(stmt).await,
+        }
+    }
+
+    /// Starts a transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two
+    /// writers queue on the busy timeout instead of failing when a read lock is upgraded.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::MySql(pool) => Tx::MySql(pool.begin().await?),
+        })
+    }
+
+    /// Runs `unit` inside a transaction and commits it. A deadlock (MySQL 1213), a lock-wait
+    /// timeout (1205) or a busy/locked SQLite database rolls the transaction back explicitly
+    /// and re-runs the whole unit from BEGIN, at most [`MAX_RETRIES`] times with jittered
+    /// exponential backoff; after that the result is [`Error::Unavailable`] (a 503). Any other
+    /// error is returned as it is, after the rollback.
+    ///
+    /// `unit` may run more than once, so it must only touch the database through `tx`; side
+    /// effects such as e-mail belong after this returns.
+    pub async fn transaction<T, F>(&self, mut unit: F) -> Result<T>
+    where
+        F: for<'t> FnMut(&'t mut Tx) -> BoxFuture<'t, Result<T>>,
+    {
+        let mut retries = 0;
+        loop {
+            let error = match self.begin().await {
+                Err(e) => e,
+                Ok(mut tx) => match unit(&mut tx).await {
+                    Ok(value) => match tx.commit().await {
+                        Ok(()) => return Ok(value),
+                        Err(e) => e,
+                    },
+                    Err(e) => {
+                        // Explicit: InnoDB rolls back only the failed statement after a lock-wait timeout.
+                        if let Err(rollback) = tx.rollback().await {
+                            tracing::warn!(error = %rollback, "rollback failed");
+                        }
+                        e
+                    }
+                },
+            };
+            let Some(cause) = error.retry_cause() else { return Err(error) };
+            if retries >= MAX_RETRIES {
+                tracing::error!(cause, retries, "transaction still failing after its retries");
+                return Err(Error::Unavailable);
+            }
+            retries += 1;
+            let delay = backoff(retries);
+            tracing::warn!(cause, retry = retries, delay_ms = delay.as_millis() as u64, "re-running transaction");
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx) => Conn::Sqlite(&mut *tx),
+            Tx::MySql(tx) => Conn::MySql(&mut *tx),
+        }
+    }
+
+    pub async fn fetch_all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        self.conn().fetch_all(stmt).await
+    }
+
+    pub async fn fetch_optional<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        self.conn().fetch_optional(stmt).await
+    }
+
+    pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64> {
+        self.conn().execute(stmt).await
+    }
+
+    pub async fn insert(&mut self, stmt: &impl SqlxBinder) -> Result<i64> {
+        self.conn().insert(stmt).await
+    }
+
+    /// Runs a fixed statement with no parameters, such as a session setting. Taking only
+    /// `&'static str` keeps anything built at run time out of this door.
+    pub async fn execute_static(&mut self, sql: &'static str) -> Result<u64> {
+        Ok(match self {
+            Tx::Sqlite(tx) => sqlx::query(sql).execute(&mut **tx).await?.rows_affected(),
+            Tx::MySql(tx) => sqlx::query(sql).execute(&mut **tx).await?.rows_affected(),
+        })
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::MySql(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::MySql(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Conn<'_> {
+    pub async fn fetch_all<T: Row>(self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_all(c).await?
+            }
+            Conn::MySql(c) => {
+                let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
+                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_all(c).await?
+            }
+        })
+    }
+
+    pub async fn fetch_optional<T: Row>(self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_optional(c).await?
+            }
+            Conn::MySql(c) => {
+                let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
+                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_optional(c).await?
+            }
+        })
+    }
+
+    pub async fn execute(self, stmt: &impl SqlxBinder) -> Result<u64> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_with(&sql, values).execute(c).await?.rows_affected()
+            }
+            Conn::MySql(c) => {
+                let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
+                sqlx::query_with(&sql, values).execute(c).await?.rows_affected()
+            }
+        })
+    }
+
+    /// Runs an INSERT and returns the new row's id.
+    pub async fn insert(self, stmt: &impl SqlxBinder) -> Result<i64> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_with(&sql, values).execute(c).await?.last_insert_rowid()
+            }
+            Conn::MySql(c) => {
+                let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
+                let id = sqlx::query_with(&sql, values).execute(c).await?.last_insert_id();
+                i64::try_from(id).map_err(|_| Error::internal("insert id out of range"))?
+            }
+        })
+    }
+}
+
+/// Classifies a database error as worth re-running the whole transaction.
+pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
+    let sqlx::Error::Database(db) = error else { return None };
+    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return match mysql.number() {
+            1213 => Some("deadlock (1213)"),
+            1205 => Some("lock wait timeout (1205)"),
+            _ => None,
+        };
+    }
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // The code is SQLite's extended result code; its low byte is the primary code.
+        let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+        return match primary {
+            Some(5) => Some("sqlite busy"),
+            Some(6) => Some("sqlite locked"),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// 25 ms, 50 ms, 100 ms … with each delay drawn between half and all of that.
+fn backoff(retry: u32) -> Duration {
+    let ceiling_ms = 25u64 << retry.min(8);
+    let mut byte = [0u8; 1];
+    let fraction = match getrandom::fill(&mut byte) {
+        Ok(()) => 0.5 + f64::from(byte[0]) / 510.0,
+        Err(_) => 0.75,
+    };
+    Duration::from_millis((ceiling_ms as f64 * fraction) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_jittered() {
+        for retry in 1..=MAX_RETRIES {
+            let ceiling = Duration::from_millis(25 << retry);
+            let delay = backoff(retry);
+            assert!(delay <= ceiling && delay >= ceiling / 2, "{retry}: {delay:?}");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The application's side of the jobs crate: database work that background jobs ask for.
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use jobs::{BoxError, Contact, JobStore, ResetGrant};
+
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::{accounts, resets, sessions};
+
+pub struct AppJobStore {
+    pub db: Db,
+    pub clock: Clock,
+}
+
+impl JobStore for AppJobStore {
+    fn mint_reset_token(&self, normalized_email: &str) -> BoxFuture<'_, Result<Option<ResetGrant>, BoxError>> {
+        let email = normalized_email.to_owned();
+        async move {
+            let minted = resets::mint(&self.db, &email, self.clock.now()).await?;
+            Ok(minted.map(|(account, raw_token)| ResetGrant {
+                contact: Contact { username: account.username, email: account.email },
+                raw_token,
+                valid_minutes: resets::VALID_FOR.num_minutes(),
+            }))
+        }
+        .boxed()
+    }
+
+    fn contact(&self, account_id: i64) -> BoxFuture<'_, Result<Option<Contact>, BoxError>> {
+        async move {
+            let account = accounts::find_by_id(&self.db, account_id).await?;
+            Ok(account.map(|a| Contact { username: a.username, email: a.email }))
+        }
+        .boxed()
+    }
+
+    fn delete_expired(&self) -> BoxFuture<'_, Result<u64, BoxError>> {
+        async move {
+            let now = self.clock.now();
+            Ok(sessions::delete_expired(&self.db, now).await? + resets::delete_dead(&self.db, now).await?)
+        }
+        .boxed()
+    }
+}

@@ -1,0 +1,241 @@
+//! Table and column names for sea-query. Every identifier in a statement comes from here.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Countries {
+    Table,
+    Id,
+    Name,
+    Region,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Languages {
+    Table,
+    Id,
+    Name,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Genres {
+    Table,
+    Id,
+    Name,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ProductionHouses {
+    Table,
+    Id,
+    Name,
+    Street,
+    City,
+    State,
+    PostalCode,
+    Country,
+    YearEstablished,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Producers {
+    Table,
+    Id,
+    FirstName,
+    MiddleName,
+    LastName,
+    Street,
+    City,
+    State,
+    PostalCode,
+    Country,
+    Phone,
+    Email,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ProducerAlliances {
+    Table,
+    Id,
+    ProducerId,
+    ProductionHouseId,
+    StartedOn,
+    EndedOn,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Series {
+    Table,
+    Id,
+    Title,
+    PlannedEpisodes,
+    LanguageId,
+    ReleaseDate,
+    OriginCountryId,
+    ProductionHouseId,
+    PosterUrl,
+    TrailerUrl,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesGenres {
+    Table,
+    SeriesId,
+    GenreId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesSubtitles {
+    Table,
+    SeriesId,
+    LanguageId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesDubbings {
+    Table,
+    SeriesId,
+    LanguageId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesReleases {
+    Table,
+    SeriesId,
+    CountryId,
+    ReleasedOn,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Episodes {
+    Table,
+    Id,
+    SeriesId,
+    Number,
+    Title,
+    TotalViewers,
+    TechInterrupt,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Schedules {
+    Table,
+    Id,
+    EpisodeId,
+    StartsOn,
+    EndsOn,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Contracts {
+    Table,
+    Id,
+    SeriesId,
+    PerEpisodeChargeCents,
+    StartsOn,
+    EndsOn,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Accounts {
+    Table,
+    Id,
+    Username,
+    Email,
+    PasswordHash,
+    Role,
+    FirstName,
+    LastName,
+    CountryId,
+    MonthlySubscriptionCents,
+    CreatedAt,
+    Disabled,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Feedback {
+    Table,
+    SeriesId,
+    AccountId,
+    Rating,
+    Body,
+    RecordedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    Id,
+    TokenHash,
+    AccountId,
+    CreatedAt,
+    LastSeenAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PasswordResetTokens {
+    Table,
+    Id,
+    AccountId,
+    TokenHash,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditLog {
+    Table,
+    Id,
+    AccountId,
+    Action,
+    Entity,
+    EntityId,
+    Detail,
+    RecordedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AppSecrets {
+    Table,
+    Name,
+    Value,
+}
+
+/// apalis-sql's queue table (`Jobs` on SQLite, `jobs` on MySQL; SQLite ignores the case).
+#[derive(Iden, Clone, Copy)]
+pub enum Jobs {
+    Table,
+    Id,
+    JobType,
+    Status,
+    Attempts,
+    LastError,
+    DoneAt,
+}
+
+/// Column aliases used by computed expressions.
+#[derive(Iden, Clone, Copy)]
+pub enum Computed {
+    #[iden = "n"]
+    Count,
+    AvgRating,
+    Ratings,
+    TotalViewers,
+    GenreNames,
+    ProductionHouse,
+    Language,
+    OriginCountry,
+    #[iden = "DOUBLE"]
+    Double,
+    #[iden = "SIGNED"]
+    Signed,
+}

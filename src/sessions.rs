@@ -1,0 +1,135 @@
+//! Database-backed sessions. The cookie holds 256 random bits; the table holds only their
+//! SHA-256, so a leaked table cannot be replayed as cookies.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_query::{Expr, Query};
+
+use crate::db::Db;
+use crate::error::Result;
+use crate::schema::{Accounts, Sessions};
+use crate::tokens;
+
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// `last_seen_at` is written at most this often, so reads stay reads.
+const TOUCH_INTERVAL: Duration = Duration::seconds(60);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Customer,
+    Employee,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Employee => "employee",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "customer" => Some(Role::Customer),
+            "employee" => Some(Role::Employee),
+            _ => None,
+        }
+    }
+}
+
+/// The signed-in account behind a request.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub session_id: i64,
+    pub account_id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    account_id: i64,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    username: String,
+    role: String,
+    disabled: bool,
+}
+
+/// Starts a session for `account_id`; returns the raw cookie value.
+pub async fn create(db: &Db, account_id: i64, now: DateTime<Utc>) -> Result<String> {
+    let raw = tokens::random_token();
+    let insert = Query::insert()
+        .into_table(Sessions::Table)
+        .columns([Sessions::TokenHash, Sessions::AccountId, Sessions::CreatedAt, Sessions::LastSeenAt])
+        .values_panic([tokens::sha256_hex(&raw).into(), account_id.into(), now.into(), now.into()])
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(raw)
+}
+
+/// The live session for a cookie value, if any. Expired sessions and sessions of disabled
+/// accounts are deleted on sight.
+pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<CurrentUser>> {
+    if !tokens::looks_like_token(raw) {
+        return Ok(None);
+    }
+    let query = Query::select()
+        .column((Sessions::Table, Sessions::Id))
+        .column((Sessions::Table, Sessions::AccountId))
+        .column((Sessions::Table, Sessions::CreatedAt))
+        .column((Sessions::Table, Sessions::LastSeenAt))
+        .column((Accounts::Table, Accounts::Username))
+        .column((Accounts::Table, Accounts::Role))
+        .column((Accounts::Table, Accounts::Disabled))
+        .from(Sessions::Table)
+        .inner_join(Accounts::Table, Expr::col((Accounts::Table, Accounts::Id)).equals((Sessions::Table, Sessions::AccountId)))
+        .and_where(Expr::col((Sessions::Table, Sessions::TokenHash)).eq(tokens::sha256_hex(raw)))
+        .to_owned();
+    let Some(row) = db.fetch_optional::<SessionRow>(&query).await? else { return Ok(None) };
+    let role = Role::parse(&row.role);
+    let expired = now - row.last_seen_at > IDLE_TIMEOUT || now - row.created_at > ABSOLUTE_TIMEOUT;
+    let Some(role) = role.filter(|_| !expired && !row.disabled) else {
+        delete_by_id(db, row.id).await?;
+        return Ok(None);
+    };
+    if now - row.last_seen_at > TOUCH_INTERVAL {
+        let touch = Query::update()
+            .table(Sessions::Table)
+            .value(Sessions::LastSeenAt, now)
+            .and_where(Expr::col(Sessions::Id).eq(row.id))
+            .to_owned();
+        db.execute(&touch).await?;
+    }
+    Ok(Some(CurrentUser { session_id: row.id, account_id: row.account_id, username: row.username, role }))
+}
+
+pub async fn delete_by_id(db: &Db, session_id: i64) -> Result<()> {
+    db.execute(&Query::delete().from_table(Sessions::Table).and_where(Expr::col(Sessions::Id).eq(session_id)).to_owned())
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account, except `keep` when given.
+pub async fn delete_for_account(db: &Db, account_id: i64, keep: Option<i64>) -> Result<u64> {
+    let mut delete = Query::delete();
+    delete.from_table(Sessions::Table).and_where(Expr::col(Sessions::AccountId).eq(account_id));
+    if let Some(keep) = keep {
+        delete.and_where(Expr::col(Sessions::Id).ne(keep));
+    }
+    db.execute(&delete).await
+}
+
+/// Removes sessions past either timeout.
+pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    let delete = Query::delete()
+        .from_table(Sessions::Table)
+        .cond_where(
+            sea_query::Cond::any()
+                .add(Expr::col(Sessions::LastSeenAt).lt(now - IDLE_TIMEOUT))
+                .add(Expr::col(Sessions::CreatedAt).lt(now - ABSOLUTE_TIMEOUT)),
+        )
+        .to_owned();
+    db.execute(&delete).await
+}

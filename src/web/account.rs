@@ -1,0 +1,224 @@
+//! A customer's own account: profile, password, deletion. Every query is keyed by the
+//! signed-in account's id, never by an id from the request.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Form};
+use poem::{handler, IntoResponse, Response};
+use serde::Deserialize;
+use views::account::{AccountView, ProfileValues};
+use views::forms::FieldErrors;
+
+use super::access::RequireCustomer;
+use super::auth::see_other;
+use super::catalog::{optional_id, to_view_choices};
+use super::context::{FlashCode, RequestContext};
+use super::{cookies, State};
+use crate::accounts::{self, Account, Profile};
+use crate::error::{Error, Result};
+use crate::schema::Accounts;
+use crate::sessions::CurrentUser;
+use crate::{password, queue, sessions};
+
+fn money(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, cents % 100)
+}
+
+fn profile_values(account: &Account) -> ProfileValues {
+    ProfileValues {
+        username: account.username.clone(),
+        email: account.email.clone(),
+        first_name: account.first_name.clone(),
+        last_name: account.last_name.clone(),
+        country_id: account.country_id,
+        monthly_subscription: money(account.monthly_subscription_cents),
+    }
+}
+
+async fn load(state: &State, user: &CurrentUser) -> Result<Account> {
+    accounts::find_by_id(&state.db, user.account_id).await?.ok_or(Error::NotFound)
+}
+
+struct Outcome<'a> {
+    profile: ProfileValues,
+    profile_errors: &'a FieldErrors,
+    password_errors: &'a FieldErrors,
+    profile_saved: bool,
+    password_saved: bool,
+}
+
+/// The whole page, or for htmx just the form that was submitted.
+async fn render(state: &State, ctx: &RequestContext, outcome: Outcome<'_>, fragment: Fragment, status: StatusCode) -> Result<Response> {
+    let choices = state.choices.get(&state.db).await?;
+    let countries = to_view_choices(&choices.countries);
+    let view = AccountView {
+        profile: &outcome.profile,
+        countries: &countries,
+        profile_errors: outcome.profile_errors,
+        password_errors: outcome.password_errors,
+        profile_saved: outcome.profile_saved,
+        password_saved: outcome.password_saved,
+    };
+    let page = ctx.page();
+    let markup = match (ctx.is_htmx, fragment) {
+        (true, Fragment::Profile) => views::account::profile_form(&page, &view),
+        (true, Fragment::Password) => views::account::password_form(&page, view.password_errors, view.password_saved),
+        _ => views::account::account_page(&page, &view),
+    };
+    let mut response = markup.into_response();
+    response.set_status(status);
+    Ok(response)
+}
+
+#[derive(Clone, Copy)]
+enum Fragment {
+    Page,
+    Profile,
+    Password,
+}
+
+#[handler]
+pub async fn show(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, RequireCustomer(user): RequireCustomer) -> Result<Response> {
+    let account = load(state, &user).await?;
+    let none = FieldErrors::new();
+    let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &none, profile_saved: false, password_saved: false };
+    render(state, ctx, outcome, Fragment::Page, StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    country_id: Option<String>,
+}
+
+#[handler]
+#[tracing::instrument(skip_all, fields(account_id = user.account_id))]
+pub async fn update_profile(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireCustomer(user): RequireCustomer,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response> {
+    let account = load(state, &user).await?;
+    let mut errors = FieldErrors::new();
+    let country_id = optional_id(form.country_id.as_deref(), "country_id").unwrap_or_else(|_| {
+        errors.add("country_id", "Choose a country from the list.");
+        None
+    });
+    let profile = Profile {
+        email: accounts::normalize_email(&form.email),
+        first_name: form.first_name.trim().to_owned(),
+        last_name: form.last_name.trim().to_owned(),
+        country_id,
+    };
+    accounts::check_profile(&mut errors, &profile);
+    if let Some(id) = country_id {
+        if !accounts::country_exists(&state.db, id).await? {
+            errors.add("country_id", "Choose a country from the list.");
+        }
+    }
+    if errors.get("email").is_none() && accounts::taken(&state.db, Accounts::Email, &profile.email, Some(account.id)).await? {
+        errors.add("email", "Another account already uses this e-mail address.");
+    }
+    let mut values = profile_values(&account);
+    values.email = profile.email.clone();
+    values.first_name = profile.first_name.clone();
+    values.last_name = profile.last_name.clone();
+    values.country_id = profile.country_id;
+
+    let none = FieldErrors::new();
+    if errors.is_empty() {
+        match accounts::update_profile(&state.db, account.id, &profile).await {
+            Ok(_) => {}
+            Err(e) if e.is_unique_violation() => errors.add("email", "Another account already uses this e-mail address."),
+            Err(e) => return Err(e),
+        }
+    }
+    let saved = errors.is_empty();
+    let status = if saved { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let outcome = Outcome { profile: values, profile_errors: &errors, password_errors: &none, profile_saved: saved, password_saved: false };
+    render(state, ctx, outcome, Fragment::Profile, status).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// Changes the password, ends every other session of the account and e-mails a notice after
+/// the commit. This browser stays signed in (its page keeps a valid CSRF token).
+#[handler]
+#[tracing::instrument(skip_all, fields(account_id = user.account_id))]
+pub async fn change_password(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireCustomer(user): RequireCustomer,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let account = load(state, &user).await?;
+    let mut errors = FieldErrors::new();
+    if !password::verify(&form.current_password, Some(&account.password_hash)).await? {
+        errors.add("current_password", "That is not your current password.");
+    }
+    accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);
+    let none = FieldErrors::new();
+    if !errors.is_empty() {
+        let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &errors, profile_saved: false, password_saved: false };
+        return render(state, ctx, outcome, Fragment::Password, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+
+    let password_hash = password::hash(&form.password).await?;
+    let account_id = account.id;
+    state
+        .db
+        .transaction(move |tx| {
+            let password_hash = password_hash.clone();
+            Box::pin(async move { accounts::set_password(tx, account_id, &password_hash).await })
+        })
+        .await?;
+    sessions::delete_for_account(&state.db, account_id, Some(user.session_id)).await?;
+    queue::notify_password_changed(&state.queue, account_id).await;
+
+    let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &none, profile_saved: false, password_saved: true };
+    render(state, ctx, outcome, Fragment::Password, StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    current_password: String,
+}
+
+#[handler]
+#[tracing::instrument(skip_all, fields(account_id = user.account_id))]
+pub async fn delete(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireCustomer(user): RequireCustomer,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response> {
+    let account = load(state, &user).await?;
+    if !password::verify(&form.current_password, Some(&account.password_hash)).await? {
+        let mut errors = FieldErrors::new();
+        errors.add("current_password", "That is not your current password.");
+        let none = FieldErrors::new();
+        let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &errors, profile_saved: false, password_saved: false };
+        return render(state, ctx, outcome, Fragment::Page, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    // Sessions, feedback and tokens go with the account (ON DELETE CASCADE).
+    accounts::delete(&state.db, account.id).await?;
+    tracing::info!("account deleted");
+    let secure = state.config.secure_cookies();
+    let mut response = see_other(views::paths::HOME, Some(FlashCode::AccountDeleted), secure);
+    cookies::clear(&mut response, cookies::SESSION, secure);
+    Ok(response)
+}

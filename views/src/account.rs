@@ -1,0 +1,93 @@
+//! A viewer's own profile, password and account deletion.
+
+use maud::{html, Markup};
+
+use crate::auth::country_select;
+use crate::catalog::Choice;
+use crate::forms::{csrf_field, FieldErrors, Input};
+use crate::layout::{page, PageContext};
+use crate::paths;
+
+pub const PROFILE_FORM_ID: &str = "profile-form";
+pub const PASSWORD_FORM_ID: &str = "password-form";
+
+#[derive(Clone, Debug, Default)]
+pub struct ProfileValues {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub country_id: Option<i64>,
+    /// Shown, never editable by the customer.
+    pub monthly_subscription: String,
+}
+
+pub struct AccountView<'a> {
+    pub profile: &'a ProfileValues,
+    pub countries: &'a [Choice],
+    pub profile_errors: &'a FieldErrors,
+    pub password_errors: &'a FieldErrors,
+    pub profile_saved: bool,
+    pub password_saved: bool,
+}
+
+pub fn account_page(ctx: &PageContext, view: &AccountView) -> Markup {
+    page(
+        ctx,
+        "My account",
+        html! {
+            h1 { "My account" }
+            div.panels {
+                (profile_form(ctx, view))
+                (password_form(ctx, view.password_errors, view.password_saved))
+                section.panel.panel-danger {
+                    h2 { "Delete account" }
+                    p { "This removes your profile, ratings and reviews. It cannot be undone." }
+                    form method="post" action=(paths::ACCOUNT_DELETE) {
+                        (csrf_field(&ctx.csrf_token))
+                        (Input::password("current_password", "Your password", "current-password").render(&FieldErrors::new()))
+                        button.button.button-danger type="submit" { "Delete my account" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn profile_form(ctx: &PageContext, view: &AccountView) -> Markup {
+    let values = view.profile;
+    let errors = view.profile_errors;
+    html! {
+        section.panel id=(PROFILE_FORM_ID) {
+            h2 { "Profile" }
+            @if view.profile_saved { div.flash.flash-success role="status" { "Profile saved." } }
+            form method="post" action=(paths::ACCOUNT) hx-post=(paths::ACCOUNT) hx-target={"#" (PROFILE_FORM_ID)} hx-swap="outerHTML" novalidate {
+                (csrf_field(&ctx.csrf_token))
+                p.muted { "Username: " strong { (values.username) } " · Subscription: " (values.monthly_subscription) " per month" }
+                (Input::text("email", "E-mail", &values.email).kind("email").autocomplete("email").render(errors))
+                div.field-row {
+                    (Input::text("first_name", "First name", &values.first_name).autocomplete("given-name").render(errors))
+                    (Input::text("last_name", "Last name", &values.last_name).autocomplete("family-name").render(errors))
+                }
+                (country_select(view.countries, values.country_id, errors))
+                button.button type="submit" { "Save profile" }
+            }
+        }
+    }
+}
+
+pub fn password_form(ctx: &PageContext, errors: &FieldErrors, saved: bool) -> Markup {
+    html! {
+        section.panel id=(PASSWORD_FORM_ID) {
+            h2 { "Change password" }
+            @if saved { div.flash.flash-success role="status" { "Password changed. Your other sessions were signed out." } }
+            form method="post" action=(paths::ACCOUNT_PASSWORD) hx-post=(paths::ACCOUNT_PASSWORD) hx-target={"#" (PASSWORD_FORM_ID)} hx-swap="outerHTML" novalidate {
+                (csrf_field(&ctx.csrf_token))
+                (Input::password("current_password", "Current password", "current-password").render(errors))
+                (Input::password("password", "New password (12–64 characters)", "new-password").render(errors))
+                (Input::password("password_confirm", "Repeat the new password", "new-password").render(errors))
+                button.button type="submit" { "Change password" }
+            }
+        }
+    }
+}

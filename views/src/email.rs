@@ -1,0 +1,56 @@
+//! E-mail bodies: each message has a subject, a plain-text body and an HTML body.
+
+use maud::{html, Markup, DOCTYPE};
+
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn wrap(heading: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html { body style="font-family: sans-serif; color: #1c1f2a" {
+            h1 style="font-size: 20px" { (heading) }
+            (body)
+            p style="color: #6b7080; font-size: 12px" { "StreamVault" }
+        } }
+    }
+    .into_string()
+}
+
+/// The reset link; `link` is built from BASE_URL only.
+pub fn password_reset(username: &str, link: &str, valid_minutes: i64) -> Email {
+    let text = format!(
+        "Hello {username},\n\nSomeone (hopefully you) asked to reset the password of your StreamVault account.\n\
+         Choose a new password here (the link works once and expires in {valid_minutes} minutes):\n\n{link}\n\n\
+         If you did not ask for this, ignore this message: your password stays as it is.\n"
+    );
+    let html = wrap(
+        "Reset your password",
+        html! {
+            p { "Hello " (username) "," }
+            p { "Someone (hopefully you) asked to reset the password of your StreamVault account." }
+            p { a href=(link) { "Choose a new password" } }
+            p { "The link works once and expires in " (valid_minutes) " minutes. If you did not ask for this, ignore this message: your password stays as it is." }
+        },
+    );
+    Email { subject: "Reset your StreamVault password".to_owned(), text, html }
+}
+
+pub fn password_changed(username: &str) -> Email {
+    let text = format!(
+        "Hello {username},\n\nThe password of your StreamVault account was just changed, and every session signed in \
+         with the old one was signed out.\n\nIf this was not you, reset your password at once and contact support.\n"
+    );
+    let html = wrap(
+        "Your password was changed",
+        html! {
+            p { "Hello " (username) "," }
+            p { "The password of your StreamVault account was just changed, and every session signed in with the old one was signed out." }
+            p { "If this was not you, reset your password at once and contact support." }
+        },
+    );
+    Email { subject: "Your StreamVault password was changed".to_owned(), text, html }
+}
