@@ -7,7 +7,10 @@ use std::process::Command;
 
 const VENDOR: [(&str, &str); 2] = [
     ("node_modules/htmx.org/dist/htmx.min.js", "htmx.min.js"),
-    ("node_modules/chart.js/dist/chart.umd.min.js", "chart.umd.min.js"),
+    (
+        "node_modules/chart.js/dist/chart.umd.min.js",
+        "chart.umd.min.js",
+    ),
 ];
 const OWN: [&str; 2] = ["app.css", "app.js"];
 
@@ -19,23 +22,31 @@ fn main() {
         println!("cargo:rerun-if-changed=assets/{file}");
     }
 
-    if VENDOR.iter().any(|(source, _)| !assets.join(source).exists()) {
+    if VENDOR
+        .iter()
+        .any(|(source, _)| !assets.join(source).exists())
+    {
         install(&assets);
     }
 
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
     let mut digest = Fnv::default();
     for (source, name) in VENDOR {
-        let bytes = std::fs::read(assets.join(source)).unwrap_or_else(|e| panic!("reading assets/{source}: {e}"));
+        let bytes = std::fs::read(assets.join(source))
+            .unwrap_or_else(|e| panic!("reading assets/{source}: {e}"));
         digest.write(&bytes);
         std::fs::write(out.join(name), bytes).unwrap_or_else(|e| panic!("writing {name}: {e}"));
         println!("cargo:rerun-if-changed=assets/{source}");
     }
     for file in OWN {
-        let bytes = std::fs::read(assets.join(file)).unwrap_or_else(|e| panic!("reading assets/{file}: {e}"));
+        let bytes = std::fs::read(assets.join(file))
+            .unwrap_or_else(|e| panic!("reading assets/{file}: {e}"));
         digest.write(&bytes);
     }
-    println!("cargo:rustc-env=STREAMVAULT_ASSET_VERSION={:012x}", digest.0 & 0xffff_ffff_ffff);
+    println!(
+        "cargo:rustc-env=STREAMVAULT_ASSET_VERSION={:012x}",
+        digest.0 & 0xffff_ffff_ffff
+    );
 }
 
 fn install(assets: &Path) {
@@ -44,7 +55,10 @@ fn install(assets: &Path) {
         .current_dir(assets)
         .status()
         .unwrap_or_else(|e| panic!("StreamVault needs Node.js and npm to fetch htmx and Chart.js (npm ci in assets/): {e}"));
-    assert!(status.success(), "`npm ci` in assets/ failed; see its output above");
+    assert!(
+        status.success(),
+        "`npm ci` in assets/ failed; see its output above"
+    );
 }
 
 /// FNV-1a: a dependency-free content hash, good enough to name a cache generation.

@@ -59,15 +59,30 @@ fn select_account() -> sea_query::SelectStatement {
 }
 
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<Account>> {
-    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Username).eq(username)).to_owned()).await
+    db.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Username).eq(username))
+            .to_owned(),
+    )
+    .await
 }
 
 pub async fn find_by_email(db: &Db, normalized_email: &str) -> Result<Option<Account>> {
-    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Email).eq(normalized_email)).to_owned()).await
+    db.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Email).eq(normalized_email))
+            .to_owned(),
+    )
+    .await
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Account>> {
-    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Id).eq(id)).to_owned()).await
+    db.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Id).eq(id))
+            .to_owned(),
+    )
+    .await
 }
 
 /// The fields of a new or edited profile, validated.
@@ -94,8 +109,14 @@ pub fn check_username(errors: &mut FieldErrors, username: &str) {
     let chars = username.chars().count();
     if !(3..=32).contains(&chars) {
         errors.add("username", "Use 3 to 32 characters.");
-    } else if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
-        errors.add("username", "Use letters, digits, dots, dashes and underscores only.");
+    } else if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        errors.add(
+            "username",
+            "Use letters, digits, dots, dashes and underscores only.",
+        );
     }
 }
 
@@ -103,7 +124,11 @@ pub fn check_email(errors: &mut FieldErrors, email: &str) {
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
         });
     if !valid {
         errors.add("email", "Enter an e-mail address like name@example.com.");
@@ -132,14 +157,21 @@ struct IdRow {
 }
 
 pub async fn country_exists(db: &Db, id: i64) -> Result<bool> {
-    let query = Query::select().column(Countries::Id).from(Countries::Table).and_where(Expr::col(Countries::Id).eq(id)).to_owned();
+    let query = Query::select()
+        .column(Countries::Id)
+        .from(Countries::Table)
+        .and_where(Expr::col(Countries::Id).eq(id))
+        .to_owned();
     Ok(db.fetch_optional::<IdRow>(&query).await?.is_some())
 }
 
 /// Whether another account already uses this username or e-mail (`except` is the editor).
 pub async fn taken(db: &Db, column: Accounts, value: &str, except: Option<i64>) -> Result<bool> {
     let mut query = Query::select();
-    query.column(Accounts::Id).from(Accounts::Table).and_where(Expr::col(column).eq(value));
+    query
+        .column(Accounts::Id)
+        .from(Accounts::Table)
+        .and_where(Expr::col(column).eq(value));
     if let Some(id) = except {
         query.and_where(Expr::col(Accounts::Id).ne(id));
     }
@@ -210,7 +242,13 @@ pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u
 }
 
 pub async fn delete(db: &Db, id: i64) -> Result<u64> {
-    db.execute(&Query::delete().from_table(Accounts::Table).and_where(Expr::col(Accounts::Id).eq(id)).to_owned()).await
+    db.execute(
+        &Query::delete()
+            .from_table(Accounts::Table)
+            .and_where(Expr::col(Accounts::Id).eq(id))
+            .to_owned(),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -234,7 +272,13 @@ mod tests {
 
     #[test]
     fn usernames_are_plain() {
-        for (name, ok) in [("alice", true), ("al", false), ("a.b-c_d", true), ("<script>", false), ("名前です", false)] {
+        for (name, ok) in [
+            ("alice", true),
+            ("al", false),
+            ("a.b-c_d", true),
+            ("<script>", false),
+            ("名前です", false),
+        ] {
             let mut errors = FieldErrors::new();
             check_username(&mut errors, name);
             assert_eq!(errors.is_empty(), ok, "{name}");

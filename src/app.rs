@@ -64,9 +64,15 @@ struct SecretRow {
 /// The server-wide secret `name`, created on first use and shared through the database so
 /// every process derives the same CSRF tokens.
 pub async fn shared_secret(db: &Db, name: &str) -> Result<Vec<u8>> {
-    let select = Query::select().column(AppSecrets::Value).from(AppSecrets::Table).and_where(Expr::col(AppSecrets::Name).eq(name)).to_owned();
+    let select = Query::select()
+        .column(AppSecrets::Value)
+        .from(AppSecrets::Table)
+        .and_where(Expr::col(AppSecrets::Name).eq(name))
+        .to_owned();
     if let Some(row) = db.fetch_optional::<SecretRow>(&select).await? {
-        return URL_SAFE_NO_PAD.decode(row.value).map_err(|_| Error::internal("stored secret is not base64"));
+        return URL_SAFE_NO_PAD
+            .decode(row.value)
+            .map_err(|_| Error::internal("stored secret is not base64"));
     }
     let insert = Query::insert()
         .into_table(AppSecrets::Table)
@@ -79,15 +85,36 @@ pub async fn shared_secret(db: &Db, name: &str) -> Result<Vec<u8>> {
         Err(e) if e.is_unique_violation() => {}
         Err(e) => return Err(e),
     }
-    let row = db.fetch_optional::<SecretRow>(&select).await?.ok_or_else(|| Error::internal("secret vanished"))?;
-    URL_SAFE_NO_PAD.decode(row.value).map_err(|_| Error::internal("stored secret is not base64"))
+    let row = db
+        .fetch_optional::<SecretRow>(&select)
+        .await?
+        .ok_or_else(|| Error::internal("secret vanished"))?;
+    URL_SAFE_NO_PAD
+        .decode(row.value)
+        .map_err(|_| Error::internal("stored secret is not base64"))
 }
 
 /// What the background workers need, built from the configuration.
-pub fn job_context(config: &Config, db: &Db, clock: &Clock, base_url: url::Url) -> Result<jobs::JobContext> {
-    let mailer = jobs::Mailer::new(config.smtp_url.as_deref(), config.outbox_dir.clone(), config.mail_from.clone())
-        .map_err(|e| Error::internal(format_args!("mailer: {e}")))?;
-    Ok(jobs::JobContext { store: Arc::new(AppJobStore { db: db.clone(), clock: clock.clone() }), mailer, base_url })
+pub fn job_context(
+    config: &Config,
+    db: &Db,
+    clock: &Clock,
+    base_url: url::Url,
+) -> Result<jobs::JobContext> {
+    let mailer = jobs::Mailer::new(
+        config.smtp_url.as_deref(),
+        config.outbox_dir.clone(),
+        config.mail_from.clone(),
+    )
+    .map_err(|e| Error::internal(format_args!("mailer: {e}")))?;
+    Ok(jobs::JobContext {
+        store: Arc::new(AppJobStore {
+            db: db.clone(),
+            clock: clock.clone(),
+        }),
+        mailer,
+        base_url,
+    })
 }
 
 impl Application {
@@ -120,7 +147,11 @@ impl Application {
             base_url,
             csrf_key,
         });
-        Ok(Self { state, acceptor, address })
+        Ok(Self {
+            state,
+            acceptor,
+            address,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -133,11 +164,20 @@ impl Application {
 
     /// Serves HTTP and, when `with_workers`, runs the background workers in this process,
     /// until `shutdown` resolves. In-flight requests and jobs get time to finish.
-    pub async fn run_until(self, with_workers: bool, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<()> {
+    pub async fn run_until(
+        self,
+        with_workers: bool,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
         let state = self.state.clone();
         let (stop_tx, stop_rx) = watch::channel(false);
         let workers = if with_workers {
-            let context = job_context(&state.config, &state.db, &state.clock, state.base_url.clone())?;
+            let context = job_context(
+                &state.config,
+                &state.db,
+                &state.clock,
+                state.base_url.clone(),
+            )?;
             let db = state.db.clone();
             let mut stop = stop_rx.clone();
             Some(tokio::spawn(async move {

@@ -3,11 +3,16 @@
 //! genres, releases or reviews.
 
 use chrono::{Datelike, NaiveDate};
-use sea_query::{Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement};
+use sea_query::{
+    Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement,
+};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::schema::{Computed, Countries, Episodes, Feedback, Genres, Languages, ProductionHouses, Series, SeriesGenres, SeriesReleases, Accounts};
+use crate::schema::{
+    Accounts, Computed, Countries, Episodes, Feedback, Genres, Languages, ProductionHouses, Series,
+    SeriesGenres, SeriesReleases,
+};
 
 /// A validated page request: a number from 1 and a size within bounds, so a non-number,
 /// zero, negative or huge page never reaches SQL.
@@ -26,14 +31,22 @@ impl Page {
             None => 1,
             Some(text) => match text.parse::<u32>() {
                 Ok(n) if (1..=Self::MAX_NUMBER).contains(&n) => n,
-                _ => return Err(Error::BadRequest("page must be a whole number from 1 to 10000".into())),
+                _ => {
+                    return Err(Error::BadRequest(
+                        "page must be a whole number from 1 to 10000".into(),
+                    ))
+                }
             },
         };
         let size = match size.map(str::trim).filter(|s| !s.is_empty()) {
             None => default_size,
             Some(text) => match text.parse::<u32>() {
                 Ok(n) if (1..=Self::MAX_SIZE).contains(&n) => n,
-                _ => return Err(Error::BadRequest("per_page must be a whole number from 1 to 100".into())),
+                _ => {
+                    return Err(Error::BadRequest(
+                        "per_page must be a whole number from 1 to 100".into(),
+                    ))
+                }
             },
         };
         Ok(Self { number, size })
@@ -74,7 +87,11 @@ impl CatalogSort {
     }
 
     pub fn key(self) -> &'static str {
-        Self::ALL.iter().find(|(sort, _, _)| *sort == self).map(|(_, key, _)| *key).unwrap_or("title")
+        Self::ALL
+            .iter()
+            .find(|(sort, _, _)| *sort == self)
+            .map(|(_, key, _)| *key)
+            .unwrap_or("title")
     }
 }
 
@@ -116,7 +133,10 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<(Vec<Ca
         .column((Series::Table, Series::Id))
         .column((Series::Table, Series::Title))
         .column((Series::Table, Series::ReleaseDate))
-        .expr_as(Expr::col((ProductionHouses::Table, ProductionHouses::Name)), Computed::ProductionHouse)
+        .expr_as(
+            Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
+            Computed::ProductionHouse,
+        )
         .expr_as(genre_names(), Computed::GenreNames)
         .expr_as(avg_rating(), Computed::AvgRating)
         .expr_as(rating_count(), Computed::Ratings)
@@ -124,18 +144,25 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<(Vec<Ca
         .from(Series::Table)
         .inner_join(
             ProductionHouses::Table,
-            Expr::col((ProductionHouses::Table, ProductionHouses::Id)).equals((Series::Table, Series::ProductionHouseId)),
+            Expr::col((ProductionHouses::Table, ProductionHouses::Id))
+                .equals((Series::Table, Series::ProductionHouseId)),
         );
 
     let q = filter.q.trim();
     if !q.is_empty() {
-        query.and_where(Expr::col((Series::Table, Series::Title)).like(LikeExpr::new(contains_pattern(q)).escape('\\')));
+        query.and_where(
+            Expr::col((Series::Table, Series::Title))
+                .like(LikeExpr::new(contains_pattern(q)).escape('\\')),
+        );
     }
     if let Some(genre) = filter.genre {
         let matching = Query::select()
             .expr(Expr::val(1))
             .from(SeriesGenres::Table)
-            .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId)).equals((Series::Table, Series::Id)))
+            .and_where(
+                Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId))
+                    .equals((Series::Table, Series::Id)),
+            )
             .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::GenreId)).eq(genre))
             .to_owned();
         query.and_where(Expr::exists(matching));
@@ -144,7 +171,10 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<(Vec<Ca
         let available = Query::select()
             .expr(Expr::val(1))
             .from(SeriesReleases::Table)
-            .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId)).equals((Series::Table, Series::Id)))
+            .and_where(
+                Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId))
+                    .equals((Series::Table, Series::Id)),
+            )
             .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::CountryId)).eq(country))
             .to_owned();
         query.and_where(Expr::exists(available));
@@ -157,7 +187,9 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<(Vec<Ca
         CatalogSort::Title => query.order_by((Series::Table, Series::Title), Order::Asc),
         CatalogSort::Newest => query.order_by((Series::Table, Series::ReleaseDate), Order::Desc),
         // NULL (unrated) sorts lowest on both backends, so DESC puts unrated series last.
-        CatalogSort::Rating => query.order_by(Computed::AvgRating, Order::Desc).order_by(Computed::Ratings, Order::Desc),
+        CatalogSort::Rating => query
+            .order_by(Computed::AvgRating, Order::Desc)
+            .order_by(Computed::Ratings, Order::Desc),
         CatalogSort::Viewers => query.order_by(Computed::TotalViewers, Order::Desc),
     };
     query.order_by((Series::Table, Series::Id), Order::Asc);
@@ -189,11 +221,26 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
     let query = Query::select()
         .column((Series::Table, Series::Id))
         .column((Series::Table, Series::Title))
-        .expr_as(Func::cast_as(Expr::col((Series::Table, Series::PlannedEpisodes)), Computed::Signed), Series::PlannedEpisodes)
+        .expr_as(
+            Func::cast_as(
+                Expr::col((Series::Table, Series::PlannedEpisodes)),
+                Computed::Signed,
+            ),
+            Series::PlannedEpisodes,
+        )
         .column((Series::Table, Series::ReleaseDate))
-        .expr_as(Expr::col((ProductionHouses::Table, ProductionHouses::Name)), Computed::ProductionHouse)
-        .expr_as(Expr::col((Languages::Table, Languages::Name)), Computed::Language)
-        .expr_as(Expr::col((Countries::Table, Countries::Name)), Computed::OriginCountry)
+        .expr_as(
+            Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
+            Computed::ProductionHouse,
+        )
+        .expr_as(
+            Expr::col((Languages::Table, Languages::Name)),
+            Computed::Language,
+        )
+        .expr_as(
+            Expr::col((Countries::Table, Countries::Name)),
+            Computed::OriginCountry,
+        )
         .expr_as(genre_names(), Computed::GenreNames)
         .expr_as(avg_rating(), Computed::AvgRating)
         .expr_as(rating_count(), Computed::Ratings)
@@ -201,10 +248,19 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
         .from(Series::Table)
         .inner_join(
             ProductionHouses::Table,
-            Expr::col((ProductionHouses::Table, ProductionHouses::Id)).equals((Series::Table, Series::ProductionHouseId)),
+            Expr::col((ProductionHouses::Table, ProductionHouses::Id))
+                .equals((Series::Table, Series::ProductionHouseId)),
         )
-        .inner_join(Languages::Table, Expr::col((Languages::Table, Languages::Id)).equals((Series::Table, Series::LanguageId)))
-        .inner_join(Countries::Table, Expr::col((Countries::Table, Countries::Id)).equals((Series::Table, Series::OriginCountryId)))
+        .inner_join(
+            Languages::Table,
+            Expr::col((Languages::Table, Languages::Id))
+                .equals((Series::Table, Series::LanguageId)),
+        )
+        .inner_join(
+            Countries::Table,
+            Expr::col((Countries::Table, Countries::Id))
+                .equals((Series::Table, Series::OriginCountryId)),
+        )
         .and_where(Expr::col((Series::Table, Series::Id)).eq(id))
         .to_owned();
     db.fetch_optional(&query).await
@@ -220,7 +276,11 @@ pub async fn available_in(db: &Db, series_id: i64) -> Result<Vec<String>> {
     let query = Query::select()
         .column((Countries::Table, Countries::Name))
         .from(SeriesReleases::Table)
-        .inner_join(Countries::Table, Expr::col((Countries::Table, Countries::Id)).equals((SeriesReleases::Table, SeriesReleases::CountryId)))
+        .inner_join(
+            Countries::Table,
+            Expr::col((Countries::Table, Countries::Id))
+                .equals((SeriesReleases::Table, SeriesReleases::CountryId)),
+        )
         .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId)).eq(series_id))
         .order_by((Countries::Table, Countries::Name), Order::Asc)
         .to_owned();
@@ -238,8 +298,15 @@ pub struct EpisodeRow {
 
 pub async fn episodes(db: &Db, series_id: i64) -> Result<Vec<EpisodeRow>> {
     let query = Query::select()
-        .expr_as(Func::cast_as(Expr::col(Episodes::Number), Computed::Signed), Episodes::Number)
-        .columns([Episodes::Title, Episodes::TotalViewers, Episodes::TechInterrupt])
+        .expr_as(
+            Func::cast_as(Expr::col(Episodes::Number), Computed::Signed),
+            Episodes::Number,
+        )
+        .columns([
+            Episodes::Title,
+            Episodes::TotalViewers,
+            Episodes::TechInterrupt,
+        ])
         .from(Episodes::Table)
         .and_where(Expr::col(Episodes::SeriesId).eq(series_id))
         .order_by(Episodes::Number, Order::Asc)
@@ -258,11 +325,21 @@ pub struct ReviewRow {
 pub async fn reviews(db: &Db, series_id: i64) -> Result<Vec<ReviewRow>> {
     let query = Query::select()
         .column((Accounts::Table, Accounts::Username))
-        .expr_as(Func::cast_as(Expr::col((Feedback::Table, Feedback::Rating)), Computed::Signed), Feedback::Rating)
+        .expr_as(
+            Func::cast_as(
+                Expr::col((Feedback::Table, Feedback::Rating)),
+                Computed::Signed,
+            ),
+            Feedback::Rating,
+        )
         .column((Feedback::Table, Feedback::Body))
         .column((Feedback::Table, Feedback::RecordedAt))
         .from(Feedback::Table)
-        .inner_join(Accounts::Table, Expr::col((Accounts::Table, Accounts::Id)).equals((Feedback::Table, Feedback::AccountId)))
+        .inner_join(
+            Accounts::Table,
+            Expr::col((Accounts::Table, Accounts::Id))
+                .equals((Feedback::Table, Feedback::AccountId)),
+        )
         .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id))
         .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
         .limit(50)
@@ -308,10 +385,20 @@ fn sub_query(select: SelectStatement) -> SimpleExpr {
 fn genre_names() -> SimpleExpr {
     sub_query(
         Query::select()
-            .expr(Func::cust(Alias::new("GROUP_CONCAT")).arg(Expr::col((Genres::Table, Genres::Name))))
+            .expr(
+                Func::cust(Alias::new("GROUP_CONCAT"))
+                    .arg(Expr::col((Genres::Table, Genres::Name))),
+            )
             .from(SeriesGenres::Table)
-            .inner_join(Genres::Table, Expr::col((Genres::Table, Genres::Id)).equals((SeriesGenres::Table, SeriesGenres::GenreId)))
-            .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId)).equals((Series::Table, Series::Id)))
+            .inner_join(
+                Genres::Table,
+                Expr::col((Genres::Table, Genres::Id))
+                    .equals((SeriesGenres::Table, SeriesGenres::GenreId)),
+            )
+            .and_where(
+                Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId))
+                    .equals((Series::Table, Series::Id)),
+            )
             .to_owned(),
     )
 }
@@ -320,9 +407,15 @@ fn genre_names() -> SimpleExpr {
 fn avg_rating() -> SimpleExpr {
     sub_query(
         Query::select()
-            .expr(Func::cast_as(Func::avg(Expr::col((Feedback::Table, Feedback::Rating))), Computed::Double))
+            .expr(Func::cast_as(
+                Func::avg(Expr::col((Feedback::Table, Feedback::Rating))),
+                Computed::Double,
+            ))
             .from(Feedback::Table)
-            .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).equals((Series::Table, Series::Id)))
+            .and_where(
+                Expr::col((Feedback::Table, Feedback::SeriesId))
+                    .equals((Series::Table, Series::Id)),
+            )
             .to_owned(),
     )
 }
@@ -332,7 +425,10 @@ fn rating_count() -> SimpleExpr {
         Query::select()
             .expr(Func::count(Expr::col((Feedback::Table, Feedback::Rating))))
             .from(Feedback::Table)
-            .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).equals((Series::Table, Series::Id)))
+            .and_where(
+                Expr::col((Feedback::Table, Feedback::SeriesId))
+                    .equals((Series::Table, Series::Id)),
+            )
             .to_owned(),
     )
 }
@@ -342,11 +438,17 @@ fn total_viewers() -> SimpleExpr {
     sub_query(
         Query::select()
             .expr(Func::cast_as(
-                Func::coalesce([Func::sum(Expr::col((Episodes::Table, Episodes::TotalViewers))).into(), Expr::val(0).into()]),
+                Func::coalesce([
+                    Func::sum(Expr::col((Episodes::Table, Episodes::TotalViewers))).into(),
+                    Expr::val(0).into(),
+                ]),
                 Computed::Signed,
             ))
             .from(Episodes::Table)
-            .and_where(Expr::col((Episodes::Table, Episodes::SeriesId)).equals((Series::Table, Series::Id)))
+            .and_where(
+                Expr::col((Episodes::Table, Episodes::SeriesId))
+                    .equals((Series::Table, Series::Id)),
+            )
             .to_owned(),
     )
 }
@@ -367,7 +469,13 @@ fn contains_pattern(text: &str) -> String {
 
 /// Splits a GROUP_CONCAT list into sorted names.
 pub fn split_names(names: Option<&str>) -> Vec<String> {
-    let mut list: Vec<String> = names.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let mut list: Vec<String> = names
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
     list.sort();
     list
 }
@@ -378,9 +486,28 @@ mod tests {
 
     #[test]
     fn page_rejects_what_sql_must_never_see() {
-        assert_eq!(Page::parse(None, None, 24).ok(), Some(Page { number: 1, size: 24 }));
-        assert_eq!(Page::parse(Some("3"), Some("10"), 24).ok().map(Page::offset), Some(20));
-        for bad in ["0", "-1", "abc", "1e9", "99999999999999999999", "10001", "2.5"] {
+        assert_eq!(
+            Page::parse(None, None, 24).ok(),
+            Some(Page {
+                number: 1,
+                size: 24
+            })
+        );
+        assert_eq!(
+            Page::parse(Some("3"), Some("10"), 24)
+                .ok()
+                .map(Page::offset),
+            Some(20)
+        );
+        for bad in [
+            "0",
+            "-1",
+            "abc",
+            "1e9",
+            "99999999999999999999",
+            "10001",
+            "2.5",
+        ] {
             assert!(Page::parse(Some(bad), None, 24).is_err(), "page {bad}");
             assert!(Page::parse(None, Some(bad), 24).is_err(), "per_page {bad}");
         }

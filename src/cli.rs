@@ -13,7 +13,11 @@ use crate::sessions::Role;
 use crate::{password, seed};
 
 #[derive(Debug, Parser)]
-#[command(name = "streamvault", version, about = "StreamVault: a streaming platform's management backend")]
+#[command(
+    name = "streamvault",
+    version,
+    about = "StreamVault: a streaming platform's management backend"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -50,8 +54,12 @@ enum Command {
 }
 
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Parses the arguments and runs the command. Errors come back for `main` to print.
@@ -59,7 +67,8 @@ pub async fn run() -> Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     init_tracing();
-    let config = Config::from_env().map_err(|e| Error::BadRequest(["configuration: ", &e.to_string()].concat()))?;
+    let config = Config::from_env()
+        .map_err(|e| Error::BadRequest(["configuration: ", &e.to_string()].concat()))?;
     let clock = Clock::default();
 
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
@@ -68,7 +77,11 @@ pub async fn run() -> Result<()> {
             if demo {
                 if seed::catalog_is_empty(&db).await? {
                     let summary = seed::load_demo(&db, clock.now()).await?;
-                    tracing::info!(series = summary.series, accounts = summary.accounts, "demo data loaded");
+                    tracing::info!(
+                        series = summary.series,
+                        accounts = summary.accounts,
+                        "demo data loaded"
+                    );
                 } else {
                     tracing::info!("database already has data; demo data not loaded");
                 }
@@ -84,10 +97,19 @@ pub async fn run() -> Result<()> {
         Command::Seed { demo: _, force } => {
             let db = connect(&config).await?;
             if !force && !seed::catalog_is_empty(&db).await? {
-                return Err(Error::BadRequest("the database already has a catalog; pass --force to load the demo data anyway".into()));
+                return Err(Error::BadRequest(
+                    "the database already has a catalog; pass --force to load the demo data anyway"
+                        .into(),
+                ));
             }
             let summary = seed::load_demo(&db, clock.now()).await?;
-            tracing::info!(series = summary.series, episodes = summary.episodes, accounts = summary.accounts, feedback = summary.feedback, "demo data loaded");
+            tracing::info!(
+                series = summary.series,
+                episodes = summary.episodes,
+                accounts = summary.accounts,
+                feedback = summary.feedback,
+                "demo data loaded"
+            );
             Ok(())
         }
         Command::Worker => {
@@ -105,10 +127,12 @@ pub async fn run() -> Result<()> {
 }
 
 async fn connect(config: &Config) -> Result<Db> {
-    let db = Db::connect(&config.database_url).await.map_err(|e| match e {
-        Error::Db(cause) => Error::internal(format_args!("cannot reach the database: {cause}")),
-        other => other,
-    })?;
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| match e {
+            Error::Db(cause) => Error::internal(format_args!("cannot reach the database: {cause}")),
+            other => other,
+        })?;
     db.migrate().await?;
     Ok(db)
 }
@@ -121,7 +145,9 @@ async fn create_employee(db: &Db, clock: &Clock, username: &str, email: &str) ->
     accounts::check_email(&mut errors, &email);
     let password = match std::env::var("STREAMVAULT_PASSWORD") {
         Ok(password) => password,
-        Err(_) => rpassword::prompt_password("Password for the new employee: ").map_err(|e| Error::BadRequest(["cannot read the password: ", &e.to_string()].concat()))?,
+        Err(_) => rpassword::prompt_password("Password for the new employee: ").map_err(|e| {
+            Error::BadRequest(["cannot read the password: ", &e.to_string()].concat())
+        })?,
     };
     if let Err(message) = password::check_policy(&password) {
         errors.add("password", message);
@@ -129,12 +155,21 @@ async fn create_employee(db: &Db, clock: &Clock, username: &str, email: &str) ->
     if let Some((field, message)) = errors.iter().next() {
         return Err(Error::BadRequest([field, ": ", message].concat()));
     }
-    if accounts::taken(db, Accounts::Username, &username, None).await? || accounts::taken(db, Accounts::Email, &email, None).await? {
-        return Err(Error::BadRequest("an account with that username or e-mail already exists".into()));
+    if accounts::taken(db, Accounts::Username, &username, None).await?
+        || accounts::taken(db, Accounts::Email, &email, None).await?
+    {
+        return Err(Error::BadRequest(
+            "an account with that username or e-mail already exists".into(),
+        ));
     }
     let account = NewAccount {
         username: username.clone(),
-        profile: Profile { email, first_name: username.clone(), last_name: "(staff)".into(), country_id: None },
+        profile: Profile {
+            email,
+            first_name: username.clone(),
+            last_name: "(staff)".into(),
+            country_id: None,
+        },
         password_hash: password::hash(&password).await?,
         role: Role::Employee,
         monthly_subscription_cents: 0,

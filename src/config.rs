@@ -30,24 +30,39 @@ impl Config {
 
     /// Reads configuration through `lookup`, so tests can supply their own values.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("mysql:") || database_url.starts_with("mariadb:")) {
-            return Err(ConfigError::invalid("DATABASE_URL", "must start with sqlite:// or mysql://"));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("mysql:")
+            || database_url.starts_with("mariadb:"))
+        {
+            return Err(ConfigError::invalid(
+                "DATABASE_URL",
+                "must start with sqlite:// or mysql://",
+            ));
         }
 
         let addr_text = get("STREAMVAULT_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-        let addr: SocketAddr = addr_text
-            .parse()
-            .map_err(|_| ConfigError::invalid("STREAMVAULT_ADDR", "must be host:port, e.g. 127.0.0.1:8080"))?;
+        let addr: SocketAddr = addr_text.parse().map_err(|_| {
+            ConfigError::invalid("STREAMVAULT_ADDR", "must be host:port, e.g. 127.0.0.1:8080")
+        })?;
 
         let base_url = match get("BASE_URL") {
             None => None,
             Some(text) => {
-                let url = url::Url::parse(&text).map_err(|_| ConfigError::invalid("BASE_URL", "must be an absolute http(s) URL"))?;
+                let url = url::Url::parse(&text).map_err(|_| {
+                    ConfigError::invalid("BASE_URL", "must be an absolute http(s) URL")
+                })?;
                 if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-                    return Err(ConfigError::invalid("BASE_URL", "must be an absolute http(s) URL"));
+                    return Err(ConfigError::invalid(
+                        "BASE_URL",
+                        "must be an absolute http(s) URL",
+                    ));
                 }
                 Some(url)
             }
@@ -56,14 +71,19 @@ impl Config {
         let smtp_url = get("SMTP_URL");
         if let Some(url) = &smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(ConfigError::invalid("SMTP_URL", "must start with smtp:// or smtps://"));
+                return Err(ConfigError::invalid(
+                    "SMTP_URL",
+                    "must start with smtp:// or smtps://",
+                ));
             }
         }
 
         let mail_from = get("MAIL_FROM")
             .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned())
             .parse()
-            .map_err(|_| ConfigError::invalid("MAIL_FROM", "must be an address like `Name <user@host>`"))?;
+            .map_err(|_| {
+                ConfigError::invalid("MAIL_FROM", "must be an address like `Name <user@host>`")
+            })?;
 
         Ok(Self {
             database_url,
@@ -89,7 +109,9 @@ impl Config {
 
     /// Cookies get `Secure` only when the public URL is https.
     pub fn secure_cookies(&self) -> bool {
-        self.base_url.as_ref().is_some_and(|u| u.scheme() == "https")
+        self.base_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
     }
 }
 
@@ -108,8 +130,16 @@ mod tests {
     use super::*;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Config::from_lookup(move |name| owned.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(move |name| {
+            owned
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
@@ -120,7 +150,10 @@ mod tests {
         assert_eq!(config.login_rate_per_min, 10);
         assert_eq!(config.reset_rate_per_min, 5);
         assert!(config.smtp_url.is_none());
-        assert_eq!(config.base_url_for(config.addr).as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(
+            config.base_url_for(config.addr).as_str(),
+            "http://127.0.0.1:8080/"
+        );
         Ok(())
     }
 
@@ -133,7 +166,10 @@ mod tests {
             ("DATABASE_URL", "postgres://x"),
             ("SMTP_URL", "http://x"),
         ] {
-            let err = with(&[(name, value)]).err().map(|e| e.to_string()).unwrap_or_default();
+            let err = with(&[(name, value)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(err.contains(name), "{name}: {err}");
         }
     }

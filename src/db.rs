@@ -10,8 +10,8 @@ use sea_query_binder::SqlxBinder;
 use sqlx::migrate::Migrator;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
 };
 use sqlx::FromRow;
 
@@ -36,8 +36,14 @@ pub enum Db {
 }
 
 /// A row type that decodes the same way on both backends.
-pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin {}
+pub trait Row:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
+{
+}
+impl<T> Row for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
+{
+}
 
 /// An open transaction on either backend.
 pub enum Tx {
@@ -64,8 +70,9 @@ impl Db {
                 .foreign_keys(true);
             if let Some(parent) = options.get_filename().parent() {
                 if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| Error::internal(format_args!("cannot create {}: {e}", parent.display())))?;
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        Error::internal(format_args!("cannot create {}: {e}", parent.display()))
+                    })?;
                 }
             }
             let pool = SqlitePoolOptions::new()
@@ -75,7 +82,10 @@ impl Db {
                 .await?;
             Ok(Db::Sqlite(pool))
         } else {
-            let url = url.strip_prefix("mariadb:").map(|rest| ["mysql:", rest].concat()).unwrap_or_else(|| url.to_owned());
+            let url = url
+                .strip_prefix("mariadb:")
+                .map(|rest| ["mysql:", rest].concat())
+                .unwrap_or_else(|| url.to_owned());
             let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
             let pool = MySqlPoolOptions::new()
                 .max_connections(16)
@@ -111,22 +121,42 @@ impl Db {
 
     pub async fn fetch_all<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
         match self {
-            Db::Sqlite(pool) => Conn::Sqlite(&mut *pool.acquire().await?).fetch_all(stmt).await,
-            Db::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).fetch_all(stmt).await,
+            Db::Sqlite(pool) => {
+                Conn::Sqlite(&mut *pool.acquire().await?)
+                    .fetch_all(stmt)
+                    .await
+            }
+            Db::MySql(pool) => {
+                Conn::MySql(&mut *pool.acquire().await?)
+                    .fetch_all(stmt)
+                    .await
+            }
         }
     }
 
     pub async fn fetch_optional<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
         match self {
-            Db::Sqlite(pool) => Conn::Sqlite(&mut *pool.acquire().await?).fetch_optional(stmt).await,
-            Db::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).fetch_optional(stmt).await,
+            Db::Sqlite(pool) => {
+                Conn::Sqlite(&mut *pool.acquire().await?)
+                    .fetch_optional(stmt)
+                    .await
+            }
+            Db::MySql(pool) => {
+                Conn::MySql(&mut *pool.acquire().await?)
+                    .fetch_optional(stmt)
+                    .await
+            }
         }
     }
 
     /// Runs a write outside any explicit transaction; returns the number of rows affected.
     pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
         match self {
-            Db::Sqlite(pool) => Conn::Sqlite(&mut *pool.acquire().await?).execute(stmt).await,
+            Db::Sqlite(pool) => {
+                Conn::Sqlite(&mut *pool.acquire().await?)
+                    .execute(stmt)
+                    .await
+            }
             Db::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).execute(stmt).await,
         }
     }
@@ -170,14 +200,25 @@ impl Db {
                     }
                 },
             };
-            let Some(cause) = error.retry_cause() else { return Err(error) };
+            let Some(cause) = error.retry_cause() else {
+                return Err(error);
+            };
             if retries >= MAX_RETRIES {
-                tracing::error!(cause, retries, "transaction still failing after its retries");
+                tracing::error!(
+                    cause,
+                    retries,
+                    "transaction still failing after its retries"
+                );
                 return Err(Error::Unavailable);
             }
             retries += 1;
             let delay = backoff(retries);
-            tracing::warn!(cause, retry = retries, delay_ms = delay.as_millis() as u64, "re-running transaction");
+            tracing::warn!(
+                cause,
+                retry = retries,
+                delay_ms = delay.as_millis() as u64,
+                "re-running transaction"
+            );
             tokio::time::sleep(delay).await;
         }
     }
@@ -238,11 +279,15 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_all(c).await?
+                sqlx::query_as_with::<_, T, _>(&sql, values)
+                    .fetch_all(c)
+                    .await?
             }
             Conn::MySql(c) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_all(c).await?
+                sqlx::query_as_with::<_, T, _>(&sql, values)
+                    .fetch_all(c)
+                    .await?
             }
         })
     }
@@ -251,11 +296,15 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_optional(c).await?
+                sqlx::query_as_with::<_, T, _>(&sql, values)
+                    .fetch_optional(c)
+                    .await?
             }
             Conn::MySql(c) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(&sql, values).fetch_optional(c).await?
+                sqlx::query_as_with::<_, T, _>(&sql, values)
+                    .fetch_optional(c)
+                    .await?
             }
         })
     }
@@ -264,11 +313,17 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_with(&sql, values).execute(c).await?.rows_affected()
+                sqlx::query_with(&sql, values)
+                    .execute(c)
+                    .await?
+                    .rows_affected()
             }
             Conn::MySql(c) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
-                sqlx::query_with(&sql, values).execute(c).await?.rows_affected()
+                sqlx::query_with(&sql, values)
+                    .execute(c)
+                    .await?
+                    .rows_affected()
             }
         })
     }
@@ -278,11 +333,17 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_with(&sql, values).execute(c).await?.last_insert_rowid()
+                sqlx::query_with(&sql, values)
+                    .execute(c)
+                    .await?
+                    .last_insert_rowid()
             }
             Conn::MySql(c) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
-                let id = sqlx::query_with(&sql, values).execute(c).await?.last_insert_id();
+                let id = sqlx::query_with(&sql, values)
+                    .execute(c)
+                    .await?
+                    .last_insert_id();
                 i64::try_from(id).map_err(|_| Error::internal("insert id out of range"))?
             }
         })
@@ -291,7 +352,9 @@ impl Conn<'_> {
 
 /// Classifies a database error as worth re-running the whole transaction.
 pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
-    let sqlx::Error::Database(db) = error else { return None };
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
     if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
         return match mysql.number() {
             1213 => Some("deadlock (1213)"),
@@ -301,7 +364,10 @@ pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
     }
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         // The code is SQLite's extended result code; its low byte is the primary code.
-        let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+        let primary = db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff);
         return match primary {
             Some(5) => Some("sqlite busy"),
             Some(6) => Some("sqlite locked"),
@@ -331,7 +397,10 @@ mod tests {
         for retry in 1..=MAX_RETRIES {
             let ceiling = Duration::from_millis(25 << retry);
             let delay = backoff(retry);
-            assert!(delay <= ceiling && delay >= ceiling / 2, "{retry}: {delay:?}");
+            assert!(
+                delay <= ceiling && delay >= ceiling / 2,
+                "{retry}: {delay:?}"
+            );
         }
     }
 }

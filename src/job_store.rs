@@ -14,12 +14,18 @@ pub struct AppJobStore {
 }
 
 impl JobStore for AppJobStore {
-    fn mint_reset_token(&self, normalized_email: &str) -> BoxFuture<'_, Result<Option<ResetGrant>, BoxError>> {
+    fn mint_reset_token(
+        &self,
+        normalized_email: &str,
+    ) -> BoxFuture<'_, Result<Option<ResetGrant>, BoxError>> {
         let email = normalized_email.to_owned();
         async move {
             let minted = resets::mint(&self.db, &email, self.clock.now()).await?;
             Ok(minted.map(|(account, raw_token)| ResetGrant {
-                contact: Contact { username: account.username, email: account.email },
+                contact: Contact {
+                    username: account.username,
+                    email: account.email,
+                },
                 raw_token,
                 valid_minutes: resets::VALID_FOR.num_minutes(),
             }))
@@ -30,7 +36,10 @@ impl JobStore for AppJobStore {
     fn contact(&self, account_id: i64) -> BoxFuture<'_, Result<Option<Contact>, BoxError>> {
         async move {
             let account = accounts::find_by_id(&self.db, account_id).await?;
-            Ok(account.map(|a| Contact { username: a.username, email: a.email }))
+            Ok(account.map(|a| Contact {
+                username: a.username,
+                email: a.email,
+            }))
         }
         .boxed()
     }
@@ -38,7 +47,8 @@ impl JobStore for AppJobStore {
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, BoxError>> {
         async move {
             let now = self.clock.now();
-            Ok(sessions::delete_expired(&self.db, now).await? + resets::delete_dead(&self.db, now).await?)
+            Ok(sessions::delete_expired(&self.db, now).await?
+                + resets::delete_dead(&self.db, now).await?)
         }
         .boxed()
     }

@@ -45,8 +45,8 @@ pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool> {
         let hash = stored.as_deref().unwrap_or_else(|| DUMMY_HASH.as_str());
         bcrypt::verify(password, hash).unwrap_or(false)
     })
-        .await
-        .map_err(|e| Error::internal(format_args!("verify task failed: {e}")))?;
+    .await
+    .map_err(|e| Error::internal(format_args!("verify task failed: {e}")))?;
     Ok(known && matches)
 }
 

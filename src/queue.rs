@@ -19,15 +19,27 @@ use crate::error::{Error, Result};
 /// Handles for pushing jobs, one storage per job type.
 #[derive(Clone)]
 pub enum Queue {
-    Sqlite { reset: SqliteStorage<SendPasswordReset>, changed: SqliteStorage<NotifyPasswordChanged> },
-    MySql { reset: MysqlStorage<SendPasswordReset>, changed: MysqlStorage<NotifyPasswordChanged> },
+    Sqlite {
+        reset: SqliteStorage<SendPasswordReset>,
+        changed: SqliteStorage<NotifyPasswordChanged>,
+    },
+    MySql {
+        reset: MysqlStorage<SendPasswordReset>,
+        changed: MysqlStorage<NotifyPasswordChanged>,
+    },
 }
 
 impl Queue {
     pub fn new(db: &Db) -> Self {
         match db {
-            Db::Sqlite(pool) => Queue::Sqlite { reset: SqliteStorage::new(pool.clone()), changed: SqliteStorage::new(pool.clone()) },
-            Db::MySql(pool) => Queue::MySql { reset: MysqlStorage::new(pool.clone()), changed: MysqlStorage::new(pool.clone()) },
+            Db::Sqlite(pool) => Queue::Sqlite {
+                reset: SqliteStorage::new(pool.clone()),
+                changed: SqliteStorage::new(pool.clone()),
+            },
+            Db::MySql(pool) => Queue::MySql {
+                reset: MysqlStorage::new(pool.clone()),
+                changed: MysqlStorage::new(pool.clone()),
+            },
         }
     }
 }
@@ -35,7 +47,9 @@ impl Queue {
 /// Queues a reset e-mail for whatever address was typed; the worker decides whether an
 /// account uses it, so the request does the same work either way.
 pub async fn request_password_reset(queue: &Queue, normalized_email: &str) -> Result<()> {
-    let job = SendPasswordReset { email: normalized_email.to_owned() };
+    let job = SendPasswordReset {
+        email: normalized_email.to_owned(),
+    };
     let pushed = match queue.clone() {
         Queue::Sqlite { mut reset, .. } => reset.push(job).await.map(|_| ()),
         Queue::MySql { mut reset, .. } => reset.push(job).await.map(|_| ()),
@@ -60,13 +74,20 @@ pub async fn notify_password_changed(queue: &Queue, account_id: i64) {
 const HOUSEKEEPING_SCHEDULE: &str = "0 */10 * * * *";
 
 /// Runs every worker until `shutdown` resolves; running jobs are allowed to finish.
-pub async fn run_workers(db: &Db, context: JobContext, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
-    let schedule = Schedule::from_str(HOUSEKEEPING_SCHEDULE).map_err(|e| Error::internal(format_args!("cron schedule: {e}")))?;
+pub async fn run_workers(
+    db: &Db,
+    context: JobContext,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let schedule = Schedule::from_str(HOUSEKEEPING_SCHEDULE)
+        .map_err(|e| Error::internal(format_args!("cron schedule: {e}")))?;
     let cleaner = WorkerBuilder::new("housekeeping")
         .data(context.clone())
         .backend(CronStream::new(schedule))
         .build_fn(housekeeping::handle);
-    let monitor = Monitor::new().register(cleaner).shutdown_timeout(std::time::Duration::from_secs(30));
+    let monitor = Monitor::new()
+        .register(cleaner)
+        .shutdown_timeout(std::time::Duration::from_secs(30));
     let monitor = match db {
         Db::Sqlite(pool) => monitor
             .register(

@@ -35,7 +35,10 @@ pub async fn account_for(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Optio
         .from(PasswordResetTokens::Table)
         .cond_where(live(&tokens::sha256_hex(raw), now))
         .to_owned();
-    Ok(db.fetch_optional::<TokenRow>(&query).await?.map(|row| row.account_id))
+    Ok(db
+        .fetch_optional::<TokenRow>(&query)
+        .await?
+        .map(|row| row.account_id))
 }
 
 /// Marks the token used if it is still live; returns its account when this call won.
@@ -46,7 +49,9 @@ pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option
         .from(PasswordResetTokens::Table)
         .cond_where(live(&hash, now))
         .to_owned();
-    let Some(row) = tx.fetch_optional::<TokenRow>(&query).await? else { return Ok(None) };
+    let Some(row) = tx.fetch_optional::<TokenRow>(&query).await? else {
+        return Ok(None);
+    };
     let update = Query::update()
         .table(PasswordResetTokens::Table)
         .value(PasswordResetTokens::UsedAt, now)
@@ -69,8 +74,14 @@ pub async fn retire_for_account(tx: &mut Tx, account_id: i64, now: DateTime<Utc>
 }
 
 /// For the worker: a new token for the account using `normalized_email`, if any.
-pub async fn mint(db: &Db, normalized_email: &str, now: DateTime<Utc>) -> Result<Option<(accounts::Account, String)>> {
-    let Some(account) = accounts::find_by_email(db, normalized_email).await? else { return Ok(None) };
+pub async fn mint(
+    db: &Db,
+    normalized_email: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(accounts::Account, String)>> {
+    let Some(account) = accounts::find_by_email(db, normalized_email).await? else {
+        return Ok(None);
+    };
     if account.disabled {
         return Ok(None);
     }
@@ -83,8 +94,18 @@ pub async fn mint(db: &Db, normalized_email: &str, now: DateTime<Utc>) -> Result
             retire_for_account(tx, account_id, now).await?;
             let insert = Query::insert()
                 .into_table(PasswordResetTokens::Table)
-                .columns([PasswordResetTokens::AccountId, PasswordResetTokens::TokenHash, PasswordResetTokens::CreatedAt, PasswordResetTokens::ExpiresAt])
-                .values_panic([account_id.into(), hash.into(), now.into(), (now + VALID_FOR).into()])
+                .columns([
+                    PasswordResetTokens::AccountId,
+                    PasswordResetTokens::TokenHash,
+                    PasswordResetTokens::CreatedAt,
+                    PasswordResetTokens::ExpiresAt,
+                ])
+                .values_panic([
+                    account_id.into(),
+                    hash.into(),
+                    now.into(),
+                    (now + VALID_FOR).into(),
+                ])
                 .to_owned();
             tx.insert(&insert).await
         })
@@ -97,7 +118,11 @@ pub async fn mint(db: &Db, normalized_email: &str, now: DateTime<Utc>) -> Result
 pub async fn delete_dead(db: &Db, now: DateTime<Utc>) -> Result<u64> {
     let delete = Query::delete()
         .from_table(PasswordResetTokens::Table)
-        .cond_where(Cond::any().add(Expr::col(PasswordResetTokens::ExpiresAt).lt(now)).add(Expr::col(PasswordResetTokens::UsedAt).is_not_null()))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col(PasswordResetTokens::ExpiresAt).lt(now))
+                .add(Expr::col(PasswordResetTokens::UsedAt).is_not_null()),
+        )
         .to_owned();
     db.execute(&delete).await
 }

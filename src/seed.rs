@@ -16,8 +16,9 @@ use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::password;
 use crate::schema::{
-    Accounts, Computed, Contracts, Countries, Episodes, Feedback, Genres, Languages, ProducerAlliances, Producers,
-    ProductionHouses, Schedules, Series, SeriesDubbings, SeriesGenres, SeriesReleases, SeriesSubtitles,
+    Accounts, Computed, Contracts, Countries, Episodes, Feedback, Genres, Languages,
+    ProducerAlliances, Producers, ProductionHouses, Schedules, Series, SeriesDubbings,
+    SeriesGenres, SeriesReleases, SeriesSubtitles,
 };
 
 /// Rows per INSERT statement: keeps every statement far below SQLite's and MySQL's
@@ -38,8 +39,14 @@ pub async fn catalog_is_empty(db: &Db) -> Result<bool> {
 }
 
 async fn count_rows(db: &Db, table: impl sea_query::IntoTableRef) -> Result<i64> {
-    let query = Query::select().expr_as(Func::count(Expr::col(Asterisk)), Computed::Count).from(table).to_owned();
-    Ok(db.fetch_optional::<Count>(&query).await?.map_or(0, |row| row.n))
+    let query = Query::select()
+        .expr_as(Func::count(Expr::col(Asterisk)), Computed::Count)
+        .from(table)
+        .to_owned();
+    Ok(db
+        .fetch_optional::<Count>(&query)
+        .await?
+        .map_or(0, |row| row.n))
 }
 
 /// How many rows of the headline entities [`load_demo`] inserted.
@@ -56,7 +63,12 @@ pub struct DemoSummary {
 /// The five passwords are hashed first: bcrypt is slow, and a transaction (which may be
 /// re-run after a deadlock or a busy database) should hold its locks only for the inserts.
 pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
-    let hashes = futures::future::try_join_all(ACCOUNTS.iter().map(|account| password::hash(account.password))).await?;
+    let hashes = futures::future::try_join_all(
+        ACCOUNTS
+            .iter()
+            .map(|account| password::hash(account.password)),
+    )
+    .await?;
     db.transaction(move |tx| {
         let hashes = hashes.clone();
         Box::pin(async move { insert_demo(tx, &hashes, now).await })
@@ -125,13 +137,69 @@ struct House {
 }
 
 const HOUSES: &[House] = &[
-    House { name: "Northlight Pictures", street: "1200 Harbor Boulevard", city: "Los Angeles", state: "California", postal_code: "90015", country: "United States", year_established: 1998 },
-    House { name: "Maple Leaf Studios", street: "45 King Street West", city: "Toronto", state: "Ontario", postal_code: "M5H 1J8", country: "Canada", year_established: 1987 },
-    House { name: "Thames & Finch Productions", street: "22 Wharf Road", city: "London", state: "Greater London", postal_code: "N1 7GR", country: "United Kingdom", year_established: 1962 },
-    House { name: "Studio Lumière Nord", street: "14 Rue des Ateliers", city: "Lille", state: "Hauts-de-France", postal_code: "59000", country: "France", year_established: 1931 },
-    House { name: "Sakura Gate Entertainment", street: "3-8-1 Shibuya", city: "Shibuya-ku", state: "Tokyo", postal_code: "150-0002", country: "Japan", year_established: 2004 },
-    House { name: "Casa Solar Producciones", street: "Avenida Insurgentes Sur 1602", city: "Mexico City", state: "CDMX", postal_code: "03940", country: "Mexico", year_established: 1979 },
-    House { name: "Fjordline Media", street: "Sveavägen 44", city: "Stockholm", state: "Stockholm County", postal_code: "111 34", country: "Sweden", year_established: 2011 },
+    House {
+        name: "Northlight Pictures",
+        street: "1200 Harbor Boulevard",
+        city: "Los Angeles",
+        state: "California",
+        postal_code: "90015",
+        country: "United States",
+        year_established: 1998,
+    },
+    House {
+        name: "Maple Leaf Studios",
+        street: "45 King Street West",
+        city: "Toronto",
+        state: "Ontario",
+        postal_code: "M5H 1J8",
+        country: "Canada",
+        year_established: 1987,
+    },
+    House {
+        name: "Thames & Finch Productions",
+        street: "22 Wharf Road",
+        city: "London",
+        state: "Greater London",
+        postal_code: "N1 7GR",
+        country: "United Kingdom",
+        year_established: 1962,
+    },
+    House {
+        name: "Studio Lumière Nord",
+        street: "14 Rue des Ateliers",
+        city: "Lille",
+        state: "Hauts-de-France",
+        postal_code: "59000",
+        country: "France",
+        year_established: 1931,
+    },
+    House {
+        name: "Sakura Gate Entertainment",
+        street: "3-8-1 Shibuya",
+        city: "Shibuya-ku",
+        state: "Tokyo",
+        postal_code: "150-0002",
+        country: "Japan",
+        year_established: 2004,
+    },
+    House {
+        name: "Casa Solar Producciones",
+        street: "Avenida Insurgentes Sur 1602",
+        city: "Mexico City",
+        state: "CDMX",
+        postal_code: "03940",
+        country: "Mexico",
+        year_established: 1979,
+    },
+    House {
+        name: "Fjordline Media",
+        street: "Sveavägen 44",
+        city: "Stockholm",
+        state: "Stockholm County",
+        postal_code: "111 34",
+        country: "Sweden",
+        year_established: 2011,
+    },
 ];
 
 struct Producer {
@@ -148,16 +216,126 @@ struct Producer {
 }
 
 const PRODUCERS: &[Producer] = &[
-    Producer { first: "Margaret", middle: Some("Ellen"), last: "Okafor", street: "88 Sunset Terrace", city: "Los Angeles", state: "California", postal_code: "90026", country: "United States", phone: "+1 213 555 0142", email: "m.okafor@northlight.example" },
-    Producer { first: "Daniel", middle: None, last: "Whitcombe", street: "17 Queen Street East", city: "Toronto", state: "Ontario", postal_code: "M5C 2M6", country: "Canada", phone: "+1 416 555 0187", email: "d.whitcombe@mapleleaf.example" },
-    Producer { first: "Priya", middle: Some("Anand"), last: "Raman", street: "5 Carnaby Mews", city: "London", state: "Greater London", postal_code: "W1F 9PS", country: "United Kingdom", phone: "+44 20 7946 0321", email: "p.raman@thamesfinch.example" },
-    Producer { first: "Hélène", middle: Some("Marie"), last: "Duval", street: "9 Rue Nationale", city: "Lille", state: "Hauts-de-France", postal_code: "59800", country: "France", phone: "+33 3 20 55 01 74", email: "h.duval@lumierenord.example" },
-    Producer { first: "Kenji", middle: None, last: "Morimoto", street: "2-14-7 Ebisu", city: "Shibuya-ku", state: "Tokyo", postal_code: "150-0013", country: "Japan", phone: "+81 3 5555 0199", email: "k.morimoto@sakuragate.example" },
-    Producer { first: "Lucía", middle: Some("Fernanda"), last: "Robles", street: "Calle Durango 214", city: "Mexico City", state: "CDMX", postal_code: "06700", country: "Mexico", phone: "+52 55 5555 0163", email: "l.robles@casasolar.example" },
-    Producer { first: "Astrid", middle: None, last: "Lindqvist", street: "Götgatan 12", city: "Stockholm", state: "Stockholm County", postal_code: "118 46", country: "Sweden", phone: "+46 8 555 012 34", email: "a.lindqvist@fjordline.example" },
-    Producer { first: "Thomas", middle: Some("James"), last: "Hartley", street: "41 Ocean Street", city: "Sydney", state: "New South Wales", postal_code: "2000", country: "Australia", phone: "+61 2 5550 1234", email: "t.hartley@redgum.example" },
-    Producer { first: "Ji-woo", middle: None, last: "Park", street: "23 Teheran-ro", city: "Gangnam-gu", state: "Seoul", postal_code: "06142", country: "South Korea", phone: "+82 2 555 0117", email: "j.park@hangang.example" },
-    Producer { first: "Mateo", middle: Some("Andrés"), last: "Silva", street: "Rua Augusta 1508", city: "São Paulo", state: "SP", postal_code: "01304-001", country: "Brazil", phone: "+55 11 5555 0148", email: "m.silva@cidadeazul.example" },
+    Producer {
+        first: "Margaret",
+        middle: Some("Ellen"),
+        last: "Okafor",
+        street: "88 Sunset Terrace",
+        city: "Los Angeles",
+        state: "California",
+        postal_code: "90026",
+        country: "United States",
+        phone: "+1 213 555 0142",
+        email: "m.okafor@northlight.example",
+    },
+    Producer {
+        first: "Daniel",
+        middle: None,
+        last: "Whitcombe",
+        street: "17 Queen Street East",
+        city: "Toronto",
+        state: "Ontario",
+        postal_code: "M5C 2M6",
+        country: "Canada",
+        phone: "+1 416 555 0187",
+        email: "d.whitcombe@mapleleaf.example",
+    },
+    Producer {
+        first: "Priya",
+        middle: Some("Anand"),
+        last: "Raman",
+        street: "5 Carnaby Mews",
+        city: "London",
+        state: "Greater London",
+        postal_code: "W1F 9PS",
+        country: "United Kingdom",
+        phone: "+44 20 7946 0321",
+        email: "p.raman@thamesfinch.example",
+    },
+    Producer {
+        first: "Hélène",
+        middle: Some("Marie"),
+        last: "Duval",
+        street: "9 Rue Nationale",
+        city: "Lille",
+        state: "Hauts-de-France",
+        postal_code: "59800",
+        country: "France",
+        phone: "+33 3 20 55 01 74",
+        email: "h.duval@lumierenord.example",
+    },
+    Producer {
+        first: "Kenji",
+        middle: None,
+        last: "Morimoto",
+        street: "2-14-7 Ebisu",
+        city: "Shibuya-ku",
+        state: "Tokyo",
+        postal_code: "150-0013",
+        country: "Japan",
+        phone: "+81 3 5555 0199",
+        email: "k.morimoto@sakuragate.example",
+    },
+    Producer {
+        first: "Lucía",
+        middle: Some("Fernanda"),
+        last: "Robles",
+        street: "Calle Durango 214",
+        city: "Mexico City",
+        state: "CDMX",
+        postal_code: "06700",
+        country: "Mexico",
+        phone: "+52 55 5555 0163",
+        email: "l.robles@casasolar.example",
+    },
+    Producer {
+        first: "Astrid",
+        middle: None,
+        last: "Lindqvist",
+        street: "Götgatan 12",
+        city: "Stockholm",
+        state: "Stockholm County",
+        postal_code: "118 46",
+        country: "Sweden",
+        phone: "+46 8 555 012 34",
+        email: "a.lindqvist@fjordline.example",
+    },
+    Producer {
+        first: "Thomas",
+        middle: Some("James"),
+        last: "Hartley",
+        street: "41 Ocean Street",
+        city: "Sydney",
+        state: "New South Wales",
+        postal_code: "2000",
+        country: "Australia",
+        phone: "+61 2 5550 1234",
+        email: "t.hartley@redgum.example",
+    },
+    Producer {
+        first: "Ji-woo",
+        middle: None,
+        last: "Park",
+        street: "23 Teheran-ro",
+        city: "Gangnam-gu",
+        state: "Seoul",
+        postal_code: "06142",
+        country: "South Korea",
+        phone: "+82 2 555 0117",
+        email: "j.park@hangang.example",
+    },
+    Producer {
+        first: "Mateo",
+        middle: Some("Andrés"),
+        last: "Silva",
+        street: "Rua Augusta 1508",
+        city: "São Paulo",
+        state: "SP",
+        postal_code: "01304-001",
+        country: "Brazil",
+        phone: "+55 11 5555 0148",
+        email: "m.silva@cidadeazul.example",
+    },
 ];
 
 /// (producer id, production house id, started on, ended on — None while it lasts).
@@ -281,14 +459,54 @@ const SHOWS: &[Show] = &[
 
 /// Episode titles, picked by a stride through the list (distinct within a series).
 const EPISODE_TITLES: &[&str] = &[
-    "The Long Way Home", "Low Tide", "Paper Lanterns", "What the River Knows", "Signal and Noise", "A Door Left Open",
-    "Borrowed Time", "The Second Key", "Cold Open", "Glass Houses", "Undertow", "Small Hours",
-    "The Reckoning", "Nine Lives", "Static", "Crossing Lines", "The Ledger", "First Light",
-    "Harbour Lights", "Salt and Iron", "The Quiet Part", "Fault Lines", "Homecoming", "Night Ferry",
-    "The Inheritance", "Smoke Signals", "Parallax", "Open Water", "The Witness", "Blind Corner",
-    "Last Orders", "Long Shadows", "Echoes", "The Visitor", "Thin Ice", "Deadweight",
-    "Wildfire", "The Offer", "Breakwater", "Sleepers", "All That Remains", "The Bargain",
-    "Flood Season", "Northbound", "Half Light", "Ghost Notes", "Point of No Return", "Endgame",
+    "The Long Way Home",
+    "Low Tide",
+    "Paper Lanterns",
+    "What the River Knows",
+    "Signal and Noise",
+    "A Door Left Open",
+    "Borrowed Time",
+    "The Second Key",
+    "Cold Open",
+    "Glass Houses",
+    "Undertow",
+    "Small Hours",
+    "The Reckoning",
+    "Nine Lives",
+    "Static",
+    "Crossing Lines",
+    "The Ledger",
+    "First Light",
+    "Harbour Lights",
+    "Salt and Iron",
+    "The Quiet Part",
+    "Fault Lines",
+    "Homecoming",
+    "Night Ferry",
+    "The Inheritance",
+    "Smoke Signals",
+    "Parallax",
+    "Open Water",
+    "The Witness",
+    "Blind Corner",
+    "Last Orders",
+    "Long Shadows",
+    "Echoes",
+    "The Visitor",
+    "Thin Ice",
+    "Deadweight",
+    "Wildfire",
+    "The Offer",
+    "Breakwater",
+    "Sleepers",
+    "All That Remains",
+    "The Bargain",
+    "Flood Season",
+    "Northbound",
+    "Half Light",
+    "Ghost Notes",
+    "Point of No Return",
+    "Endgame",
 ];
 
 struct DemoAccount {
@@ -304,11 +522,56 @@ struct DemoAccount {
 
 /// Account ids are positions counted from 1; the customers (ids 2–5) write the feedback.
 const ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { username: "admin", email: "admin@streamvault.local", password: "streamvault-admin", role: "employee", first_name: "Morgan", last_name: "Reyes", country_id: 1, monthly_subscription_cents: 0 },
-    DemoAccount { username: "alice", email: "alice@example.com", password: "streamvault-demo", role: "customer", first_name: "Alice", last_name: "Johnson", country_id: 1, monthly_subscription_cents: 999 },
-    DemoAccount { username: "bob", email: "bob@example.com", password: "streamvault-demo", role: "customer", first_name: "Bob", last_name: "Harris", country_id: 4, monthly_subscription_cents: 1499 },
-    DemoAccount { username: "carol", email: "carol@example.com", password: "streamvault-demo", role: "customer", first_name: "Carol", last_name: "Tremblay", country_id: 2, monthly_subscription_cents: 999 },
-    DemoAccount { username: "dave", email: "dave@example.com", password: "streamvault-demo", role: "customer", first_name: "Dave", last_name: "Fischer", country_id: 6, monthly_subscription_cents: 1499 },
+    DemoAccount {
+        username: "admin",
+        email: "admin@streamvault.local",
+        password: "streamvault-admin",
+        role: "employee",
+        first_name: "Morgan",
+        last_name: "Reyes",
+        country_id: 1,
+        monthly_subscription_cents: 0,
+    },
+    DemoAccount {
+        username: "alice",
+        email: "alice@example.com",
+        password: "streamvault-demo",
+        role: "customer",
+        first_name: "Alice",
+        last_name: "Johnson",
+        country_id: 1,
+        monthly_subscription_cents: 999,
+    },
+    DemoAccount {
+        username: "bob",
+        email: "bob@example.com",
+        password: "streamvault-demo",
+        role: "customer",
+        first_name: "Bob",
+        last_name: "Harris",
+        country_id: 4,
+        monthly_subscription_cents: 1499,
+    },
+    DemoAccount {
+        username: "carol",
+        email: "carol@example.com",
+        password: "streamvault-demo",
+        role: "customer",
+        first_name: "Carol",
+        last_name: "Tremblay",
+        country_id: 2,
+        monthly_subscription_cents: 999,
+    },
+    DemoAccount {
+        username: "dave",
+        email: "dave@example.com",
+        password: "streamvault-demo",
+        role: "customer",
+        first_name: "Dave",
+        last_name: "Fischer",
+        country_id: 6,
+        monthly_subscription_cents: 1499,
+    },
 ];
 
 /// Review texts by rating (index 0 = one star); one is chosen per review, some are left empty.
@@ -356,7 +619,11 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
         rows.push(vec![id(i), (*name).into(), (*region).into()]);
     }
     let mut insert = Query::insert();
-    insert.into_table(Countries::Table).columns([Countries::Id, Countries::Name, Countries::Region]);
+    insert.into_table(Countries::Table).columns([
+        Countries::Id,
+        Countries::Name,
+        Countries::Region,
+    ]);
     rows.insert(tx, &insert).await?;
 
     let mut rows = Rows::default();
@@ -364,7 +631,9 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
         rows.push(vec![id(i), (*name).into()]);
     }
     let mut insert = Query::insert();
-    insert.into_table(Languages::Table).columns([Languages::Id, Languages::Name]);
+    insert
+        .into_table(Languages::Table)
+        .columns([Languages::Id, Languages::Name]);
     rows.insert(tx, &insert).await?;
 
     let mut rows = Rows::default();
@@ -372,7 +641,9 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
         rows.push(vec![id(i), (*name).into()]);
     }
     let mut insert = Query::insert();
-    insert.into_table(Genres::Table).columns([Genres::Id, Genres::Name]);
+    insert
+        .into_table(Genres::Table)
+        .columns([Genres::Id, Genres::Name]);
     rows.insert(tx, &insert).await?;
 
     let mut rows = Rows::default();
@@ -439,7 +710,13 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
             Some(ymd) => Some(date(ymd)?),
             None => None,
         };
-        rows.push(vec![id(i), producer.into(), house.into(), date(started)?.into(), ended.into()]);
+        rows.push(vec![
+            id(i),
+            producer.into(),
+            house.into(),
+            date(started)?.into(),
+            ended.into(),
+        ]);
     }
     let mut insert = Query::insert();
     insert.into_table(ProducerAlliances::Table).columns([
@@ -480,20 +757,30 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
     let mut subtitles = Rows::default();
     let mut dubbings = Rows::default();
     for (i, show) in SHOWS.iter().enumerate() {
-        for (list, ids) in [(&mut genres, show.genres), (&mut subtitles, show.subtitles), (&mut dubbings, show.dubbings)] {
+        for (list, ids) in [
+            (&mut genres, show.genres),
+            (&mut subtitles, show.subtitles),
+            (&mut dubbings, show.dubbings),
+        ] {
             for &other in ids {
                 list.push(vec![id(i), other.into()]);
             }
         }
     }
     let mut insert = Query::insert();
-    insert.into_table(SeriesGenres::Table).columns([SeriesGenres::SeriesId, SeriesGenres::GenreId]);
+    insert
+        .into_table(SeriesGenres::Table)
+        .columns([SeriesGenres::SeriesId, SeriesGenres::GenreId]);
     genres.insert(tx, &insert).await?;
     let mut insert = Query::insert();
-    insert.into_table(SeriesSubtitles::Table).columns([SeriesSubtitles::SeriesId, SeriesSubtitles::LanguageId]);
+    insert
+        .into_table(SeriesSubtitles::Table)
+        .columns([SeriesSubtitles::SeriesId, SeriesSubtitles::LanguageId]);
     subtitles.insert(tx, &insert).await?;
     let mut insert = Query::insert();
-    insert.into_table(SeriesDubbings::Table).columns([SeriesDubbings::SeriesId, SeriesDubbings::LanguageId]);
+    insert
+        .into_table(SeriesDubbings::Table)
+        .columns([SeriesDubbings::SeriesId, SeriesDubbings::LanguageId]);
     dubbings.insert(tx, &insert).await?;
 
     // Released at home first, then three weeks apart in each further country.
@@ -501,7 +788,11 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
     for (i, show) in SHOWS.iter().enumerate() {
         let released = date(show.released)?;
         for (k, &country) in show.countries.iter().enumerate() {
-            rows.push(vec![id(i), country.into(), add_days(released, 21 * k as u64)?.into()]);
+            rows.push(vec![
+                id(i),
+                country.into(),
+                add_days(released, 21 * k as u64)?.into(),
+            ]);
         }
     }
     let mut insert = Query::insert();
@@ -529,13 +820,18 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
                 (n as i32).into(),
                 title.into(),
                 viewers(i, n, show).into(),
-                ((i * 7 + n as usize * 3) % 11 == 0).into(),
+                (i * 7 + n as usize * 3).is_multiple_of(11).into(),
             ]);
             if scheduled {
                 let starts_on = add_days(first_airing, 7 * u64::from(n - 1))?;
                 let ends_on = add_days(starts_on, 14)?;
                 let schedule_id = schedules.len() as i64 + 1;
-                schedules.push(vec![schedule_id.into(), episode_id.into(), starts_on.into(), ends_on.into()]);
+                schedules.push(vec![
+                    schedule_id.into(),
+                    episode_id.into(),
+                    starts_on.into(),
+                    ends_on.into(),
+                ]);
             }
         }
     }
@@ -551,7 +847,12 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
     ]);
     episodes.insert(tx, &insert).await?;
     let mut insert = Query::insert();
-    insert.into_table(Schedules::Table).columns([Schedules::Id, Schedules::EpisodeId, Schedules::StartsOn, Schedules::EndsOn]);
+    insert.into_table(Schedules::Table).columns([
+        Schedules::Id,
+        Schedules::EpisodeId,
+        Schedules::StartsOn,
+        Schedules::EndsOn,
+    ]);
     schedules.insert(tx, &insert).await?;
 
     // Licence contracts: most series have one, some a renewal; a few have none yet.
@@ -560,14 +861,28 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
         if i % 9 == 8 {
             continue;
         }
-        let starts_on = date(show.released)?.checked_sub_days(Days::new(120)).ok_or_else(bad_date)?;
+        let starts_on = date(show.released)?
+            .checked_sub_days(Days::new(120))
+            .ok_or_else(bad_date)?;
         let ends_on = add_days(starts_on, 365 * (2 + i as u64 % 3))?;
         let charge = round_to_500(120_000 + show.audience / 8);
-        rows.push(vec![(rows.len() as i64 + 1).into(), id(i), charge.into(), starts_on.into(), ends_on.into()]);
+        rows.push(vec![
+            (rows.len() as i64 + 1).into(),
+            id(i),
+            charge.into(),
+            starts_on.into(),
+            ends_on.into(),
+        ]);
         if i % 5 == 0 {
             let renewal_ends_on = add_days(ends_on, 730)?;
             let renewal_charge = round_to_500(charge * 112 / 100);
-            rows.push(vec![(rows.len() as i64 + 1).into(), id(i), renewal_charge.into(), ends_on.into(), renewal_ends_on.into()]);
+            rows.push(vec![
+                (rows.len() as i64 + 1).into(),
+                id(i),
+                renewal_charge.into(),
+                ends_on.into(),
+                renewal_ends_on.into(),
+            ]);
         }
     }
     let mut insert = Query::insert();
@@ -596,7 +911,9 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
         ]);
     }
     if rows.len() != ACCOUNTS.len() {
-        return Err(Error::internal("demo accounts and password hashes differ in number"));
+        return Err(Error::internal(
+            "demo accounts and password hashes differ in number",
+        ));
     }
     let account_count = rows.len();
     let mut insert = Query::insert();
@@ -631,7 +948,13 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
             let body = texts[(i + 2 * c) % texts.len()];
             let ago = chrono::Duration::hours(((i * 37 + c * 53) % 90 * 24 + (i + c) % 24) as i64);
             let recorded_at = now.checked_sub_signed(ago).ok_or_else(bad_date)?;
-            rows.push(vec![id(i), account_id.into(), rating.into(), body.into(), recorded_at.into()]);
+            rows.push(vec![
+                id(i),
+                account_id.into(),
+                rating.into(),
+                body.into(),
+                recorded_at.into(),
+            ]);
         }
     }
     let feedback_count = rows.len();
@@ -645,7 +968,12 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
     ]);
     rows.insert(tx, &insert).await?;
 
-    Ok(DemoSummary { series: SHOWS.len(), episodes: episode_count, accounts: account_count, feedback: feedback_count })
+    Ok(DemoSummary {
+        series: SHOWS.len(),
+        episodes: episode_count,
+        accounts: account_count,
+        feedback: feedback_count,
+    })
 }
 
 /// Rows waiting to be inserted with one statement shape.
@@ -667,7 +995,9 @@ impl Rows {
         for chunk in self.0.chunks(ROWS_PER_STATEMENT) {
             let mut statement = template.clone();
             for row in chunk {
-                statement.values(row.iter().cloned()).map_err(Error::internal)?;
+                statement
+                    .values(row.iter().cloned())
+                    .map_err(Error::internal)?;
             }
             tx.execute(&statement).await?;
         }
@@ -732,18 +1062,30 @@ mod tests {
     fn tables_meet_the_contract() {
         assert!(COUNTRIES.len() >= 12);
         let regions: HashSet<_> = COUNTRIES.iter().map(|(_, region)| *region).collect();
-        assert!(regions.len() >= 3 && regions.contains("North America") && regions.contains("Europe"));
+        assert!(
+            regions.len() >= 3 && regions.contains("North America") && regions.contains("Europe")
+        );
         assert!(COUNTRIES.iter().enumerate().all(|(i, (_, region))| {
             let id = i as i64 + 1;
-            (*region == "North America") == NORTH_AMERICA.contains(&id) && (*region == "Europe") == EUROPE.contains(&id)
+            (*region == "North America") == NORTH_AMERICA.contains(&id)
+                && (*region == "Europe") == EUROPE.contains(&id)
         }));
         assert!(SHOWS.len() >= 30);
         assert!(HOUSES.len() >= 6);
-        assert!(HOUSES.iter().all(|h| (1800..=2100).contains(&h.year_established)));
+        assert!(HOUSES
+            .iter()
+            .all(|h| (1800..=2100).contains(&h.year_established)));
         let houses_used: HashSet<_> = SHOWS.iter().map(|s| s.house).collect();
         assert_eq!(houses_used.len(), HOUSES.len());
-        let released_in: HashSet<_> = SHOWS.iter().flat_map(|s| s.countries.iter().copied()).collect();
-        assert_eq!(released_in.len(), COUNTRIES.len(), "every country has something to watch");
+        let released_in: HashSet<_> = SHOWS
+            .iter()
+            .flat_map(|s| s.countries.iter().copied())
+            .collect();
+        assert_eq!(
+            released_in.len(),
+            COUNTRIES.len(),
+            "every country has something to watch"
+        );
     }
 
     #[test]
@@ -753,17 +1095,35 @@ mod tests {
         let genres = GENRES.len() as i64;
         for show in SHOWS {
             let t = show.title;
-            assert!((3..=12).contains(&show.episodes) && show.episodes as i32 <= show.planned, "{t}");
+            assert!(
+                (3..=12).contains(&show.episodes) && show.episodes as i32 <= show.planned,
+                "{t}"
+            );
             assert!((2..=4).contains(&show.genres.len()), "{t}");
-            assert!((1..=2).contains(&show.subtitles.len()) && (1..=2).contains(&show.dubbings.len()), "{t}");
-            assert!(!show.subtitles.contains(&show.lang) && !show.dubbings.contains(&show.lang), "{t}");
+            assert!(
+                (1..=2).contains(&show.subtitles.len()) && (1..=2).contains(&show.dubbings.len()),
+                "{t}"
+            );
+            assert!(
+                !show.subtitles.contains(&show.lang) && !show.dubbings.contains(&show.lang),
+                "{t}"
+            );
             assert_eq!(show.countries.first(), Some(&show.origin), "{t}");
             assert!((1..=HOUSES.len() as i64).contains(&show.house), "{t}");
             assert!((0..=5).contains(&show.quality) && show.audience > 0, "{t}");
             assert!(date(show.released).is_ok(), "{t}");
-            for (ids, max) in [(show.genres, genres), (show.subtitles, languages), (show.dubbings, languages), (show.countries, countries)] {
+            for (ids, max) in [
+                (show.genres, genres),
+                (show.subtitles, languages),
+                (show.dubbings, languages),
+                (show.countries, countries),
+            ] {
                 assert!(ids.iter().all(|id| (1..=max).contains(id)), "{t}");
-                assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "duplicate in {t}");
+                assert_eq!(
+                    ids.iter().collect::<HashSet<_>>().len(),
+                    ids.len(),
+                    "duplicate in {t}"
+                );
             }
         }
         let titles: HashSet<_> = SHOWS.iter().map(|s| s.title).collect();
@@ -783,7 +1143,10 @@ mod tests {
                 (false, false) => neither += 1,
             }
         }
-        assert!(na_only >= 3 && eu_only >= 3 && both >= 3 && neither >= 3, "{na_only} {eu_only} {both} {neither}");
+        assert!(
+            na_only >= 3 && eu_only >= 3 && both >= 3 && neither >= 3,
+            "{na_only} {eu_only} {both} {neither}"
+        );
     }
 
     #[test]
@@ -792,7 +1155,10 @@ mod tests {
         assert_eq!(pairs.len(), ALLIANCES.len());
         assert!(ALLIANCES.len() >= 10);
         for &(producer, house, started, ended) in ALLIANCES {
-            assert!((1..=PRODUCERS.len() as i64).contains(&producer) && (1..=HOUSES.len() as i64).contains(&house));
+            assert!(
+                (1..=PRODUCERS.len() as i64).contains(&producer)
+                    && (1..=HOUSES.len() as i64).contains(&house)
+            );
             let started = date(started).expect("valid start");
             if let Some(ended) = ended {
                 assert!(date(ended).expect("valid end") > started);
@@ -823,7 +1189,8 @@ mod tests {
 
     #[tokio::test]
     async fn loads_into_a_fresh_sqlite_database() {
-        let path = std::env::temp_dir().join(format!("streamvault-seed-test-{}.db", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("streamvault-seed-test-{}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let url = format!("sqlite://{}", path.display());
         let db = Db::connect(&url).await.expect("connect");
@@ -835,12 +1202,21 @@ mod tests {
         assert_eq!(summary.accounts, 5);
         assert!(summary.episodes >= 3 * SHOWS.len() && summary.feedback > 40);
         assert!(!catalog_is_empty(&db).await.expect("count"));
-        assert_eq!(count_rows(&db, Episodes::Table).await.expect("count"), summary.episodes as i64);
-        assert_eq!(count_rows(&db, Feedback::Table).await.expect("count"), summary.feedback as i64);
+        assert_eq!(
+            count_rows(&db, Episodes::Table).await.expect("count"),
+            summary.episodes as i64
+        );
+        assert_eq!(
+            count_rows(&db, Feedback::Table).await.expect("count"),
+            summary.feedback as i64
+        );
 
         // A second load collides with the first and leaves nothing half-written.
         assert!(load_demo(&db, Utc::now()).await.is_err());
-        assert_eq!(count_rows(&db, Series::Table).await.expect("count"), SHOWS.len() as i64);
+        assert_eq!(
+            count_rows(&db, Series::Table).await.expect("count"),
+            SHOWS.len() as i64
+        );
 
         db.close().await;
         for suffix in ["", "-wal", "-shm"] {

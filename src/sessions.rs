@@ -62,8 +62,18 @@ pub async fn create(db: &Db, account_id: i64, now: DateTime<Utc>) -> Result<Stri
     let raw = tokens::random_token();
     let insert = Query::insert()
         .into_table(Sessions::Table)
-        .columns([Sessions::TokenHash, Sessions::AccountId, Sessions::CreatedAt, Sessions::LastSeenAt])
-        .values_panic([tokens::sha256_hex(&raw).into(), account_id.into(), now.into(), now.into()])
+        .columns([
+            Sessions::TokenHash,
+            Sessions::AccountId,
+            Sessions::CreatedAt,
+            Sessions::LastSeenAt,
+        ])
+        .values_panic([
+            tokens::sha256_hex(&raw).into(),
+            account_id.into(),
+            now.into(),
+            now.into(),
+        ])
         .to_owned();
     db.execute(&insert).await?;
     Ok(raw)
@@ -84,10 +94,16 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
         .column((Accounts::Table, Accounts::Role))
         .column((Accounts::Table, Accounts::Disabled))
         .from(Sessions::Table)
-        .inner_join(Accounts::Table, Expr::col((Accounts::Table, Accounts::Id)).equals((Sessions::Table, Sessions::AccountId)))
+        .inner_join(
+            Accounts::Table,
+            Expr::col((Accounts::Table, Accounts::Id))
+                .equals((Sessions::Table, Sessions::AccountId)),
+        )
         .and_where(Expr::col((Sessions::Table, Sessions::TokenHash)).eq(tokens::sha256_hex(raw)))
         .to_owned();
-    let Some(row) = db.fetch_optional::<SessionRow>(&query).await? else { return Ok(None) };
+    let Some(row) = db.fetch_optional::<SessionRow>(&query).await? else {
+        return Ok(None);
+    };
     let role = Role::parse(&row.role);
     let expired = now - row.last_seen_at > IDLE_TIMEOUT || now - row.created_at > ABSOLUTE_TIMEOUT;
     let Some(role) = role.filter(|_| !expired && !row.disabled) else {
@@ -102,19 +118,31 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
             .to_owned();
         db.execute(&touch).await?;
     }
-    Ok(Some(CurrentUser { session_id: row.id, account_id: row.account_id, username: row.username, role }))
+    Ok(Some(CurrentUser {
+        session_id: row.id,
+        account_id: row.account_id,
+        username: row.username,
+        role,
+    }))
 }
 
 pub async fn delete_by_id(db: &Db, session_id: i64) -> Result<()> {
-    db.execute(&Query::delete().from_table(Sessions::Table).and_where(Expr::col(Sessions::Id).eq(session_id)).to_owned())
-        .await?;
+    db.execute(
+        &Query::delete()
+            .from_table(Sessions::Table)
+            .and_where(Expr::col(Sessions::Id).eq(session_id))
+            .to_owned(),
+    )
+    .await?;
     Ok(())
 }
 
 /// Ends every session of an account, except `keep` when given.
 pub async fn delete_for_account(db: &Db, account_id: i64, keep: Option<i64>) -> Result<u64> {
     let mut delete = Query::delete();
-    delete.from_table(Sessions::Table).and_where(Expr::col(Sessions::AccountId).eq(account_id));
+    delete
+        .from_table(Sessions::Table)
+        .and_where(Expr::col(Sessions::AccountId).eq(account_id));
     if let Some(keep) = keep {
         delete.and_where(Expr::col(Sessions::Id).ne(keep));
     }

@@ -17,7 +17,10 @@ pub fn random_token() -> String {
 
 /// Cheap shape check before touching the database with a client-supplied token.
 pub fn looks_like_token(text: &str) -> bool {
-    text.len() == 43 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub fn sha256_hex(text: &str) -> String {
@@ -80,6 +83,9 @@ mod tests {
 
     #[test]
     fn sha256_is_lower_hex() {
-        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

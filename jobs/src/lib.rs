@@ -35,7 +35,10 @@ pub struct ResetGrant {
 pub trait JobStore: Send + Sync + 'static {
     /// If an account uses this (normalized) address: supersede its unused tokens, store the
     /// hash of a new one and return it. `None` for unknown addresses.
-    fn mint_reset_token(&self, normalized_email: &str) -> BoxFuture<'_, Result<Option<ResetGrant>, BoxError>>;
+    fn mint_reset_token(
+        &self,
+        normalized_email: &str,
+    ) -> BoxFuture<'_, Result<Option<ResetGrant>, BoxError>>;
 
     fn contact(&self, account_id: i64) -> BoxFuture<'_, Result<Option<Contact>, BoxError>>;
 

@@ -9,8 +9,14 @@ use crate::BoxError;
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
-    Outbox { transport: AsyncFileTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Outbox {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
 }
 
 impl Mailer {
@@ -19,12 +25,17 @@ impl Mailer {
     pub fn new(smtp_url: Option<&str>, outbox: PathBuf, from: Mailbox) -> Result<Self, BoxError> {
         match smtp_url {
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.timeout(Some(std::time::Duration::from_secs(10))).build();
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                    .timeout(Some(std::time::Duration::from_secs(10)))
+                    .build();
                 Ok(Mailer::Smtp { transport, from })
             }
             None => {
                 std::fs::create_dir_all(&outbox)?;
-                Ok(Mailer::Outbox { transport: AsyncFileTransport::<Tokio1Executor>::new(outbox), from })
+                Ok(Mailer::Outbox {
+                    transport: AsyncFileTransport::<Tokio1Executor>::new(outbox),
+                    from,
+                })
             }
         }
     }
@@ -39,8 +50,16 @@ impl Mailer {
             .subject(email.subject)
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text))
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html)),
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(email.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(email.html),
+                    ),
             )?;
         match self {
             Mailer::Smtp { transport, .. } => {

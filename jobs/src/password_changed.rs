@@ -11,7 +11,11 @@ pub struct NotifyPasswordChanged {
 }
 
 #[tracing::instrument(skip_all, fields(account_id = job.account_id, attempt = attempt.current()))]
-pub async fn handle(job: NotifyPasswordChanged, ctx: Data<JobContext>, attempt: Attempt) -> Result<(), BoxError> {
+pub async fn handle(
+    job: NotifyPasswordChanged,
+    ctx: Data<JobContext>,
+    attempt: Attempt,
+) -> Result<(), BoxError> {
     let Some(contact) = ctx.store.contact(job.account_id).await? else {
         // The account was deleted meanwhile; nobody to tell.
         return Ok(());

@@ -13,13 +13,21 @@ pub struct SendPasswordReset {
 }
 
 #[tracing::instrument(skip_all, fields(attempt = attempt.current()))]
-pub async fn handle(job: SendPasswordReset, ctx: Data<JobContext>, attempt: Attempt) -> Result<(), BoxError> {
+pub async fn handle(
+    job: SendPasswordReset,
+    ctx: Data<JobContext>,
+    attempt: Attempt,
+) -> Result<(), BoxError> {
     let Some(grant) = ctx.store.mint_reset_token(&job.email).await? else {
         // Unknown address: nothing to send, and the requester was told the same either way.
         return Ok(());
     };
-    let link = ctx.base_url.join("reset-password/")?.join(&grant.raw_token)?;
-    let email = views::email::password_reset(&grant.contact.username, link.as_str(), grant.valid_minutes);
+    let link = ctx
+        .base_url
+        .join("reset-password/")?
+        .join(&grant.raw_token)?;
+    let email =
+        views::email::password_reset(&grant.contact.username, link.as_str(), grant.valid_minutes);
     if let Err(e) = ctx.mailer.send(&grant.contact.email, email).await {
         tracing::warn!(error = %e, "reset e-mail not sent; will retry");
         back_off(attempt.current()).await;

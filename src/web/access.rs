@@ -49,7 +49,9 @@ impl Endpoint for Guard {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         // No context means the middleware did not run: deny rather than guess.
-        let Some(ctx) = req.extensions().get::<RequestContext>() else { return Err(Error::Forbidden.into()) };
+        let Some(ctx) = req.extensions().get::<RequestContext>() else {
+            return Err(Error::Forbidden.into());
+        };
         match self.access.admits(ctx.user.as_ref()) {
             Ok(()) => self.inner.call(req).await,
             Err(Refusal::WrongRole) => Err(Error::Forbidden.into()),
@@ -69,15 +71,23 @@ fn sign_in_redirect(ctx: &RequestContext, uri: &poem::http::Uri) -> Response {
     };
     let target = match back.and_then(safe_next) {
         Some(next) => {
-            let query: String = form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish();
+            let query: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
             [views::paths::LOGIN, "?", &query].concat()
         }
         None => views::paths::LOGIN.to_owned(),
     };
     if ctx.is_htmx {
-        Response::builder().status(StatusCode::UNAUTHORIZED).header("HX-Redirect", target).finish()
+        Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .header("HX-Redirect", target)
+            .finish()
     } else {
-        Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, target).finish()
+        Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, target)
+            .finish()
     }
 }
 
@@ -100,7 +110,10 @@ pub struct RequireCustomer(pub CurrentUser);
 pub struct RequireEmployee(pub CurrentUser);
 
 fn current(req: &Request, access: Access) -> poem::Result<CurrentUser> {
-    let user = req.extensions().get::<RequestContext>().and_then(|ctx| ctx.user.clone());
+    let user = req
+        .extensions()
+        .get::<RequestContext>()
+        .and_then(|ctx| ctx.user.clone());
     match access.admits(user.as_ref()) {
         Ok(()) => user.ok_or_else(|| Error::Forbidden.into()),
         Err(_) => Err(Error::Forbidden.into()),
@@ -109,7 +122,10 @@ fn current(req: &Request, access: Access) -> poem::Result<CurrentUser> {
 
 impl<'a> FromRequest<'a> for SignedIn {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let user = req.extensions().get::<RequestContext>().and_then(|ctx| ctx.user.clone());
+        let user = req
+            .extensions()
+            .get::<RequestContext>()
+            .and_then(|ctx| ctx.user.clone());
         user.map(SignedIn).ok_or_else(|| Error::Forbidden.into())
     }
 }
@@ -133,7 +149,15 @@ mod tests {
     #[test]
     fn next_accepts_only_local_paths() {
         assert_eq!(safe_next("/account?tab=1"), Some("/account?tab=1"));
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "", "/a\r\nb", "evil"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "/a\r\nb",
+            "evil",
+        ] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }
     }

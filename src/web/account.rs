@@ -35,7 +35,9 @@ fn profile_values(account: &Account) -> ProfileValues {
 }
 
 async fn load(state: &State, user: &CurrentUser) -> Result<Account> {
-    accounts::find_by_id(&state.db, user.account_id).await?.ok_or(Error::NotFound)
+    accounts::find_by_id(&state.db, user.account_id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 struct Outcome<'a> {
@@ -47,7 +49,13 @@ struct Outcome<'a> {
 }
 
 /// The whole page, or for htmx just the form that was submitted.
-async fn render(state: &State, ctx: &RequestContext, outcome: Outcome<'_>, fragment: Fragment, status: StatusCode) -> Result<Response> {
+async fn render(
+    state: &State,
+    ctx: &RequestContext,
+    outcome: Outcome<'_>,
+    fragment: Fragment,
+    status: StatusCode,
+) -> Result<Response> {
     let choices = state.choices.get(&state.db).await?;
     let countries = to_view_choices(&choices.countries);
     let view = AccountView {
@@ -61,7 +69,9 @@ async fn render(state: &State, ctx: &RequestContext, outcome: Outcome<'_>, fragm
     let page = ctx.page();
     let markup = match (ctx.is_htmx, fragment) {
         (true, Fragment::Profile) => views::account::profile_form(&page, &view),
-        (true, Fragment::Password) => views::account::password_form(&page, view.password_errors, view.password_saved),
+        (true, Fragment::Password) => {
+            views::account::password_form(&page, view.password_errors, view.password_saved)
+        }
         _ => views::account::account_page(&page, &view),
     };
     let mut response = markup.into_response();
@@ -77,10 +87,20 @@ enum Fragment {
 }
 
 #[handler]
-pub async fn show(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, RequireCustomer(user): RequireCustomer) -> Result<Response> {
+pub async fn show(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireCustomer(user): RequireCustomer,
+) -> Result<Response> {
     let account = load(state, &user).await?;
     let none = FieldErrors::new();
-    let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &none, profile_saved: false, password_saved: false };
+    let outcome = Outcome {
+        profile: profile_values(&account),
+        profile_errors: &none,
+        password_errors: &none,
+        profile_saved: false,
+        password_saved: false,
+    };
     render(state, ctx, outcome, Fragment::Page, StatusCode::OK).await
 }
 
@@ -121,7 +141,9 @@ pub async fn update_profile(
             errors.add("country_id", "Choose a country from the list.");
         }
     }
-    if errors.get("email").is_none() && accounts::taken(&state.db, Accounts::Email, &profile.email, Some(account.id)).await? {
+    if errors.get("email").is_none()
+        && accounts::taken(&state.db, Accounts::Email, &profile.email, Some(account.id)).await?
+    {
         errors.add("email", "Another account already uses this e-mail address.");
     }
     let mut values = profile_values(&account);
@@ -134,13 +156,25 @@ pub async fn update_profile(
     if errors.is_empty() {
         match accounts::update_profile(&state.db, account.id, &profile).await {
             Ok(_) => {}
-            Err(e) if e.is_unique_violation() => errors.add("email", "Another account already uses this e-mail address."),
+            Err(e) if e.is_unique_violation() => {
+                errors.add("email", "Another account already uses this e-mail address.")
+            }
             Err(e) => return Err(e),
         }
     }
     let saved = errors.is_empty();
-    let status = if saved { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let outcome = Outcome { profile: values, profile_errors: &errors, password_errors: &none, profile_saved: saved, password_saved: false };
+    let status = if saved {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let outcome = Outcome {
+        profile: values,
+        profile_errors: &errors,
+        password_errors: &none,
+        profile_saved: saved,
+        password_saved: false,
+    };
     render(state, ctx, outcome, Fragment::Profile, status).await
 }
 
@@ -172,8 +206,21 @@ pub async fn change_password(
     accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);
     let none = FieldErrors::new();
     if !errors.is_empty() {
-        let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &errors, profile_saved: false, password_saved: false };
-        return render(state, ctx, outcome, Fragment::Password, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let outcome = Outcome {
+            profile: profile_values(&account),
+            profile_errors: &none,
+            password_errors: &errors,
+            profile_saved: false,
+            password_saved: false,
+        };
+        return render(
+            state,
+            ctx,
+            outcome,
+            Fragment::Password,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
 
     let password_hash = password::hash(&form.password).await?;
@@ -188,7 +235,13 @@ pub async fn change_password(
     sessions::delete_for_account(&state.db, account_id, Some(user.session_id)).await?;
     queue::notify_password_changed(&state.queue, account_id).await;
 
-    let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &none, profile_saved: false, password_saved: true };
+    let outcome = Outcome {
+        profile: profile_values(&account),
+        profile_errors: &none,
+        password_errors: &none,
+        profile_saved: false,
+        password_saved: true,
+    };
     render(state, ctx, outcome, Fragment::Password, StatusCode::OK).await
 }
 
@@ -211,8 +264,21 @@ pub async fn delete(
         let mut errors = FieldErrors::new();
         errors.add("current_password", "That is not your current password.");
         let none = FieldErrors::new();
-        let outcome = Outcome { profile: profile_values(&account), profile_errors: &none, password_errors: &errors, profile_saved: false, password_saved: false };
-        return render(state, ctx, outcome, Fragment::Page, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let outcome = Outcome {
+            profile: profile_values(&account),
+            profile_errors: &none,
+            password_errors: &errors,
+            profile_saved: false,
+            password_saved: false,
+        };
+        return render(
+            state,
+            ctx,
+            outcome,
+            Fragment::Page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     // Sessions, feedback and tokens go with the account (ON DELETE CASCADE).
     accounts::delete(&state.db, account.id).await?;

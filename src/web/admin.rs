@@ -18,8 +18,15 @@ struct Count {
 }
 
 async fn count(db: &Db, table: impl sea_query::IntoTableRef) -> Result<i64> {
-    let query = Query::select().expr_as(Func::count(Expr::col(sea_query::Asterisk)), Computed::Count).from(table).to_owned();
-    Ok(db.fetch_optional::<Count>(&query).await?.map(|c| c.n).unwrap_or(0))
+    let query = Query::select()
+        .expr_as(Func::count(Expr::col(sea_query::Asterisk)), Computed::Count)
+        .from(table)
+        .to_owned();
+    Ok(db
+        .fetch_optional::<Count>(&query)
+        .await?
+        .map(|c| c.n)
+        .unwrap_or(0))
 }
 
 #[derive(sqlx::FromRow)]
@@ -34,7 +41,10 @@ struct JobRow {
 async fn failed_jobs(db: &Db) -> Result<Vec<FailedJob>> {
     let query = Query::select()
         .columns([Jobs::Id, Jobs::JobType, Jobs::LastError])
-        .expr_as(sea_query::Func::cast_as(Expr::col(Jobs::Attempts), Computed::Signed), Jobs::Attempts)
+        .expr_as(
+            sea_query::Func::cast_as(Expr::col(Jobs::Attempts), Computed::Signed),
+            Jobs::Attempts,
+        )
         .from(Jobs::Table)
         .and_where(Expr::col(Jobs::Status).is_in(["Killed", "Failed"]))
         .order_by(Jobs::DoneAt, Order::Desc)
@@ -43,19 +53,43 @@ async fn failed_jobs(db: &Db) -> Result<Vec<FailedJob>> {
     let rows: Vec<JobRow> = db.fetch_all(&query).await?;
     Ok(rows
         .into_iter()
-        .map(|r| FailedJob { id: r.id, job_type: r.job_type, attempts: r.attempts, last_error: r.last_error.unwrap_or_default() })
+        .map(|r| FailedJob {
+            id: r.id,
+            job_type: r.job_type,
+            attempts: r.attempts,
+            last_error: r.last_error.unwrap_or_default(),
+        })
         .collect())
 }
 
 #[handler]
-pub async fn dashboard(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, RequireEmployee(_staff): RequireEmployee) -> Result<Response> {
+pub async fn dashboard(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+) -> Result<Response> {
     let db = &state.db;
     let stats = [
-        Stat { label: "series", value: count(db, Series::Table).await? },
-        Stat { label: "episodes", value: count(db, Episodes::Table).await? },
-        Stat { label: "production houses", value: count(db, ProductionHouses::Table).await? },
-        Stat { label: "accounts", value: count(db, Accounts::Table).await? },
-        Stat { label: "reviews", value: count(db, Feedback::Table).await? },
+        Stat {
+            label: "series",
+            value: count(db, Series::Table).await?,
+        },
+        Stat {
+            label: "episodes",
+            value: count(db, Episodes::Table).await?,
+        },
+        Stat {
+            label: "production houses",
+            value: count(db, ProductionHouses::Table).await?,
+        },
+        Stat {
+            label: "accounts",
+            value: count(db, Accounts::Table).await?,
+        },
+        Stat {
+            label: "reviews",
+            value: count(db, Feedback::Table).await?,
+        },
     ];
     let failed = failed_jobs(db).await?;
     Ok(views::admin::dashboard_page(&ctx.page(), &stats, &failed).into_response())

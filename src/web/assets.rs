@@ -27,6 +27,9 @@ pub fn serve(Path(name): Path<String>) -> Response {
             .header(header::CONTENT_TYPE, content_type)
             .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
             .body(body),
-        None => Response::builder().status(StatusCode::NOT_FOUND).header(header::CACHE_CONTROL, "no-store").body("not found"),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body("not found"),
     }
 }

@@ -19,7 +19,10 @@ use crate::{password, sessions::CurrentUser};
 
 /// A 303 to `location`, optionally leaving a flash message for the next page.
 pub fn see_other(location: &str, flash: Option<FlashCode>, secure: bool) -> Response {
-    let mut response = Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, location).finish();
+    let mut response = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish();
     if let Some(flash) = flash {
         cookies::set(&mut response, cookies::FLASH, flash.code(), secure);
     }
@@ -28,7 +31,12 @@ pub fn see_other(location: &str, flash: Option<FlashCode>, secure: bool) -> Resp
 
 /// Starts a fresh session (a new id, so a planted pre-login id is worthless) and ends the
 /// previous one, if any.
-pub async fn start_session(state: &State, ctx: &RequestContext, account_id: i64, response: &mut Response) -> Result<()> {
+pub async fn start_session(
+    state: &State,
+    ctx: &RequestContext,
+    account_id: i64,
+    response: &mut Response,
+) -> Result<()> {
     if let Some(previous) = &ctx.user {
         sessions::delete_by_id(&state.db, previous.session_id).await?;
     }
@@ -45,7 +53,10 @@ pub struct NextParam {
 }
 
 #[handler]
-pub async fn login_form(Data(ctx): Data<&RequestContext>, Query(params): Query<NextParam>) -> Response {
+pub async fn login_form(
+    Data(ctx): Data<&RequestContext>,
+    Query(params): Query<NextParam>,
+) -> Response {
     let next = params.next.as_deref().and_then(safe_next);
     views::auth::login_page(&ctx.page(), "", next, None).into_response()
 }
@@ -63,35 +74,68 @@ pub struct LoginForm {
 /// bcrypt work.
 #[handler]
 #[tracing::instrument(skip_all)]
-pub async fn login(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, Form(form): Form<LoginForm>) -> Result<Response> {
+pub async fn login(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
     state.limits.login_attempt(ctx.client_ip)?;
     let username = accounts::normalize_username(&form.username);
     state.limits.account_unlocked(&username)?;
 
-    let account = if username.is_empty() || username.len() > 254 { None } else { accounts::find_by_username(&state.db, &username).await? };
-    let verified = password::verify(&form.password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
+    let account = if username.is_empty() || username.len() > 254 {
+        None
+    } else {
+        accounts::find_by_username(&state.db, &username).await?
+    };
+    let verified = password::verify(
+        &form.password,
+        account.as_ref().map(|a| a.password_hash.as_str()),
+    )
+    .await?;
     let account = account.filter(|a| verified && !a.disabled && a.role().is_some());
 
     let Some(account) = account else {
         state.limits.record_failure(&username);
         tracing::info!("failed sign-in");
         let next = form.next.as_deref().and_then(safe_next);
-        let mut response = views::auth::login_page(&ctx.page(), &username, next, Some("Wrong username or password.")).into_response();
+        let mut response = views::auth::login_page(
+            &ctx.page(),
+            &username,
+            next,
+            Some("Wrong username or password."),
+        )
+        .into_response();
         response.set_status(StatusCode::UNAUTHORIZED);
         return Ok(response);
     };
     state.limits.record_success(&username);
 
-    let default_landing = if account.role() == Some(Role::Employee) { views::paths::ADMIN } else { views::paths::HOME };
-    let target = form.next.as_deref().and_then(safe_next).unwrap_or(default_landing);
-    let mut response = see_other(target, Some(FlashCode::SignedIn), state.config.secure_cookies());
+    let default_landing = if account.role() == Some(Role::Employee) {
+        views::paths::ADMIN
+    } else {
+        views::paths::HOME
+    };
+    let target = form
+        .next
+        .as_deref()
+        .and_then(safe_next)
+        .unwrap_or(default_landing);
+    let mut response = see_other(
+        target,
+        Some(FlashCode::SignedIn),
+        state.config.secure_cookies(),
+    );
     start_session(state, ctx, account.id, &mut response).await?;
     tracing::info!(account_id = account.id, "signed in");
     Ok(response)
 }
 
 #[handler]
-pub async fn logout(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>) -> Result<Response> {
+pub async fn logout(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+) -> Result<Response> {
     let secure = state.config.secure_cookies();
     let mut response = see_other(views::paths::HOME, Some(FlashCode::SignedOut), secure);
     if let Some(user) = &ctx.user {
@@ -102,10 +146,19 @@ pub async fn logout(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>)
 }
 
 #[handler]
-pub async fn register_form(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>) -> Result<Response> {
+pub async fn register_form(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+) -> Result<Response> {
     let choices = state.choices.get(&state.db).await?;
     let countries = to_view_choices(&choices.countries);
-    Ok(views::auth::register_page(&ctx.page(), &RegisterValues::default(), &countries, &FieldErrors::new()).into_response())
+    Ok(views::auth::register_page(
+        &ctx.page(),
+        &RegisterValues::default(),
+        &countries,
+        &FieldErrors::new(),
+    )
+    .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,7 +180,11 @@ pub struct RegisterForm {
 
 #[handler]
 #[tracing::instrument(skip_all)]
-pub async fn register(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, Form(form): Form<RegisterForm>) -> Result<Response> {
+pub async fn register(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response> {
     let mut errors = FieldErrors::new();
     let username = accounts::normalize_username(&form.username);
     let country_id = match optional_id(form.country_id.as_deref(), "country_id") {
@@ -151,10 +208,14 @@ pub async fn register(Data(state): Data<&State>, Data(ctx): Data<&RequestContext
             errors.add("country_id", "Choose a country from the list.");
         }
     }
-    if errors.get("username").is_none() && accounts::taken(&state.db, Accounts::Username, &username, None).await? {
+    if errors.get("username").is_none()
+        && accounts::taken(&state.db, Accounts::Username, &username, None).await?
+    {
         errors.add("username", "That username is taken.");
     }
-    if errors.get("email").is_none() && accounts::taken(&state.db, Accounts::Email, &profile.email, None).await? {
+    if errors.get("email").is_none()
+        && accounts::taken(&state.db, Accounts::Email, &profile.email, None).await?
+    {
         errors.add("email", "An account already uses this e-mail address.");
     }
 
@@ -171,7 +232,13 @@ pub async fn register(Data(state): Data<&State>, Data(ctx): Data<&RequestContext
 
     // bcrypt outside the transaction: it is slow and needs no locks.
     let password_hash = password::hash(&form.password).await?;
-    let account = NewAccount { username, profile, password_hash, role: Role::Customer, monthly_subscription_cents: 0 };
+    let account = NewAccount {
+        username,
+        profile,
+        password_hash,
+        role: Role::Customer,
+        monthly_subscription_cents: 0,
+    };
     let now = state.clock.now();
     let created = state
         .db
@@ -184,22 +251,35 @@ pub async fn register(Data(state): Data<&State>, Data(ctx): Data<&RequestContext
         Ok(id) => id,
         // Someone took the name or address between the check and the insert.
         Err(e) if e.is_unique_violation() => {
-            errors.add("username", "That username or e-mail address is already registered.");
+            errors.add(
+                "username",
+                "That username or e-mail address is already registered.",
+            );
             return register_invalid(state, ctx, &values, &errors).await;
         }
         Err(e) => return Err(e),
     };
     tracing::info!(account_id, "registered");
-    let mut response = see_other(views::paths::HOME, Some(FlashCode::Registered), state.config.secure_cookies());
+    let mut response = see_other(
+        views::paths::HOME,
+        Some(FlashCode::Registered),
+        state.config.secure_cookies(),
+    );
     start_session(state, ctx, account_id, &mut response).await?;
     Ok(response)
 }
 
 /// The registration form again, with messages beside the fields (422).
-async fn register_invalid(state: &State, ctx: &RequestContext, values: &RegisterValues, errors: &FieldErrors) -> Result<Response> {
+async fn register_invalid(
+    state: &State,
+    ctx: &RequestContext,
+    values: &RegisterValues,
+    errors: &FieldErrors,
+) -> Result<Response> {
     let choices = state.choices.get(&state.db).await?;
     let countries = to_view_choices(&choices.countries);
-    let mut response = views::auth::register_page(&ctx.page(), values, &countries, errors).into_response();
+    let mut response =
+        views::auth::register_page(&ctx.page(), values, &countries, errors).into_response();
     response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
     Ok(response)
 }

@@ -9,7 +9,9 @@ use poem::{handler, IntoResponse, Response};
 use sea_query::{Expr, Query as Sql};
 use serde::Deserialize;
 use tokio::sync::RwLock;
-use views::catalog::{CatalogItem, CatalogQuery, CatalogView, Choice, EpisodeItem, ReviewItem, SeriesDetail};
+use views::catalog::{
+    CatalogItem, CatalogQuery, CatalogView, Choice, EpisodeItem, ReviewItem, SeriesDetail,
+};
 
 use super::context::RequestContext;
 use super::State;
@@ -38,7 +40,13 @@ impl ChoicesCache {
 }
 
 pub fn to_view_choices(choices: &[catalog::Choice]) -> Vec<Choice> {
-    choices.iter().map(|c| Choice { id: c.id, name: c.name.clone() }).collect()
+    choices
+        .iter()
+        .map(|c| Choice {
+            id: c.id,
+            name: c.name.clone(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,17 +65,25 @@ pub fn optional_id(value: Option<&str>, name: &str) -> Result<Option<i64>> {
         None => Ok(None),
         Some(text) => match text.parse::<i64>() {
             Ok(id) if id > 0 => Ok(Some(id)),
-            _ => Err(Error::BadRequest([name, " must be a positive whole number"].concat())),
+            _ => Err(Error::BadRequest(
+                [name, " must be a positive whole number"].concat(),
+            )),
         },
     }
 }
 
 #[handler]
 #[tracing::instrument(skip_all)]
-pub async fn index(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, Query(params): Query<CatalogParams>) -> Result<Response> {
+pub async fn index(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Query(params): Query<CatalogParams>,
+) -> Result<Response> {
     let q = params.q.unwrap_or_default();
     if q.chars().count() > 100 {
-        return Err(Error::BadRequest("search text is limited to 100 characters".into()));
+        return Err(Error::BadRequest(
+            "search text is limited to 100 characters".into(),
+        ));
     }
     let filter = CatalogFilter {
         q: q.trim().to_owned(),
@@ -98,27 +114,58 @@ pub async fn index(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, 
         genre: filter.genre,
         country: filter.country,
         language: filter.language,
-        sort: if filter.sort == CatalogSort::default() { "" } else { filter.sort.key() },
+        sort: if filter.sort == CatalogSort::default() {
+            ""
+        } else {
+            filter.sort.key()
+        },
         page: page.number,
     };
-    let sorts: Vec<(&'static str, &'static str)> = CatalogSort::ALL.iter().map(|(_, key, label)| (*key, *label)).collect();
-    let (genres, countries, languages) =
-        (to_view_choices(&choices.genres), to_view_choices(&choices.countries), to_view_choices(&choices.languages));
-    let view = CatalogView { items: &items, query: &query, genres: &genres, countries: &countries, languages: &languages, sorts: &sorts, has_next };
-    let markup = if ctx.is_htmx { views::catalog::catalog_results(&view) } else { views::catalog::catalog_page(&ctx.page(), &view) };
+    let sorts: Vec<(&'static str, &'static str)> = CatalogSort::ALL
+        .iter()
+        .map(|(_, key, label)| (*key, *label))
+        .collect();
+    let (genres, countries, languages) = (
+        to_view_choices(&choices.genres),
+        to_view_choices(&choices.countries),
+        to_view_choices(&choices.languages),
+    );
+    let view = CatalogView {
+        items: &items,
+        query: &query,
+        genres: &genres,
+        countries: &countries,
+        languages: &languages,
+        sorts: &sorts,
+        has_next,
+    };
+    let markup = if ctx.is_htmx {
+        views::catalog::catalog_results(&view)
+    } else {
+        views::catalog::catalog_page(&ctx.page(), &view)
+    };
     Ok(markup.into_response())
 }
 
 /// Path ids that are not positive numbers name nothing: 404, like an unknown id.
 pub fn path_id(text: &str) -> Result<i64> {
-    text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(Error::NotFound)
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(Error::NotFound)
 }
 
 #[handler]
 #[tracing::instrument(skip_all)]
-pub async fn show(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, Path(id): Path<String>) -> Result<Response> {
+pub async fn show(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let id = path_id(&id)?;
-    let series = catalog::find_series(&state.db, id).await?.ok_or(Error::NotFound)?;
+    let series = catalog::find_series(&state.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let available_in = catalog::available_in(&state.db, id).await?;
     let episodes = catalog::episodes(&state.db, id).await?;
     let reviews = catalog::reviews(&state.db, id).await?;
@@ -140,11 +187,21 @@ pub async fn show(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, P
     };
     let episodes: Vec<EpisodeItem> = episodes
         .into_iter()
-        .map(|e| EpisodeItem { number: e.number, title: e.title, total_viewers: e.total_viewers, tech_interrupt: e.tech_interrupt })
+        .map(|e| EpisodeItem {
+            number: e.number,
+            title: e.title,
+            total_viewers: e.total_viewers,
+            tech_interrupt: e.tech_interrupt,
+        })
         .collect();
     let reviews: Vec<ReviewItem> = reviews
         .into_iter()
-        .map(|r| ReviewItem { author: r.username, rating: r.rating, body: r.body, recorded_on: r.recorded_at.format("%-d %b %Y").to_string() })
+        .map(|r| ReviewItem {
+            author: r.username,
+            rating: r.rating,
+            body: r.body,
+            recorded_on: r.recorded_at.format("%-d %b %Y").to_string(),
+        })
         .collect();
     Ok(views::catalog::series_page(&ctx.page(), &detail, &episodes, &reviews).into_response())
 }
@@ -158,12 +215,16 @@ struct One {
 /// 200 when the database answers, 503 when it does not.
 #[handler]
 pub async fn healthz(Data(state): Data<&State>) -> Response {
-    let probe = Sql::select().expr_as(Expr::val(1), sea_query::Alias::new("one")).to_owned();
+    let probe = Sql::select()
+        .expr_as(Expr::val(1), sea_query::Alias::new("one"))
+        .to_owned();
     match state.db.fetch_optional::<One>(&probe).await {
         Ok(_) => "ok".with_status(StatusCode::OK).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
-            "database unavailable".with_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
+            "database unavailable"
+                .with_status(StatusCode::SERVICE_UNAVAILABLE)
+                .into_response()
         }
     }
 }

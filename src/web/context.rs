@@ -38,7 +38,10 @@ impl RequestContext {
     pub fn page(&self) -> PageContext {
         PageContext {
             csrf_token: self.csrf_token.clone(),
-            nav: self.user.as_ref().map(|u| Nav { username: u.username.clone(), is_employee: u.role == Role::Employee }),
+            nav: self.user.as_ref().map(|u| Nav {
+                username: u.username.clone(),
+                is_employee: u.role == Role::Employee,
+            }),
             flash: self.flash.clone(),
             asset_version: ASSET_VERSION,
             current_path: self.path.clone(),
@@ -58,19 +61,54 @@ pub enum FlashCode {
 
 impl FlashCode {
     const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 5] = [
-        (FlashCode::SignedIn, "signed-in", FlashKind::Success, "Welcome back! You are signed in."),
-        (FlashCode::SignedOut, "signed-out", FlashKind::Info, "You are signed out. See you soon."),
-        (FlashCode::Registered, "registered", FlashKind::Success, "Welcome to StreamVault! Your account is ready."),
-        (FlashCode::PasswordReset, "password-reset", FlashKind::Success, "Your password was changed. Sign in with the new one."),
-        (FlashCode::AccountDeleted, "account-deleted", FlashKind::Info, "Your account and everything in it was deleted."),
+        (
+            FlashCode::SignedIn,
+            "signed-in",
+            FlashKind::Success,
+            "Welcome back! You are signed in.",
+        ),
+        (
+            FlashCode::SignedOut,
+            "signed-out",
+            FlashKind::Info,
+            "You are signed out. See you soon.",
+        ),
+        (
+            FlashCode::Registered,
+            "registered",
+            FlashKind::Success,
+            "Welcome to StreamVault! Your account is ready.",
+        ),
+        (
+            FlashCode::PasswordReset,
+            "password-reset",
+            FlashKind::Success,
+            "Your password was changed. Sign in with the new one.",
+        ),
+        (
+            FlashCode::AccountDeleted,
+            "account-deleted",
+            FlashKind::Info,
+            "Your account and everything in it was deleted.",
+        ),
     ];
 
     pub fn code(self) -> &'static str {
-        Self::ALL.iter().find(|(c, ..)| *c == self).map(|(_, code, ..)| *code).unwrap_or_default()
+        Self::ALL
+            .iter()
+            .find(|(c, ..)| *c == self)
+            .map(|(_, code, ..)| *code)
+            .unwrap_or_default()
     }
 
     fn flash(code: &str) -> Option<Flash> {
-        Self::ALL.iter().find(|(_, c, ..)| *c == code).map(|(_, _, kind, message)| Flash { kind: *kind, message: (*message).to_owned() })
+        Self::ALL
+            .iter()
+            .find(|(_, c, ..)| *c == code)
+            .map(|(_, _, kind, message)| Flash {
+                kind: *kind,
+                message: (*message).to_owned(),
+            })
     }
 }
 
@@ -95,8 +133,13 @@ fn is_cross_site(req: &Request) -> bool {
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return true;
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     match url::Url::parse(origin) {
         Ok(url) => {
             let authority = match (url.host_str(), url.port()) {
@@ -111,24 +154,34 @@ fn is_cross_site(req: &Request) -> bool {
     }
 }
 
-/// The CSRF token presented with a request: the header, or else the form field (read from
-/// the body, which is then put back for the handler).
+/// The CSRF token presented with a state-changing request: the header, or else the form
+/// field. The body is read here (at most [`MAX_FORM_BYTES`], chunked or not) and put back for
+/// the handler, so no handler ever reads an unbounded body.
 async fn presented_csrf(req: &mut Request) -> Result<Option<String>, StatusCode> {
-    if let Some(value) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return Ok(Some(value.to_owned()));
-    }
+    let body = req
+        .take_body()
+        .into_bytes_limit(MAX_FORM_BYTES)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
+    let header = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Ok(None);
-    }
-    let body = req.take_body().into_bytes_limit(MAX_FORM_BYTES).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
-    let token = form_urlencoded::parse(&body).find(|(name, _)| name == "csrf_token").map(|(_, value)| value.into_owned());
+    let field = if header.is_none() && is_form {
+        form_urlencoded::parse(&body)
+            .find(|(name, _)| name == "csrf_token")
+            .map(|(_, value)| value.into_owned())
+    } else {
+        None
+    };
     req.set_body(body);
-    Ok(token)
+    Ok(header.or(field))
 }
 
 impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
@@ -139,9 +192,16 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         let secure = state.config.secure_cookies();
         let path = req.uri().path().to_owned();
         let is_asset = path.starts_with("/assets/") || path == views::paths::HEALTHZ;
-        let is_htmx = req.headers().get("hx-request").is_some_and(|v| v.as_bytes() == b"true")
+        let is_htmx = req
+            .headers()
+            .get("hx-request")
+            .is_some_and(|v| v.as_bytes() == b"true")
             && req.headers().get("hx-history-restore-request").is_none();
-        let client_ip = req.remote_addr().as_socket_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let client_ip = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
 
         let mut set_cookies: Vec<(&'static str, Option<String>)> = Vec::new();
 
@@ -150,7 +210,14 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         let user = match &session_cookie {
             Some(raw) => match sessions::lookup(&state.db, raw, state.clock.now()).await {
                 Ok(user) => user,
-                Err(e) => return Ok(finish(errors::render(errors::from_app_error(&e), None), secure, Vec::new(), is_asset)),
+                Err(e) => {
+                    return Ok(finish(
+                        errors::render(errors::from_app_error(&e), None),
+                        secure,
+                        Vec::new(),
+                        is_asset,
+                    ))
+                }
             },
             None => None,
         };
@@ -161,7 +228,9 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         // The CSRF token belongs to the session, or to a pre-login session for anonymous visitors.
         let csrf_basis = match (&user, &session_cookie) {
             (Some(_), Some(raw)) => raw.clone(),
-            _ => match cookies::read(req.headers(), cookies::PRE_SESSION).filter(|v| tokens::looks_like_token(v)) {
+            _ => match cookies::read(req.headers(), cookies::PRE_SESSION)
+                .filter(|v| tokens::looks_like_token(v))
+            {
                 Some(pre) => pre,
                 None => {
                     let pre = tokens::random_token();
@@ -174,7 +243,8 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         };
         let csrf_token = tokens::csrf_token(&state.csrf_key, &csrf_basis);
 
-        let flash = cookies::read(req.headers(), cookies::FLASH).and_then(|code| FlashCode::flash(&code));
+        let flash =
+            cookies::read(req.headers(), cookies::FLASH).and_then(|code| FlashCode::flash(&code));
         if flash.is_some() || cookies::read(req.headers(), cookies::FLASH).is_some() {
             set_cookies.push((cookies::FLASH, None));
         }
@@ -199,7 +269,12 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
                     Ok(None) => true,
                     Err(status) => {
                         let problem = errors::from_poem_error(&poem::Error::from_status(status));
-                        return Ok(finish(errors::render(problem, Some(&ctx)), secure, set_cookies, is_asset));
+                        return Ok(finish(
+                            errors::render(problem, Some(&ctx)),
+                            secure,
+                            set_cookies,
+                            is_asset,
+                        ));
                     }
                 }
             };
@@ -224,14 +299,22 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
     }
 }
 
-fn finish(mut response: Response, secure: bool, set_cookies: Vec<(&'static str, Option<String>)>, is_asset: bool) -> Response {
+fn finish(
+    mut response: Response,
+    secure: bool,
+    set_cookies: Vec<(&'static str, Option<String>)>,
+    is_asset: bool,
+) -> Response {
     for (name, value) in set_cookies {
         // A handler that set this cookie itself (login, logout) has the last word.
         let already = response
             .headers()
             .get_all(header::SET_COOKIE)
             .iter()
-            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(name) && v[name.len()..].starts_with('=')));
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.starts_with(name) && v[name.len()..].starts_with('='))
+            });
         if already {
             continue;
         }
@@ -245,7 +328,10 @@ fn finish(mut response: Response, secure: bool, set_cookies: Vec<(&'static str, 
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
         (header::REFERRER_POLICY, "same-origin"),
     ];
     for (name, value) in fixed {

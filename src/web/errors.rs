@@ -16,24 +16,47 @@ pub struct Problem {
 
 impl Problem {
     fn new(status: StatusCode, heading: &'static str, message: impl Into<String>) -> Self {
-        Self { status, heading, message: message.into(), retry_after: None }
+        Self {
+            status,
+            heading,
+            message: message.into(),
+            retry_after: None,
+        }
     }
 }
 
 pub fn from_app_error(error: &Error) -> Problem {
     match error {
-        Error::NotFound => Problem::new(StatusCode::NOT_FOUND, "Not found", "There is nothing at this address."),
-        Error::Forbidden => Problem::new(StatusCode::FORBIDDEN, "Not allowed", "Your account cannot open this page."),
+        Error::NotFound => Problem::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is nothing at this address.",
+        ),
+        Error::Forbidden => Problem::new(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Your account cannot open this page.",
+        ),
         Error::Csrf => Problem::new(
             StatusCode::FORBIDDEN,
             "Request refused",
             "The form's security token was missing or out of date. Reload the page and try again.",
         ),
-        Error::BadRequest(message) => Problem::new(StatusCode::BAD_REQUEST, "Bad request", message.clone()),
-        Error::Conflict => Problem::new(StatusCode::CONFLICT, "Changed meanwhile", "Someone else changed this first. Reload and try again."),
+        Error::BadRequest(message) => {
+            Problem::new(StatusCode::BAD_REQUEST, "Bad request", message.clone())
+        }
+        Error::Conflict => Problem::new(
+            StatusCode::CONFLICT,
+            "Changed meanwhile",
+            "Someone else changed this first. Reload and try again.",
+        ),
         Error::TooManyRequests { retry_after } => Problem {
             retry_after: Some(retry_after.as_secs().max(1)),
-            ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", "Please wait a moment before trying again.")
+            ..Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "Please wait a moment before trying again.",
+            )
         },
         Error::Unavailable => unavailable(),
         Error::Db(db) => from_db_error(db),
@@ -45,17 +68,33 @@ pub fn from_app_error(error: &Error) -> Problem {
 }
 
 fn unavailable() -> Problem {
-    Problem { retry_after: Some(5), ..Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Busy", "The service is busy right now. Please try again in a moment.") }
+    Problem {
+        retry_after: Some(5),
+        ..Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Busy",
+            "The service is busy right now. Please try again in a moment.",
+        )
+    }
 }
 
 fn internal() -> Problem {
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Something went wrong on our side. It has been logged.")
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "Something went wrong on our side. It has been logged.",
+    )
 }
 
 fn from_db_error(error: &sqlx::Error) -> Problem {
     use sqlx::Error as E;
     match error {
-        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::Protocol(_) | E::WorkerCrashed => {
+        E::PoolTimedOut
+        | E::PoolClosed
+        | E::Io(_)
+        | E::Tls(_)
+        | E::Protocol(_)
+        | E::WorkerCrashed => {
             tracing::warn!(%error, "database unavailable");
             unavailable()
         }
@@ -63,9 +102,17 @@ fn from_db_error(error: &sqlx::Error) -> Problem {
             tracing::warn!(error = %db, "database busy");
             unavailable()
         }
-        E::Database(db) if db.is_unique_violation() || db.is_check_violation() || db.is_foreign_key_violation() => {
+        E::Database(db)
+            if db.is_unique_violation()
+                || db.is_check_violation()
+                || db.is_foreign_key_violation() =>
+        {
             tracing::info!(error = %db, "constraint refused a write");
-            Problem::new(StatusCode::CONFLICT, "Conflicts with existing data", "That change conflicts with existing data.")
+            Problem::new(
+                StatusCode::CONFLICT,
+                "Conflicts with existing data",
+                "That change conflicts with existing data.",
+            )
         }
         _ => {
             tracing::error!(%error, "database error");
@@ -79,9 +126,21 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
     let status = error.status();
     match status {
         StatusCode::NOT_FOUND => from_app_error(&Error::NotFound),
-        StatusCode::METHOD_NOT_ALLOWED => Problem::new(status, "Method not allowed", "This address does not accept that kind of request."),
-        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "Too large", "The request is larger than this page accepts."),
-        s if s.is_client_error() => Problem::new(status, "Bad request", "The request could not be understood. Check the form and try again."),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            status,
+            "Method not allowed",
+            "This address does not accept that kind of request.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            status,
+            "Too large",
+            "The request is larger than this page accepts.",
+        ),
+        s if s.is_client_error() => Problem::new(
+            status,
+            "Bad request",
+            "The request could not be understood. Check the form and try again.",
+        ),
         _ => {
             tracing::error!(%error, %status, "framework error");
             internal()
@@ -91,13 +150,20 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
 
 pub fn render(problem: Problem, ctx: Option<&RequestContext>) -> Response {
     let body = match ctx {
-        Some(ctx) if !ctx.is_htmx => views::errors::error_page(&ctx.page(), problem.status.as_u16(), problem.heading, &problem.message),
+        Some(ctx) if !ctx.is_htmx => views::errors::error_page(
+            &ctx.page(),
+            problem.status.as_u16(),
+            problem.heading,
+            &problem.message,
+        ),
         _ => views::errors::error_fragment(problem.heading, &problem.message),
     };
     let mut response = body.into_response();
     response.set_status(problem.status);
     if let Some(seconds) = problem.retry_after {
-        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, seconds.into());
     }
     response
 }

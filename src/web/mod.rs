@@ -55,7 +55,12 @@ where
     E: IntoEndpoint,
     E::Endpoint: 'static,
 {
-    RouteDef { method, path, access, endpoint: endpoint.into_endpoint().map_to_response().boxed() }
+    RouteDef {
+        method,
+        path,
+        access,
+        endpoint: endpoint.into_endpoint().map_to_response().boxed(),
+    }
 }
 
 /// Every route the application serves, with who may use it. The router is built from this
@@ -70,23 +75,51 @@ pub fn routes() -> Vec<RouteDef> {
         route(Method::POST, paths::LOGOUT, Anyone, auth::logout),
         route(Method::GET, paths::REGISTER, Anyone, auth::register_form),
         route(Method::POST, paths::REGISTER, Anyone, auth::register),
-        route(Method::GET, paths::FORGOT_PASSWORD, Anyone, reset::forgot_form),
+        route(
+            Method::GET,
+            paths::FORGOT_PASSWORD,
+            Anyone,
+            reset::forgot_form,
+        ),
         route(Method::POST, paths::FORGOT_PASSWORD, Anyone, reset::forgot),
-        route(Method::GET, paths::RESET_PASSWORD, Anyone, reset::reset_form),
+        route(
+            Method::GET,
+            paths::RESET_PASSWORD,
+            Anyone,
+            reset::reset_form,
+        ),
         route(Method::POST, paths::RESET_PASSWORD, Anyone, reset::reset),
         route(Method::GET, paths::HEALTHZ, Anyone, catalog::healthz),
         route(Method::GET, paths::ASSETS, Anyone, assets::serve),
         route(Method::GET, paths::ACCOUNT, Customer, account::show),
-        route(Method::POST, paths::ACCOUNT, Customer, account::update_profile),
-        route(Method::POST, paths::ACCOUNT_PASSWORD, Customer, account::change_password),
-        route(Method::POST, paths::ACCOUNT_DELETE, Customer, account::delete),
+        route(
+            Method::POST,
+            paths::ACCOUNT,
+            Customer,
+            account::update_profile,
+        ),
+        route(
+            Method::POST,
+            paths::ACCOUNT_PASSWORD,
+            Customer,
+            account::change_password,
+        ),
+        route(
+            Method::POST,
+            paths::ACCOUNT_DELETE,
+            Customer,
+            account::delete,
+        ),
         route(Method::GET, paths::ADMIN, Employee, admin::dashboard),
     ]
 }
 
 /// (method, path, access) for every route: what tests and docs need, without the handlers.
 pub fn route_table() -> Vec<(Method, &'static str, Access)> {
-    routes().into_iter().map(|r| (r.method, r.path, r.access)).collect()
+    routes()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.access))
+        .collect()
 }
 
 /// The whole application as one endpoint.

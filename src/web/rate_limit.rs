@@ -60,9 +60,13 @@ impl Limits {
     }
 
     fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), Error> {
-        limiter.check_key(key).map_err(|not_until| Error::TooManyRequests {
-            retry_after: not_until.wait_time_from(self.clock.now()).max(Duration::from_secs(1)),
-        })
+        limiter
+            .check_key(key)
+            .map_err(|not_until| Error::TooManyRequests {
+                retry_after: not_until
+                    .wait_time_from(self.clock.now())
+                    .max(Duration::from_secs(1)),
+            })
     }
 
     pub fn login_attempt(&self, ip: IpAddr) -> Result<(), Error> {
@@ -81,14 +85,21 @@ impl Limits {
     /// Refuses while the account (known or not) is locked out after repeated failures.
     pub fn account_unlocked(&self, username: &str) -> Result<(), Error> {
         let now = Instant::now();
-        let failures = self.failures.lock().map_err(|_| Error::internal("failure table poisoned"))?;
-        let Some(entry) = failures.get(username) else { return Ok(()) };
+        let failures = self
+            .failures
+            .lock()
+            .map_err(|_| Error::internal("failure table poisoned"))?;
+        let Some(entry) = failures.get(username) else {
+            return Ok(());
+        };
         if now.duration_since(entry.last) > FAILURE_WINDOW || entry.count < FREE_FAILURES {
             return Ok(());
         }
         let until = entry.last + lockout(entry.count);
         match until.checked_duration_since(now) {
-            Some(wait) if !wait.is_zero() => Err(Error::TooManyRequests { retry_after: wait.max(Duration::from_secs(1)) }),
+            Some(wait) if !wait.is_zero() => Err(Error::TooManyRequests {
+                retry_after: wait.max(Duration::from_secs(1)),
+            }),
             _ => Ok(()),
         }
     }
@@ -100,7 +111,10 @@ impl Limits {
             if failures.len() > 100_000 {
                 failures.retain(|_, f| now.duration_since(f.last) <= FAILURE_WINDOW);
             }
-            let entry = failures.entry(username.to_owned()).or_insert(Failures { count: 0, last: now });
+            let entry = failures.entry(username.to_owned()).or_insert(Failures {
+                count: 0,
+                last: now,
+            });
             if now.duration_since(entry.last) > FAILURE_WINDOW {
                 entry.count = 0;
             }
@@ -141,7 +155,10 @@ mod tests {
         }
         assert!(limits.account_unlocked("nobody").is_ok());
         limits.record_failure("nobody");
-        assert!(matches!(limits.account_unlocked("nobody"), Err(Error::TooManyRequests { .. })));
+        assert!(matches!(
+            limits.account_unlocked("nobody"),
+            Err(Error::TooManyRequests { .. })
+        ));
         limits.record_success("nobody");
         assert!(limits.account_unlocked("nobody").is_ok());
     }
@@ -153,7 +170,9 @@ mod tests {
         assert!(limits.login_attempt(ip).is_ok());
         assert!(limits.login_attempt(ip).is_ok());
         match limits.login_attempt(ip) {
-            Err(Error::TooManyRequests { retry_after }) => assert!(retry_after >= Duration::from_secs(1)),
+            Err(Error::TooManyRequests { retry_after }) => {
+                assert!(retry_after >= Duration::from_secs(1))
+            }
             other => panic!("expected 429, got {other:?}"),
         }
     }

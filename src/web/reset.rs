@@ -28,12 +28,17 @@ pub struct ForgotForm {
 /// queues a job, and the worker finds out whether an account uses the address.
 #[handler]
 #[tracing::instrument(skip_all)]
-pub async fn forgot(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, Form(form): Form<ForgotForm>) -> Result<Response> {
+pub async fn forgot(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Form(form): Form<ForgotForm>,
+) -> Result<Response> {
     let email = accounts::normalize_email(&form.email);
     let mut errors = FieldErrors::new();
     accounts::check_email(&mut errors, &email);
     if !errors.is_empty() {
-        let mut response = views::auth::forgot_password_page(&ctx.page(), &email, &errors).into_response();
+        let mut response =
+            views::auth::forgot_password_page(&ctx.page(), &email, &errors).into_response();
         response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
         return Ok(response);
     }
@@ -44,7 +49,10 @@ pub async fn forgot(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>,
 
 /// The token is in the URL, so the page must not leak it through the Referer header.
 fn no_referrer(mut response: Response) -> Response {
-    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 
@@ -55,10 +63,17 @@ fn invalid(ctx: &RequestContext) -> Response {
 }
 
 #[handler]
-pub async fn reset_form(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, Path(token): Path<String>) -> Result<Response> {
+pub async fn reset_form(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Path(token): Path<String>,
+) -> Result<Response> {
     state.limits.reset_token_attempt(ctx.client_ip)?;
     match resets::account_for(&state.db, &token, state.clock.now()).await? {
-        Some(_) => Ok(no_referrer(views::auth::reset_password_page(&ctx.page(), &token, &FieldErrors::new()).into_response())),
+        Some(_) => Ok(no_referrer(
+            views::auth::reset_password_page(&ctx.page(), &token, &FieldErrors::new())
+                .into_response(),
+        )),
         None => Ok(invalid(ctx)),
     }
 }
@@ -76,15 +91,24 @@ pub struct ResetForm {
 /// password.
 #[handler]
 #[tracing::instrument(skip_all)]
-pub async fn reset(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, Path(token): Path<String>, Form(form): Form<ResetForm>) -> Result<Response> {
+pub async fn reset(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response> {
     state.limits.reset_token_attempt(ctx.client_ip)?;
-    if resets::account_for(&state.db, &token, state.clock.now()).await?.is_none() {
+    if resets::account_for(&state.db, &token, state.clock.now())
+        .await?
+        .is_none()
+    {
         return Ok(invalid(ctx));
     }
     let mut errors = FieldErrors::new();
     accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);
     if !errors.is_empty() {
-        let mut response = views::auth::reset_password_page(&ctx.page(), &token, &errors).into_response();
+        let mut response =
+            views::auth::reset_password_page(&ctx.page(), &token, &errors).into_response();
         response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
         return Ok(no_referrer(response));
     }
@@ -97,16 +121,24 @@ pub async fn reset(Data(state): Data<&State>, Data(ctx): Data<&RequestContext>, 
         .transaction(move |tx| {
             let (token, password_hash) = (token.clone(), password_hash.clone());
             Box::pin(async move {
-                let Some(account_id) = resets::redeem(tx, &token, now).await? else { return Ok(None) };
+                let Some(account_id) = resets::redeem(tx, &token, now).await? else {
+                    return Ok(None);
+                };
                 accounts::set_password(tx, account_id, &password_hash).await?;
                 resets::retire_for_account(tx, account_id, now).await?;
                 Ok(Some(account_id))
             })
         })
         .await?;
-    let Some(account_id) = redeemed else { return Ok(invalid(ctx)) };
+    let Some(account_id) = redeemed else {
+        return Ok(invalid(ctx));
+    };
     sessions::delete_for_account(&state.db, account_id, None).await?;
     queue::notify_password_changed(&state.queue, account_id).await;
     tracing::info!(account_id, "password reset");
-    Ok(no_referrer(see_other(views::paths::LOGIN, Some(FlashCode::PasswordReset), state.config.secure_cookies())))
+    Ok(no_referrer(see_other(
+        views::paths::LOGIN,
+        Some(FlashCode::PasswordReset),
+        state.config.secure_cookies(),
+    )))
 }

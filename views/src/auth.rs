@@ -19,7 +19,12 @@ fn form_errors_summary(errors: &FieldErrors, general: Option<&str>) -> Markup {
     }
 }
 
-pub fn login_page(ctx: &PageContext, username: &str, next: Option<&str>, error: Option<&str>) -> Markup {
+pub fn login_page(
+    ctx: &PageContext,
+    username: &str,
+    next: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
     page(
         ctx,
         "Sign in",
@@ -53,7 +58,12 @@ pub struct RegisterValues {
     pub country_id: Option<i64>,
 }
 
-pub fn register_page(ctx: &PageContext, values: &RegisterValues, countries: &[Choice], errors: &FieldErrors) -> Markup {
+pub fn register_page(
+    ctx: &PageContext,
+    values: &RegisterValues,
+    countries: &[Choice],
+    errors: &FieldErrors,
+) -> Markup {
     page(
         ctx,
         "Create an account",

@@ -44,7 +44,11 @@ impl CatalogQuery {
         if !self.q.is_empty() {
             query.append_pair("q", &self.q);
         }
-        for (name, value) in [("genre", self.genre), ("country", self.country), ("language", self.language)] {
+        for (name, value) in [
+            ("genre", self.genre),
+            ("country", self.country),
+            ("language", self.language),
+        ] {
             if let Some(id) = value {
                 query.append_pair(name, &id.to_string());
             }
@@ -228,7 +232,12 @@ pub struct ReviewItem {
     pub recorded_on: String,
 }
 
-pub fn series_page(ctx: &PageContext, series: &SeriesDetail, episodes: &[EpisodeItem], reviews: &[ReviewItem]) -> Markup {
+pub fn series_page(
+    ctx: &PageContext,
+    series: &SeriesDetail,
+    episodes: &[EpisodeItem],
+    reviews: &[ReviewItem],
+) -> Markup {
     page(
         ctx,
         &series.title,
@@ -306,7 +315,12 @@ fn stars(rating: i64) -> String {
 }
 
 fn initials(title: &str) -> String {
-    title.split_whitespace().filter_map(|word| word.chars().next()).filter(|c| c.is_alphanumeric()).take(2).collect()
+    title
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .take(2)
+        .collect()
 }
 
 pub fn format_rating(avg: f64) -> String {
@@ -321,7 +335,7 @@ pub fn thousands(n: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -344,7 +358,13 @@ mod tests {
 
     #[test]
     fn paging_links_keep_the_filters() {
-        let query = CatalogQuery { q: "a&b".into(), genre: Some(2), sort: "rating", page: 1, ..Default::default() };
+        let query = CatalogQuery {
+            q: "a&b".into(),
+            genre: Some(2),
+            sort: "rating",
+            page: 1,
+            ..Default::default()
+        };
         assert_eq!(query.href(2), "/?q=a%26b&genre=2&sort=rating&page=2");
         assert_eq!(CatalogQuery::default().href(1), "/");
     }

@@ -36,7 +36,11 @@ pub fn password_reset(username: &str, link: &str, valid_minutes: i64) -> Email {
             p { "The link works once and expires in " (valid_minutes) " minutes. If you did not ask for this, ignore this message: your password stays as it is." }
         },
     );
-    Email { subject: "Reset your StreamVault password".to_owned(), text, html }
+    Email {
+        subject: "Reset your StreamVault password".to_owned(),
+        text,
+        html,
+    }
 }
 
 pub fn password_changed(username: &str) -> Email {
@@ -52,5 +56,9 @@ pub fn password_changed(username: &str) -> Email {
             p { "If this was not you, reset your password at once and contact support." }
         },
     );
-    Email { subject: "Your StreamVault password was changed".to_owned(), text, html }
+    Email {
+        subject: "Your StreamVault password was changed".to_owned(),
+        text,
+        html,
+    }
 }

@@ -18,7 +18,10 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(name, _)| *name == field).map(|(_, message)| message.as_str())
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -26,7 +29,9 @@ impl FieldErrors {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0.iter().map(|(name, message)| (*name, message.as_str()))
+        self.0
+            .iter()
+            .map(|(name, message)| (*name, message.as_str()))
     }
 }
 
@@ -46,11 +51,25 @@ pub struct Input<'a> {
 
 impl<'a> Input<'a> {
     pub fn text(name: &'static str, label: &'a str, value: &'a str) -> Self {
-        Self { name, label, kind: "text", value, autocomplete: "off", required: true }
+        Self {
+            name,
+            label,
+            kind: "text",
+            value,
+            autocomplete: "off",
+            required: true,
+        }
     }
 
     pub fn password(name: &'static str, label: &'a str, autocomplete: &'static str) -> Self {
-        Self { name, label, kind: "password", value: "", autocomplete, required: true }
+        Self {
+            name,
+            label,
+            kind: "password",
+            value: "",
+            autocomplete,
+            required: true,
+        }
     }
 
     pub fn kind(mut self, kind: &'static str) -> Self {

@@ -1,0 +1,15 @@
+# StreamVault tasks. `just` is optional: every recipe is a plain cargo command.
+
+# Serve the demo catalog on the embedded SQLite database at http://127.0.0.1:8080/
+run:
+    cargo run -- serve --demo
+
+# The whole test suite, on SQLite and on MariaDB (127.0.0.1:3306, user root; override with TEST_MYSQL_URL)
+test:
+    cargo test --workspace
+
+# Formatting, lints and tests: what a change must pass
+check:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo test --workspace

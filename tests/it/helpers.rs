@@ -1,0 +1,415 @@
+//! `spawn_app()`: starts StreamVault exactly as `serve` does, on port 0, with a fresh database.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::redirect::Policy;
+use sqlx::migrate::MigrateDatabase;
+use streamvault::app::Application;
+use streamvault::clock::Clock;
+use streamvault::config::Config;
+use streamvault::db::Db;
+use tokio::sync::oneshot;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+}
+
+pub fn mysql_server_url() -> String {
+    std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
+}
+
+fn unique_name() -> String {
+    format!(
+        "sv_test_{}",
+        &streamvault::tokens::random_token()[..12]
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    )
+}
+
+/// A fresh, migrated database that is removed when dropped.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    MySql(String),
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let name = unique_name();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join("streamvault-tests");
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let path = dir.join(format!("{name}.db"));
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
+            }
+            Backend::MySql => {
+                let url = format!("{}/{}", mysql_server_url(), name);
+                sqlx::MySql::create_database(&url)
+                    .await
+                    .expect("create test database (is MariaDB running on 127.0.0.1:3306?)");
+                (url.clone(), Cleanup::MySql(url))
+            }
+        };
+        let db = Db::connect(&url).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        TestDb { db, url, cleanup }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::MySql(url) => {
+                let url = url.clone();
+                // Drop runs outside async; a short-lived runtime on its own thread drops the database.
+                let _ = std::thread::spawn(move || {
+                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        let _ = rt.block_on(sqlx::MySql::drop_database(&url));
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub clock: Clock,
+    pub outbox: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    // Declared last: dropped after the server stops.
+    pub test_db: Arc<TestDb>,
+}
+
+pub struct Options {
+    pub smtp_url: Option<String>,
+    pub login_rate: u32,
+    pub reset_rate: u32,
+    pub workers: bool,
+    pub demo: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            smtp_url: None,
+            login_rate: 10_000,
+            reset_rate: 10_000,
+            workers: true,
+            demo: false,
+        }
+    }
+}
+
+pub const BASE_URL: &str = "http://streamvault.test";
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_with(backend, Options::default()).await
+}
+
+pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+    let test_db = Arc::new(TestDb::new(backend).await);
+    spawn_on(test_db, backend, options).await
+}
+
+/// Starts the application on an existing database (e.g. to simulate a restart).
+pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options) -> TestApp {
+    let outbox = std::env::temp_dir()
+        .join("streamvault-tests")
+        .join(format!("outbox-{}", unique_name()));
+    let login = options.login_rate.to_string();
+    let reset = options.reset_rate.to_string();
+    let url = test_db.url.clone();
+    let smtp = options.smtp_url.clone();
+    let mut config = Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "STREAMVAULT_ADDR" => Some("127.0.0.1:0".to_owned()),
+        "BASE_URL" => Some(BASE_URL.to_owned()),
+        "SMTP_URL" => smtp.clone(),
+        "LOGIN_RATE_PER_MIN" => Some(login.clone()),
+        "RESET_RATE_PER_MIN" => Some(reset.clone()),
+        _ => None,
+    })
+    .expect("test configuration");
+    config.outbox_dir = outbox.clone();
+    let clock = Clock::default();
+    if options.demo {
+        streamvault::seed::load_demo(&test_db.db, clock.now())
+            .await
+            .expect("demo data");
+    }
+    let app = Application::build_with_db(config, test_db.db.clone(), clock.clone())
+        .await
+        .expect("build app");
+    let address = format!("http://{}", app.address());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let workers = options.workers;
+    let server = tokio::spawn(async move {
+        let _ = app
+            .run_until(workers, async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    TestApp {
+        address,
+        clock,
+        outbox,
+        stop: Some(stop),
+        server: Some(server),
+        test_db,
+    }
+}
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.test_db.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+    pub fn client(&self) -> Client {
+        Client::new(self.address.clone())
+    }
+
+    /// Stops the server and workers, letting running jobs finish.
+    pub async fn stop(mut self) -> Arc<TestDb> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(30), server).await;
+        }
+        self.test_db.clone()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The page's CSRF token from `<meta name="csrf-token">`.
+    pub fn csrf(&self) -> String {
+        let marker = "<meta name=\"csrf-token\" content=\"";
+        let start = self
+            .body
+            .find(marker)
+            .map(|i| i + marker.len())
+            .expect("page has a csrf meta tag");
+        let end = self.body[start..].find('"').expect("meta tag closes") + start;
+        self.body[start..end].to_owned()
+    }
+
+    /// The body without its CSRF tokens, to compare two answers.
+    pub fn body_without_tokens(&self) -> String {
+        let token = self.csrf();
+        self.body.replace(&token, "TOKEN")
+    }
+}
+
+impl Client {
+    pub fn new(base: String) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        Client { base, http }
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap_or_default();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(format!("{}{}", self.base, path)))
+            .await
+    }
+
+    pub async fn get_htmx(&self, path: &str) -> Page {
+        self.send(
+            self.http
+                .get(format!("{}{}", self.base, path))
+                .header("HX-Request", "true"),
+        )
+        .await
+    }
+
+    /// The CSRF token of this client's current (pre-)session.
+    pub async fn csrf(&self) -> String {
+        self.get("/login").await.csrf()
+    }
+
+    /// POSTs a form with this client's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(path, &all).await
+    }
+
+    /// POSTs exactly these fields (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.send(
+            self.http
+                .post(format!("{}{}", self.base, path))
+                .form(fields),
+        )
+        .await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Page {
+        self.post_form("/login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    /// Signs in and asserts it worked.
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        let page = self.login(username, password).await;
+        assert_eq!(
+            page.status, 303,
+            "sign-in as {username} failed: {}",
+            page.body
+        );
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A cost-12 hash of [`PASSWORD`], computed once per test process.
+pub async fn password_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async { streamvault::password::hash(PASSWORD).await.expect("hash") })
+        .await
+        .clone()
+}
+
+/// Creates an account directly in the database; returns its id. The password is [`PASSWORD`].
+pub async fn create_account(
+    app: &TestApp,
+    username: &str,
+    role: streamvault::sessions::Role,
+) -> i64 {
+    use streamvault::accounts::{NewAccount, Profile};
+    let account = NewAccount {
+        username: username.to_owned(),
+        profile: Profile {
+            email: format!("{username}@example.com"),
+            first_name: "Test".into(),
+            last_name: username.to_owned(),
+            country_id: None,
+        },
+        password_hash: password_hash().await,
+        role,
+        monthly_subscription_cents: 999,
+    };
+    let now = app.clock.now();
+    app.db()
+        .transaction(move |tx| {
+            let account = account.clone();
+            Box::pin(async move { streamvault::accounts::insert(tx, &account, now).await })
+        })
+        .await
+        .expect("insert account")
+}
+
+pub async fn customer(app: &TestApp, username: &str) -> Client {
+    create_account(app, username, streamvault::sessions::Role::Customer).await;
+    let client = app.client();
+    client.sign_in(username, PASSWORD).await;
+    client
+}
+
+pub async fn employee(app: &TestApp, username: &str) -> Client {
+    create_account(app, username, streamvault::sessions::Role::Employee).await;
+    let client = app.client();
+    client.sign_in(username, PASSWORD).await;
+    client
+}
+
+/// Runs the test body once on SQLite and once on MariaDB.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                super::$body($crate::helpers::Backend::MySql).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,458 @@
+//! Forgot-password end to end, with a real SMTP server on loopback (SECURITY.md A, E.32, F.35).
+
+use std::time::Duration;
+
+use sea_query::Query;
+use streamvault::schema::PasswordResetTokens;
+use streamvault::sessions::Role;
+
+use crate::both_backends;
+use crate::helpers::{
+    create_account, customer, spawn_on, spawn_with, Backend, Options, TestApp, PASSWORD,
+};
+use crate::smtp::{self, reset_link, Inbox};
+
+const NEW_PASSWORD: &str = "a fresh new password";
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn app_with_smtp(backend: Backend) -> (TestApp, Inbox) {
+    let inbox = Inbox::default();
+    let port = smtp::start(0, inbox.clone()).await;
+    let app = spawn_with(
+        backend,
+        Options {
+            smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+            ..Options::default()
+        },
+    )
+    .await;
+    (app, inbox)
+}
+
+fn path_of(link: &str) -> String {
+    link.trim_start_matches(crate::helpers::BASE_URL).to_owned()
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    token_hash: String,
+}
+
+async fn stored_token_hashes(app: &TestApp) -> Vec<String> {
+    let rows: Vec<TokenRow> = app
+        .db()
+        .fetch_all(
+            &Query::select()
+                .column(PasswordResetTokens::TokenHash)
+                .from(PasswordResetTokens::Table)
+                .to_owned(),
+        )
+        .await
+        .expect("tokens");
+    rows.into_iter().map(|r| r.token_hash).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    job: String,
+}
+
+async fn queued_payloads(app: &TestApp) -> Vec<String> {
+    use streamvault::schema::Jobs;
+    let rows: Vec<JobRow> = app
+        .db()
+        .fetch_all(
+            &Query::select()
+                .expr_as(
+                    sea_query::Func::cast_as(
+                        sea_query::Expr::col(sea_query::Alias::new("job")),
+                        sea_query::Alias::new("CHAR"),
+                    ),
+                    sea_query::Alias::new("job"),
+                )
+                .from(Jobs::Table)
+                .to_owned(),
+        )
+        .await
+        .expect("jobs");
+    rows.into_iter().map(|r| r.job).collect()
+}
+
+async fn the_whole_flow_works_once(backend: Backend) {
+    let (app, inbox) = app_with_smtp(backend).await;
+    let alice = customer(&app, "alice").await;
+    let visitor = app.client();
+
+    let forged = visitor
+        .send(
+            visitor
+                .http
+                .post(app.url("/forgot-password"))
+                .header("X-Forwarded-Host", "evil.example")
+                .form(&[
+                    ("email", " ALICE@example.com "),
+                    ("csrf_token", &visitor.csrf().await),
+                ]),
+        )
+        .await;
+    assert_eq!(forged.status, 200);
+    assert!(forged.body.contains("Check your e-mail"));
+
+    let mail = inbox.wait_for(1, WAIT).await;
+    assert_eq!(mail[0].to, vec!["<alice@example.com>".to_owned()]);
+    let link = reset_link(&mail[0]);
+    assert!(
+        link.starts_with("http://streamvault.test/reset-password/"),
+        "built from BASE_URL only: {link}"
+    );
+    assert!(!mail[0].data.contains("evil.example"));
+    let token = link.rsplit('/').next().expect("token").to_owned();
+    assert_eq!(token.len(), 43, "256-bit URL-safe token");
+
+    // The raw token is nowhere in the database: not in the token table, not in the queue.
+    let hashes = stored_token_hashes(&app).await;
+    assert_eq!(hashes, vec![streamvault::tokens::sha256_hex(&token)]);
+    assert!(queued_payloads(&app)
+        .await
+        .iter()
+        .all(|job| !job.contains(&token)));
+
+    // Asking changes nothing: the old password still works.
+    app.client().sign_in("alice", PASSWORD).await;
+
+    let form = visitor.get(&path_of(&link)).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.header("referrer-policy"), Some("no-referrer"));
+
+    let mismatch = visitor
+        .post_form(
+            &path_of(&link),
+            &[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", "something else entirely"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, 422);
+    let weak = visitor
+        .post_form(
+            &path_of(&link),
+            &[("password", "short"), ("password_confirm", "short")],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+
+    let done = visitor
+        .post_form(
+            &path_of(&link),
+            &[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(done.location(), Some("/login"));
+    assert!(
+        !done
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("sv_session=") && !c.starts_with("sv_session=;")),
+        "no automatic sign-in"
+    );
+
+    assert_eq!(
+        alice.get("/account").await.status,
+        303,
+        "every old session is dead"
+    );
+    assert_eq!(app.client().login("alice", PASSWORD).await.status, 401);
+    app.client().sign_in("alice", NEW_PASSWORD).await;
+
+    // Replay: the generic invalid page.
+    let again = visitor
+        .post_form(
+            &path_of(&link),
+            &[
+                ("password", "yet another password"),
+                ("password_confirm", "yet another password"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("invalid or has expired"));
+    assert_eq!(visitor.get(&path_of(&link)).await.status, 400);
+
+    // And a "your password was changed" notice, without the password.
+    let mail = inbox.wait_for(2, WAIT).await;
+    assert!(
+        mail[1].data.contains("password was changed")
+            || mail[1].data.contains("password was=\n changed")
+    );
+    assert!(!mail[1].data.contains(NEW_PASSWORD));
+}
+both_backends!(the_whole_flow_works_once, the_whole_flow_works_once);
+
+async fn unknown_addresses_get_the_same_answer_and_no_mail(backend: Backend) {
+    let (app, inbox) = app_with_smtp(backend).await;
+    create_account(&app, "alice", Role::Customer).await;
+    create_account(&app, "erin", Role::Employee).await;
+    let client = app.client();
+    let known = client
+        .post_form("/forgot-password", &[("email", "alice@example.com")])
+        .await;
+    let staff = client
+        .post_form("/forgot-password", &[("email", "erin@example.com")])
+        .await;
+    let unknown = client
+        .post_form("/forgot-password", &[("email", "nobody@example.com")])
+        .await;
+    assert_eq!(
+        (known.status, staff.status),
+        (unknown.status, unknown.status)
+    );
+    assert_eq!(known.body_without_tokens(), unknown.body_without_tokens());
+    assert_eq!(known.set_cookies(), unknown.set_cookies());
+    let mail = inbox.wait_for(2, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(inbox.all().len(), 2, "no mail for the unknown address");
+    let recipients: Vec<String> = mail.iter().flat_map(|m| m.to.clone()).collect();
+    assert!(
+        recipients.contains(&"<alice@example.com>".to_owned())
+            && recipients.contains(&"<erin@example.com>".to_owned())
+    );
+}
+both_backends!(
+    unknown_addresses_get_the_same_answer_and_no_mail,
+    unknown_addresses_get_the_same_answer_and_no_mail
+);
+
+async fn only_one_of_two_concurrent_redemptions_wins(backend: Backend) {
+    let (app, inbox) = app_with_smtp(backend).await;
+    create_account(&app, "alice", Role::Customer).await;
+    let client = app.client();
+    client
+        .post_form("/forgot-password", &[("email", "alice@example.com")])
+        .await;
+    let link = reset_link(&inbox.wait_for(1, WAIT).await[0]);
+    let (a, b) = (app.client(), app.client());
+    let (ta, tb) = (a.csrf().await, b.csrf().await);
+    let path = path_of(&link);
+    let first = a.send(a.http.post(app.url(&path)).form(&[
+        ("password", "first new password"),
+        ("password_confirm", "first new password"),
+        ("csrf_token", &ta),
+    ]));
+    let second = b.send(b.http.post(app.url(&path)).form(&[
+        ("password", "second new password"),
+        ("password_confirm", "second new password"),
+        ("csrf_token", &tb),
+    ]));
+    let (first, second) = tokio::join!(first, second);
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [303, 400], "exactly one redemption succeeds");
+    let winner = if first.status == 303 {
+        "first new password"
+    } else {
+        "second new password"
+    };
+    app.client().sign_in("alice", winner).await;
+}
+both_backends!(
+    only_one_of_two_concurrent_redemptions_wins,
+    only_one_of_two_concurrent_redemptions_wins
+);
+
+async fn tokens_expire_and_newer_requests_supersede(backend: Backend) {
+    let (app, inbox) = app_with_smtp(backend).await;
+    create_account(&app, "alice", Role::Customer).await;
+    let client = app.client();
+    client
+        .post_form("/forgot-password", &[("email", "alice@example.com")])
+        .await;
+    let older = reset_link(&inbox.wait_for(1, WAIT).await[0]);
+    client
+        .post_form("/forgot-password", &[("email", "alice@example.com")])
+        .await;
+    let newer = reset_link(&inbox.wait_for(2, WAIT).await[1]);
+    assert_ne!(older, newer);
+    assert_eq!(client.get(&path_of(&older)).await.status, 400, "superseded");
+    assert_eq!(client.get(&path_of(&newer)).await.status, 200);
+
+    app.clock.advance(chrono::Duration::minutes(59));
+    assert_eq!(
+        client.get(&path_of(&newer)).await.status,
+        200,
+        "still valid at 59 minutes"
+    );
+    app.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(
+        client.get(&path_of(&newer)).await.status,
+        400,
+        "expired after 60 minutes"
+    );
+    let late = client
+        .post_form(
+            &path_of(&newer),
+            &[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, 400);
+    app.client().sign_in("alice", PASSWORD).await;
+}
+both_backends!(
+    tokens_expire_and_newer_requests_supersede,
+    tokens_expire_and_newer_requests_supersede
+);
+
+async fn smtp_down_then_up_delivers_exactly_once(backend: Backend) {
+    let port = smtp::free_port().await;
+    let app = spawn_with(
+        backend,
+        Options {
+            smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+            ..Options::default()
+        },
+    )
+    .await;
+    create_account(&app, "alice", Role::Customer).await;
+    let client = app.client();
+    assert_eq!(
+        client
+            .post_form("/forgot-password", &[("email", "alice@example.com")])
+            .await
+            .status,
+        200
+    );
+    // Let the first attempt fail against the closed port.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let inbox = Inbox::default();
+    smtp::start(port, inbox.clone()).await;
+    let mail = inbox.wait_for(1, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(inbox.all().len(), 1, "delivered once: {:?}", mail.len());
+    let link = reset_link(&inbox.all()[0]);
+    assert_eq!(
+        client.get(&path_of(&link)).await.status,
+        200,
+        "the delivered link works"
+    );
+}
+both_backends!(
+    smtp_down_then_up_delivers_exactly_once,
+    smtp_down_then_up_delivers_exactly_once
+);
+
+async fn queued_jobs_survive_a_restart(backend: Backend) {
+    let inbox = Inbox::default();
+    let port = smtp::start(0, inbox.clone()).await;
+    let smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    // First process: serves requests but runs no workers, then stops with the job queued.
+    let first = spawn_with(
+        backend,
+        Options {
+            smtp_url: smtp_url.clone(),
+            workers: false,
+            ..Options::default()
+        },
+    )
+    .await;
+    create_account(&first, "alice", Role::Customer).await;
+    assert_eq!(
+        first
+            .client()
+            .post_form("/forgot-password", &[("email", "alice@example.com")])
+            .await
+            .status,
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(inbox.all().is_empty());
+    let test_db = first.stop().await;
+    // Second process on the same database: its workers pick the job up.
+    let second = spawn_on(
+        test_db,
+        backend,
+        Options {
+            smtp_url,
+            ..Options::default()
+        },
+    )
+    .await;
+    let mail = inbox.wait_for(1, WAIT).await;
+    assert_eq!(mail.len(), 1);
+    drop(second);
+}
+both_backends!(queued_jobs_survive_a_restart, queued_jobs_survive_a_restart);
+
+async fn without_smtp_mail_lands_in_the_outbox(backend: Backend) {
+    let app = spawn_with(backend, Options::default()).await;
+    create_account(&app, "alice", Role::Customer).await;
+    app.client()
+        .post_form("/forgot-password", &[("email", "alice@example.com")])
+        .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let files: Vec<_> = std::fs::read_dir(&app.outbox)
+            .map(|d| d.filter_map(Result::ok).collect())
+            .unwrap_or_default();
+        if let Some(file) = files
+            .iter()
+            .find(|f| f.path().extension().is_some_and(|e| e == "eml"))
+        {
+            let text = std::fs::read_to_string(file.path()).expect("read eml");
+            assert!(text.contains("alice@example.com"));
+            assert!(text.contains("reset-password"));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no .eml in {}",
+            app.outbox.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+both_backends!(
+    without_smtp_mail_lands_in_the_outbox,
+    without_smtp_mail_lands_in_the_outbox
+);
+
+async fn forgot_password_is_throttled_per_address(backend: Backend) {
+    let app = spawn_with(
+        backend,
+        Options {
+            reset_rate: 100,
+            ..Options::default()
+        },
+    )
+    .await;
+    let client = app.client();
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    create_account(&app, "alice", Role::Customer).await;
+    for _ in 0..4 {
+        known.push(
+            client
+                .post_form("/forgot-password", &[("email", "alice@example.com")])
+                .await
+                .status,
+        );
+        unknown.push(
+            client
+                .post_form("/forgot-password", &[("email", "ghost@example.com")])
+                .await
+                .status,
+        );
+    }
+    assert_eq!(known, vec![200, 200, 200, 429]);
+    assert_eq!(known, unknown, "identical for unknown addresses");
+}
+both_backends!(
+    forgot_password_is_throttled_per_address,
+    forgot_password_is_throttled_per_address
+);
