@@ -76,6 +76,56 @@ pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
     .await
 }
 
+/// `seed --demo --force`: empties the catalog, the accounts (with their sessions and tokens)
+/// and everything that refers to them, then loads the demo data, all in one transaction.
+pub async fn replace_with_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
+    let hashes = futures::future::try_join_all(
+        ACCOUNTS
+            .iter()
+            .map(|account| password::hash(account.password)),
+    )
+    .await?;
+    db.transaction(move |tx| {
+        let hashes = hashes.clone();
+        Box::pin(async move {
+            clear_demo_tables(tx).await?;
+            insert_demo(tx, &hashes, now).await
+        })
+    })
+    .await
+}
+
+/// Deletes children before parents so foreign keys hold at every step.
+async fn clear_demo_tables(tx: &mut Tx) -> Result<()> {
+    use crate::schema::{AuditLog, PasswordResetTokens, Sessions};
+    let tables: [sea_query::DynIden; 19] = [
+        sea_query::SeaRc::new(Feedback::Table),
+        sea_query::SeaRc::new(Schedules::Table),
+        sea_query::SeaRc::new(Contracts::Table),
+        sea_query::SeaRc::new(Episodes::Table),
+        sea_query::SeaRc::new(SeriesGenres::Table),
+        sea_query::SeaRc::new(SeriesSubtitles::Table),
+        sea_query::SeaRc::new(SeriesDubbings::Table),
+        sea_query::SeaRc::new(SeriesReleases::Table),
+        sea_query::SeaRc::new(Series::Table),
+        sea_query::SeaRc::new(ProducerAlliances::Table),
+        sea_query::SeaRc::new(Producers::Table),
+        sea_query::SeaRc::new(ProductionHouses::Table),
+        sea_query::SeaRc::new(Sessions::Table),
+        sea_query::SeaRc::new(PasswordResetTokens::Table),
+        sea_query::SeaRc::new(AuditLog::Table),
+        sea_query::SeaRc::new(Accounts::Table),
+        sea_query::SeaRc::new(Genres::Table),
+        sea_query::SeaRc::new(Languages::Table),
+        sea_query::SeaRc::new(Countries::Table),
+    ];
+    for table in tables {
+        tx.execute(&Query::delete().from_table(table).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // The data. Ids are positions in these tables, counted from 1.
 // ---------------------------------------------------------------------------------------------
@@ -907,7 +957,8 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
             account.last_name.into(),
             account.country_id.into(),
             account.monthly_subscription_cents.into(),
-            now.into(),
+            // Members for a year, so their reviews (the last three months) postdate them.
+            (now - chrono::Duration::days(365)).into(),
         ]);
     }
     if rows.len() != ACCOUNTS.len() {

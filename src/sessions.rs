@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_query::{Expr, Query};
 
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::schema::{Accounts, Sessions};
 use crate::tokens;
@@ -137,8 +137,9 @@ pub async fn delete_by_id(db: &Db, session_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of an account, except `keep` when given.
-pub async fn delete_for_account(db: &Db, account_id: i64, keep: Option<i64>) -> Result<u64> {
+/// Ends every session of an account, except `keep` when given, in the transaction that
+/// changes its password.
+pub async fn delete_for_account(tx: &mut Tx, account_id: i64, keep: Option<i64>) -> Result<u64> {
     let mut delete = Query::delete();
     delete
         .from_table(Sessions::Table)
@@ -146,7 +147,7 @@ pub async fn delete_for_account(db: &Db, account_id: i64, keep: Option<i64>) -> 
     if let Some(keep) = keep {
         delete.and_where(Expr::col(Sessions::Id).ne(keep));
     }
-    db.execute(&delete).await
+    tx.execute(&delete).await
 }
 
 /// Removes sessions past either timeout.

@@ -224,15 +224,17 @@ pub async fn change_password(
     }
 
     let password_hash = password::hash(&form.password).await?;
-    let account_id = account.id;
+    let (account_id, this_session) = (account.id, user.session_id);
     state
         .db
         .transaction(move |tx| {
             let password_hash = password_hash.clone();
-            Box::pin(async move { accounts::set_password(tx, account_id, &password_hash).await })
+            Box::pin(async move {
+                accounts::set_password(tx, account_id, &password_hash).await?;
+                sessions::delete_for_account(tx, account_id, Some(this_session)).await
+            })
         })
         .await?;
-    sessions::delete_for_account(&state.db, account_id, Some(user.session_id)).await?;
     queue::notify_password_changed(&state.queue, account_id).await;
 
     let outcome = Outcome {

@@ -126,6 +126,7 @@ pub async fn reset(
                 };
                 accounts::set_password(tx, account_id, &password_hash).await?;
                 resets::retire_for_account(tx, account_id, now).await?;
+                sessions::delete_for_account(tx, account_id, None).await?;
                 Ok(Some(account_id))
             })
         })
@@ -133,7 +134,6 @@ pub async fn reset(
     let Some(account_id) = redeemed else {
         return Ok(invalid(ctx));
     };
-    sessions::delete_for_account(&state.db, account_id, None).await?;
     queue::notify_password_changed(&state.queue, account_id).await;
     tracing::info!(account_id, "password reset");
     Ok(no_referrer(see_other(

@@ -125,6 +125,44 @@ impl Default for Options {
 
 pub const BASE_URL: &str = "http://streamvault.test";
 
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+const LOG_LIMIT: usize = 64 * 1024 * 1024;
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = LOGS.lock() {
+            if logs.len() < LOG_LIMIT {
+                logs.extend_from_slice(bytes);
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything every app in this test process logged, at debug level and above.
+pub fn captured_logs() -> String {
+    LOGS.lock()
+        .map(|logs| String::from_utf8_lossy(&logs).into_owned())
+        .unwrap_or_default()
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_ansi(false)
+            .with_writer(|| LogWriter)
+            .try_init();
+    });
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_with(backend, Options::default()).await
 }
@@ -136,6 +174,7 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
 
 /// Starts the application on an existing database (e.g. to simulate a restart).
 pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options) -> TestApp {
+    capture_logs();
     let outbox = std::env::temp_dir()
         .join("streamvault-tests")
         .join(format!("outbox-{}", unique_name()));

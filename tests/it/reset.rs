@@ -116,6 +116,10 @@ async fn the_whole_flow_works_once(backend: Backend) {
         .await
         .iter()
         .all(|job| !job.contains(&token)));
+    // Nor in the logs (captured at debug level, SQL statements included).
+    let logs = crate::helpers::captured_logs();
+    assert!(!logs.contains(&token), "the raw token was logged");
+    assert!(logs.contains("reset e-mail sent"), "logs are being captured");
 
     // Asking changes nothing: the old password still works.
     app.client().sign_in("alice", PASSWORD).await;
@@ -455,4 +459,42 @@ async fn forgot_password_is_throttled_per_address(backend: Backend) {
 both_backends!(
     forgot_password_is_throttled_per_address,
     forgot_password_is_throttled_per_address
+);
+
+async fn jobs_that_give_up_are_shown_to_staff(backend: Backend) {
+    use sea_query::Alias;
+    let app = spawn_with(backend, Options::default()).await;
+    let staff = crate::helpers::employee(&app, "erin").await;
+    let insert = Query::insert()
+        .into_table(streamvault::schema::Jobs::Table)
+        .columns([
+            Alias::new("job"),
+            Alias::new("id"),
+            Alias::new("job_type"),
+            Alias::new("status"),
+            Alias::new("attempts"),
+            Alias::new("max_attempts"),
+            Alias::new("last_error"),
+        ])
+        .values_panic([
+            "{}".into(),
+            "01JFAKEJOBID000000000000000".into(),
+            "jobs::password_reset::SendPasswordReset".into(),
+            "Killed".into(),
+            25.into(),
+            25.into(),
+            "connection refused".into(),
+        ])
+        .to_owned();
+    app.db().execute(&insert).await.expect("insert a dead job");
+    let page = staff.get("/admin").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("01JFAKEJOBID000000000000000")
+            && page.body.contains("connection refused")
+    );
+}
+both_backends!(
+    jobs_that_give_up_are_shown_to_staff,
+    jobs_that_give_up_are_shown_to_staff
 );
