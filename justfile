@@ -13,3 +13,8 @@ check:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace
+
+# Throughput of the catalog pages and login timing (release build); figures go in BENCHMARKS.md
+bench:
+    cargo bench --bench load
+    BENCH_BACKEND=mysql cargo bench --bench load

@@ -68,7 +68,7 @@ pub async fn run() -> Result<()> {
     let cli = Cli::parse();
     init_tracing();
     let config = Config::from_env()
-        .map_err(|e| Error::BadRequest(["configuration: ", &e.to_string()].concat()))?;
+        .map_err(|e| Error::internal(["configuration: ", &e.to_string()].concat()))?;
     let clock = Clock::default();
 
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
@@ -96,13 +96,16 @@ pub async fn run() -> Result<()> {
         }
         Command::Seed { demo: _, force } => {
             let db = connect(&config).await?;
-            if !force && !seed::catalog_is_empty(&db).await? {
-                return Err(Error::BadRequest(
-                    "the database already has a catalog; pass --force to load the demo data anyway"
-                        .into(),
+            let summary = if seed::catalog_is_empty(&db).await? {
+                seed::load_demo(&db, clock.now()).await?
+            } else if force {
+                tracing::warn!("replacing every account and the whole catalog with the demo data");
+                seed::replace_with_demo(&db, clock.now()).await?
+            } else {
+                return Err(Error::internal(
+                    "the database already has a catalog; pass --force to replace it with the demo data",
                 ));
-            }
-            let summary = seed::load_demo(&db, clock.now()).await?;
+            };
             tracing::info!(
                 series = summary.series,
                 episodes = summary.episodes,
@@ -146,20 +149,20 @@ async fn create_employee(db: &Db, clock: &Clock, username: &str, email: &str) ->
     let password = match std::env::var("STREAMVAULT_PASSWORD") {
         Ok(password) => password,
         Err(_) => rpassword::prompt_password("Password for the new employee: ").map_err(|e| {
-            Error::BadRequest(["cannot read the password: ", &e.to_string()].concat())
+            Error::internal(["cannot read the password: ", &e.to_string()].concat())
         })?,
     };
     if let Err(message) = password::check_policy(&password) {
         errors.add("password", message);
     }
     if let Some((field, message)) = errors.iter().next() {
-        return Err(Error::BadRequest([field, ": ", message].concat()));
+        return Err(Error::internal([field, ": ", message].concat()));
     }
     if accounts::taken(db, Accounts::Username, &username, None).await?
         || accounts::taken(db, Accounts::Email, &email, None).await?
     {
-        return Err(Error::BadRequest(
-            "an account with that username or e-mail already exists".into(),
+        return Err(Error::internal(
+            "an account with that username or e-mail already exists",
         ));
     }
     let account = NewAccount {

@@ -119,7 +119,10 @@ async fn the_whole_flow_works_once(backend: Backend) {
     // Nor in the logs (captured at debug level, SQL statements included).
     let logs = crate::helpers::captured_logs();
     assert!(!logs.contains(&token), "the raw token was logged");
-    assert!(logs.contains("reset e-mail sent"), "logs are being captured");
+    assert!(
+        logs.contains("reset e-mail sent"),
+        "logs are being captured"
+    );
 
     // Asking changes nothing: the old password still works.
     app.client().sign_in("alice", PASSWORD).await;
