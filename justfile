@@ -6,13 +6,13 @@ run:
 
 # The whole test suite, on SQLite and on MariaDB (127.0.0.1:3306, user root; override with TEST_MYSQL_URL)
 test:
-    cargo test --workspace
+    cargo nextest run --workspace
 
 # Formatting, lints and tests: what a change must pass
 check:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
-    cargo test --workspace
+    cargo nextest run --workspace
 
 # Throughput of the catalog pages and login timing (release build); figures go in BENCHMARKS.md
 bench:

@@ -63,12 +63,7 @@ pub struct DemoSummary {
 /// The five passwords are hashed first: bcrypt is slow, and a transaction (which may be
 /// re-run after a deadlock or a busy database) should hold its locks only for the inserts.
 pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
-    let hashes = futures::future::try_join_all(
-        ACCOUNTS
-            .iter()
-            .map(|account| password::hash(account.password)),
-    )
-    .await?;
+    let hashes = hash_demo_passwords().await?;
     db.transaction(move |tx| {
         let hashes = hashes.clone();
         Box::pin(async move { insert_demo(tx, &hashes, now).await })
@@ -76,15 +71,19 @@ pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
     .await
 }
 
-/// `seed --demo --force`: empties the catalog, the accounts (with their sessions and tokens)
-/// and everything that refers to them, then loads the demo data, all in one transaction.
-pub async fn replace_with_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
-    let hashes = futures::future::try_join_all(
+async fn hash_demo_passwords() -> Result<Vec<String>> {
+    futures::future::try_join_all(
         ACCOUNTS
             .iter()
             .map(|account| password::hash(account.password)),
     )
-    .await?;
+    .await
+}
+
+/// `seed --demo --force`: empties the catalog, the accounts (with their sessions and tokens)
+/// and everything that refers to them, then loads the demo data, all in one transaction.
+pub async fn replace_with_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
+    let hashes = hash_demo_passwords().await?;
     db.transaction(move |tx| {
         let hashes = hashes.clone();
         Box::pin(async move {

@@ -40,19 +40,32 @@ async fn load(state: &State, user: &CurrentUser) -> Result<Account> {
         .ok_or(Error::NotFound)
 }
 
-struct Outcome<'a> {
+/// What the account page shows after a request: values, messages per form, and which form
+/// just saved.
+#[derive(Default)]
+struct Outcome {
     profile: ProfileValues,
-    profile_errors: &'a FieldErrors,
-    password_errors: &'a FieldErrors,
+    profile_errors: FieldErrors,
+    password_errors: FieldErrors,
+    delete_errors: FieldErrors,
     profile_saved: bool,
     password_saved: bool,
+}
+
+impl Outcome {
+    fn showing(account: &Account) -> Self {
+        Outcome {
+            profile: profile_values(account),
+            ..Outcome::default()
+        }
+    }
 }
 
 /// The whole page, or for htmx just the form that was submitted.
 async fn render(
     state: &State,
     ctx: &RequestContext,
-    outcome: Outcome<'_>,
+    outcome: Outcome,
     fragment: Fragment,
     status: StatusCode,
 ) -> Result<Response> {
@@ -61,8 +74,9 @@ async fn render(
     let view = AccountView {
         profile: &outcome.profile,
         countries: &countries,
-        profile_errors: outcome.profile_errors,
-        password_errors: outcome.password_errors,
+        profile_errors: &outcome.profile_errors,
+        password_errors: &outcome.password_errors,
+        delete_errors: &outcome.delete_errors,
         profile_saved: outcome.profile_saved,
         password_saved: outcome.password_saved,
     };
@@ -93,15 +107,14 @@ pub async fn show(
     RequireCustomer(user): RequireCustomer,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
-    let none = FieldErrors::new();
-    let outcome = Outcome {
-        profile: profile_values(&account),
-        profile_errors: &none,
-        password_errors: &none,
-        profile_saved: false,
-        password_saved: false,
-    };
-    render(state, ctx, outcome, Fragment::Page, StatusCode::OK).await
+    render(
+        state,
+        ctx,
+        Outcome::showing(&account),
+        Fragment::Page,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,7 +165,6 @@ pub async fn update_profile(
     values.last_name = profile.last_name.clone();
     values.country_id = profile.country_id;
 
-    let none = FieldErrors::new();
     if errors.is_empty() {
         match accounts::update_profile(&state.db, account.id, &profile).await {
             Ok(_) => {}
@@ -170,10 +182,9 @@ pub async fn update_profile(
     };
     let outcome = Outcome {
         profile: values,
-        profile_errors: &errors,
-        password_errors: &none,
+        profile_errors: errors,
         profile_saved: saved,
-        password_saved: false,
+        ..Outcome::default()
     };
     render(state, ctx, outcome, Fragment::Profile, status).await
 }
@@ -204,14 +215,10 @@ pub async fn change_password(
         errors.add("current_password", "That is not your current password.");
     }
     accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);
-    let none = FieldErrors::new();
     if !errors.is_empty() {
         let outcome = Outcome {
-            profile: profile_values(&account),
-            profile_errors: &none,
-            password_errors: &errors,
-            profile_saved: false,
-            password_saved: false,
+            password_errors: errors,
+            ..Outcome::showing(&account)
         };
         return render(
             state,
@@ -238,11 +245,8 @@ pub async fn change_password(
     queue::notify_password_changed(&state.queue, account_id).await;
 
     let outcome = Outcome {
-        profile: profile_values(&account),
-        profile_errors: &none,
-        password_errors: &none,
-        profile_saved: false,
         password_saved: true,
+        ..Outcome::showing(&account)
     };
     render(state, ctx, outcome, Fragment::Password, StatusCode::OK).await
 }
@@ -265,13 +269,9 @@ pub async fn delete(
     if !password::verify(&form.current_password, Some(&account.password_hash)).await? {
         let mut errors = FieldErrors::new();
         errors.add("current_password", "That is not your current password.");
-        let none = FieldErrors::new();
         let outcome = Outcome {
-            profile: profile_values(&account),
-            profile_errors: &none,
-            password_errors: &errors,
-            profile_saved: false,
-            password_saved: false,
+            delete_errors: errors,
+            ..Outcome::showing(&account)
         };
         return render(
             state,

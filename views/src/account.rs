@@ -27,6 +27,7 @@ pub struct AccountView<'a> {
     pub countries: &'a [Choice],
     pub profile_errors: &'a FieldErrors,
     pub password_errors: &'a FieldErrors,
+    pub delete_errors: &'a FieldErrors,
     pub profile_saved: bool,
     pub password_saved: bool,
 }
@@ -45,7 +46,7 @@ pub fn account_page(ctx: &PageContext, view: &AccountView) -> Markup {
                     p { "This removes your profile, ratings and reviews. It cannot be undone." }
                     form method="post" action=(paths::ACCOUNT_DELETE) {
                         (csrf_field(&ctx.csrf_token))
-                        (Input::password("current_password", "Your password", "current-password").render(&FieldErrors::new()))
+                        (Input::password("current_password", "Your password", "current-password").render(view.delete_errors))
                         button.button.button-danger type="submit" { "Delete my account" }
                     }
                 }
