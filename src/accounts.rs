@@ -31,8 +31,9 @@ impl Account {
     }
 }
 
+/// Usernames compare case-insensitively on both backends: stored and looked up in lower case.
 pub fn normalize_username(text: &str) -> String {
-    text.trim().to_owned()
+    text.trim().to_lowercase()
 }
 
 /// E-mail addresses compare case-insensitively: stored and looked up in lower case.

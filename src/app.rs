@@ -140,7 +140,7 @@ impl Application {
         let state = Arc::new(AppState {
             limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),
             queue: Queue::new(&db),
-            choices: Default::default(),
+            caches: Default::default(),
             db,
             config,
             clock,

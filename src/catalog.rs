@@ -16,7 +16,7 @@ use crate::schema::{
 
 /// A validated page request: a number from 1 and a size within bounds, so a non-number,
 /// zero, negative or huge page never reaches SQL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Page {
     pub number: u32,
     pub size: u32,
@@ -58,7 +58,7 @@ impl Page {
 }
 
 /// How the catalog can be ordered; each key maps to columns here, never to request text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum CatalogSort {
     #[default]
     Title,
@@ -95,7 +95,7 @@ impl CatalogSort {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CatalogFilter {
     pub q: String,
     pub genre: Option<i64>,
@@ -264,6 +264,28 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
         .and_where(Expr::col((Series::Table, Series::Id)).eq(id))
         .to_owned();
     db.fetch_optional(&query).await
+}
+
+/// Everything the series page shows.
+#[derive(Debug)]
+pub struct SeriesPage {
+    pub series: SeriesRow,
+    pub available_in: Vec<String>,
+    pub episodes: Vec<EpisodeRow>,
+    pub reviews: Vec<ReviewRow>,
+}
+
+/// The series page's data, or `None` for an unknown id: four queries, none per row.
+pub async fn series_page(db: &Db, id: i64) -> Result<Option<SeriesPage>> {
+    let Some(series) = find_series(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(SeriesPage {
+        series,
+        available_in: available_in(db, id).await?,
+        episodes: episodes(db, id).await?,
+        reviews: reviews(db, id).await?,
+    }))
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -10,7 +10,7 @@ use views::forms::FieldErrors;
 
 use super::access::RequireCustomer;
 use super::auth::see_other;
-use super::catalog::{optional_id, to_view_choices};
+use super::catalog::optional_id;
 use super::context::{FlashCode, RequestContext};
 use super::{cookies, State};
 use crate::accounts::{self, Account, Profile};
@@ -69,11 +69,11 @@ async fn render(
     fragment: Fragment,
     status: StatusCode,
 ) -> Result<Response> {
-    let choices = state.choices.get(&state.db).await?;
-    let countries = to_view_choices(&choices.countries);
+    let choices = state.caches.choices(&state.db).await?;
+    let countries = &choices.countries;
     let view = AccountView {
         profile: &outcome.profile,
-        countries: &countries,
+        countries,
         profile_errors: &outcome.profile_errors,
         password_errors: &outcome.password_errors,
         delete_errors: &outcome.delete_errors,

@@ -8,7 +8,7 @@ use views::auth::RegisterValues;
 use views::forms::FieldErrors;
 
 use super::access::safe_next;
-use super::catalog::{optional_id, to_view_choices};
+use super::catalog::optional_id;
 use super::context::{FlashCode, RequestContext};
 use super::{cookies, State};
 use crate::accounts::{self, NewAccount, Profile};
@@ -150,12 +150,12 @@ pub async fn register_form(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
 ) -> Result<Response> {
-    let choices = state.choices.get(&state.db).await?;
-    let countries = to_view_choices(&choices.countries);
+    let choices = state.caches.choices(&state.db).await?;
+    let countries = &choices.countries;
     Ok(views::auth::register_page(
         &ctx.page(),
         &RegisterValues::default(),
-        &countries,
+        countries,
         &FieldErrors::new(),
     )
     .into_response())
@@ -276,10 +276,10 @@ async fn register_invalid(
     values: &RegisterValues,
     errors: &FieldErrors,
 ) -> Result<Response> {
-    let choices = state.choices.get(&state.db).await?;
-    let countries = to_view_choices(&choices.countries);
+    let choices = state.caches.choices(&state.db).await?;
+    let countries = &choices.countries;
     let mut response =
-        views::auth::register_page(&ctx.page(), values, &countries, errors).into_response();
+        views::auth::register_page(&ctx.page(), values, countries, errors).into_response();
     response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
     Ok(response)
 }

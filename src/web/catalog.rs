@@ -1,45 +1,90 @@
 //! Public catalog pages and the health check.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{handler, IntoResponse, Response};
 use sea_query::{Expr, Query as Sql};
 use serde::Deserialize;
-use tokio::sync::RwLock;
 use views::catalog::{
     CatalogItem, CatalogQuery, CatalogView, Choice, EpisodeItem, ReviewItem, SeriesDetail,
 };
 
 use super::context::RequestContext;
 use super::State;
-use crate::catalog::{self, CatalogFilter, CatalogSort, FilterChoices, Page};
+use crate::cache::TtlCache;
+use crate::catalog::{self, CatalogFilter, CatalogSort, Page};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
 pub const PAGE_SIZE: u32 = 24;
+
+/// How stale a cached catalog page may be; see [`crate::cache`].
+const PAGE_TTL: Duration = Duration::from_secs(1);
+/// Genres, countries and languages change rarely.
 const CHOICES_TTL: Duration = Duration::from_secs(60);
 
-/// Genres, countries and languages change rarely; every catalog page needs them.
-#[derive(Default)]
-pub struct ChoicesCache(RwLock<Option<(Instant, Arc<FilterChoices>)>>);
+/// The filter choices, ready for the templates.
+pub struct ViewChoices {
+    pub genres: Vec<Choice>,
+    pub countries: Vec<Choice>,
+    pub languages: Vec<Choice>,
+}
 
-impl ChoicesCache {
-    pub async fn get(&self, db: &Db) -> Result<Arc<FilterChoices>> {
-        if let Some((at, choices)) = self.0.read().await.as_ref() {
-            if at.elapsed() < CHOICES_TTL {
-                return Ok(choices.clone());
-            }
+/// One catalog page, ready for the templates.
+pub struct ListPage {
+    items: Vec<CatalogItem>,
+    has_next: bool,
+}
+
+/// The series page, ready for the templates (`None`: no such series).
+pub struct SeriesView {
+    detail: SeriesDetail,
+    episodes: Vec<EpisodeItem>,
+    reviews: Vec<ReviewItem>,
+}
+
+/// Read caches for the public pages.
+pub struct Caches {
+    choices: TtlCache<(), ViewChoices>,
+    lists: TtlCache<(CatalogFilter, Page), ListPage>,
+    series: TtlCache<i64, Option<SeriesView>>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            choices: TtlCache::new(CHOICES_TTL, 1),
+            lists: TtlCache::new(PAGE_TTL, 4096),
+            series: TtlCache::new(PAGE_TTL, 4096),
         }
-        let fresh = Arc::new(catalog::filter_choices(db).await?);
-        *self.0.write().await = Some((Instant::now(), fresh.clone()));
-        Ok(fresh)
     }
 }
 
-pub fn to_view_choices(choices: &[catalog::Choice]) -> Vec<Choice> {
+impl Caches {
+    pub async fn choices(&self, db: &Db) -> Result<Arc<ViewChoices>> {
+        self.choices
+            .get_or_load(&(), async {
+                let choices = catalog::filter_choices(db).await?;
+                Ok(ViewChoices {
+                    genres: to_view_choices(&choices.genres),
+                    countries: to_view_choices(&choices.countries),
+                    languages: to_view_choices(&choices.languages),
+                })
+            })
+            .await
+    }
+
+    /// Forgets cached pages after this process changed the catalog.
+    pub fn catalog_changed(&self) {
+        self.lists.clear();
+        self.series.clear();
+    }
+}
+
+fn to_view_choices(choices: &[catalog::Choice]) -> Vec<Choice> {
     choices
         .iter()
         .map(|c| Choice {
@@ -93,22 +138,29 @@ pub async fn index(
         sort: CatalogSort::parse(params.sort.as_deref())?,
     };
     let page = Page::parse(params.page.as_deref(), None, PAGE_SIZE)?;
-    let (rows, has_next) = catalog::list(&state.db, &filter, page).await?;
-    let choices = state.choices.get(&state.db).await?;
-
-    let items: Vec<CatalogItem> = rows
-        .iter()
-        .map(|row| CatalogItem {
-            id: row.id,
-            title: row.title.clone(),
-            production_house: row.production_house.clone(),
-            genres: row.genres(),
-            avg_rating: row.avg_rating,
-            ratings: row.ratings,
-            total_viewers: row.total_viewers,
-            release_year: row.release_year(),
+    let list = state
+        .caches
+        .lists
+        .get_or_load(&(filter.clone(), page), async {
+            let (rows, has_next) = catalog::list(&state.db, &filter, page).await?;
+            let items = rows
+                .iter()
+                .map(|row| CatalogItem {
+                    id: row.id,
+                    title: row.title.clone(),
+                    production_house: row.production_house.clone(),
+                    genres: row.genres(),
+                    avg_rating: row.avg_rating,
+                    ratings: row.ratings,
+                    total_viewers: row.total_viewers,
+                    release_year: row.release_year(),
+                })
+                .collect();
+            Ok(ListPage { items, has_next })
         })
-        .collect();
+        .await?;
+    let choices = state.caches.choices(&state.db).await?;
+
     let query = CatalogQuery {
         q: filter.q.clone(),
         genre: filter.genre,
@@ -125,19 +177,14 @@ pub async fn index(
         .iter()
         .map(|(_, key, label)| (*key, *label))
         .collect();
-    let (genres, countries, languages) = (
-        to_view_choices(&choices.genres),
-        to_view_choices(&choices.countries),
-        to_view_choices(&choices.languages),
-    );
     let view = CatalogView {
-        items: &items,
+        items: &list.items,
         query: &query,
-        genres: &genres,
-        countries: &countries,
-        languages: &languages,
+        genres: &choices.genres,
+        countries: &choices.countries,
+        languages: &choices.languages,
         sorts: &sorts,
-        has_next,
+        has_next: list.has_next,
     };
     let markup = if ctx.is_htmx {
         views::catalog::catalog_results(&view)
@@ -163,47 +210,60 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let id = path_id(&id)?;
-    let series = catalog::find_series(&state.db, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let available_in = catalog::available_in(&state.db, id).await?;
-    let episodes = catalog::episodes(&state.db, id).await?;
-    let reviews = catalog::reviews(&state.db, id).await?;
-
-    let genres = catalog::split_names(series.genre_names.as_deref());
-    let detail = SeriesDetail {
-        id: series.id,
-        title: series.title,
-        production_house: series.production_house,
-        language: series.language,
-        origin_country: series.origin_country,
-        release_date: series.release_date.format("%-d %B %Y").to_string(),
-        planned_episodes: series.planned_episodes,
-        genres,
-        available_in,
-        avg_rating: series.avg_rating,
-        ratings: series.ratings,
-        total_viewers: series.total_viewers,
-    };
-    let episodes: Vec<EpisodeItem> = episodes
-        .into_iter()
-        .map(|e| EpisodeItem {
-            number: e.number,
-            title: e.title,
-            total_viewers: e.total_viewers,
-            tech_interrupt: e.tech_interrupt,
+    let view = state
+        .caches
+        .series
+        .get_or_load(&id, async {
+            let Some(page) = catalog::series_page(&state.db, id).await? else {
+                return Ok(None);
+            };
+            let series = page.series;
+            let detail = SeriesDetail {
+                id: series.id,
+                genres: catalog::split_names(series.genre_names.as_deref()),
+                title: series.title,
+                production_house: series.production_house,
+                language: series.language,
+                origin_country: series.origin_country,
+                release_date: series.release_date.format("%-d %B %Y").to_string(),
+                planned_episodes: series.planned_episodes,
+                available_in: page.available_in,
+                avg_rating: series.avg_rating,
+                ratings: series.ratings,
+                total_viewers: series.total_viewers,
+            };
+            let episodes = page
+                .episodes
+                .into_iter()
+                .map(|e| EpisodeItem {
+                    number: e.number,
+                    title: e.title,
+                    total_viewers: e.total_viewers,
+                    tech_interrupt: e.tech_interrupt,
+                })
+                .collect();
+            let reviews = page
+                .reviews
+                .into_iter()
+                .map(|r| ReviewItem {
+                    author: r.username,
+                    rating: r.rating,
+                    body: r.body,
+                    recorded_on: r.recorded_at.format("%-d %b %Y").to_string(),
+                })
+                .collect();
+            Ok(Some(SeriesView {
+                detail,
+                episodes,
+                reviews,
+            }))
         })
-        .collect();
-    let reviews: Vec<ReviewItem> = reviews
-        .into_iter()
-        .map(|r| ReviewItem {
-            author: r.username,
-            rating: r.rating,
-            body: r.body,
-            recorded_on: r.recorded_at.format("%-d %b %Y").to_string(),
-        })
-        .collect();
-    Ok(views::catalog::series_page(&ctx.page(), &detail, &episodes, &reviews).into_response())
+        .await?;
+    let view = view.as_ref().as_ref().ok_or(Error::NotFound)?;
+    Ok(
+        views::catalog::series_page(&ctx.page(), &view.detail, &view.episodes, &view.reviews)
+            .into_response(),
+    )
 }
 
 #[derive(sqlx::FromRow)]

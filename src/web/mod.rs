@@ -36,7 +36,7 @@ pub struct AppState {
     pub csrf_key: Vec<u8>,
     pub limits: rate_limit::Limits,
     pub queue: Queue,
-    pub choices: catalog::ChoicesCache,
+    pub caches: catalog::Caches,
 }
 
 pub type State = Arc<AppState>;

@@ -54,6 +54,8 @@ async fn login_sets_a_fresh_hardened_session(backend: Backend) {
     let account = client.get("/account").await;
     assert_eq!(account.status, 200);
     assert!(account.body.contains("Signed in as"));
+    // Usernames are case-insensitive (and trimmed) on both backends.
+    app.client().sign_in("  ALICE ", PASSWORD).await;
     assert!(account
         .header("cache-control")
         .is_some_and(|v| v.contains("no-store")));

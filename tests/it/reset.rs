@@ -501,3 +501,35 @@ both_backends!(
     jobs_that_give_up_are_shown_to_staff,
     jobs_that_give_up_are_shown_to_staff
 );
+
+async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
+    use jobs::JobStore;
+    use streamvault::job_store::AppJobStore;
+    let (app, inbox) = app_with_smtp(backend).await;
+    let alice = customer(&app, "alice").await;
+    app.client()
+        .post_form("/forgot-password", &[("email", "alice@example.com")])
+        .await;
+    inbox.wait_for(1, WAIT).await;
+    let store = AppJobStore {
+        db: app.db().clone(),
+        clock: app.clock.clone(),
+    };
+    assert_eq!(
+        store.delete_expired().await.expect("housekeeping"),
+        0,
+        "nothing is dead yet"
+    );
+    app.clock.advance(chrono::Duration::hours(13));
+    assert_eq!(
+        store.delete_expired().await.expect("housekeeping"),
+        2,
+        "the session and the token"
+    );
+    assert!(stored_token_hashes(&app).await.is_empty());
+    assert_eq!(alice.get("/account").await.status, 303);
+}
+both_backends!(
+    housekeeping_removes_dead_sessions_and_tokens,
+    housekeeping_removes_dead_sessions_and_tokens
+);

@@ -1,0 +1,86 @@
+//! A small in-process cache with a time-to-live, for read-mostly pages.
+//!
+//! Every app process keeps its own, so an entry is at most `ttl` old compared with the
+//! database: the catalog uses one second, which keeps processes in step while serving
+//! repeated page views from memory. A process that writes clears its own cache at once.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::error::Result;
+
+pub struct TtlCache<K, V> {
+    ttl: Duration,
+    max_entries: usize,
+    entries: Mutex<HashMap<K, (Instant, Arc<V>)>>,
+}
+
+impl<K: Hash + Eq + Clone, V> TtlCache<K, V> {
+    pub fn new(ttl: Duration, max_entries: usize) -> Self {
+        Self {
+            ttl,
+            max_entries,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn get(&self, key: &K) -> Option<Arc<V>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, value)| value.clone())
+    }
+
+    pub fn insert(&self, key: K, value: V) -> Arc<V> {
+        let value = Arc::new(value);
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= self.max_entries {
+                let ttl = self.ttl;
+                entries.retain(|_, (at, _)| at.elapsed() < ttl);
+                if entries.len() >= self.max_entries {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (Instant::now(), value.clone()));
+        }
+        value
+    }
+
+    /// The cached value, or the loader's (cached for next time). Errors are not cached.
+    pub async fn get_or_load<F>(&self, key: &K, load: F) -> Result<Arc<V>>
+    where
+        F: Future<Output = Result<V>>,
+    {
+        if let Some(value) = self.get(key) {
+            return Ok(value);
+        }
+        Ok(self.insert(key.clone(), load.await?))
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_the_size_stays_bounded() {
+        let cache: TtlCache<u32, &str> = TtlCache::new(Duration::from_millis(30), 2);
+        cache.insert(1, "one");
+        assert_eq!(cache.get(&1).as_deref(), Some(&"one"));
+        cache.insert(2, "two");
+        cache.insert(3, "three");
+        assert!(cache.entries.lock().map(|e| e.len()).unwrap_or(0) <= 2);
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(cache.get(&3).is_none());
+    }
+}
