@@ -136,6 +136,7 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| Error::internal("listener has no address"))?;
         let csrf_key = shared_secret(&db, "csrf").await?;
+        crate::password::warm_up().await;
         let base_url = config.base_url_for(address);
         let state = Arc::new(AppState {
             limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),

@@ -50,6 +50,12 @@ pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool> {
     Ok(known && matches)
 }
 
+/// Computes the dummy hash now (on the blocking pool), so the first sign-in attempt for an
+/// unknown user is not slower than the rest: that difference would itself leak.
+pub async fn warm_up() {
+    let _ = tokio::task::spawn_blocking(|| DUMMY_HASH.len()).await;
+}
+
 /// A real cost-12 hash of a random string nobody knows, made once per process.
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let mut secret = [0u8; 32];
