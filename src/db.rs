@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use sea_query::{MysqlQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::SqlxBinder;
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{MigrateDatabase, Migrator};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -86,6 +86,10 @@ impl Db {
                 .strip_prefix("mariadb:")
                 .map(|rest| ["mysql:", rest].concat())
                 .unwrap_or_else(|| url.to_owned());
+            // Like the SQLite file, a missing database is created (the server must be reachable).
+            if !sqlx::MySql::database_exists(&url).await? {
+                sqlx::MySql::create_database(&url).await?;
+            }
             let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
             let pool = MySqlPoolOptions::new()
                 .max_connections(16)
