@@ -12,7 +12,7 @@ const VENDOR: [(&str, &str); 2] = [
         "chart.umd.min.js",
     ),
 ];
-const OWN: [&str; 2] = ["app.css", "app.js"];
+const OWN: [&str; 3] = ["app.css", "app.js", "favicon.svg"];
 
 fn main() {
     let assets = PathBuf::from("assets");

@@ -30,8 +30,6 @@ pub struct RequestContext {
     pub path: String,
     pub flash: Option<Flash>,
     pub client_ip: IpAddr,
-    /// The raw session cookie of a signed-in request.
-    pub session_cookie: Option<String>,
 }
 
 impl RequestContext {
@@ -243,20 +241,20 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         };
         let csrf_token = tokens::csrf_token(&state.csrf_key, &csrf_basis);
 
-        let flash =
-            cookies::read(req.headers(), cookies::FLASH).and_then(|code| FlashCode::flash(&code));
-        if flash.is_some() || cookies::read(req.headers(), cookies::FLASH).is_some() {
+        // A flash message is shown once: its cookie is cleared by the response that shows it.
+        let flash_code = cookies::read(req.headers(), cookies::FLASH);
+        if flash_code.is_some() {
             set_cookies.push((cookies::FLASH, None));
         }
+        let flash = flash_code.and_then(|code| FlashCode::flash(&code));
 
         let ctx = RequestContext {
-            user: user.clone(),
+            user,
             csrf_token,
             is_htmx,
             path,
             flash,
             client_ip,
-            session_cookie: user.as_ref().and(session_cookie),
         };
 
         if is_state_changing(req.method()) {

@@ -57,6 +57,7 @@ pub fn page(ctx: &PageContext, title: &str, body: Markup) -> Markup {
                 meta name="htmx-config" content=(HTMX_CONFIG);
                 title { (title) " · StreamVault" }
                 link rel="stylesheet" href=(asset(paths::APP_CSS, ctx.asset_version));
+                link rel="icon" type="image/svg+xml" href=(asset(paths::FAVICON, ctx.asset_version));
                 script src=(asset(paths::HTMX_JS, ctx.asset_version)) defer {}
                 script src=(asset(paths::APP_JS, ctx.asset_version)) defer {}
             }

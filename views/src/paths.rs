@@ -21,6 +21,7 @@ pub const HTMX_JS: &str = "/assets/htmx.min.js";
 pub const APP_JS: &str = "/assets/app.js";
 pub const CHART_JS: &str = "/assets/chart.umd.min.js";
 pub const APP_CSS: &str = "/assets/app.css";
+pub const FAVICON: &str = "/assets/favicon.svg";
 
 pub fn series(id: i64) -> String {
     ["/series/", &id.to_string()].concat()
