@@ -6,6 +6,7 @@ mod smtp;
 
 mod access;
 mod auth;
+mod browser;
 mod catalog;
 mod csrf;
 mod input;
