@@ -396,3 +396,31 @@ async fn pages_carry_security_headers(backend: Backend) {
     );
 }
 both_backends!(pages_carry_security_headers, pages_carry_security_headers);
+
+async fn disabling_an_account_ends_its_sessions(backend: Backend) {
+    use sea_query::{Expr, Query};
+    use streamvault::schema::Accounts;
+    let app = spawn_app(backend).await;
+    let alice = customer(&app, "alice").await;
+    assert_eq!(alice.get("/account").await.status, 200);
+    app.db()
+        .execute(
+            &Query::update()
+                .table(Accounts::Table)
+                .value(Accounts::Disabled, true)
+                .and_where(Expr::col(Accounts::Username).eq("alice"))
+                .to_owned(),
+        )
+        .await
+        .expect("disable");
+    assert_eq!(
+        alice.get("/account").await.status,
+        303,
+        "the live session died with the account"
+    );
+    assert_eq!(app.client().login("alice", PASSWORD).await.status, 401);
+}
+both_backends!(
+    disabling_an_account_ends_its_sessions,
+    disabling_an_account_ends_its_sessions
+);

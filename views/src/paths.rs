@@ -3,7 +3,6 @@
 
 pub const HOME: &str = "/";
 pub const SERIES: &str = "/series/:id";
-pub const SERIES_FEEDBACK: &str = "/series/:id/feedback";
 pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const REGISTER: &str = "/register";
@@ -15,20 +14,14 @@ pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 pub const ACCOUNT_DELETE: &str = "/account/delete";
 pub const ADMIN: &str = "/admin";
-pub const ADMIN_JOBS: &str = "/admin/jobs";
 
 pub const HTMX_JS: &str = "/assets/htmx.min.js";
 pub const APP_JS: &str = "/assets/app.js";
-pub const CHART_JS: &str = "/assets/chart.umd.min.js";
 pub const APP_CSS: &str = "/assets/app.css";
 pub const FAVICON: &str = "/assets/favicon.svg";
 
 pub fn series(id: i64) -> String {
     ["/series/", &id.to_string()].concat()
-}
-
-pub fn series_feedback(id: i64) -> String {
-    ["/series/", &id.to_string(), "/feedback"].concat()
 }
 
 pub fn reset_password(token: &str) -> String {
