@@ -29,6 +29,15 @@ async fn app_with_smtp(backend: Backend) -> (TestApp, Inbox) {
     (app, inbox)
 }
 
+/// Asks for a reset of alice's password and returns the link of the `nth` e-mail (from 1).
+async fn request_reset(client: &crate::helpers::Client, inbox: &Inbox, nth: usize) -> String {
+    let page = client
+        .post_form("/forgot-password", &[("email", "alice@example.com")])
+        .await;
+    assert_eq!(page.status, 200);
+    reset_link(&inbox.wait_for(nth, WAIT).await[nth - 1])
+}
+
 fn path_of(link: &str) -> String {
     link.trim_start_matches(crate::helpers::BASE_URL).to_owned()
 }
@@ -238,10 +247,7 @@ async fn only_one_of_two_concurrent_redemptions_wins(backend: Backend) {
     let (app, inbox) = app_with_smtp(backend).await;
     create_account(&app, "alice", Role::Customer).await;
     let client = app.client();
-    client
-        .post_form("/forgot-password", &[("email", "alice@example.com")])
-        .await;
-    let link = reset_link(&inbox.wait_for(1, WAIT).await[0]);
+    let link = request_reset(&client, &inbox, 1).await;
     let (a, b) = (app.client(), app.client());
     let (ta, tb) = (a.csrf().await, b.csrf().await);
     let path = path_of(&link);
@@ -275,14 +281,8 @@ async fn tokens_expire_and_newer_requests_supersede(backend: Backend) {
     let (app, inbox) = app_with_smtp(backend).await;
     create_account(&app, "alice", Role::Customer).await;
     let client = app.client();
-    client
-        .post_form("/forgot-password", &[("email", "alice@example.com")])
-        .await;
-    let older = reset_link(&inbox.wait_for(1, WAIT).await[0]);
-    client
-        .post_form("/forgot-password", &[("email", "alice@example.com")])
-        .await;
-    let newer = reset_link(&inbox.wait_for(2, WAIT).await[1]);
+    let older = request_reset(&client, &inbox, 1).await;
+    let newer = request_reset(&client, &inbox, 2).await;
     assert_ne!(older, newer);
     assert_eq!(client.get(&path_of(&older)).await.status, 400, "superseded");
     assert_eq!(client.get(&path_of(&newer)).await.status, 200);

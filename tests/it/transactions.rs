@@ -34,6 +34,14 @@ async fn setup(db: &Db) {
     db.execute(&insert).await.expect("seed countries");
 }
 
+/// A fresh database with two countries (rows 1 and 2) to lock; keep the `TestDb` alive.
+async fn fixture(backend: Backend) -> (TestDb, Db) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.db.clone();
+    setup(&db).await;
+    (test_db, db)
+}
+
 async fn languages_named(db: &Db, name: &str) -> i64 {
     let query = Query::select()
         .expr_as(Func::count(Expr::col(Languages::Id)), Computed::Count)
@@ -109,9 +117,7 @@ async fn lock_in_order(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_deadlock_reruns_the_victim_exactly_once() {
-    let test_db = TestDb::new(Backend::MySql).await;
-    let db = test_db.db.clone();
-    setup(&db).await;
+    let (_test_db, db) = fixture(Backend::MySql).await;
     let barrier = Arc::new(Barrier::new(2));
     let (runs_x, runs_y) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let x = tokio::spawn(lock_in_order(
@@ -187,9 +193,7 @@ async fn insert_then_wait_for_row_one(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_wait_timeout_rolls_back_and_reruns() {
-    let test_db = TestDb::new(Backend::MySql).await;
-    let db = test_db.db.clone();
-    setup(&db).await;
+    let (_test_db, db) = fixture(Backend::MySql).await;
     let release = Arc::new(Notify::new());
     let holder = hold_row_one(&db, release.clone()).await;
     let runs = Arc::new(AtomicUsize::new(0));
@@ -211,9 +215,7 @@ async fn a_lock_wait_timeout_rolls_back_and_reruns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_that_never_frees_ends_in_unavailable_after_three_retries() {
-    let test_db = TestDb::new(Backend::MySql).await;
-    let db = test_db.db.clone();
-    setup(&db).await;
+    let (_test_db, db) = fixture(Backend::MySql).await;
     let release = Arc::new(Notify::new());
     let holder = hold_row_one(&db, release.clone()).await;
     let runs = Arc::new(AtomicUsize::new(0));
@@ -236,9 +238,7 @@ async fn a_lock_that_never_frees_ends_in_unavailable_after_three_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_busy_is_retried() {
-    let test_db = TestDb::new(Backend::Sqlite).await;
-    let db = test_db.db.clone();
-    setup(&db).await;
+    let (_test_db, db) = fixture(Backend::Sqlite).await;
     // BEGIN IMMEDIATE takes the write lock; the unit's BEGIN waits out the busy timeout (5 s).
     let mut holder = db.begin().await.expect("begin holder");
     set_region(&mut holder, 1, "held").await.expect("write");
@@ -269,9 +269,7 @@ async fn sqlite_busy_is_retried() {
 }
 
 async fn constraint_violations_are_not_retried(backend: Backend) {
-    let test_db = TestDb::new(backend).await;
-    let db = test_db.db.clone();
-    setup(&db).await;
+    let (_test_db, db) = fixture(backend).await;
     let runs = Arc::new(AtomicUsize::new(0));
     let counted = runs.clone();
     let outcome = db
