@@ -73,15 +73,26 @@ pub async fn notify_password_changed(queue: &Queue, account_id: i64) {
 /// Housekeeping runs every ten minutes.
 const HOUSEKEEPING_SCHEDULE: &str = "0 */10 * * * *";
 
+/// Worker ids must differ between processes sharing a queue (they lock jobs by id); a short
+/// random instance tag keeps them apart and within the 36 characters the queue tables allow.
+fn worker_name(kind: &str, instance: &str) -> String {
+    [kind, "-", instance].concat()
+}
+
 /// Runs every worker until `shutdown` resolves; running jobs are allowed to finish.
 pub async fn run_workers(
     db: &Db,
     context: JobContext,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    let instance: String = crate::tokens::random_token()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect();
     let schedule = Schedule::from_str(HOUSEKEEPING_SCHEDULE)
         .map_err(|e| Error::internal(format_args!("cron schedule: {e}")))?;
-    let cleaner = WorkerBuilder::new("housekeeping")
+    let cleaner = WorkerBuilder::new(worker_name("housekeeping", &instance))
         .data(context.clone())
         .backend(CronStream::new(schedule))
         .build_fn(housekeeping::handle);
@@ -91,26 +102,26 @@ pub async fn run_workers(
     let monitor = match db {
         Db::Sqlite(pool) => monitor
             .register(
-                WorkerBuilder::new("password-reset")
+                WorkerBuilder::new(worker_name("password-reset", &instance))
                     .data(context.clone())
                     .backend(SqliteStorage::<SendPasswordReset>::new(pool.clone()))
                     .build_fn(password_reset::handle),
             )
             .register(
-                WorkerBuilder::new("password-changed")
+                WorkerBuilder::new(worker_name("password-changed", &instance))
                     .data(context)
                     .backend(SqliteStorage::<NotifyPasswordChanged>::new(pool.clone()))
                     .build_fn(password_changed::handle),
             ),
         Db::MySql(pool) => monitor
             .register(
-                WorkerBuilder::new("password-reset")
+                WorkerBuilder::new(worker_name("password-reset", &instance))
                     .data(context.clone())
                     .backend(MysqlStorage::<SendPasswordReset>::new(pool.clone()))
                     .build_fn(password_reset::handle),
             )
             .register(
-                WorkerBuilder::new("password-changed")
+                WorkerBuilder::new(worker_name("password-changed", &instance))
                     .data(context)
                     .backend(MysqlStorage::<NotifyPasswordChanged>::new(pool.clone()))
                     .build_fn(password_changed::handle),
