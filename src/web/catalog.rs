@@ -186,12 +186,14 @@ pub async fn index(
         sorts: &sorts,
         has_next: list.has_next,
     };
-    let markup = if ctx.is_htmx {
-        views::catalog::catalog_results(&view)
-    } else {
-        views::catalog::catalog_page(&ctx.page(), &view)
-    };
-    Ok(markup.into_response())
+    if ctx.is_htmx {
+        // The form sends every field, empty ones too; the address bar gets the tidy URL.
+        let canonical = query.href(query.page);
+        return Ok(views::catalog::catalog_results(&view)
+            .with_header("HX-Push-Url", canonical)
+            .into_response());
+    }
+    Ok(views::catalog::catalog_page(&ctx.page(), &view).into_response())
 }
 
 /// Path ids that are not positive numbers name nothing: 404, like an unknown id.

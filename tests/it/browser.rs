@@ -138,14 +138,11 @@ async fn a_viewer_uses_the_site_in_a_browser(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     wait_for_text(&client, "#catalog-results .card-title", "Mile Zero").await;
-    assert!(
-        client
-            .current_url()
-            .await
-            .expect("url")
-            .as_str()
-            .contains("q=Mile"),
-        "search pushed into the URL"
+    let url = client.current_url().await.expect("url");
+    assert_eq!(
+        url.query(),
+        Some("q=Mile+Zero"),
+        "the tidy search URL is pushed"
     );
 
     // Sign in with a demo account.

@@ -55,6 +55,14 @@ async fn catalog_lists_series_with_paging(backend: Backend) {
     // htmx asks for the fragment only.
     let fragment = client.get_htmx("/?page=2").await;
     assert_eq!(fragment.status, 200);
+    let tidy = client
+        .get_htmx("/?q=&genre=&country=&language=&sort=title&page=2")
+        .await;
+    assert_eq!(
+        tidy.header("hx-push-url"),
+        Some("/?page=2"),
+        "empty and default filters leave the URL"
+    );
     assert!(
         fragment.body.starts_with("<section id=\"catalog-results\""),
         "{}",
