@@ -283,6 +283,14 @@ async fn registration_validates_and_signs_in(backend: Backend) {
         account.body.contains("new.viewer@example.com"),
         "e-mail stored normalized"
     );
+    let stored = streamvault::accounts::find_by_username(app.db(), "newviewer")
+        .await
+        .expect("lookup")
+        .expect("registered");
+    assert!(
+        stored.password_hash.starts_with("$2b$12$"),
+        "bcrypt cost 12"
+    );
 
     let again = app.client().post_form("/register", &good).await;
     assert_eq!(again.status, 422);
