@@ -23,12 +23,6 @@ static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("migrations/mysql");
 /// How many times a unit of work is re-run after a deadlock, lock-wait timeout or busy database.
 pub const MAX_RETRIES: u32 = 3;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    MySql,
-}
-
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
@@ -100,13 +94,6 @@ impl Db {
         }
     }
 
-    pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::MySql(_) => Backend::MySql,
-        }
-    }
-
     /// Applies pending migrations; already-applied ones are skipped.
     pub async fn migrate(&self) -> Result<()> {
         let outcome = match self {
@@ -151,6 +138,25 @@ impl Db {
                     .await
             }
         }
+    }
+
+    /// `SELECT COUNT(*)` of a whole table.
+    pub async fn count_rows(&self, table: impl sea_query::IntoTableRef) -> Result<i64> {
+        #[derive(FromRow)]
+        struct Count {
+            n: i64,
+        }
+        let query = sea_query::Query::select()
+            .expr_as(
+                sea_query::Func::count(sea_query::Expr::col(sea_query::Asterisk)),
+                crate::schema::Computed::Count,
+            )
+            .from(table)
+            .to_owned();
+        Ok(self
+            .fetch_optional::<Count>(&query)
+            .await?
+            .map_or(0, |row| row.n))
     }
 
     /// Runs a write outside any explicit transaction; returns the number of rows affected.

@@ -45,11 +45,6 @@ impl Error {
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
-
-    /// True when the database refused the write because of a CHECK or FOREIGN KEY constraint.
-    pub fn is_constraint_violation(&self) -> bool {
-        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_check_violation() || e.is_foreign_key_violation())
-    }
 }
 
 /// A configuration value that cannot be used; the message names the variable.

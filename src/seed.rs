@@ -10,43 +10,27 @@
 //! keys can be written directly; that works the same on SQLite and MariaDB.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use sea_query::{Asterisk, Expr, Func, InsertStatement, Query, SimpleExpr};
+use sea_query::{InsertStatement, Query, SimpleExpr};
 
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::password;
 use crate::schema::{
-    Accounts, Computed, Contracts, Countries, Episodes, Feedback, Genres, Languages,
-    ProducerAlliances, Producers, ProductionHouses, Schedules, Series, SeriesDubbings,
-    SeriesGenres, SeriesReleases, SeriesSubtitles,
+    Accounts, Contracts, Countries, Episodes, Feedback, Genres, Languages, ProducerAlliances,
+    Producers, ProductionHouses, Schedules, Series, SeriesDubbings, SeriesGenres, SeriesReleases,
+    SeriesSubtitles,
 };
 
 /// Rows per INSERT statement: keeps every statement far below SQLite's and MySQL's
 /// bound-parameter limits (at most 10 columns here, so at most 2,000 parameters).
 const ROWS_PER_STATEMENT: usize = 200;
 
-#[derive(sqlx::FromRow)]
-struct Count {
-    n: i64,
-}
-
 /// True when there is neither a series nor an account: the only state into which
 /// `serve --demo` loads the demo data without being forced.
 pub async fn catalog_is_empty(db: &Db) -> Result<bool> {
-    let series = count_rows(db, Series::Table).await?;
-    let accounts = count_rows(db, Accounts::Table).await?;
+    let series = db.count_rows(Series::Table).await?;
+    let accounts = db.count_rows(Accounts::Table).await?;
     Ok(series == 0 && accounts == 0)
-}
-
-async fn count_rows(db: &Db, table: impl sea_query::IntoTableRef) -> Result<i64> {
-    let query = Query::select()
-        .expr_as(Func::count(Expr::col(Asterisk)), Computed::Count)
-        .from(table)
-        .to_owned();
-    Ok(db
-        .fetch_optional::<Count>(&query)
-        .await?
-        .map_or(0, |row| row.n))
 }
 
 /// How many rows of the headline entities [`load_demo`] inserted.
@@ -1253,18 +1237,18 @@ mod tests {
         assert!(summary.episodes >= 3 * SHOWS.len() && summary.feedback > 40);
         assert!(!catalog_is_empty(&db).await.expect("count"));
         assert_eq!(
-            count_rows(&db, Episodes::Table).await.expect("count"),
+            db.count_rows(Episodes::Table).await.expect("count"),
             summary.episodes as i64
         );
         assert_eq!(
-            count_rows(&db, Feedback::Table).await.expect("count"),
+            db.count_rows(Feedback::Table).await.expect("count"),
             summary.feedback as i64
         );
 
         // A second load collides with the first and leaves nothing half-written.
         assert!(load_demo(&db, Utc::now()).await.is_err());
         assert_eq!(
-            count_rows(&db, Series::Table).await.expect("count"),
+            db.count_rows(Series::Table).await.expect("count"),
             SHOWS.len() as i64
         );
 

@@ -102,8 +102,6 @@ pub fn safe_next(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
-/// Any signed-in account.
-pub struct SignedIn(pub CurrentUser);
 /// A signed-in customer.
 pub struct RequireCustomer(pub CurrentUser);
 /// A signed-in employee.
@@ -117,16 +115,6 @@ fn current(req: &Request, access: Access) -> poem::Result<CurrentUser> {
     match access.admits(user.as_ref()) {
         Ok(()) => user.ok_or_else(|| Error::Forbidden.into()),
         Err(_) => Err(Error::Forbidden.into()),
-    }
-}
-
-impl<'a> FromRequest<'a> for SignedIn {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let user = req
-            .extensions()
-            .get::<RequestContext>()
-            .and_then(|ctx| ctx.user.clone());
-        user.map(SignedIn).ok_or_else(|| Error::Forbidden.into())
     }
 }
 

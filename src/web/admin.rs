@@ -2,7 +2,7 @@
 
 use poem::web::Data;
 use poem::{handler, IntoResponse, Response};
-use sea_query::{Expr, Func, Order, Query};
+use sea_query::{Expr, Order, Query};
 use views::admin::{FailedJob, Stat};
 
 use super::access::RequireEmployee;
@@ -11,23 +11,6 @@ use super::State;
 use crate::db::Db;
 use crate::error::Result;
 use crate::schema::{Accounts, Computed, Episodes, Feedback, Jobs, ProductionHouses, Series};
-
-#[derive(sqlx::FromRow)]
-struct Count {
-    n: i64,
-}
-
-async fn count(db: &Db, table: impl sea_query::IntoTableRef) -> Result<i64> {
-    let query = Query::select()
-        .expr_as(Func::count(Expr::col(sea_query::Asterisk)), Computed::Count)
-        .from(table)
-        .to_owned();
-    Ok(db
-        .fetch_optional::<Count>(&query)
-        .await?
-        .map(|c| c.n)
-        .unwrap_or(0))
-}
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
@@ -72,23 +55,23 @@ pub async fn dashboard(
     let stats = [
         Stat {
             label: "series",
-            value: count(db, Series::Table).await?,
+            value: db.count_rows(Series::Table).await?,
         },
         Stat {
             label: "episodes",
-            value: count(db, Episodes::Table).await?,
+            value: db.count_rows(Episodes::Table).await?,
         },
         Stat {
             label: "production houses",
-            value: count(db, ProductionHouses::Table).await?,
+            value: db.count_rows(ProductionHouses::Table).await?,
         },
         Stat {
             label: "accounts",
-            value: count(db, Accounts::Table).await?,
+            value: db.count_rows(Accounts::Table).await?,
         },
         Stat {
             label: "reviews",
-            value: count(db, Feedback::Table).await?,
+            value: db.count_rows(Feedback::Table).await?,
         },
     ];
     let failed = failed_jobs(db).await?;

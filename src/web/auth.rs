@@ -12,10 +12,10 @@ use super::catalog::optional_id;
 use super::context::{FlashCode, RequestContext};
 use super::{cookies, State};
 use crate::accounts::{self, NewAccount, Profile};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::password;
 use crate::schema::Accounts;
 use crate::sessions::{self, Role};
-use crate::{password, sessions::CurrentUser};
 
 /// A 303 to `location`, optionally leaving a flash message for the next page.
 pub fn see_other(location: &str, flash: Option<FlashCode>, secure: bool) -> Response {
@@ -282,9 +282,4 @@ async fn register_invalid(
         views::auth::register_page(&ctx.page(), values, countries, errors).into_response();
     response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
     Ok(response)
-}
-
-/// The signed-in user, for handlers of any access level.
-pub fn user(ctx: &RequestContext) -> Result<&CurrentUser> {
-    ctx.user.as_ref().ok_or(Error::Forbidden)
 }
