@@ -3,22 +3,18 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
-use sea_query::{Expr, Query};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::job_store::AppJobStore;
+use crate::queue::job_store::AppJobStore;
 use crate::queue::{self, Queue};
-use crate::schema::AppSecrets;
+use crate::web::rate_limit::Limits;
 use crate::web::{self, AppState, State};
-use crate::{tokens, web::rate_limit::Limits};
 
 /// A bound, ready-to-run application.
 pub struct Application {
@@ -54,44 +50,6 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-#[derive(sqlx::FromRow)]
-struct SecretRow {
-    value: String,
-}
-
-/// The server-wide secret `name`, created on first use and shared through the database so
-/// every process derives the same CSRF tokens.
-pub async fn shared_secret(db: &Db, name: &str) -> Result<Vec<u8>> {
-    let select = Query::select()
-        .column(AppSecrets::Value)
-        .from(AppSecrets::Table)
-        .and_where(Expr::col(AppSecrets::Name).eq(name))
-        .to_owned();
-    if let Some(row) = db.fetch_optional::<SecretRow>(&select).await? {
-        return URL_SAFE_NO_PAD
-            .decode(row.value)
-            .map_err(|_| Error::internal("stored secret is not base64"));
-    }
-    let insert = Query::insert()
-        .into_table(AppSecrets::Table)
-        .columns([AppSecrets::Name, AppSecrets::Value])
-        .values_panic([name.into(), tokens::random_token().into()])
-        .to_owned();
-    match db.execute(&insert).await {
-        Ok(_) => {}
-        // Another process created it first; use theirs.
-        Err(e) if e.is_unique_violation() => {}
-        Err(e) => return Err(e),
-    }
-    let row = db
-        .fetch_optional::<SecretRow>(&select)
-        .await?
-        .ok_or_else(|| Error::internal("secret vanished"))?;
-    URL_SAFE_NO_PAD
-        .decode(row.value)
-        .map_err(|_| Error::internal("stored secret is not base64"))
 }
 
 /// What the background workers need, built from the configuration.
@@ -135,13 +93,13 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| Error::internal("listener has no address"))?;
-        let csrf_key = shared_secret(&db, "csrf").await?;
-        crate::password::warm_up().await;
+        let csrf_key = crate::auth::secrets::shared_secret(&db, "csrf").await?;
+        crate::auth::password::warm_up().await;
         let base_url = config.base_url_for(address);
         let state = Arc::new(AppState {
             limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),
             queue: Queue::new(&db),
-            caches: Default::default(),
+            catalog: Default::default(),
             db,
             config,
             clock,

@@ -2,15 +2,16 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::accounts::{self, NewAccount, Profile};
 use crate::app::{self, Application};
+use crate::auth::accounts::{self, NewAccount, Profile};
+use crate::auth::password;
+use crate::auth::Role;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::db::schema::Accounts;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::schema::Accounts;
-use crate::sessions::Role;
-use crate::{password, seed};
+use crate::seed;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -143,7 +144,7 @@ async fn connect(config: &Config) -> Result<Db> {
 async fn create_employee(db: &Db, clock: &Clock, username: &str, email: &str) -> Result<()> {
     let username = accounts::normalize_username(username);
     let email = accounts::normalize_email(email);
-    let mut errors = views::forms::FieldErrors::new();
+    let mut errors = crate::validation::FieldErrors::new();
     accounts::check_username(&mut errors, &username);
     accounts::check_email(&mut errors, &email);
     let password = match std::env::var("STREAMVAULT_PASSWORD") {

@@ -32,15 +32,6 @@ impl Error {
         Error::Internal(anyhow::anyhow!("{message}"))
     }
 
-    /// Why a transaction is worth re-running, if it is: a deadlock, a lock-wait timeout or a
-    /// busy/locked SQLite database. Constraint violations and everything else are final.
-    pub fn retry_cause(&self) -> Option<&'static str> {
-        match self {
-            Error::Db(e) => crate::db::retry_cause(e),
-            _ => None,
-        }
-    }
-
     /// True when the database refused the write because of a UNIQUE constraint.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_unique_violation())

@@ -1,23 +1,23 @@
 //! StreamVault: a streaming platform's management backend.
 //!
-//! `app` builds and runs the whole thing; `web` holds the routes; `db` the data layer;
-//! `views` (a separate crate) the markup; `jobs` (another crate) the background work.
+//! Layers, with dependencies pointing one way: `web` (routes, middleware, handlers) → the
+//! domain modules (`auth`, `catalog`, `feedback`, `admin`, `analytics`, `seed`, `queue`) →
+//! `db` (the one `Db` type, schema identifiers, paging, batches). `views` (markup) and `jobs`
+//! (background work) are separate crates that never import this one; `app` wires them all
+//! together. See ARCHITECTURE.md.
 
-pub mod accounts;
+pub mod admin;
+pub mod analytics;
 pub mod app;
-pub mod cache;
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
-pub mod job_store;
-pub mod password;
+pub mod feedback;
 pub mod queue;
-pub mod resets;
-pub mod schema;
 pub mod seed;
-pub mod sessions;
-pub mod tokens;
+pub mod validation;
 pub mod web;

@@ -5,9 +5,9 @@ use poem::endpoint::BoxEndpoint;
 use poem::http::{header, StatusCode};
 use poem::{Endpoint, FromRequest, Request, RequestBody, Response};
 
-use super::context::RequestContext;
+use super::middleware::RequestContext;
+use crate::auth::{CurrentUser, Role};
 use crate::error::Error;
-use crate::sessions::{CurrentUser, Role};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {

@@ -3,25 +3,20 @@
 
 use poem::http::StatusCode;
 use poem::web::{Data, Form};
-use poem::{handler, IntoResponse, Response};
+use poem::{handler, Response};
 use serde::Deserialize;
 use views::account::{AccountView, ProfileValues};
-use views::forms::FieldErrors;
 
 use super::access::RequireCustomer;
-use super::auth::see_other;
-use super::catalog::optional_id;
-use super::context::{FlashCode, RequestContext};
+use super::catalog::country_choices;
+use super::common::{form_status, see_other, with_status};
+use super::middleware::{FlashCode, RequestContext};
 use super::{cookies, State};
-use crate::accounts::{self, Account, Profile};
+use crate::auth::accounts::{self, Account, ProfileInput};
+use crate::auth::{password, sessions, CurrentUser};
 use crate::error::{Error, Result};
-use crate::schema::Accounts;
-use crate::sessions::CurrentUser;
-use crate::{password, queue, sessions};
-
-fn money(cents: i64) -> String {
-    format!("${}.{:02}", cents / 100, cents % 100)
-}
+use crate::queue;
+use crate::validation::FieldErrors;
 
 fn profile_values(account: &Account) -> ProfileValues {
     ProfileValues {
@@ -30,7 +25,7 @@ fn profile_values(account: &Account) -> ProfileValues {
         first_name: account.first_name.clone(),
         last_name: account.last_name.clone(),
         country_id: account.country_id,
-        monthly_subscription: money(account.monthly_subscription_cents),
+        monthly_subscription_cents: account.monthly_subscription_cents,
     }
 }
 
@@ -69,11 +64,10 @@ async fn render(
     fragment: Fragment,
     status: StatusCode,
 ) -> Result<Response> {
-    let choices = state.caches.choices(&state.db).await?;
-    let countries = &choices.countries;
+    let countries = country_choices(state).await?;
     let view = AccountView {
         profile: &outcome.profile,
-        countries,
+        countries: &countries,
         profile_errors: &outcome.profile_errors,
         password_errors: &outcome.password_errors,
         delete_errors: &outcome.delete_errors,
@@ -88,9 +82,7 @@ async fn render(
         }
         _ => views::account::account_page(&page, &view),
     };
-    let mut response = markup.into_response();
-    response.set_status(status);
-    Ok(response)
+    Ok(with_status(markup, status))
 }
 
 #[derive(Clone, Copy)]
@@ -117,48 +109,17 @@ pub async fn show(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ProfileForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    first_name: String,
-    #[serde(default)]
-    last_name: String,
-    country_id: Option<String>,
-}
-
 #[handler]
 #[tracing::instrument(skip_all, fields(account_id = user.account_id))]
 pub async fn update_profile(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
     RequireCustomer(user): RequireCustomer,
-    Form(form): Form<ProfileForm>,
+    Form(form): Form<ProfileInput>,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
-    let mut errors = FieldErrors::new();
-    let country_id = optional_id(form.country_id.as_deref(), "country_id").unwrap_or_else(|_| {
-        errors.add("country_id", "Choose a country from the list.");
-        None
-    });
-    let profile = Profile {
-        email: accounts::normalize_email(&form.email),
-        first_name: form.first_name.trim().to_owned(),
-        last_name: form.last_name.trim().to_owned(),
-        country_id,
-    };
-    accounts::check_profile(&mut errors, &profile);
-    if let Some(id) = country_id {
-        if !accounts::country_exists(&state.db, id).await? {
-            errors.add("country_id", "Choose a country from the list.");
-        }
-    }
-    if errors.get("email").is_none()
-        && accounts::taken(&state.db, Accounts::Email, &profile.email, Some(account.id)).await?
-    {
-        errors.add("email", "Another account already uses this e-mail address.");
-    }
+    let (profile, mut errors) =
+        accounts::validate_profile(&state.db, &form, Some(account.id)).await?;
     let mut values = profile_values(&account);
     values.email = profile.email.clone();
     values.first_name = profile.first_name.clone();
@@ -175,11 +136,7 @@ pub async fn update_profile(
         }
     }
     let saved = errors.is_empty();
-    let status = if saved {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let outcome = Outcome {
         profile: values,
         profile_errors: errors,

@@ -1,33 +1,22 @@
 //! Sign in, sign out, register.
 
-use poem::http::{header, StatusCode};
+use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::auth::RegisterValues;
-use views::forms::FieldErrors;
+use views::forms::NoMessages;
 
 use super::access::safe_next;
-use super::catalog::optional_id;
-use super::context::{FlashCode, RequestContext};
+use super::catalog::country_choices;
+use super::common::{see_other, with_status};
+use super::middleware::{FlashCode, RequestContext};
 use super::{cookies, State};
-use crate::accounts::{self, NewAccount, Profile};
+use crate::auth::accounts::{self, NewAccount, ProfileInput};
+use crate::auth::{password, sessions, Role};
+use crate::db::schema::Accounts;
 use crate::error::Result;
-use crate::password;
-use crate::schema::Accounts;
-use crate::sessions::{self, Role};
-
-/// A 303 to `location`, optionally leaving a flash message for the next page.
-pub fn see_other(location: &str, flash: Option<FlashCode>, secure: bool) -> Response {
-    let mut response = Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header(header::LOCATION, location)
-        .finish();
-    if let Some(flash) = flash {
-        cookies::set(&mut response, cookies::FLASH, flash.code(), secure);
-    }
-    response
-}
+use crate::validation::FieldErrors;
 
 /// Starts a fresh session (a new id, so a planted pre-login id is worthless) and ends the
 /// previous one, if any.
@@ -93,7 +82,7 @@ pub async fn login(
         account.as_ref().map(|a| a.password_hash.as_str()),
     )
     .await?;
-    let account = account.filter(|a| verified && !a.disabled && a.role().is_some());
+    let account = account.filter(|a| verified && !a.disabled);
 
     let Some(account) = account else {
         state.limits.record_failure(&username);
@@ -111,7 +100,7 @@ pub async fn login(
     };
     state.limits.record_success(&username);
 
-    let default_landing = if account.role() == Some(Role::Employee) {
+    let default_landing = if account.role == Role::Employee {
         views::paths::ADMIN
     } else {
         views::paths::HOME
@@ -150,13 +139,12 @@ pub async fn register_form(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
 ) -> Result<Response> {
-    let choices = state.caches.choices(&state.db).await?;
-    let countries = &choices.countries;
+    let countries = country_choices(state).await?;
     Ok(views::auth::register_page(
         &ctx.page(),
         &RegisterValues::default(),
-        countries,
-        &FieldErrors::new(),
+        &countries,
+        &NoMessages,
     )
     .into_response())
 }
@@ -166,16 +154,11 @@ pub struct RegisterForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
-    email: String,
-    #[serde(default)]
     password: String,
     #[serde(default)]
     password_confirm: String,
-    #[serde(default)]
-    first_name: String,
-    #[serde(default)]
-    last_name: String,
-    country_id: Option<String>,
+    #[serde(flatten)]
+    profile: ProfileInput,
 }
 
 #[handler]
@@ -185,39 +168,16 @@ pub async fn register(
     Data(ctx): Data<&RequestContext>,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response> {
-    let mut errors = FieldErrors::new();
     let username = accounts::normalize_username(&form.username);
-    let country_id = match optional_id(form.country_id.as_deref(), "country_id") {
-        Ok(id) => id,
-        Err(_) => {
-            errors.add("country_id", "Choose a country from the list.");
-            None
-        }
-    };
-    let profile = Profile {
-        email: accounts::normalize_email(&form.email),
-        first_name: form.first_name.trim().to_owned(),
-        last_name: form.last_name.trim().to_owned(),
-        country_id,
-    };
+    let (profile, mut errors) = accounts::validate_profile(&state.db, &form.profile, None).await?;
     accounts::check_username(&mut errors, &username);
-    accounts::check_profile(&mut errors, &profile);
     accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);
-    if let Some(id) = country_id {
-        if !accounts::country_exists(&state.db, id).await? {
-            errors.add("country_id", "Choose a country from the list.");
-        }
-    }
-    if errors.get("username").is_none()
+    if !errors.has("username")
         && accounts::taken(&state.db, Accounts::Username, &username, None).await?
     {
         errors.add("username", "That username is taken.");
     }
-    if errors.get("email").is_none()
-        && accounts::taken(&state.db, Accounts::Email, &profile.email, None).await?
-    {
-        errors.add("email", "An account already uses this e-mail address.");
-    }
+    let country_id = profile.country_id;
 
     let values = RegisterValues {
         username: username.clone(),
@@ -276,10 +236,9 @@ async fn register_invalid(
     values: &RegisterValues,
     errors: &FieldErrors,
 ) -> Result<Response> {
-    let choices = state.caches.choices(&state.db).await?;
-    let countries = &choices.countries;
-    let mut response =
-        views::auth::register_page(&ctx.page(), values, countries, errors).into_response();
-    response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
-    Ok(response)
+    let countries = country_choices(state).await?;
+    Ok(with_status(
+        views::auth::register_page(&ctx.page(), values, &countries, errors),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ))
 }

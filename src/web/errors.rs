@@ -4,8 +4,8 @@
 use poem::http::{header, StatusCode};
 use poem::{IntoResponse, Response};
 
-use super::context::RequestContext;
 use crate::error::Error;
+use views::PageContext;
 
 pub struct Problem {
     pub status: StatusCode,
@@ -148,10 +148,11 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
     }
 }
 
-pub fn render(problem: Problem, ctx: Option<&RequestContext>) -> Response {
-    let body = match ctx {
-        Some(ctx) if !ctx.is_htmx => views::errors::error_page(
-            &ctx.page(),
+/// A full error page when `page` is given (a normal request), else the fragment htmx swaps.
+pub fn render(problem: Problem, page: Option<&PageContext>) -> Response {
+    let body = match page {
+        Some(page) => views::errors::error_page(
+            page,
             problem.status.as_u16(),
             problem.heading,
             &problem.message,

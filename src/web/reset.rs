@@ -4,18 +4,20 @@ use poem::http::{header, HeaderValue, StatusCode};
 use poem::web::{Data, Form, Path};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
-use views::forms::FieldErrors;
+use views::forms::NoMessages;
 
-use super::auth::see_other;
-use super::context::{FlashCode, RequestContext};
+use super::common::see_other;
+use super::middleware::{FlashCode, RequestContext};
 use super::State;
-use crate::accounts;
+use crate::auth::accounts;
+use crate::auth::{password, resets, sessions};
 use crate::error::Result;
-use crate::{password, queue, resets, sessions};
+use crate::queue;
+use crate::validation::FieldErrors;
 
 #[handler]
 pub fn forgot_form(Data(ctx): Data<&RequestContext>) -> Response {
-    views::auth::forgot_password_page(&ctx.page(), "", &FieldErrors::new()).into_response()
+    views::auth::forgot_password_page(&ctx.page(), "", &NoMessages).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,8 +73,7 @@ pub async fn reset_form(
     state.limits.reset_token_attempt(ctx.client_ip)?;
     match resets::account_for(&state.db, &token, state.clock.now()).await? {
         Some(_) => Ok(no_referrer(
-            views::auth::reset_password_page(&ctx.page(), &token, &FieldErrors::new())
-                .into_response(),
+            views::auth::reset_password_page(&ctx.page(), &token, &NoMessages).into_response(),
         )),
         None => Ok(invalid(ctx)),
     }

@@ -126,9 +126,9 @@ async fn hammer(base: &str, path: &str, connections: usize, duration: Duration) 
 /// Failed sign-ins: demo accounts with a wrong password vs usernames that do not exist.
 /// Each username is tried once, so the per-account lockout never kicks in.
 async fn login_timing(base: &str, db: &Db) -> Result<(), Box<dyn std::error::Error>> {
-    use streamvault::accounts::{NewAccount, Profile};
+    use streamvault::auth::accounts::{NewAccount, Profile};
     const SAMPLES: usize = 40;
-    let hash = streamvault::password::hash("bench password 123").await?;
+    let hash = streamvault::auth::password::hash("bench password 123").await?;
     let now = Clock::default().now();
     for i in 0..SAMPLES {
         let account = NewAccount {
@@ -140,12 +140,12 @@ async fn login_timing(base: &str, db: &Db) -> Result<(), Box<dyn std::error::Err
                 country_id: None,
             },
             password_hash: hash.clone(),
-            role: streamvault::sessions::Role::Customer,
+            role: streamvault::auth::Role::Customer,
             monthly_subscription_cents: 0,
         };
         db.transaction(move |tx| {
             let account = account.clone();
-            Box::pin(async move { streamvault::accounts::insert(tx, &account, now).await })
+            Box::pin(async move { streamvault::auth::accounts::insert(tx, &account, now).await })
         })
         .await?;
     }

@@ -1,6 +1,6 @@
 //! Sign-in, sessions, registration, password policy and throttling (SECURITY.md B, D).
 
-use streamvault::sessions::Role;
+use streamvault::auth::Role;
 
 use crate::both_backends;
 use crate::helpers::{create_account, customer, spawn_app, spawn_with, Backend, Options, PASSWORD};
@@ -69,7 +69,7 @@ async fn login_sets_a_fresh_hardened_session(backend: Backend) {
 
 async fn sqlx_rows(app: &crate::helpers::TestApp, _table: &str) -> Vec<(String,)> {
     use sea_query::Query;
-    use streamvault::schema::Sessions;
+    use streamvault::db::schema::Sessions;
     #[derive(sqlx::FromRow)]
     struct Row {
         token_hash: String,
@@ -93,7 +93,7 @@ both_backends!(
 
 async fn failed_logins_look_identical(backend: Backend) {
     use sea_query::{Expr, Query};
-    use streamvault::schema::Accounts;
+    use streamvault::db::schema::Accounts;
     let app = spawn_app(backend).await;
     create_account(&app, "alice", Role::Customer).await;
     let disabled = create_account(&app, "dora", Role::Customer).await;
@@ -283,7 +283,7 @@ async fn registration_validates_and_signs_in(backend: Backend) {
         account.body.contains("new.viewer@example.com"),
         "e-mail stored normalized"
     );
-    let stored = streamvault::accounts::find_by_username(app.db(), "newviewer")
+    let stored = streamvault::auth::accounts::find_by_username(app.db(), "newviewer")
         .await
         .expect("lookup")
         .expect("registered");
@@ -407,7 +407,7 @@ both_backends!(pages_carry_security_headers, pages_carry_security_headers);
 
 async fn disabling_an_account_ends_its_sessions(backend: Backend) {
     use sea_query::{Expr, Query};
-    use streamvault::schema::Accounts;
+    use streamvault::db::schema::Accounts;
     let app = spawn_app(backend).await;
     let alice = customer(&app, "alice").await;
     assert_eq!(alice.get("/account").await.status, 200);

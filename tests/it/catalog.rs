@@ -1,7 +1,7 @@
 //! The public catalog on the demo data set.
 
 use sea_query::{Expr, Func, Query};
-use streamvault::schema::{Computed, Episodes, Series};
+use streamvault::db::schema::{Computed, Episodes, Series};
 
 use crate::both_backends;
 use crate::helpers::{spawn_with, Backend, Options};
@@ -159,7 +159,7 @@ async fn series_page_shows_true_totals(backend: Backend) {
     let page = client.get("/series/1").await;
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains(&views::catalog::thousands(sum.total)),
+        page.body.contains(&views::format::thousands(sum.total)),
         "page shows {}",
         sum.total
     );

@@ -26,7 +26,7 @@ pub fn mysql_server_url() -> String {
 fn unique_name() -> String {
     format!(
         "sv_test_{}",
-        &streamvault::tokens::random_token()[..12]
+        &streamvault::auth::tokens::random_token()[..12]
             .to_lowercase()
             .replace(['-', '_'], "x")
     )
@@ -387,7 +387,7 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A cost-12 hash of [`PASSWORD`], computed once per test process.
 pub async fn password_hash() -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async { streamvault::password::hash(PASSWORD).await.expect("hash") })
+    HASH.get_or_init(|| async { streamvault::auth::password::hash(PASSWORD).await.expect("hash") })
         .await
         .clone()
 }
@@ -396,9 +396,9 @@ pub async fn password_hash() -> String {
 pub async fn create_account(
     app: &TestApp,
     username: &str,
-    role: streamvault::sessions::Role,
+    role: streamvault::auth::Role,
 ) -> i64 {
-    use streamvault::accounts::{NewAccount, Profile};
+    use streamvault::auth::accounts::{NewAccount, Profile};
     let account = NewAccount {
         username: username.to_owned(),
         profile: Profile {
@@ -415,21 +415,21 @@ pub async fn create_account(
     app.db()
         .transaction(move |tx| {
             let account = account.clone();
-            Box::pin(async move { streamvault::accounts::insert(tx, &account, now).await })
+            Box::pin(async move { streamvault::auth::accounts::insert(tx, &account, now).await })
         })
         .await
         .expect("insert account")
 }
 
 pub async fn customer(app: &TestApp, username: &str) -> Client {
-    create_account(app, username, streamvault::sessions::Role::Customer).await;
+    create_account(app, username, streamvault::auth::Role::Customer).await;
     let client = app.client();
     client.sign_in(username, PASSWORD).await;
     client
 }
 
 pub async fn employee(app: &TestApp, username: &str) -> Client {
-    create_account(app, username, streamvault::sessions::Role::Employee).await;
+    create_account(app, username, streamvault::auth::Role::Employee).await;
     let client = app.client();
     client.sign_in(username, PASSWORD).await;
     client

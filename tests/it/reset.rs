@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use sea_query::Query;
-use streamvault::schema::PasswordResetTokens;
-use streamvault::sessions::Role;
+use streamvault::db::schema::PasswordResetTokens;
+use streamvault::auth::Role;
 
 use crate::both_backends;
 use crate::helpers::{
@@ -67,7 +67,7 @@ struct JobRow {
 }
 
 async fn queued_payloads(app: &TestApp) -> Vec<String> {
-    use streamvault::schema::Jobs;
+    use streamvault::db::schema::Jobs;
     let rows: Vec<JobRow> = app
         .db()
         .fetch_all(
@@ -120,7 +120,7 @@ async fn the_whole_flow_works_once(backend: Backend) {
 
     // The raw token is nowhere in the database: not in the token table, not in the queue.
     let hashes = stored_token_hashes(&app).await;
-    assert_eq!(hashes, vec![streamvault::tokens::sha256_hex(&token)]);
+    assert_eq!(hashes, vec![streamvault::auth::tokens::sha256_hex(&token)]);
     assert!(queued_payloads(&app)
         .await
         .iter()
@@ -477,7 +477,7 @@ async fn jobs_that_give_up_are_shown_to_staff(backend: Backend) {
     let app = spawn_with(backend, Options::default()).await;
     let staff = crate::helpers::employee(&app, "erin").await;
     let insert = Query::insert()
-        .into_table(streamvault::schema::Jobs::Table)
+        .into_table(streamvault::db::schema::Jobs::Table)
         .columns([
             Alias::new("job"),
             Alias::new("id"),
@@ -512,7 +512,7 @@ both_backends!(
 
 async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
     use jobs::JobStore;
-    use streamvault::job_store::AppJobStore;
+    use streamvault::queue::job_store::AppJobStore;
     let (app, inbox) = app_with_smtp(backend).await;
     let alice = customer(&app, "alice").await;
     app.client()

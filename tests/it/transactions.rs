@@ -8,7 +8,7 @@ use std::time::Duration;
 use sea_query::{Expr, Func, Query};
 use streamvault::db::{Db, Tx};
 use streamvault::error::Error;
-use streamvault::schema::{Computed, Countries, Languages};
+use streamvault::db::schema::{Computed, Countries, Languages};
 use tokio::sync::{Barrier, Notify};
 
 use crate::both_backends;
@@ -304,7 +304,7 @@ both_backends!(
 );
 
 async fn schema_enforces_the_documented_rules(backend: Backend) {
-    use streamvault::schema::{Contracts, ProductionHouses};
+    use streamvault::db::schema::{Contracts, ProductionHouses};
     let test_db = TestDb::new(backend).await;
     let db = &test_db.db;
     let bad_year = Query::insert()

@@ -4,7 +4,7 @@ use maud::{html, Markup};
 
 use crate::auth::country_select;
 use crate::catalog::Choice;
-use crate::forms::{csrf_field, FieldErrors, Input};
+use crate::forms::{csrf_field, Input, Messages};
 use crate::layout::{page, PageContext};
 use crate::paths;
 
@@ -19,15 +19,15 @@ pub struct ProfileValues {
     pub last_name: String,
     pub country_id: Option<i64>,
     /// Shown, never editable by the customer.
-    pub monthly_subscription: String,
+    pub monthly_subscription_cents: i64,
 }
 
 pub struct AccountView<'a> {
     pub profile: &'a ProfileValues,
     pub countries: &'a [Choice],
-    pub profile_errors: &'a FieldErrors,
-    pub password_errors: &'a FieldErrors,
-    pub delete_errors: &'a FieldErrors,
+    pub profile_errors: &'a dyn Messages,
+    pub password_errors: &'a dyn Messages,
+    pub delete_errors: &'a dyn Messages,
     pub profile_saved: bool,
     pub password_saved: bool,
 }
@@ -64,7 +64,7 @@ pub fn profile_form(ctx: &PageContext, view: &AccountView) -> Markup {
             @if view.profile_saved { div.flash.flash-success role="status" { "Profile saved." } }
             form method="post" action=(paths::ACCOUNT) hx-post=(paths::ACCOUNT) hx-target={"#" (PROFILE_FORM_ID)} hx-swap="outerHTML" novalidate {
                 (csrf_field(&ctx.csrf_token))
-                p.muted { "Username: " strong { (values.username) } " · Subscription: " (values.monthly_subscription) " per month" }
+                p.muted { "Username: " strong { (values.username) } " · Subscription: " (crate::format::money(values.monthly_subscription_cents)) " per month" }
                 (Input::text("email", "E-mail", &values.email).kind("email").autocomplete("email").render(errors))
                 div.field-row {
                     (Input::text("first_name", "First name", &values.first_name).autocomplete("given-name").render(errors))
@@ -77,7 +77,7 @@ pub fn profile_form(ctx: &PageContext, view: &AccountView) -> Markup {
     }
 }
 
-pub fn password_form(ctx: &PageContext, errors: &FieldErrors, saved: bool) -> Markup {
+pub fn password_form(ctx: &PageContext, errors: &dyn Messages, saved: bool) -> Markup {
     html! {
         section.panel id=(PASSWORD_FORM_ID) {
             h2 { "Change password" }

@@ -2,7 +2,7 @@
 
 use maud::{html, Markup};
 
-use crate::catalog::thousands;
+use crate::format::thousands;
 use crate::layout::{page, PageContext};
 
 #[derive(Clone, Debug)]

@@ -3,13 +3,13 @@
 use maud::{html, Markup};
 
 use crate::catalog::Choice;
-use crate::forms::{csrf_field, FieldErrors, Input};
+use crate::forms::{csrf_field, Input, Messages, NoMessages};
 use crate::layout::{page, PageContext};
 use crate::paths;
 
 pub const LOGIN_FORM_ID: &str = "login-form";
 
-fn form_errors_summary(errors: &FieldErrors, general: Option<&str>) -> Markup {
+fn form_errors_summary(errors: &dyn Messages, general: Option<&str>) -> Markup {
     html! {
         @if let Some(message) = general {
             div.flash.flash-error role="alert" { (message) }
@@ -31,12 +31,12 @@ pub fn login_page(
         html! {
             section.auth-card {
                 h1 { "Sign in" }
-                (form_errors_summary(&FieldErrors::new(), error))
+                (form_errors_summary(&NoMessages, error))
                 form id=(LOGIN_FORM_ID) method="post" action=(paths::LOGIN) {
                     (csrf_field(&ctx.csrf_token))
                     @if let Some(next) = next { input type="hidden" name="next" value=(next); }
-                    (Input::text("username", "Username", username).autocomplete("username").render(&FieldErrors::new()))
-                    (Input::password("password", "Password", "current-password").render(&FieldErrors::new()))
+                    (Input::text("username", "Username", username).autocomplete("username").render(&NoMessages))
+                    (Input::password("password", "Password", "current-password").render(&NoMessages))
                     button.button.button-wide type="submit" { "Sign in" }
                 }
                 p.auth-links {
@@ -62,7 +62,7 @@ pub fn register_page(
     ctx: &PageContext,
     values: &RegisterValues,
     countries: &[Choice],
-    errors: &FieldErrors,
+    errors: &dyn Messages,
 ) -> Markup {
     page(
         ctx,
@@ -90,8 +90,8 @@ pub fn register_page(
     )
 }
 
-pub fn country_select(countries: &[Choice], chosen: Option<i64>, errors: &FieldErrors) -> Markup {
-    let error = errors.get("country_id");
+pub fn country_select(countries: &[Choice], chosen: Option<i64>, errors: &dyn Messages) -> Markup {
+    let error = errors.message("country_id");
     html! {
         div.field.has-error[error.is_some()] {
             label for="field-country_id" { "Country" }
@@ -106,7 +106,7 @@ pub fn country_select(countries: &[Choice], chosen: Option<i64>, errors: &FieldE
     }
 }
 
-pub fn forgot_password_page(ctx: &PageContext, email: &str, errors: &FieldErrors) -> Markup {
+pub fn forgot_password_page(ctx: &PageContext, email: &str, errors: &dyn Messages) -> Markup {
     page(
         ctx,
         "Forgot your password?",
@@ -141,7 +141,7 @@ pub fn forgot_password_sent_page(ctx: &PageContext) -> Markup {
     )
 }
 
-pub fn reset_password_page(ctx: &PageContext, token: &str, errors: &FieldErrors) -> Markup {
+pub fn reset_password_page(ctx: &PageContext, token: &str, errors: &dyn Messages) -> Markup {
     page(
         ctx,
         "Choose a new password",

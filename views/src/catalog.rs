@@ -2,6 +2,9 @@
 
 use maud::{html, Markup};
 
+use chrono::NaiveDate;
+
+use crate::format::{long_date, rating as format_rating, short_date, thousands};
 use crate::layout::{page, PageContext};
 use crate::paths;
 
@@ -207,7 +210,7 @@ pub struct SeriesDetail {
     pub production_house: String,
     pub language: String,
     pub origin_country: String,
-    pub release_date: String,
+    pub release_date: NaiveDate,
     pub planned_episodes: i64,
     pub genres: Vec<String>,
     pub available_in: Vec<String>,
@@ -229,7 +232,7 @@ pub struct ReviewItem {
     pub author: String,
     pub rating: i64,
     pub body: String,
-    pub recorded_on: String,
+    pub recorded_on: NaiveDate,
 }
 
 pub fn series_page(
@@ -255,7 +258,7 @@ pub fn series_page(
                             ul.tags { @for genre in &series.genres { li { (genre) } } }
                         }
                         dl.facts {
-                            div { dt { "Released" } dd { (series.release_date) } }
+                            div { dt { "Released" } dd { (long_date(series.release_date)) } }
                             div { dt { "Episodes" } dd { (episodes.len()) " of " (series.planned_episodes) " planned" } }
                             div { dt { "Total viewers" } dd { (thousands(series.total_viewers)) } }
                             div { dt { "Rating" } dd { (rating_badge(series.avg_rating, series.ratings)) } }
@@ -296,7 +299,7 @@ pub fn series_page(
                                     div.review-head {
                                         strong { (review.author) }
                                         span.rating { (stars(review.rating)) }
-                                        span.muted { (review.recorded_on) }
+                                        span.muted { (short_date(review.recorded_on)) }
                                     }
                                     @if !review.body.is_empty() { p { (review.body) } }
                                 }
@@ -323,38 +326,9 @@ fn initials(title: &str) -> String {
         .collect()
 }
 
-pub fn format_rating(avg: f64) -> String {
-    format!("{avg:.1}")
-}
-
-/// 1234567 → "1,234,567".
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(-1_234), "-1,234");
-    }
 
     #[test]
     fn paging_links_keep_the_filters() {

@@ -2,36 +2,24 @@
 
 use maud::{html, Markup};
 
-/// Messages to show beside form fields, keyed by the field's name.
-#[derive(Clone, Debug, Default)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+/// Messages to show beside form fields, by field name. The application's validation errors
+/// implement this; the views only read it.
+pub trait Messages {
+    fn message(&self, field: &str) -> Option<&str>;
 
-impl FieldErrors {
-    pub fn new() -> Self {
-        Self::default()
+    fn is_empty(&self) -> bool;
+}
+
+/// A form shown for the first time: no messages.
+pub struct NoMessages;
+
+impl Messages for NoMessages {
+    fn message(&self, _field: &str) -> Option<&str> {
+        None
     }
 
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        if self.get(field).is_none() {
-            self.0.push((field, message.into()));
-        }
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| message.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0
-            .iter()
-            .map(|(name, message)| (*name, message.as_str()))
+    fn is_empty(&self) -> bool {
+        true
     }
 }
 
@@ -87,8 +75,8 @@ impl<'a> Input<'a> {
         self
     }
 
-    pub fn render(&self, errors: &FieldErrors) -> Markup {
-        let error = errors.get(self.name);
+    pub fn render(&self, errors: &dyn Messages) -> Markup {
+        let error = errors.message(self.name);
         let id = ["field-", self.name].concat();
         let error_id = ["error-", self.name].concat();
         html! {

@@ -4,47 +4,15 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_query::{Expr, Query};
 
+use super::{tokens, CurrentUser, Role};
+use crate::db::schema::{Accounts, Sessions};
 use crate::db::{Db, Tx};
 use crate::error::Result;
-use crate::schema::{Accounts, Sessions};
-use crate::tokens;
 
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 /// `last_seen_at` is written at most this often, so reads stay reads.
 const TOUCH_INTERVAL: Duration = Duration::seconds(60);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Customer,
-    Employee,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Employee => "employee",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "customer" => Some(Role::Customer),
-            "employee" => Some(Role::Employee),
-            _ => None,
-        }
-    }
-}
-
-/// The signed-in account behind a request.
-#[derive(Clone, Debug)]
-pub struct CurrentUser {
-    pub session_id: i64,
-    pub account_id: i64,
-    pub username: String,
-    pub role: Role,
-}
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {

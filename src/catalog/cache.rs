@@ -10,6 +10,9 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::{CatalogFilter, CatalogPage, FilterChoices, SeriesPage};
+use crate::db::page::Page;
+use crate::db::Db;
 use crate::error::Result;
 
 pub struct TtlCache<K, V> {
@@ -65,6 +68,63 @@ impl<K: Hash + Eq + Clone, V> TtlCache<K, V> {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
         }
+    }
+}
+
+/// How stale a cached catalog page may be (see the module comment).
+const PAGE_TTL: Duration = Duration::from_secs(1);
+/// Genres, countries and languages change rarely.
+const CHOICES_TTL: Duration = Duration::from_secs(60);
+
+/// Read caches for the public catalog pages, one per process.
+pub struct CatalogCache {
+    choices: TtlCache<(), FilterChoices>,
+    lists: TtlCache<(CatalogFilter, Page), CatalogPage>,
+    series: TtlCache<i64, Option<SeriesPage>>,
+}
+
+impl Default for CatalogCache {
+    fn default() -> Self {
+        Self {
+            choices: TtlCache::new(CHOICES_TTL, 1),
+            lists: TtlCache::new(PAGE_TTL, 4096),
+            series: TtlCache::new(PAGE_TTL, 4096),
+        }
+    }
+}
+
+impl CatalogCache {
+    /// The catalog filters' choices (also the country list of the profile forms).
+    pub async fn choices(&self, db: &Db) -> Result<Arc<FilterChoices>> {
+        self.choices
+            .get_or_load(&(), super::filter_choices(db))
+            .await
+    }
+
+    pub async fn list(
+        &self,
+        db: &Db,
+        filter: &CatalogFilter,
+        page: Page,
+    ) -> Result<Arc<CatalogPage>> {
+        self.lists
+            .get_or_load(&(filter.clone(), page), super::list(db, filter, page))
+            .await
+    }
+
+    /// The series page's data; `None` inside for an unknown id.
+    pub async fn series(&self, db: &Db, id: i64) -> Result<Arc<Option<SeriesPage>>> {
+        self.series
+            .get_or_load(&id, super::series_page(db, id))
+            .await
+    }
+
+    /// Forgets cached pages after this process changed the catalog, its reviews or its
+    /// reference data. Other processes catch up within [`PAGE_TTL`].
+    pub fn catalog_changed(&self) {
+        self.lists.clear();
+        self.series.clear();
+        self.choices.clear();
     }
 }
 

@@ -17,6 +17,13 @@ use sqlx::FromRow;
 
 use crate::error::{Error, Result};
 
+pub mod batch;
+pub mod page;
+mod retry;
+pub mod schema;
+
+pub use retry::{retry_cause, retry_cause_of};
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("migrations/mysql");
 
@@ -140,6 +147,19 @@ impl Db {
         }
     }
 
+    /// Whether the database answers a trivial query (`SELECT 1`), for the health check.
+    pub async fn ping(&self) -> Result<()> {
+        #[derive(FromRow)]
+        struct One {
+            #[allow(dead_code)]
+            one: i64,
+        }
+        let probe = sea_query::Query::select()
+            .expr_as(sea_query::Expr::val(1), schema::Computed::One)
+            .to_owned();
+        self.fetch_optional::<One>(&probe).await.map(|_| ())
+    }
+
     /// `SELECT COUNT(*)` of a whole table.
     pub async fn count_rows(&self, table: impl sea_query::IntoTableRef) -> Result<i64> {
         #[derive(FromRow)]
@@ -149,7 +169,7 @@ impl Db {
         let query = sea_query::Query::select()
             .expr_as(
                 sea_query::Func::count(sea_query::Expr::col(sea_query::Asterisk)),
-                crate::schema::Computed::Count,
+                schema::Computed::Count,
             )
             .from(table)
             .to_owned();
@@ -210,7 +230,7 @@ impl Db {
                     }
                 },
             };
-            let Some(cause) = error.retry_cause() else {
+            let Some(cause) = retry_cause_of(&error) else {
                 return Err(error);
             };
             if retries >= MAX_RETRIES {
@@ -358,33 +378,6 @@ impl Conn<'_> {
             }
         })
     }
-}
-
-/// Classifies a database error as worth re-running the whole transaction.
-pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
-    let sqlx::Error::Database(db) = error else {
-        return None;
-    };
-    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        return match mysql.number() {
-            1213 => Some("deadlock (1213)"),
-            1205 => Some("lock wait timeout (1205)"),
-            _ => None,
-        };
-    }
-    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-        // The code is SQLite's extended result code; its low byte is the primary code.
-        let primary = db
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .map(|c| c & 0xff);
-        return match primary {
-            Some(5) => Some("sqlite busy"),
-            Some(6) => Some("sqlite locked"),
-            _ => None,
-        };
-    }
-    None
 }
 
 /// 25 ms, 50 ms, 100 ms … with each delay drawn between half and all of that.

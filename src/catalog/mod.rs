@@ -2,60 +2,21 @@
 //! Aggregates use correlated subqueries so a series' viewers are never multiplied by its
 //! genres, releases or reviews.
 
+pub mod cache;
+
 use chrono::{Datelike, NaiveDate};
 use sea_query::{
     Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement,
 };
 
-use crate::db::Db;
-use crate::error::{Error, Result};
-use crate::schema::{
-    Accounts, Computed, Countries, Episodes, Feedback, Genres, Languages, ProductionHouses, Series,
+use crate::db::page::Page;
+use crate::db::schema::{
+    Computed, Countries, Episodes, Feedback, Genres, Languages, ProductionHouses, Series,
     SeriesGenres, SeriesReleases,
 };
-
-/// A validated page request: a number from 1 and a size within bounds, so a non-number,
-/// zero, negative or huge page never reaches SQL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Page {
-    pub number: u32,
-    pub size: u32,
-}
-
-impl Page {
-    pub const MAX_NUMBER: u32 = 10_000;
-    pub const MAX_SIZE: u32 = 100;
-
-    pub fn parse(number: Option<&str>, size: Option<&str>, default_size: u32) -> Result<Self> {
-        let number = match number.map(str::trim).filter(|s| !s.is_empty()) {
-            None => 1,
-            Some(text) => match text.parse::<u32>() {
-                Ok(n) if (1..=Self::MAX_NUMBER).contains(&n) => n,
-                _ => {
-                    return Err(Error::BadRequest(
-                        "page must be a whole number from 1 to 10000".into(),
-                    ))
-                }
-            },
-        };
-        let size = match size.map(str::trim).filter(|s| !s.is_empty()) {
-            None => default_size,
-            Some(text) => match text.parse::<u32>() {
-                Ok(n) if (1..=Self::MAX_SIZE).contains(&n) => n,
-                _ => {
-                    return Err(Error::BadRequest(
-                        "per_page must be a whole number from 1 to 100".into(),
-                    ))
-                }
-            },
-        };
-        Ok(Self { number, size })
-    }
-
-    pub fn offset(self) -> u64 {
-        u64::from(self.number - 1) * u64::from(self.size)
-    }
-}
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::feedback;
 
 /// How the catalog can be ordered; each key maps to columns here, never to request text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -126,8 +87,15 @@ impl CatalogRow {
     }
 }
 
-/// One page of the catalog, plus whether another page follows.
-pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<(Vec<CatalogRow>, bool)> {
+/// One page of the catalog.
+#[derive(Debug)]
+pub struct CatalogPage {
+    pub rows: Vec<CatalogRow>,
+    /// Whether another page follows.
+    pub has_next: bool,
+}
+
+pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<CatalogPage> {
     let mut query = Query::select();
     query
         .column((Series::Table, Series::Id))
@@ -199,7 +167,7 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<(Vec<Ca
     let mut rows: Vec<CatalogRow> = db.fetch_all(&query).await?;
     let has_next = rows.len() > page.size as usize;
     rows.truncate(page.size as usize);
-    Ok((rows, has_next))
+    Ok(CatalogPage { rows, has_next })
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -272,7 +240,7 @@ pub struct SeriesPage {
     pub series: SeriesRow,
     pub available_in: Vec<String>,
     pub episodes: Vec<EpisodeRow>,
-    pub reviews: Vec<ReviewRow>,
+    pub reviews: Vec<feedback::ReviewRow>,
 }
 
 /// The series page's data, or `None` for an unknown id: four queries, none per row.
@@ -284,7 +252,7 @@ pub async fn series_page(db: &Db, id: i64) -> Result<Option<SeriesPage>> {
         series,
         available_in: available_in(db, id).await?,
         episodes: episodes(db, id).await?,
-        reviews: reviews(db, id).await?,
+        reviews: feedback::for_series(db, id).await?,
     }))
 }
 
@@ -332,39 +300,6 @@ pub async fn episodes(db: &Db, series_id: i64) -> Result<Vec<EpisodeRow>> {
         .from(Episodes::Table)
         .and_where(Expr::col(Episodes::SeriesId).eq(series_id))
         .order_by(Episodes::Number, Order::Asc)
-        .to_owned();
-    db.fetch_all(&query).await
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct ReviewRow {
-    pub username: String,
-    pub rating: i64,
-    pub body: String,
-    pub recorded_at: chrono::DateTime<chrono::Utc>,
-}
-
-pub async fn reviews(db: &Db, series_id: i64) -> Result<Vec<ReviewRow>> {
-    let query = Query::select()
-        .column((Accounts::Table, Accounts::Username))
-        .expr_as(
-            Func::cast_as(
-                Expr::col((Feedback::Table, Feedback::Rating)),
-                Computed::Signed,
-            ),
-            Feedback::Rating,
-        )
-        .column((Feedback::Table, Feedback::Body))
-        .column((Feedback::Table, Feedback::RecordedAt))
-        .from(Feedback::Table)
-        .inner_join(
-            Accounts::Table,
-            Expr::col((Accounts::Table, Accounts::Id))
-                .equals((Feedback::Table, Feedback::AccountId)),
-        )
-        .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id))
-        .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
-        .limit(50)
         .to_owned();
     db.fetch_all(&query).await
 }
@@ -505,35 +440,6 @@ pub fn split_names(names: Option<&str>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn page_rejects_what_sql_must_never_see() {
-        assert_eq!(
-            Page::parse(None, None, 24).ok(),
-            Some(Page {
-                number: 1,
-                size: 24
-            })
-        );
-        assert_eq!(
-            Page::parse(Some("3"), Some("10"), 24)
-                .ok()
-                .map(Page::offset),
-            Some(20)
-        );
-        for bad in [
-            "0",
-            "-1",
-            "abc",
-            "1e9",
-            "99999999999999999999",
-            "10001",
-            "2.5",
-        ] {
-            assert!(Page::parse(Some(bad), None, 24).is_err(), "page {bad}");
-            assert!(Page::parse(None, Some(bad), 24).is_err(), "per_page {bad}");
-        }
-    }
 
     #[test]
     fn like_wildcards_are_escaped() {

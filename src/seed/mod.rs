@@ -12,14 +12,14 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_query::{InsertStatement, Query, SimpleExpr};
 
-use crate::db::{Db, Tx};
-use crate::error::{Error, Result};
-use crate::password;
-use crate::schema::{
+use crate::auth::password;
+use crate::db::schema::{
     Accounts, Contracts, Countries, Episodes, Feedback, Genres, Languages, ProducerAlliances,
     Producers, ProductionHouses, Schedules, Series, SeriesDubbings, SeriesGenres, SeriesReleases,
     SeriesSubtitles,
 };
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
 
 /// Rows per INSERT statement: keeps every statement far below SQLite's and MySQL's
 /// bound-parameter limits (at most 10 columns here, so at most 2,000 parameters).
@@ -80,7 +80,7 @@ pub async fn replace_with_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummar
 
 /// Deletes children before parents so foreign keys hold at every step.
 async fn clear_demo_tables(tx: &mut Tx) -> Result<()> {
-    use crate::schema::{AuditLog, PasswordResetTokens, Sessions};
+    use crate::db::schema::{AuditLog, PasswordResetTokens, Sessions};
     let tables: [sea_query::DynIden; 19] = [
         sea_query::SeaRc::new(Feedback::Table),
         sea_query::SeaRc::new(Schedules::Table),

@@ -3,13 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, Query};
-use views::forms::FieldErrors;
 
+use super::{password, Role};
+use crate::db::schema::{Accounts, Countries};
 use crate::db::{Db, Tx};
 use crate::error::Result;
-use crate::password;
-use crate::schema::{Accounts, Countries};
-use crate::sessions::Role;
+use crate::validation::FieldErrors;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Account {
@@ -17,18 +16,13 @@ pub struct Account {
     pub username: String,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub first_name: String,
     pub last_name: String,
     pub country_id: Option<i64>,
     pub monthly_subscription_cents: i64,
     pub disabled: bool,
-}
-
-impl Account {
-    pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
-    }
 }
 
 /// Usernames compare case-insensitively on both backends: stored and looked up in lower case.
@@ -145,10 +139,55 @@ pub fn check_new_password(errors: &mut FieldErrors, password: &str, confirm: &st
     }
 }
 
-pub fn check_profile(errors: &mut FieldErrors, profile: &Profile) {
-    check_email(errors, &profile.email);
-    check_name(errors, "first_name", &profile.first_name);
-    check_name(errors, "last_name", &profile.last_name);
+/// A profile as typed into a form (registration or `/account`), before validation.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ProfileInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    pub country_id: Option<String>,
+}
+
+/// Normalizes and validates a profile: the e-mail's shape and that no other account uses it
+/// (`except` is the account being edited), both names, and that the country exists. Returns
+/// the normalized profile (to show again) and the messages per field.
+pub async fn validate_profile(
+    db: &Db,
+    input: &ProfileInput,
+    except: Option<i64>,
+) -> Result<(Profile, FieldErrors)> {
+    let mut errors = FieldErrors::new();
+    let country_id = match input.country_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                errors.add("country_id", "Choose a country from the list.");
+                None
+            }
+        },
+    };
+    let profile = Profile {
+        email: normalize_email(&input.email),
+        first_name: input.first_name.trim().to_owned(),
+        last_name: input.last_name.trim().to_owned(),
+        country_id,
+    };
+    check_email(&mut errors, &profile.email);
+    check_name(&mut errors, "first_name", &profile.first_name);
+    check_name(&mut errors, "last_name", &profile.last_name);
+    if let Some(id) = country_id {
+        if !country_exists(db, id).await? {
+            errors.add("country_id", "Choose a country from the list.");
+        }
+    }
+    if !errors.has("email") && taken(db, Accounts::Email, &profile.email, except).await? {
+        errors.add("email", "Another account already uses this e-mail address.");
+    }
+    Ok((profile, errors))
 }
 
 #[derive(sqlx::FromRow)]

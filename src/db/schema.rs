@@ -227,6 +227,7 @@ pub enum Jobs {
 pub enum Computed {
     #[iden = "n"]
     Count,
+    One,
     AvgRating,
     Ratings,
     TotalViewers,

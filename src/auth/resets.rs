@@ -4,11 +4,11 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_query::{Cond, Expr, Query};
 
-use crate::accounts;
+use crate::auth::accounts;
+use crate::auth::tokens;
+use crate::db::schema::PasswordResetTokens;
 use crate::db::{Db, Tx};
 use crate::error::Result;
-use crate::schema::PasswordResetTokens;
-use crate::tokens;
 
 pub const VALID_FOR: Duration = Duration::minutes(60);
 

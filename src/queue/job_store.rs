@@ -4,9 +4,9 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use jobs::{BoxError, Contact, JobStore, ResetGrant};
 
+use crate::auth::{accounts, resets, sessions};
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::{accounts, resets, sessions};
 
 pub struct AppJobStore {
     pub db: Db,

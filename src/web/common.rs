@@ -1,0 +1,70 @@
+//! Small helpers every handler file shares: redirects, parsing ids from requests, statuses.
+
+use maud::Markup;
+use poem::http::{header, StatusCode};
+use poem::{IntoResponse, Response};
+
+use super::cookies;
+use super::middleware::FlashCode;
+use crate::error::{Error, Result};
+use crate::validation::FieldErrors;
+
+/// A 303 to `location`, optionally leaving a flash message for the next page.
+pub fn see_other(location: &str, flash: Option<FlashCode>, secure: bool) -> Response {
+    let mut response = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish();
+    if let Some(flash) = flash {
+        cookies::set(&mut response, cookies::FLASH, flash.code(), secure);
+    }
+    response
+}
+
+/// Markup answered with `status` (e.g. 422 for a form shown again with its messages).
+pub fn with_status(markup: Markup, status: StatusCode) -> Response {
+    let mut response = markup.into_response();
+    response.set_status(status);
+    response
+}
+
+/// 200 when nothing is wrong, else 422: a form shown again with messages beside its fields.
+pub fn form_status(errors: &FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// An optional id filter: empty means "any"; anything but a positive number is refused.
+pub fn optional_id(value: Option<&str>, name: &str) -> Result<Option<i64>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Some(id)),
+            _ => Err(Error::BadRequest(
+                [name, " must be a positive whole number"].concat(),
+            )),
+        },
+    }
+}
+
+/// Path ids that are not positive numbers name nothing: 404, like an unknown id.
+pub fn path_id(text: &str) -> Result<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(Error::NotFound)
+}
+
+/// The views render the domain's validation errors through this trait.
+impl views::forms::Messages for FieldErrors {
+    fn message(&self, field: &str) -> Option<&str> {
+        self.get(field)
+    }
+
+    fn is_empty(&self) -> bool {
+        FieldErrors::is_empty(self)
+    }
+}

@@ -1,0 +1,102 @@
+//! What handlers know about a request beyond its own fields, and the one-shot flash messages.
+
+use std::net::IpAddr;
+
+use views::{Flash, FlashKind, Nav, PageContext};
+
+use super::ASSET_VERSION;
+use crate::auth::{CurrentUser, Role};
+
+/// What handlers know about the request beyond its own fields.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    pub is_htmx: bool,
+    pub path: String,
+    pub flash: Option<Flash>,
+    pub client_ip: IpAddr,
+}
+
+impl RequestContext {
+    /// The page context for a full page, or `None` for htmx requests (they get fragments).
+    pub fn full_page(&self) -> Option<PageContext> {
+        (!self.is_htmx).then(|| self.page())
+    }
+
+    pub fn page(&self) -> PageContext {
+        PageContext {
+            csrf_token: self.csrf_token.clone(),
+            nav: self.user.as_ref().map(|u| Nav {
+                username: u.username.clone(),
+                is_employee: u.role == Role::Employee,
+            }),
+            flash: self.flash.clone(),
+            asset_version: ASSET_VERSION,
+            current_path: self.path.clone(),
+        }
+    }
+}
+
+/// Short codes travel in the flash cookie; the text shown is fixed here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashCode {
+    SignedIn,
+    SignedOut,
+    Registered,
+    PasswordReset,
+    AccountDeleted,
+}
+
+impl FlashCode {
+    const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 5] = [
+        (
+            FlashCode::SignedIn,
+            "signed-in",
+            FlashKind::Success,
+            "Welcome back! You are signed in.",
+        ),
+        (
+            FlashCode::SignedOut,
+            "signed-out",
+            FlashKind::Info,
+            "You are signed out. See you soon.",
+        ),
+        (
+            FlashCode::Registered,
+            "registered",
+            FlashKind::Success,
+            "Welcome to StreamVault! Your account is ready.",
+        ),
+        (
+            FlashCode::PasswordReset,
+            "password-reset",
+            FlashKind::Success,
+            "Your password was changed. Sign in with the new one.",
+        ),
+        (
+            FlashCode::AccountDeleted,
+            "account-deleted",
+            FlashKind::Info,
+            "Your account and everything in it was deleted.",
+        ),
+    ];
+
+    pub fn code(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(c, ..)| *c == self)
+            .map(|(_, code, ..)| *code)
+            .unwrap_or_default()
+    }
+
+    pub(super) fn flash(code: &str) -> Option<Flash> {
+        Self::ALL
+            .iter()
+            .find(|(_, c, ..)| *c == code)
+            .map(|(_, _, kind, message)| Flash {
+                kind: *kind,
+                message: (*message).to_owned(),
+            })
+    }
+}

@@ -1,0 +1,67 @@
+//! Refusing forged state-changing requests: cross-site origins and missing or wrong CSRF tokens.
+
+use poem::http::{header, Method, StatusCode};
+use poem::Request;
+
+use super::MAX_FORM_BYTES;
+
+pub(super) fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A request whose `Origin` (or `Sec-Fetch-Site`) says it came from another site.
+pub(super) fn is_cross_site(req: &Request) -> bool {
+    let headers = req.headers();
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match url::Url::parse(origin) {
+        Ok(url) => {
+            let authority = match (url.host_str(), url.port()) {
+                (Some(h), Some(p)) => [h, ":", &p.to_string()].concat(),
+                (Some(h), None) => h.to_owned(),
+                _ => return true,
+            };
+            !authority.eq_ignore_ascii_case(host)
+        }
+        // `Origin: null` and anything unparsable come from sandboxed or foreign contexts.
+        Err(_) => true,
+    }
+}
+
+/// The CSRF token presented with a state-changing request: the header, or else the form
+/// field. The body is read here (at most [`MAX_FORM_BYTES`], chunked or not) and put back for
+/// the handler, so no handler ever reads an unbounded body.
+pub(super) async fn presented_csrf(req: &mut Request) -> Result<Option<String>, StatusCode> {
+    let body = req
+        .take_body()
+        .into_bytes_limit(MAX_FORM_BYTES)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
+    let header = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let field = if header.is_none() && is_form {
+        form_urlencoded::parse(&body)
+            .find(|(name, _)| name == "csrf_token")
+            .map(|(_, value)| value.into_owned())
+    } else {
+        None
+    };
+    req.set_body(body);
+    Ok(header.or(field))
+}

@@ -1,0 +1,58 @@
+//! What every response gets on its way out: pending cookies and the security headers.
+
+use poem::http::header::{self, HeaderName, HeaderValue};
+use poem::Response;
+
+use crate::web::cookies;
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub(super) fn finish(
+    mut response: Response,
+    secure: bool,
+    set_cookies: Vec<(&'static str, Option<String>)>,
+    is_asset: bool,
+) -> Response {
+    for (name, value) in set_cookies {
+        // A handler that set this cookie itself (login, logout) has the last word.
+        let already = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.starts_with(name) && v[name.len()..].starts_with('='))
+            });
+        if already {
+            continue;
+        }
+        match value {
+            Some(value) => cookies::set(&mut response, name, &value, secure),
+            None => cookies::clear(&mut response, name, secure),
+        }
+    }
+    let headers = response.headers_mut();
+    let fixed: [(HeaderName, &'static str); 5] = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    for (name, value) in fixed {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if !is_asset {
+        // Pages carry per-session tokens and, when signed in, personal data.
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        headers.append(header::VARY, HeaderValue::from_static("HX-Request"));
+    }
+    response
+}

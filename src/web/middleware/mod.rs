@@ -1,0 +1,152 @@
+//! The middleware every request passes through: it resolves the session, derives the CSRF
+//! token, refuses forged state-changing requests, renders errors, and adds security headers.
+
+mod context;
+mod csrf;
+mod headers;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use poem::{Endpoint, Request, Response};
+
+use super::{cookies, errors, State};
+use crate::auth::{sessions, tokens};
+use crate::error::Error;
+pub use context::{FlashCode, RequestContext};
+use csrf::{is_cross_site, is_state_changing, presented_csrf};
+use headers::finish;
+
+/// Form bodies larger than this are refused before anything reads them.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// Asset URLs carry this build's content hash, so they can be cached for a year.
+pub const ASSET_VERSION: &str = env!("STREAMVAULT_ASSET_VERSION");
+
+pub struct WithContext<E> {
+    inner: E,
+    state: State,
+}
+
+impl<E> WithContext<E> {
+    pub fn new(inner: E, state: State) -> Self {
+        Self { inner, state }
+    }
+}
+
+impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let state = &self.state;
+        let secure = state.config.secure_cookies();
+        let path = req.uri().path().to_owned();
+        let is_asset = path.starts_with("/assets/") || path == views::paths::HEALTHZ;
+        let is_htmx = req
+            .headers()
+            .get("hx-request")
+            .is_some_and(|v| v.as_bytes() == b"true")
+            && req.headers().get("hx-history-restore-request").is_none();
+        let client_ip = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+
+        let mut set_cookies: Vec<(&'static str, Option<String>)> = Vec::new();
+
+        // The session, if the cookie names a live one.
+        let session_cookie = cookies::read(req.headers(), cookies::SESSION);
+        let user = match &session_cookie {
+            Some(raw) => match sessions::lookup(&state.db, raw, state.clock.now()).await {
+                Ok(user) => user,
+                Err(e) => {
+                    return Ok(finish(
+                        errors::render(errors::from_app_error(&e), None),
+                        secure,
+                        Vec::new(),
+                        is_asset,
+                    ))
+                }
+            },
+            None => None,
+        };
+        if session_cookie.is_some() && user.is_none() {
+            set_cookies.push((cookies::SESSION, None));
+        }
+
+        // The CSRF token belongs to the session, or to a pre-login session for anonymous visitors.
+        let csrf_basis = match (&user, &session_cookie) {
+            (Some(_), Some(raw)) => raw.clone(),
+            _ => match cookies::read(req.headers(), cookies::PRE_SESSION)
+                .filter(|v| tokens::looks_like_token(v))
+            {
+                Some(pre) => pre,
+                None => {
+                    let pre = tokens::random_token();
+                    if !is_asset {
+                        set_cookies.push((cookies::PRE_SESSION, Some(pre.clone())));
+                    }
+                    pre
+                }
+            },
+        };
+        let csrf_token = tokens::csrf_token(&state.csrf_key, &csrf_basis);
+
+        // A flash message is shown once: its cookie is cleared by the response that shows it.
+        let flash_code = cookies::read(req.headers(), cookies::FLASH);
+        if flash_code.is_some() {
+            set_cookies.push((cookies::FLASH, None));
+        }
+        let flash = flash_code.and_then(|code| FlashCode::flash(&code));
+
+        let ctx = RequestContext {
+            user,
+            csrf_token,
+            is_htmx,
+            path,
+            flash,
+            client_ip,
+        };
+
+        if is_state_changing(req.method()) {
+            let refused = if is_cross_site(&req) {
+                tracing::info!(path = %ctx.path, "refused a cross-site request");
+                true
+            } else {
+                match presented_csrf(&mut req).await {
+                    Ok(Some(token)) => !tokens::csrf_matches(&state.csrf_key, &csrf_basis, &token),
+                    Ok(None) => true,
+                    Err(status) => {
+                        let problem = errors::from_poem_error(&poem::Error::from_status(status));
+                        return Ok(finish(
+                            errors::render(problem, ctx.full_page().as_ref()),
+                            secure,
+                            set_cookies,
+                            is_asset,
+                        ));
+                    }
+                }
+            };
+            if refused {
+                let response = errors::render(
+                    errors::from_app_error(&Error::Csrf),
+                    ctx.full_page().as_ref(),
+                );
+                return Ok(finish(response, secure, set_cookies, is_asset));
+            }
+        }
+
+        req.extensions_mut().insert(ctx.clone());
+        let response = match self.inner.call(req).await {
+            Ok(response) => response,
+            Err(error) => {
+                let problem = match error.downcast_ref::<Error>() {
+                    Some(app_error) => errors::from_app_error(app_error),
+                    None => errors::from_poem_error(&error),
+                };
+                errors::render(problem, ctx.full_page().as_ref())
+            }
+        };
+        Ok(finish(response, secure, set_cookies, is_asset))
+    }
+}

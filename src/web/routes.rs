@@ -1,0 +1,92 @@
+//! The route table: every route the application serves, with who may use it. The router is
+//! built from this table and the access-matrix test walks it, so a route cannot exist without
+//! an access rule.
+
+use poem::endpoint::BoxEndpoint;
+use poem::http::Method;
+use poem::{EndpointExt, IntoEndpoint, Response};
+use views::paths;
+
+use super::access::Access;
+use super::{account, admin, assets, auth, catalog, health, reset};
+
+/// One row of the route table.
+pub struct RouteDef {
+    pub method: Method,
+    /// Poem's path syntax (`:id`), as in [`views::paths`].
+    pub path: &'static str,
+    pub access: Access,
+    pub(super) endpoint: BoxEndpoint<'static, Response>,
+}
+
+fn route<E>(method: Method, path: &'static str, access: Access, endpoint: E) -> RouteDef
+where
+    E: IntoEndpoint,
+    E::Endpoint: 'static,
+{
+    RouteDef {
+        method,
+        path,
+        access,
+        endpoint: endpoint.into_endpoint().map_to_response().boxed(),
+    }
+}
+
+/// Every route the application serves, with who may use it. The router is built from this
+/// table, and the access-matrix test walks it, so a route cannot exist without a rule.
+pub fn routes() -> Vec<RouteDef> {
+    use Access::{Anyone, Customer, Employee};
+    vec![
+        route(Method::GET, paths::HOME, Anyone, catalog::index),
+        route(Method::GET, paths::SERIES, Anyone, catalog::show),
+        route(Method::GET, paths::LOGIN, Anyone, auth::login_form),
+        route(Method::POST, paths::LOGIN, Anyone, auth::login),
+        route(Method::POST, paths::LOGOUT, Anyone, auth::logout),
+        route(Method::GET, paths::REGISTER, Anyone, auth::register_form),
+        route(Method::POST, paths::REGISTER, Anyone, auth::register),
+        route(
+            Method::GET,
+            paths::FORGOT_PASSWORD,
+            Anyone,
+            reset::forgot_form,
+        ),
+        route(Method::POST, paths::FORGOT_PASSWORD, Anyone, reset::forgot),
+        route(
+            Method::GET,
+            paths::RESET_PASSWORD,
+            Anyone,
+            reset::reset_form,
+        ),
+        route(Method::POST, paths::RESET_PASSWORD, Anyone, reset::reset),
+        route(Method::GET, paths::HEALTHZ, Anyone, health::healthz),
+        route(Method::GET, paths::ASSETS, Anyone, assets::serve),
+        route(Method::GET, paths::ACCOUNT, Customer, account::show),
+        route(
+            Method::POST,
+            paths::ACCOUNT,
+            Customer,
+            account::update_profile,
+        ),
+        route(
+            Method::POST,
+            paths::ACCOUNT_PASSWORD,
+            Customer,
+            account::change_password,
+        ),
+        route(
+            Method::POST,
+            paths::ACCOUNT_DELETE,
+            Customer,
+            account::delete,
+        ),
+        route(Method::GET, paths::ADMIN, Employee, admin::dashboard),
+    ]
+}
+
+/// (method, path, access) for every route: what tests and docs need, without the handlers.
+pub fn route_table() -> Vec<(Method, &'static str, Access)> {
+    routes()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.access))
+        .collect()
+}

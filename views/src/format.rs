@@ -1,0 +1,79 @@
+//! How numbers, money and dates read on every page: one place, so they read the same everywhere.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An average rating with one decimal: 4.25 → "4.3".
+pub fn rating(avg: f64) -> String {
+    format!("{avg:.1}")
+}
+
+/// Integer cents as dollars: 1999 → "$19.99", 123456 → "$1,234.56".
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let dollars = i64::try_from(abs / 100).unwrap_or(i64::MAX);
+    format!("{sign}${}.{:02}", thousands(dollars), abs % 100)
+}
+
+/// A calendar date in full: "7 March 2024".
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// A short date: "7 Mar 2024".
+pub fn short_date(date: NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+/// A moment, to the minute, in UTC: "7 Mar 2024, 14:05 UTC".
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-1_234), "-1,234");
+    }
+
+    #[test]
+    fn money_is_dollars_and_cents() {
+        assert_eq!(money(0), "$0.00");
+        assert_eq!(money(5), "$0.05");
+        assert_eq!(money(1999), "$19.99");
+        assert_eq!(money(123_456), "$1,234.56");
+        assert_eq!(money(-250), "-$2.50");
+    }
+
+    #[test]
+    fn dates_read_naturally() {
+        let date = NaiveDate::from_ymd_opt(2024, 3, 7).unwrap_or_default();
+        assert_eq!(long_date(date), "7 March 2024");
+        assert_eq!(short_date(date), "7 Mar 2024");
+        assert_eq!(rating(3.0), "3.0");
+        assert_eq!(rating(4.26), "4.3");
+    }
+}
