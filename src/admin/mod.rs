@@ -1,6 +1,8 @@
 //! What staff see and do: the overview on `/admin` (and, as they land, the staff tables and
 //! the audit log).
 
+pub mod audit;
+
 use crate::db::schema::{Accounts, Episodes, Feedback, ProductionHouses, Series};
 use crate::db::Db;
 use crate::error::Result;

@@ -1,8 +1,9 @@
 //! Catalog reads for the public pages: the filtered, paged list and one series in full.
-//! Aggregates use correlated subqueries so a series' viewers are never multiplied by its
-//! genres, releases or reviews.
+//! Per-series figures come from `series_stats` (kept current by every write, see `stats`), so
+//! no request aggregates feedback or episodes.
 
 pub mod cache;
+pub mod stats;
 
 use chrono::{Datelike, NaiveDate};
 use sea_query::{
@@ -11,8 +12,8 @@ use sea_query::{
 
 use crate::db::page::Page;
 use crate::db::schema::{
-    Computed, Countries, Episodes, Feedback, Genres, Languages, ProductionHouses, Series,
-    SeriesGenres, SeriesReleases,
+    Computed, Countries, Episodes, Genres, Languages, ProductionHouses, Series, SeriesGenres,
+    SeriesReleases, SeriesStats,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -106,10 +107,30 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<Catalog
             Computed::ProductionHouse,
         )
         .expr_as(genre_names(), Computed::GenreNames)
-        .expr_as(avg_rating(), Computed::AvgRating)
-        .expr_as(rating_count(), Computed::Ratings)
-        .expr_as(total_viewers(), Computed::TotalViewers)
+        .expr_as(
+            Expr::col((SeriesStats::Table, SeriesStats::AvgRating)),
+            Computed::AvgRating,
+        )
+        .expr_as(
+            Func::cast_as(
+                Expr::col((SeriesStats::Table, SeriesStats::Ratings)),
+                Computed::Signed,
+            ),
+            Computed::Ratings,
+        )
+        .expr_as(
+            Func::cast_as(
+                Expr::col((SeriesStats::Table, SeriesStats::TotalViewers)),
+                Computed::Signed,
+            ),
+            Computed::TotalViewers,
+        )
         .from(Series::Table)
+        .inner_join(
+            SeriesStats::Table,
+            Expr::col((SeriesStats::Table, SeriesStats::SeriesId))
+                .equals((Series::Table, Series::Id)),
+        )
         .inner_join(
             ProductionHouses::Table,
             Expr::col((ProductionHouses::Table, ProductionHouses::Id))
@@ -156,9 +177,11 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<Catalog
         CatalogSort::Newest => query.order_by((Series::Table, Series::ReleaseDate), Order::Desc),
         // NULL (unrated) sorts lowest on both backends, so DESC puts unrated series last.
         CatalogSort::Rating => query
-            .order_by(Computed::AvgRating, Order::Desc)
-            .order_by(Computed::Ratings, Order::Desc),
-        CatalogSort::Viewers => query.order_by(Computed::TotalViewers, Order::Desc),
+            .order_by((SeriesStats::Table, SeriesStats::AvgRating), Order::Desc)
+            .order_by((SeriesStats::Table, SeriesStats::Ratings), Order::Desc),
+        CatalogSort::Viewers => {
+            query.order_by((SeriesStats::Table, SeriesStats::TotalViewers), Order::Desc)
+        }
     };
     query.order_by((Series::Table, Series::Id), Order::Asc);
     // One extra row tells whether a next page exists without a second COUNT query.
@@ -210,10 +233,30 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
             Computed::OriginCountry,
         )
         .expr_as(genre_names(), Computed::GenreNames)
-        .expr_as(avg_rating(), Computed::AvgRating)
-        .expr_as(rating_count(), Computed::Ratings)
-        .expr_as(total_viewers(), Computed::TotalViewers)
+        .expr_as(
+            Expr::col((SeriesStats::Table, SeriesStats::AvgRating)),
+            Computed::AvgRating,
+        )
+        .expr_as(
+            Func::cast_as(
+                Expr::col((SeriesStats::Table, SeriesStats::Ratings)),
+                Computed::Signed,
+            ),
+            Computed::Ratings,
+        )
+        .expr_as(
+            Func::cast_as(
+                Expr::col((SeriesStats::Table, SeriesStats::TotalViewers)),
+                Computed::Signed,
+            ),
+            Computed::TotalViewers,
+        )
         .from(Series::Table)
+        .inner_join(
+            SeriesStats::Table,
+            Expr::col((SeriesStats::Table, SeriesStats::SeriesId))
+                .equals((Series::Table, Series::Id)),
+        )
         .inner_join(
             ProductionHouses::Table,
             Expr::col((ProductionHouses::Table, ProductionHouses::Id))
@@ -354,56 +397,6 @@ fn genre_names() -> SimpleExpr {
             )
             .and_where(
                 Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId))
-                    .equals((Series::Table, Series::Id)),
-            )
-            .to_owned(),
-    )
-}
-
-/// Average rating of the outer `series` row as a DOUBLE on both backends (NULL when unrated).
-fn avg_rating() -> SimpleExpr {
-    sub_query(
-        Query::select()
-            .expr(Func::cast_as(
-                Func::avg(Expr::col((Feedback::Table, Feedback::Rating))),
-                Computed::Double,
-            ))
-            .from(Feedback::Table)
-            .and_where(
-                Expr::col((Feedback::Table, Feedback::SeriesId))
-                    .equals((Series::Table, Series::Id)),
-            )
-            .to_owned(),
-    )
-}
-
-fn rating_count() -> SimpleExpr {
-    sub_query(
-        Query::select()
-            .expr(Func::count(Expr::col((Feedback::Table, Feedback::Rating))))
-            .from(Feedback::Table)
-            .and_where(
-                Expr::col((Feedback::Table, Feedback::SeriesId))
-                    .equals((Series::Table, Series::Id)),
-            )
-            .to_owned(),
-    )
-}
-
-/// Sum of the outer series' episode viewers, 0 without episodes, as a 64-bit integer.
-fn total_viewers() -> SimpleExpr {
-    sub_query(
-        Query::select()
-            .expr(Func::cast_as(
-                Func::coalesce([
-                    Func::sum(Expr::col((Episodes::Table, Episodes::TotalViewers))).into(),
-                    Expr::val(0).into(),
-                ]),
-                Computed::Signed,
-            ))
-            .from(Episodes::Table)
-            .and_where(
-                Expr::col((Episodes::Table, Episodes::SeriesId))
                     .equals((Series::Table, Series::Id)),
             )
             .to_owned(),

@@ -240,3 +240,39 @@ pub enum Computed {
     #[iden = "SIGNED"]
     Signed,
 }
+
+/// Per-series figures kept current by every write (see `catalog::stats`).
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesStats {
+    Table,
+    SeriesId,
+    Ratings,
+    RatingSum,
+    #[iden = "rating_1"]
+    Rating1,
+    #[iden = "rating_2"]
+    Rating2,
+    #[iden = "rating_3"]
+    Rating3,
+    #[iden = "rating_4"]
+    Rating4,
+    #[iden = "rating_5"]
+    Rating5,
+    AvgRating,
+    TotalViewers,
+    Episodes,
+}
+
+impl SeriesStats {
+    /// The distribution column counting ratings of `stars` (1–5).
+    pub fn bucket(stars: i64) -> Option<SeriesStats> {
+        match stars {
+            1 => Some(SeriesStats::Rating1),
+            2 => Some(SeriesStats::Rating2),
+            3 => Some(SeriesStats::Rating3),
+            4 => Some(SeriesStats::Rating4),
+            5 => Some(SeriesStats::Rating5),
+            _ => None,
+        }
+    }
+}

@@ -80,9 +80,10 @@ pub async fn replace_with_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummar
 
 /// Deletes children before parents so foreign keys hold at every step.
 async fn clear_demo_tables(tx: &mut Tx) -> Result<()> {
-    use crate::db::schema::{AuditLog, PasswordResetTokens, Sessions};
-    let tables: [sea_query::DynIden; 19] = [
+    use crate::db::schema::{AuditLog, PasswordResetTokens, SeriesStats, Sessions};
+    let tables: [sea_query::DynIden; 20] = [
         sea_query::SeaRc::new(Feedback::Table),
+        sea_query::SeaRc::new(SeriesStats::Table),
         sea_query::SeaRc::new(Schedules::Table),
         sea_query::SeaRc::new(Contracts::Table),
         sea_query::SeaRc::new(Episodes::Table),
@@ -1001,6 +1002,9 @@ async fn insert_demo(tx: &mut Tx, hashes: &[String], now: DateTime<Utc>) -> Resu
         Feedback::RecordedAt,
     ]);
     rows.insert(tx, &insert).await?;
+
+    // The per-series figures the public pages read, computed once from what was just loaded.
+    crate::catalog::stats::rebuild_all(tx).await?;
 
     Ok(DemoSummary {
         series: SHOWS.len(),

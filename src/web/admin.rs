@@ -6,7 +6,7 @@ use views::admin::{FailedJob, Stat};
 
 use super::access::RequireEmployee;
 use super::middleware::RequestContext;
-use super::State;
+use super::state::State;
 use crate::error::Result;
 use crate::{admin, queue};
 

@@ -9,7 +9,7 @@ use views::catalog::{
 
 use super::common::{optional_id, path_id};
 use super::middleware::RequestContext;
-use super::State;
+use super::state::State;
 use crate::catalog::{self, CatalogFilter, CatalogSort, FilterChoices};
 use crate::db::page::Page;
 use crate::error::{Error, Result};

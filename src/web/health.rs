@@ -4,7 +4,7 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{handler, IntoResponse, Response};
 
-use super::State;
+use super::state::State;
 
 #[handler]
 pub async fn healthz(Data(state): Data<&State>) -> Response {

@@ -8,7 +8,7 @@ use views::forms::NoMessages;
 
 use super::common::see_other;
 use super::middleware::{FlashCode, RequestContext};
-use super::State;
+use super::state::State;
 use crate::auth::accounts;
 use crate::auth::{password, resets, sessions};
 use crate::error::Result;

@@ -387,17 +387,17 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A cost-12 hash of [`PASSWORD`], computed once per test process.
 pub async fn password_hash() -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async { streamvault::auth::password::hash(PASSWORD).await.expect("hash") })
-        .await
-        .clone()
+    HASH.get_or_init(|| async {
+        streamvault::auth::password::hash(PASSWORD)
+            .await
+            .expect("hash")
+    })
+    .await
+    .clone()
 }
 
 /// Creates an account directly in the database; returns its id. The password is [`PASSWORD`].
-pub async fn create_account(
-    app: &TestApp,
-    username: &str,
-    role: streamvault::auth::Role,
-) -> i64 {
+pub async fn create_account(app: &TestApp, username: &str, role: streamvault::auth::Role) -> i64 {
     use streamvault::auth::accounts::{NewAccount, Profile};
     let account = NewAccount {
         username: username.to_owned(),

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use sea_query::Query;
-use streamvault::db::schema::PasswordResetTokens;
 use streamvault::auth::Role;
+use streamvault::db::schema::PasswordResetTokens;
 
 use crate::both_backends;
 use crate::helpers::{

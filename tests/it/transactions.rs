@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_query::{Expr, Func, Query};
+use streamvault::db::schema::{Computed, Countries, Languages};
 use streamvault::db::{Db, Tx};
 use streamvault::error::Error;
-use streamvault::db::schema::{Computed, Countries, Languages};
 use tokio::sync::{Barrier, Notify};
 
 use crate::both_backends;

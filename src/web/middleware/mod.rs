@@ -9,7 +9,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use poem::{Endpoint, Request, Response};
 
-use super::{cookies, errors, State};
+use super::state::State;
+use super::{cookies, errors};
 use crate::auth::{sessions, tokens};
 use crate::error::Error;
 pub use context::{FlashCode, RequestContext};
