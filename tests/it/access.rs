@@ -97,7 +97,7 @@ async fn every_route_enforces_its_rule(backend: Backend) {
         }
     }
 }
-both_backends!(every_route_enforces_its_rule, every_route_enforces_its_rule);
+both_backends!(every_route_enforces_its_rule);
 
 #[test]
 fn login_redirect_keeps_only_the_local_path() {

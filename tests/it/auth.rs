@@ -86,10 +86,7 @@ async fn sqlx_rows(app: &crate::helpers::TestApp, _table: &str) -> Vec<(String,)
         .expect("sessions");
     rows.into_iter().map(|r| (r.token_hash,)).collect()
 }
-both_backends!(
-    login_sets_a_fresh_hardened_session,
-    login_sets_a_fresh_hardened_session
-);
+both_backends!(login_sets_a_fresh_hardened_session);
 
 async fn failed_logins_look_identical(backend: Backend) {
     use sea_query::{Expr, Query};
@@ -127,7 +124,7 @@ async fn failed_logins_look_identical(backend: Backend) {
     assert_eq!(answers[0], answers[1], "wrong password vs unknown user");
     assert_eq!(answers[0], answers[2], "wrong password vs disabled account");
 }
-both_backends!(failed_logins_look_identical, failed_logins_look_identical);
+both_backends!(failed_logins_look_identical);
 
 async fn logout_and_password_change_end_sessions(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -172,10 +169,7 @@ async fn logout_and_password_change_end_sessions(backend: Backend) {
     );
     app.client().sign_in("alice", "a brand new secret").await;
 }
-both_backends!(
-    logout_and_password_change_end_sessions,
-    logout_and_password_change_end_sessions
-);
+both_backends!(logout_and_password_change_end_sessions);
 
 async fn session_timeouts_are_enforced_by_the_server(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -206,10 +200,7 @@ async fn session_timeouts_are_enforced_by_the_server(backend: Backend) {
         "12 hours is the absolute limit"
     );
 }
-both_backends!(
-    session_timeouts_are_enforced_by_the_server,
-    session_timeouts_are_enforced_by_the_server
-);
+both_backends!(session_timeouts_are_enforced_by_the_server);
 
 async fn next_only_goes_to_local_paths(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -239,7 +230,7 @@ async fn next_only_goes_to_local_paths(backend: Backend) {
     let page = app.client().get("/login?next=//evil.example").await;
     assert!(!page.body.contains("evil.example"));
 }
-both_backends!(next_only_goes_to_local_paths, next_only_goes_to_local_paths);
+both_backends!(next_only_goes_to_local_paths);
 
 async fn registration_validates_and_signs_in(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -296,10 +287,7 @@ async fn registration_validates_and_signs_in(backend: Backend) {
     assert_eq!(again.status, 422);
     assert!(again.body.contains("username is taken"));
 }
-both_backends!(
-    registration_validates_and_signs_in,
-    registration_validates_and_signs_in
-);
+both_backends!(registration_validates_and_signs_in);
 
 async fn login_is_throttled_per_ip_and_per_account(backend: Backend) {
     let app = spawn_with(
@@ -358,10 +346,7 @@ async fn login_is_throttled_per_ip_and_per_account(backend: Backend) {
         "unknown accounts are throttled identically"
     );
 }
-both_backends!(
-    login_is_throttled_per_ip_and_per_account,
-    login_is_throttled_per_ip_and_per_account
-);
+both_backends!(login_is_throttled_per_ip_and_per_account);
 
 async fn user_text_is_rendered_inert(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -384,7 +369,7 @@ async fn user_text_is_rendered_inert(backend: Backend) {
     assert!(!page.body.contains("<img src=x"), "escaped");
     assert!(page.body.contains("&lt;script&gt;"));
 }
-both_backends!(user_text_is_rendered_inert, user_text_is_rendered_inert);
+both_backends!(user_text_is_rendered_inert);
 
 async fn pages_carry_security_headers(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -403,7 +388,7 @@ async fn pages_carry_security_headers(backend: Backend) {
             || page.body.contains("&quot;selfRequestsOnly&quot;:true")
     );
 }
-both_backends!(pages_carry_security_headers, pages_carry_security_headers);
+both_backends!(pages_carry_security_headers);
 
 async fn disabling_an_account_ends_its_sessions(backend: Backend) {
     use sea_query::{Expr, Query};
@@ -428,7 +413,4 @@ async fn disabling_an_account_ends_its_sessions(backend: Backend) {
     );
     assert_eq!(app.client().login("alice", PASSWORD).await.status, 401);
 }
-both_backends!(
-    disabling_an_account_ends_its_sessions,
-    disabling_an_account_ends_its_sessions
-);
+both_backends!(disabling_an_account_ends_its_sessions);

@@ -198,7 +198,4 @@ async fn a_viewer_uses_the_site_in_a_browser(backend: Backend) {
     assert!(client.find(Locator::LinkText("Sign in")).await.is_ok());
     client.close().await.expect("close browser");
 }
-both_backends!(
-    a_viewer_uses_the_site_in_a_browser,
-    a_viewer_uses_the_site_in_a_browser
-);
+both_backends!(a_viewer_uses_the_site_in_a_browser);

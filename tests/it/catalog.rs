@@ -72,10 +72,7 @@ async fn catalog_lists_series_with_paging(backend: Backend) {
         .header("vary")
         .is_some_and(|v| v.contains("HX-Request")));
 }
-both_backends!(
-    catalog_lists_series_with_paging,
-    catalog_lists_series_with_paging
-);
+both_backends!(catalog_lists_series_with_paging);
 
 async fn bad_paging_and_filters_are_client_errors(backend: Backend) {
     let app = demo_app(backend).await;
@@ -99,10 +96,7 @@ async fn bad_paging_and_filters_are_client_errors(backend: Backend) {
     // Past the last page: an empty page, not an error.
     assert_eq!(client.get("/?page=10000").await.status, 200);
 }
-both_backends!(
-    bad_paging_and_filters_are_client_errors,
-    bad_paging_and_filters_are_client_errors
-);
+both_backends!(bad_paging_and_filters_are_client_errors);
 
 async fn filters_and_search_narrow_the_list(backend: Backend) {
     let app = demo_app(backend).await;
@@ -124,10 +118,7 @@ async fn filters_and_search_narrow_the_list(backend: Backend) {
         );
     }
 }
-both_backends!(
-    filters_and_search_narrow_the_list,
-    filters_and_search_narrow_the_list
-);
+both_backends!(filters_and_search_narrow_the_list);
 
 #[derive(sqlx::FromRow)]
 struct Total {
@@ -170,7 +161,7 @@ async fn series_page_shows_true_totals(backend: Backend) {
     assert_eq!(client.get("/series/-1").await.status, 404);
     assert_eq!(client.get("/no/such/page").await.status, 404);
 }
-both_backends!(series_page_shows_true_totals, series_page_shows_true_totals);
+both_backends!(series_page_shows_true_totals);
 
 async fn health_and_assets(backend: Backend) {
     let app = demo_app(backend).await;
@@ -196,4 +187,4 @@ async fn health_and_assets(backend: Backend) {
     assert!(htmx.body.contains("2.0.11"), "htmx is the pinned 2.0 line");
     assert_eq!(client.get("/assets/../Cargo.toml").await.status, 404);
 }
-both_backends!(health_and_assets, health_and_assets);
+both_backends!(health_and_assets);

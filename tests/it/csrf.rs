@@ -51,10 +51,7 @@ async fn state_changes_need_the_sessions_token(backend: Backend) {
         .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 }
-both_backends!(
-    state_changes_need_the_sessions_token,
-    state_changes_need_the_sessions_token
-);
+both_backends!(state_changes_need_the_sessions_token);
 
 async fn cross_site_requests_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -105,10 +102,7 @@ async fn cross_site_requests_are_refused(backend: Backend) {
     assert_eq!(same_origin.status, 303);
     assert_eq!(alice.get("/account").await.status, 303, "signed out");
 }
-both_backends!(
-    cross_site_requests_are_refused,
-    cross_site_requests_are_refused
-);
+both_backends!(cross_site_requests_are_refused);
 
 async fn login_forms_carry_a_pre_session_token(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -139,7 +133,4 @@ async fn login_forms_carry_a_pre_session_token(backend: Backend) {
         403
     );
 }
-both_backends!(
-    login_forms_carry_a_pre_session_token,
-    login_forms_carry_a_pre_session_token
-);
+both_backends!(login_forms_carry_a_pre_session_token);

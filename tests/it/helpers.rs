@@ -435,19 +435,20 @@ pub async fn employee(app: &TestApp, username: &str) -> Client {
     client
 }
 
-/// Runs the test body once on SQLite and once on MariaDB.
+/// Runs the test body `async fn name(backend: Backend)` once on SQLite and once on MariaDB,
+/// as the tests `name::sqlite` and `name::mysql`.
 #[macro_export]
 macro_rules! both_backends {
-    ($name:ident, $body:ident) => {
+    ($name:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$body($crate::helpers::Backend::Sqlite).await;
+                super::$name($crate::helpers::Backend::Sqlite).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn mysql() {
-                super::$body($crate::helpers::Backend::MySql).await;
+                super::$name($crate::helpers::Backend::MySql).await;
             }
         }
     };

@@ -79,10 +79,7 @@ async fn malformed_requests_are_client_errors(backend: Backend) {
         "the 422 changed nothing"
     );
 }
-both_backends!(
-    malformed_requests_are_client_errors,
-    malformed_requests_are_client_errors
-);
+both_backends!(malformed_requests_are_client_errors);
 
 async fn htmx_errors_are_fragments(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -93,4 +90,4 @@ async fn htmx_errors_are_fragments(backend: Backend) {
     let page = client.get("/series/424242").await;
     assert!(page.body.contains("<html"));
 }
-both_backends!(htmx_errors_are_fragments, htmx_errors_are_fragments);
+both_backends!(htmx_errors_are_fragments);

@@ -215,7 +215,7 @@ async fn the_whole_flow_works_once(backend: Backend) {
     );
     assert!(!mail[1].data.contains(NEW_PASSWORD));
 }
-both_backends!(the_whole_flow_works_once, the_whole_flow_works_once);
+both_backends!(the_whole_flow_works_once);
 
 async fn unknown_addresses_get_the_same_answer_and_no_mail(backend: Backend) {
     let (app, inbox) = app_with_smtp(backend).await;
@@ -246,10 +246,7 @@ async fn unknown_addresses_get_the_same_answer_and_no_mail(backend: Backend) {
             && recipients.contains(&"<erin@example.com>".to_owned())
     );
 }
-both_backends!(
-    unknown_addresses_get_the_same_answer_and_no_mail,
-    unknown_addresses_get_the_same_answer_and_no_mail
-);
+both_backends!(unknown_addresses_get_the_same_answer_and_no_mail);
 
 async fn only_one_of_two_concurrent_redemptions_wins(backend: Backend) {
     let (app, inbox) = app_with_smtp(backend).await;
@@ -280,10 +277,7 @@ async fn only_one_of_two_concurrent_redemptions_wins(backend: Backend) {
     };
     app.client().sign_in("alice", winner).await;
 }
-both_backends!(
-    only_one_of_two_concurrent_redemptions_wins,
-    only_one_of_two_concurrent_redemptions_wins
-);
+both_backends!(only_one_of_two_concurrent_redemptions_wins);
 
 async fn tokens_expire_and_newer_requests_supersede(backend: Backend) {
     let (app, inbox) = app_with_smtp(backend).await;
@@ -319,10 +313,7 @@ async fn tokens_expire_and_newer_requests_supersede(backend: Backend) {
     assert_eq!(late.status, 400);
     app.client().sign_in("alice", PASSWORD).await;
 }
-both_backends!(
-    tokens_expire_and_newer_requests_supersede,
-    tokens_expire_and_newer_requests_supersede
-);
+both_backends!(tokens_expire_and_newer_requests_supersede);
 
 async fn smtp_down_then_up_delivers_exactly_once(backend: Backend) {
     let port = smtp::free_port().await;
@@ -357,10 +348,7 @@ async fn smtp_down_then_up_delivers_exactly_once(backend: Backend) {
         "the delivered link works"
     );
 }
-both_backends!(
-    smtp_down_then_up_delivers_exactly_once,
-    smtp_down_then_up_delivers_exactly_once
-);
+both_backends!(smtp_down_then_up_delivers_exactly_once);
 
 async fn queued_jobs_survive_a_restart(backend: Backend) {
     let inbox = Inbox::default();
@@ -402,7 +390,7 @@ async fn queued_jobs_survive_a_restart(backend: Backend) {
     assert_eq!(mail.len(), 1);
     drop(second);
 }
-both_backends!(queued_jobs_survive_a_restart, queued_jobs_survive_a_restart);
+both_backends!(queued_jobs_survive_a_restart);
 
 async fn without_smtp_mail_lands_in_the_outbox(backend: Backend) {
     let app = spawn_with(backend, Options::default()).await;
@@ -432,10 +420,7 @@ async fn without_smtp_mail_lands_in_the_outbox(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
-both_backends!(
-    without_smtp_mail_lands_in_the_outbox,
-    without_smtp_mail_lands_in_the_outbox
-);
+both_backends!(without_smtp_mail_lands_in_the_outbox);
 
 async fn forgot_password_is_throttled_per_address(backend: Backend) {
     let app = spawn_with(
@@ -467,10 +452,7 @@ async fn forgot_password_is_throttled_per_address(backend: Backend) {
     assert_eq!(known, vec![200, 200, 200, 429]);
     assert_eq!(known, unknown, "identical for unknown addresses");
 }
-both_backends!(
-    forgot_password_is_throttled_per_address,
-    forgot_password_is_throttled_per_address
-);
+both_backends!(forgot_password_is_throttled_per_address);
 
 async fn jobs_that_give_up_are_shown_to_staff(backend: Backend) {
     use sea_query::Alias;
@@ -505,10 +487,7 @@ async fn jobs_that_give_up_are_shown_to_staff(backend: Backend) {
             && page.body.contains("connection refused")
     );
 }
-both_backends!(
-    jobs_that_give_up_are_shown_to_staff,
-    jobs_that_give_up_are_shown_to_staff
-);
+both_backends!(jobs_that_give_up_are_shown_to_staff);
 
 async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
     use jobs::JobStore;
@@ -537,10 +516,7 @@ async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
     assert!(stored_token_hashes(&app).await.is_empty());
     assert_eq!(alice.get("/account").await.status, 303);
 }
-both_backends!(
-    housekeeping_removes_dead_sessions_and_tokens,
-    housekeeping_removes_dead_sessions_and_tokens
-);
+both_backends!(housekeeping_removes_dead_sessions_and_tokens);
 
 /// Two app processes on one database share the queue: every e-mail goes out exactly once.
 async fn two_processes_deliver_each_message_once(backend: Backend) {
@@ -576,7 +552,4 @@ async fn two_processes_deliver_each_message_once(backend: Backend) {
     expected.sort();
     assert_eq!(recipients, expected, "each message exactly once");
 }
-both_backends!(
-    two_processes_deliver_each_message_once,
-    two_processes_deliver_each_message_once
-);
+both_backends!(two_processes_deliver_each_message_once);

@@ -298,10 +298,7 @@ async fn constraint_violations_are_not_retried(backend: Backend) {
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     assert_eq!(languages_named(&db, "kept out").await, 0, "rolled back");
 }
-both_backends!(
-    constraint_violations_are_not_retried,
-    constraint_violations_are_not_retried
-);
+both_backends!(constraint_violations_are_not_retried);
 
 async fn schema_enforces_the_documented_rules(backend: Backend) {
     use streamvault::db::schema::{Contracts, ProductionHouses};
@@ -352,7 +349,4 @@ async fn schema_enforces_the_documented_rules(backend: Backend) {
         "foreign key enforced"
     );
 }
-both_backends!(
-    schema_enforces_the_documented_rules,
-    schema_enforces_the_documented_rules
-);
+both_backends!(schema_enforces_the_documented_rules);
