@@ -100,7 +100,8 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         }
         let flash = flash_code.and_then(|code| FlashCode::flash(&code));
 
-        let ctx = RequestContext {
+        let mut ctx = RequestContext {
+            csrf_ok: true,
             user,
             csrf_token,
             is_htmx,
@@ -110,30 +111,43 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         };
 
         if is_state_changing(req.method()) {
-            let refused = if is_cross_site(&req) {
-                tracing::info!(path = %ctx.path, "refused a cross-site request");
-                true
-            } else {
-                match presented_csrf(&mut req).await {
-                    Ok(Some(token)) => !tokens::csrf_matches(&state.csrf_key, &csrf_basis, &token),
-                    Ok(None) => true,
-                    Err(status) => {
-                        let problem = errors::from_poem_error(&poem::Error::from_status(status));
-                        return Ok(finish(
-                            errors::render(problem, ctx.full_page().as_ref()),
-                            secure,
-                            set_cookies,
-                            is_asset,
-                        ));
-                    }
-                }
-            };
-            if refused {
+            if is_cross_site(&req) {
+                tracing::info!(
+                    path = %loggable_path(&ctx.path),
+                    "refused a cross-site request"
+                );
                 let response = errors::render(
                     errors::from_app_error(&Error::Csrf),
                     ctx.full_page().as_ref(),
                 );
                 return Ok(finish(response, secure, set_cookies, is_asset));
+            }
+            let token_ok = match presented_csrf(&mut req).await {
+                Ok(Some(token)) => tokens::csrf_matches(&state.csrf_key, &csrf_basis, &token),
+                Ok(None) => false,
+                Err(status) => {
+                    let problem = errors::from_poem_error(&poem::Error::from_status(status));
+                    return Ok(finish(
+                        errors::render(problem, ctx.full_page().as_ref()),
+                        secure,
+                        set_cookies,
+                        is_asset,
+                    ));
+                }
+            };
+            if !token_ok {
+                if ctx.user.is_some() {
+                    let response = errors::render(
+                        errors::from_app_error(&Error::Csrf),
+                        ctx.full_page().as_ref(),
+                    );
+                    return Ok(finish(response, secure, set_cookies, is_asset));
+                }
+                // Without a live session the token cannot match (it belonged to a session that
+                // expired). The route's guard decides: a protected route answers the sign-in
+                // redirect (htmx: 401 + HX-Redirect) instead of a 403 htmx would not swap; any
+                // other route refuses with 403. Either way nothing runs.
+                ctx.csrf_ok = false;
             }
         }
 
@@ -149,5 +163,29 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             }
         };
         Ok(finish(response, secure, set_cookies, is_asset))
+    }
+}
+
+/// The request path as it may appear in logs: secrets in paths (reset tokens) are masked.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const RESET: &str = "/reset-password/";
+    if path.len() > RESET.len() && path.starts_with(RESET) {
+        std::borrow::Cow::Owned([RESET, "…"].concat())
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn reset_tokens_never_reach_the_logs() {
+        assert_eq!(
+            loggable_path("/reset-password/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
+            "/reset-password/…"
+        );
+        assert_eq!(loggable_path("/account"), "/account");
     }
 }
