@@ -1,11 +1,10 @@
 //! The middleware every request passes through: it resolves the session, derives the CSRF
 //! token, refuses forged state-changing requests, renders errors, and adds security headers.
 
+mod client;
 mod context;
 mod csrf;
 mod headers;
-
-use std::net::{IpAddr, Ipv4Addr};
 
 use poem::{Endpoint, Request, Response};
 
@@ -47,16 +46,12 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             .get("hx-request")
             .is_some_and(|v| v.as_bytes() == b"true")
             && req.headers().get("hx-history-restore-request").is_none();
-        let client_ip = req
-            .remote_addr()
-            .as_socket_addr()
-            .map(|a| a.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let client_ip = client::client_ip(&req, &state.config.trusted_proxies);
 
         let mut set_cookies: Vec<(&'static str, Option<String>)> = Vec::new();
 
         // The session, if the cookie names a live one.
-        let session_cookie = cookies::read(req.headers(), cookies::SESSION);
+        let session_cookie = cookies::read(req.headers(), cookies::SESSION, secure);
         let user = match &session_cookie {
             Some(raw) => match sessions::lookup(&state.db, raw, state.clock.now()).await {
                 Ok(user) => user,
@@ -78,7 +73,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         // The CSRF token belongs to the session, or to a pre-login session for anonymous visitors.
         let csrf_basis = match (&user, &session_cookie) {
             (Some(_), Some(raw)) => raw.clone(),
-            _ => match cookies::read(req.headers(), cookies::PRE_SESSION)
+            _ => match cookies::read(req.headers(), cookies::PRE_SESSION, secure)
                 .filter(|v| tokens::looks_like_token(v))
             {
                 Some(pre) => pre,
@@ -94,7 +89,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         let csrf_token = tokens::csrf_token(&state.csrf_key, &csrf_basis);
 
         // A flash message is shown once: its cookie is cleared by the response that shows it.
-        let flash_code = cookies::read(req.headers(), cookies::FLASH);
+        let flash_code = cookies::read(req.headers(), cookies::FLASH, secure);
         if flash_code.is_some() {
             set_cookies.push((cookies::FLASH, None));
         }
@@ -111,7 +106,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         };
 
         if is_state_changing(req.method()) {
-            if is_cross_site(&req) {
+            if is_cross_site(&req, &state.base_url) {
                 tracing::info!(
                     path = %loggable_path(&ctx.path),
                     "refused a cross-site request"
