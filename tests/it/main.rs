@@ -10,5 +10,7 @@ mod browser;
 mod catalog;
 mod csrf;
 mod input;
+mod proxy;
 mod reset;
+mod sessions;
 mod transactions;
