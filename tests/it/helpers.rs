@@ -166,6 +166,13 @@ pub fn captured_logs() -> String {
         .unwrap_or_default()
 }
 
+/// Whether the logs captured so far satisfy `matches`; cheap enough to poll (no copy).
+pub fn logged(matches: impl Fn(&str) -> bool) -> bool {
+    LOGS.lock()
+        .map(|logs| matches(&String::from_utf8_lossy(&logs)))
+        .unwrap_or(false)
+}
+
 /// Starts capturing logs for [`captured_logs`] (apps do it when they start).
 pub fn capture_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();

@@ -250,14 +250,13 @@ async fn sqlite_busy_is_retried() {
     set_region(&mut holder, 1, "held").await.expect("write");
     let release = tokio::spawn(async move {
         eventually(BUSY_TIMEOUT + DEADLINE, || async {
-            let logs = crate::helpers::captured_logs();
-            if logs
-                .lines()
-                .any(|line| line.contains("re-running transaction") && line.contains("sqlite busy"))
-            {
+            let retried = |line: &str| {
+                line.contains("re-running transaction") && line.contains("sqlite busy")
+            };
+            if crate::helpers::logged(|logs| logs.lines().any(retried)) {
                 Ok(())
             } else {
-                Err("no \"re-running transaction\" after \"sqlite busy\" in the logs")
+                Err("no \"re-running transaction\" for \"sqlite busy\" in the logs")
             }
         })
         .await;
