@@ -23,6 +23,15 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed
     /// (`TRUSTED_PROXIES`); requests from anyone else are keyed on their socket address.
     pub trusted_proxies: Vec<IpRange>,
+    /// `LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// An address or a CIDR range (`10.0.0.0/8`, `::1`, `fd00::/8`).
@@ -147,7 +156,14 @@ impl Config {
                 .collect::<Result<Vec<_>, _>>()?,
         };
 
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(ConfigError::invalid("LOG_FORMAT", "must be text or json")),
+        };
+
         Ok(Self {
+            log_format,
             trusted_proxies,
             database_url,
             addr,
@@ -230,6 +246,7 @@ mod tests {
             ("SMTP_URL", "http://x"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TRUSTED_PROXIES", "proxy.local"),
+            ("LOG_FORMAT", "xml"),
         ] {
             let err = with(&[(name, value)])
                 .err()

@@ -8,6 +8,7 @@ mod access;
 mod auth;
 mod browser;
 mod catalog;
+mod cli;
 mod csrf;
 mod input;
 mod proxy;
