@@ -285,7 +285,9 @@ impl TestApp {
 
     /// Waits until the workers have finished every queued job (none waiting, running or due
     /// for a retry) and returns the queue; panics with its state after [`DEADLINE`]. Once this
-    /// returns, whatever those jobs do (send mail, write files) has happened.
+    /// returns, whatever those jobs do (send mail, write files) has happened. Not quite for a
+    /// job that failed before: apalis-sql re-fetches a `Failed` job on every poll, even while a
+    /// retry of it still runs, so a claim like "sent once" needs [`TestApp::stop`] as well.
     pub async fn drain_jobs(&self) -> Vec<QueuedJob> {
         self.try_drain_jobs()
             .await
