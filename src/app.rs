@@ -137,13 +137,14 @@ impl Application {
                 &state.clock,
                 state.base_url.clone(),
             )?;
-            let db = state.db.clone();
+            let queue = state.queue.clone();
             let mut stop = stop_rx.clone();
             Some(tokio::spawn(async move {
                 let signal = async move {
                     let _ = stop.wait_for(|stopped| *stopped).await;
                 };
-                if let Err(e) = queue::run_workers(&db, context, signal).await {
+                let settings = queue::WorkerSettings::serve();
+                if let Err(e) = queue::run_workers(&queue, context, settings, signal).await {
                     tracing::error!(error = %e, "workers failed");
                 }
             }))

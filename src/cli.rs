@@ -129,7 +129,11 @@ pub async fn run() -> Result<()> {
             let base_url = config.base_url_for(config.addr);
             let context = app::job_context(&config, &db, &clock, base_url)?;
             tracing::info!("workers running");
-            crate::queue::run_workers(&db, context, app::shutdown_signal()).await
+            // No requests queue jobs here, so nothing wakes these workers but their poll:
+            // once a second (see `WorkerSettings::worker_only`).
+            let queue = crate::queue::Queue::new(&db);
+            let settings = crate::queue::WorkerSettings::worker_only();
+            crate::queue::run_workers(&queue, context, settings, app::shutdown_signal()).await
         }
         Command::CreateEmployee { username, email } => {
             let db = connect(&config).await?;

@@ -8,7 +8,6 @@ pub mod password_changed;
 pub mod password_reset;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 
@@ -54,9 +53,49 @@ pub struct JobContext {
     pub base_url: url::Url,
 }
 
-/// Waits before a failed attempt is handed back to the queue, so retries back off:
-/// 2 s, 4 s, 8 s … capped at one minute.
-pub async fn back_off(attempt: usize) {
-    let seconds = 1u64 << attempt.clamp(1, 6);
-    tokio::time::sleep(Duration::from_secs(seconds.min(60))).await;
+/// An error no retry can fix (an address the mailer rejects, a recipient the SMTP server
+/// refuses for good): the queue gives the job up at once (`Killed`, listed for staff) instead
+/// of retrying it for hours. Any other error is retried later with a growing delay.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Permanent {
+    message: String,
+    #[source]
+    cause: Option<BoxError>,
 }
+
+impl Permanent {
+    /// A permanent failure described by `message`.
+    pub fn failure(message: impl std::fmt::Display) -> BoxError {
+        Box::new(Permanent {
+            message: message.to_string(),
+            cause: None,
+        })
+    }
+
+    /// `cause`, marked as permanent.
+    pub fn wrap(cause: impl Into<BoxError>) -> BoxError {
+        let cause = cause.into();
+        Box::new(Permanent {
+            message: cause.to_string(),
+            cause: Some(cause),
+        })
+    }
+}
+
+/// Whether `error` (or anything in its chain of causes) is a [`Permanent`] failure.
+pub fn is_permanent(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<Permanent>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// Retries are scheduled by the queue now (a failed job waits in the table until its next
+/// run time, and never runs twice at once), so a handler no longer waits before returning
+/// its error. Kept so handlers written against the old API still build; it returns at once.
+pub async fn back_off(_attempt: usize) {}

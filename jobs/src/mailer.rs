@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::BoxError;
+use crate::{BoxError, Permanent};
 
 #[derive(Clone)]
 pub enum Mailer {
@@ -46,7 +46,9 @@ impl Mailer {
         };
         let message = Message::builder()
             .from(from)
-            .to(to.parse::<Mailbox>()?)
+            .to(to
+                .parse::<Mailbox>()
+                .map_err(|e| Permanent::failure(format_args!("unusable recipient address: {e}")))?)
             .subject(email.subject)
             .multipart(
                 MultiPart::alternative()
@@ -60,10 +62,19 @@ impl Mailer {
                             .header(ContentType::TEXT_HTML)
                             .body(email.html),
                     ),
-            )?;
+            )
+            // The same message would fail to build the same way next time.
+            .map_err(Permanent::wrap)?;
         match self {
             Mailer::Smtp { transport, .. } => {
-                transport.send(message).await?;
+                // A 5xx reply (no such mailbox, refused recipient) will not change on retry.
+                transport.send(message).await.map_err(|e| {
+                    if e.is_permanent() {
+                        Permanent::wrap(e)
+                    } else {
+                        Box::new(e) as BoxError
+                    }
+                })?;
             }
             Mailer::Outbox { transport, .. } => {
                 transport.send(message).await?;

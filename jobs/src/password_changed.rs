@@ -3,7 +3,7 @@
 use apalis::prelude::{Attempt, Data};
 use serde::{Deserialize, Serialize};
 
-use crate::{back_off, BoxError, JobContext};
+use crate::{BoxError, JobContext};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NotifyPasswordChanged {
@@ -22,8 +22,7 @@ pub async fn handle(
     };
     let email = views::email::password_changed(&contact.username);
     if let Err(e) = ctx.mailer.send(&contact.email, email).await {
-        tracing::warn!(error = %e, "password-changed notice not sent; will retry");
-        back_off(attempt.current()).await;
+        tracing::warn!(error = %e, "password-changed notice not sent");
         return Err(e);
     }
     Ok(())

@@ -4,7 +4,7 @@
 use apalis::prelude::{Attempt, Data};
 use serde::{Deserialize, Serialize};
 
-use crate::{back_off, BoxError, JobContext};
+use crate::{BoxError, JobContext};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SendPasswordReset {
@@ -29,8 +29,7 @@ pub async fn handle(
     let email =
         views::email::password_reset(&grant.contact.username, link.as_str(), grant.valid_minutes);
     if let Err(e) = ctx.mailer.send(&grant.contact.email, email).await {
-        tracing::warn!(error = %e, "reset e-mail not sent; will retry");
-        back_off(attempt.current()).await;
+        tracing::warn!(error = %e, "reset e-mail not sent");
         return Err(e);
     }
     tracing::info!("reset e-mail sent");

@@ -224,6 +224,35 @@ pub enum Jobs {
     Job,
     /// apalis retries a `Failed` job while `attempts < max_attempts`.
     MaxAttempts,
+    /// When the job may run (next): pushes set it to now, a failed attempt to now + backoff.
+    RunAt,
+    LockAt,
+    /// The worker running it (`Running`); `NULL` while it waits, so any live worker may take it.
+    LockBy,
+    Priority,
+}
+
+/// apalis-sql's worker table (`Workers` on SQLite): one row per worker, `last_seen` its heartbeat.
+#[derive(Iden, Clone, Copy)]
+pub enum Workers {
+    Table,
+    Id,
+    WorkerType,
+    StorageName,
+    Layers,
+    LastSeen,
+}
+
+/// SQL functions called by name: the database's clock, in the queue tables' formats (Unix
+/// seconds on SQLite, DATETIME on MySQL), so processes on several hosts share one clock.
+#[derive(Iden, Clone, Copy)]
+pub enum SqlFunction {
+    #[iden = "unixepoch"]
+    UnixEpoch,
+    #[iden = "UNIX_TIMESTAMP"]
+    UnixTimestamp,
+    #[iden = "FROM_UNIXTIME"]
+    FromUnixtime,
 }
 
 /// Column aliases used by computed expressions.
@@ -243,6 +272,8 @@ pub enum Computed {
     Double,
     #[iden = "SIGNED"]
     Signed,
+    #[iden = "CHAR"]
+    Char,
 }
 
 /// Per-series figures kept current by every write (see `catalog::stats`).

@@ -1,10 +1,16 @@
-//! The job queue (apalis-sql) in the application's own database: pushing jobs from request
-//! handlers, the workers that consume them, and what staff see of jobs that gave up.
+//! The job queue in the application's own database (apalis-sql's `jobs` and `workers`
+//! tables): pushing jobs from request handlers, the workers that consume them (apalis, with
+//! our own backend: `backend`, `runner`, `table`), and what staff see of jobs that gave up.
 
+mod backend;
 pub mod job_store;
+mod runner;
+mod table;
+mod wakeup;
 mod workers;
 
-use apalis::prelude::Storage;
+use apalis::prelude::{Request, Storage};
+use apalis_sql::context::SqlContext;
 use apalis_sql::mysql::MysqlStorage;
 use apalis_sql::sqlite::SqliteStorage;
 use jobs::password_changed::NotifyPasswordChanged;
@@ -17,36 +23,63 @@ use crate::db::schema::{Computed, Jobs};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
+pub use backend::retry_delay_secs;
+pub use runner::Settings as WorkerSettings;
+pub use table::vacuum;
+pub use wakeup::Wakeup;
 pub use workers::run_workers;
 
-/// Pushes jobs into the queue tables of the application's database. Any job type works: its
-/// storage is a cheap handle made per push, and the workers (see `workers.rs`) consume it.
+/// Attempts a job gets before it gives up (with [`retry_delay_secs`] between them: hours).
+pub const MAX_ATTEMPTS: i32 = 25;
+
+/// Pushes jobs into the queue tables of the application's database and wakes this process's
+/// workers. Any job type works: its storage is a cheap handle made per push, and the workers
+/// (see `workers.rs`) consume it.
 #[derive(Clone, Debug)]
 pub struct Queue {
     db: Db,
+    wakeup: Wakeup,
 }
 
 impl Queue {
     pub fn new(db: &Db) -> Self {
-        Self { db: db.clone() }
+        Self {
+            db: db.clone(),
+            wakeup: Wakeup::default(),
+        }
     }
 
-    /// Queues `job`; it is stored (committed) when this returns.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// What this process's workers sleep on.
+    pub fn wakeup(&self) -> &Wakeup {
+        &self.wakeup
+    }
+
+    /// Queues `job`; it is stored (committed) when this returns, and a worker of this process
+    /// (if it runs any) takes it up at once.
     pub async fn push<J>(&self, job: J) -> Result<()>
     where
         J: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static,
     {
+        let mut context = SqlContext::new();
+        context.set_max_attempts(MAX_ATTEMPTS);
+        let request = Request::new_with_ctx(job, context);
         let pushed = match &self.db {
             Db::Sqlite(pool) => SqliteStorage::<J>::new(pool.clone())
-                .push(job)
+                .push_request(request)
                 .await
                 .map(|_| ()),
             Db::MySql(pool) => MysqlStorage::<J>::new(pool.clone())
-                .push(job)
+                .push_request(request)
                 .await
                 .map(|_| ()),
         };
-        pushed.map_err(Error::from)
+        pushed.map_err(Error::from)?;
+        self.wakeup.wake(wakeup::job_type_of::<J>());
+        Ok(())
     }
 }
 

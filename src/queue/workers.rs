@@ -1,18 +1,19 @@
-//! The workers that consume the queue, all run by one apalis monitor.
+//! The workers that consume the queue, all run by one apalis monitor. Adding a job type is one
+//! `.register(…)` below: its worker gets the queue backend from `runner.backend::<Job>()`;
+//! waking, retries with backoff, giving up and recovery after a crash come with it.
 
 use std::future::Future;
 use std::str::FromStr;
 
 use apalis::prelude::{Monitor, WorkerBuilder, WorkerFactoryFn};
 use apalis_cron::{CronStream, Schedule};
-use apalis_sql::mysql::MysqlStorage;
-use apalis_sql::sqlite::SqliteStorage;
 use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
 use jobs::password_reset::{self, SendPasswordReset};
 use jobs::JobContext;
 
-use crate::db::Db;
+use super::runner::{Runner, Settings};
+use super::Queue;
 use crate::error::{Error, Result};
 
 /// Housekeeping runs every ten minutes.
@@ -24,10 +25,12 @@ fn worker_name(kind: &str, instance: &str) -> String {
     [kind, "-", instance].concat()
 }
 
-/// Runs every worker until `shutdown` resolves; running jobs are allowed to finish.
+/// Runs every worker until `shutdown` resolves; running jobs are allowed to finish. Jobs
+/// pushed through `queue` in this process wake its workers at once.
 pub async fn run_workers(
-    db: &Db,
+    queue: &Queue,
     context: JobContext,
+    settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let instance: String = crate::auth::tokens::random_token()
@@ -35,48 +38,30 @@ pub async fn run_workers(
         .filter(char::is_ascii_alphanumeric)
         .take(8)
         .collect();
+    let name = |kind: &str| worker_name(kind, &instance);
+    let runner = Runner::new(queue.db(), queue.wakeup(), settings);
     let schedule = Schedule::from_str(HOUSEKEEPING_SCHEDULE)
         .map_err(|e| Error::internal(format_args!("cron schedule: {e}")))?;
-    let cleaner = WorkerBuilder::new(worker_name("housekeeping", &instance))
-        .data(context.clone())
-        .backend(CronStream::new(schedule))
-        .build_fn(housekeeping::handle);
+
     let monitor = Monitor::new()
-        .register(cleaner)
+        .register(
+            WorkerBuilder::new(name("housekeeping"))
+                .data(context.clone())
+                .backend(CronStream::new(schedule))
+                .build_fn(housekeeping::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("password-reset"))
+                .data(context.clone())
+                .backend(runner.backend::<SendPasswordReset>())
+                .build_fn(password_reset::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("password-changed"))
+                .data(context.clone())
+                .backend(runner.backend::<NotifyPasswordChanged>())
+                .build_fn(password_changed::handle),
+        )
         .shutdown_timeout(std::time::Duration::from_secs(30));
-    let monitor = match db {
-        Db::Sqlite(pool) => monitor
-            .register(
-                WorkerBuilder::new(worker_name("password-reset", &instance))
-                    .data(context.clone())
-                    .backend(SqliteStorage::<SendPasswordReset>::new(pool.clone()))
-                    .build_fn(password_reset::handle),
-            )
-            .register(
-                WorkerBuilder::new(worker_name("password-changed", &instance))
-                    .data(context)
-                    .backend(SqliteStorage::<NotifyPasswordChanged>::new(pool.clone()))
-                    .build_fn(password_changed::handle),
-            ),
-        Db::MySql(pool) => monitor
-            .register(
-                WorkerBuilder::new(worker_name("password-reset", &instance))
-                    .data(context.clone())
-                    .backend(MysqlStorage::<SendPasswordReset>::new(pool.clone()))
-                    .build_fn(password_reset::handle),
-            )
-            .register(
-                WorkerBuilder::new(worker_name("password-changed", &instance))
-                    .data(context)
-                    .backend(MysqlStorage::<NotifyPasswordChanged>::new(pool.clone()))
-                    .build_fn(password_changed::handle),
-            ),
-    };
-    monitor
-        .run_with_signal(async move {
-            shutdown.await;
-            Ok(())
-        })
-        .await
-        .map_err(|e| Error::internal(format_args!("workers stopped: {e}")))
+    runner.run(monitor, shutdown).await
 }

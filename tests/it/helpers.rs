@@ -268,26 +268,14 @@ impl TestApp {
 
     /// Every job in the queue table, in no particular order.
     pub async fn jobs(&self) -> Vec<QueuedJob> {
-        use sea_query::{Expr, Func, Query};
-        use streamvault::db::schema::{Computed, Jobs};
-        let signed = |column| Func::cast_as(Expr::col(column), Computed::Signed);
-        let query = Query::select()
-            .columns([Jobs::Id, Jobs::JobType, Jobs::Status, Jobs::LastError])
-            .expr_as(signed(Jobs::Attempts), Jobs::Attempts)
-            .expr_as(signed(Jobs::MaxAttempts), Jobs::MaxAttempts)
-            .from(Jobs::Table)
-            .to_owned();
-        self.db()
-            .fetch_all(&query)
-            .await
-            .expect("read the job queue")
+        queued_jobs(self.db()).await
     }
 
     /// Waits until the workers have finished every queued job (none waiting, running or due
     /// for a retry) and returns the queue; panics with its state after [`DEADLINE`]. Once this
-    /// returns, whatever those jobs do (send mail, write files) has happened. Not quite for a
-    /// job that failed before: apalis-sql re-fetches a `Failed` job on every poll, even while a
-    /// retry of it still runs, so a claim like "sent once" needs [`TestApp::stop`] as well.
+    /// returns, whatever those jobs do (send mail, write files) has happened, and nothing of
+    /// theirs still runs: the queue never runs two attempts of one job at once (a failed job is
+    /// claimed again only after its attempt was recorded).
     pub async fn drain_jobs(&self) -> Vec<QueuedJob> {
         self.try_drain_jobs()
             .await
@@ -384,6 +372,26 @@ fn jobs_left_over(problem: &str) -> ! {
     );
 }
 
+/// Every job in the queue table of `db`, in no particular order.
+pub async fn queued_jobs(db: &Db) -> Vec<QueuedJob> {
+    use sea_query::{Expr, Func, Query};
+    use streamvault::db::schema::{Computed, Jobs};
+    let signed = |column| Func::cast_as(Expr::col(column), Computed::Signed);
+    let query = Query::select()
+        .columns([
+            Jobs::Id,
+            Jobs::JobType,
+            Jobs::Status,
+            Jobs::LastError,
+            Jobs::LockBy,
+        ])
+        .expr_as(signed(Jobs::Attempts), Jobs::Attempts)
+        .expr_as(signed(Jobs::MaxAttempts), Jobs::MaxAttempts)
+        .from(Jobs::Table)
+        .to_owned();
+    db.fetch_all(&query).await.expect("read the job queue")
+}
+
 /// One row of the queue table (apalis-sql).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct QueuedJob {
@@ -397,6 +405,8 @@ pub struct QueuedJob {
     pub max_attempts: i64,
     #[allow(dead_code)]
     pub last_error: Option<String>,
+    /// The worker running it (`Running` only).
+    pub lock_by: Option<String>,
 }
 
 impl QueuedJob {
@@ -591,6 +601,20 @@ pub async fn password_hash() -> String {
 
 /// Creates an account directly in the database; returns its id. The password is [`PASSWORD`].
 pub async fn create_account(app: &TestApp, username: &str, role: streamvault::auth::Role) -> i64 {
+    insert_account(app.db(), username, role, app.clock.now()).await
+}
+
+/// [`create_account`] on a database no app runs on yet.
+pub async fn create_account_in(db: &Db, username: &str, role: streamvault::auth::Role) -> i64 {
+    insert_account(db, username, role, chrono::Utc::now()).await
+}
+
+async fn insert_account(
+    db: &Db,
+    username: &str,
+    role: streamvault::auth::Role,
+    now: chrono::DateTime<chrono::Utc>,
+) -> i64 {
     use streamvault::auth::accounts::{NewAccount, Profile};
     let account = NewAccount {
         username: username.to_owned(),
@@ -604,14 +628,12 @@ pub async fn create_account(app: &TestApp, username: &str, role: streamvault::au
         role,
         monthly_subscription_cents: 999,
     };
-    let now = app.clock.now();
-    app.db()
-        .transaction(move |tx| {
-            let account = account.clone();
-            Box::pin(async move { streamvault::auth::accounts::insert(tx, &account, now).await })
-        })
-        .await
-        .expect("insert account")
+    db.transaction(move |tx| {
+        let account = account.clone();
+        Box::pin(async move { streamvault::auth::accounts::insert(tx, &account, now).await })
+    })
+    .await
+    .expect("insert account")
 }
 
 pub async fn customer(app: &TestApp, username: &str) -> Client {

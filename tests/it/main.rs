@@ -2,6 +2,7 @@
 //! fresh MariaDB database per test. `both_backends!` runs a test body once per backend.
 
 mod helpers;
+mod process;
 mod smtp;
 
 mod access;
@@ -15,3 +16,7 @@ mod proxy;
 mod reset;
 mod sessions;
 mod transactions;
+
+// Resilience (issue 12): faults, load and hostile input.
+mod crash;
+mod queue;

@@ -51,6 +51,28 @@ pub async fn free_port() -> u16 {
 
 /// Starts the sink on `port` (0 for any); returns the port and the inbox.
 pub async fn start(port: u16, inbox: Inbox) -> u16 {
+    start_slow(port, inbox, Duration::ZERO).await
+}
+
+/// Accepts connections on a free port and never says a word: a mail server that hangs.
+/// Returns the port; the server lives as long as the test process.
+pub async fn start_stalled() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind stalled smtp");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    port
+}
+
+/// Like [`start`], but every reply comes `delay` late: a slow server, so a delivery attempt
+/// is still running while the queue's other timers fire.
+pub async fn start_slow(port: u16, inbox: Inbox, delay: Duration) -> u16 {
     let listener = TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("bind smtp sink");
@@ -61,6 +83,7 @@ pub async fn start(port: u16, inbox: Inbox) -> u16 {
             tokio::spawn(async move {
                 let (read, mut write) = socket.into_split();
                 let mut lines = BufReader::new(read).lines();
+                tokio::time::sleep(delay).await;
                 let _ = write.write_all(b"220 sink.test ESMTP\r\n").await;
                 let mut to = Vec::new();
                 while let Ok(Some(line)) = lines.next_line().await {
@@ -100,6 +123,7 @@ pub async fn start(port: u16, inbox: Inbox) -> u16 {
                     } else {
                         b"502 not implemented\r\n"
                     };
+                    tokio::time::sleep(delay).await;
                     if write.write_all(reply).await.is_err() {
                         break;
                     }
