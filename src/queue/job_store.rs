@@ -8,6 +8,9 @@ use crate::auth::{accounts, resets, sessions};
 use crate::clock::Clock;
 use crate::db::Db;
 
+/// Finished jobs stay in the queue table this long (for inspection), then housekeeping drops them.
+const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
+
 pub struct AppJobStore {
     pub db: Db,
     pub clock: Clock,
@@ -48,7 +51,8 @@ impl JobStore for AppJobStore {
         async move {
             let now = self.clock.now();
             Ok(sessions::delete_expired(&self.db, now).await?
-                + resets::delete_dead(&self.db, now).await?)
+                + resets::delete_dead(&self.db, now).await?
+                + super::vacuum(&self.db, FINISHED_JOBS_KEPT_DAYS).await?)
         }
         .boxed()
     }
