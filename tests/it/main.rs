@@ -5,10 +5,12 @@ mod helpers;
 mod smtp;
 
 mod access;
+mod account;
 mod auth;
 mod browser;
 mod catalog;
 mod csrf;
+mod feedback;
 mod input;
 mod reset;
 mod transactions;
