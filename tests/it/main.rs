@@ -8,6 +8,7 @@ mod access;
 mod account;
 mod auth;
 mod browser;
+mod browser_viewer;
 mod catalog;
 mod csrf;
 mod feedback;

@@ -126,7 +126,11 @@ fn filters(view: &CatalogView) -> Markup {
     html! {
         form.filters method="get" action=(paths::HOME) role="search"
             hx-get=(paths::HOME) hx-target={"#" (RESULTS_ID)} hx-select={"#" (RESULTS_ID)} hx-swap="outerHTML"
-            hx-push-url="true" hx-trigger="input changed delay:300ms from:input[name=q], change" {
+            hx-push-url="true"
+            // Typing searches after a pause; a chosen filter applies at once. (A bare `change`
+            // would also fire when the search box loses focus, re-sending the same search just
+            // as a visitor taps a result.)
+            hx-trigger="input changed delay:300ms from:input[name=q], change from:.more-filters select" {
             label.filter.filter-search {
                 span { "Search titles" }
                 input type="search" name="q" value=(query.q) placeholder="e.g. Northern Lights" maxlength="100" autocomplete="off";

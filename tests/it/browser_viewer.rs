@@ -1,0 +1,191 @@
+//! A new visitor on a phone-sized window (issue 9): signs up, finds a series by typing part of
+//! its title, leaves a review, edits it, and sees the figures change without a page load.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::browser::{browser, click, fill, wait_for_text};
+use crate::helpers::{spawn_with, Backend, Options};
+
+/// An attribute of the first element matching `css` (the page may be mid-swap: retried).
+async fn attribute(client: &Client, css: &str, name: &str) -> String {
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if let Ok(Some(value)) = element.attr(name).await {
+                return value;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {name} on {css}");
+}
+
+/// Waits until the attribute reads `expected`.
+async fn wait_for_attribute(client: &Client, css: &str, name: &str, expected: &str) {
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if element.attr(name).await.ok().flatten().as_deref() == Some(expected) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = attribute(client, css, name).await;
+    panic!("{css} {name} is {got:?}, not {expected:?}");
+}
+
+/// Whether the document is the one marked by [`mark_document`] (no page load since).
+async fn same_document(client: &Client) -> bool {
+    client
+        .execute("return window.__streamvaultMark === 42", vec![])
+        .await
+        .expect("script")
+        == json!(true)
+}
+
+async fn mark_document(client: &Client) {
+    client
+        .execute("window.__streamvaultMark = 42", vec![])
+        .await
+        .expect("script");
+}
+
+async fn a_new_visitor_reviews_a_series_on_a_phone(backend: Backend) {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = spawn_with(
+        backend,
+        Options {
+            demo: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    client.set_window_size(390, 844).await.expect("phone size");
+
+    // Sign up.
+    client.goto(&app.url("/register")).await.expect("register");
+    fill(&client, "input[name=username]", "newviewer").await;
+    fill(&client, "input[name=email]", "new.viewer@example.com").await;
+    fill(&client, "input[name=first_name]", "New").await;
+    fill(&client, "input[name=last_name]", "Viewer").await;
+    fill(&client, "input[name=password]", "a long enough secret").await;
+    fill(
+        &client,
+        "input[name=password_confirm]",
+        "a long enough secret",
+    )
+    .await;
+    click(&client, ".auth-card button[type=submit]").await;
+    // (A phone hides "Signed in as"; the welcome and the account link show it worked.)
+    wait_for_text(&client, ".flash", "Welcome to StreamVault").await;
+    wait_for_text(&client, ".main-nav", "My account").await;
+
+    // On a phone the filters are folded behind one button; the search box is right there.
+    let folded = client
+        .execute(
+            "return document.querySelector('details.more-filters').open",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(folded, json!(false), "filters folded on a phone");
+    fill(&client, "input[name=q]", "antern").await;
+    for _ in 0..50 {
+        let cards = client
+            .find_all(Locator::Css("#catalog-results .card"))
+            .await
+            .map(|c| c.len())
+            .unwrap_or(0);
+        if cards == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for_text(
+        &client,
+        "#catalog-results .card-title",
+        "The Lantern Keepers",
+    )
+    .await;
+    click(&client, "#catalog-results .card-link").await;
+    wait_for_text(&client, "h1", "The Lantern Keepers").await;
+
+    // Leave a review: the section changes in place, no page load.
+    mark_document(&client).await;
+    let ratings: i64 = attribute(&client, "#rating-summary", "data-ratings")
+        .await
+        .parse()
+        .expect("a count");
+    let fives: i64 = attribute(&client, "li[data-stars='5']", "data-count")
+        .await
+        .parse()
+        .expect("a count");
+    click(&client, "label[for=rating-5]").await;
+    fill(
+        &client,
+        "#field-review-body",
+        "Gripping from the first scene.",
+    )
+    .await;
+    wait_for_text(&client, "#review-body-count", "30 / 400").await;
+    click(&client, "#review-form button[type=submit]").await;
+    wait_for_text(&client, "#feedback .flash", "Your review was saved.").await;
+    wait_for_attribute(
+        &client,
+        "#rating-summary",
+        "data-ratings",
+        &(ratings + 1).to_string(),
+    )
+    .await;
+    wait_for_attribute(
+        &client,
+        "li[data-stars='5']",
+        "data-count",
+        &(fives + 1).to_string(),
+    )
+    .await;
+    wait_for_text(&client, "#reviews", "Gripping from the first scene.").await;
+    assert!(same_document(&client).await, "no page load");
+
+    // Edit it: one star now. The count stays, the distribution moves.
+    let ones: i64 = attribute(&client, "li[data-stars='1']", "data-count")
+        .await
+        .parse()
+        .expect("a count");
+    click(&client, "label[for=rating-1]").await;
+    fill(&client, "#field-review-body", "The ending ruined it.").await;
+    click(&client, "#review-form button[type=submit]").await;
+    wait_for_attribute(
+        &client,
+        "li[data-stars='1']",
+        "data-count",
+        &(ones + 1).to_string(),
+    )
+    .await;
+    wait_for_attribute(
+        &client,
+        "li[data-stars='5']",
+        "data-count",
+        &fives.to_string(),
+    )
+    .await;
+    wait_for_attribute(
+        &client,
+        "#rating-summary",
+        "data-ratings",
+        &(ratings + 1).to_string(),
+    )
+    .await;
+    wait_for_text(&client, "#reviews", "The ending ruined it.").await;
+    wait_for_text(&client, "#series-rating", &(ratings + 1).to_string()).await;
+    assert!(same_document(&client).await, "no page load");
+    let url = client.current_url().await.expect("url");
+    assert!(url.path().starts_with("/series/"), "{url}");
+    client.close().await.expect("close browser");
+}
+both_backends!(a_new_visitor_reviews_a_series_on_a_phone);
