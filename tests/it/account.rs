@@ -11,9 +11,9 @@ use streamvault::db::schema::{Accounts, Computed, Feedback, PasswordResetTokens,
 use streamvault::db::Db;
 
 use crate::both_backends;
-use crate::feedback::{assert_figures_exact, catalog, eventually, seed_review};
+use crate::feedback::{assert_figures_exact, catalog, eventually, htmx, seed_review};
 use crate::helpers::{
-    create_account, customer, spawn_app, spawn_with, Backend, Options, Page, PASSWORD,
+    create_account, customer, spawn_app, spawn_with, Backend, Client, Options, Page, PASSWORD,
 };
 use crate::smtp::{self, Inbox};
 
@@ -54,6 +54,20 @@ fn cookie_value(page: &Page, name: &str) -> Option<String> {
                 .unwrap_or_default()
                 .to_owned()
         })
+}
+
+/// `POST /account/password` from `current` to [`NEW_PASSWORD`].
+async fn change_password(client: &Client, current: &str) -> Page {
+    client
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", current),
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await
 }
 
 fn profile<'a>(email: &'a str, current_password: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -151,16 +165,7 @@ async fn password_change_renews_this_session_and_ends_the_others(backend: Backen
     let other = app.client();
     other.sign_in("alice", PASSWORD).await;
 
-    let changed = this
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", NEW_PASSWORD),
-                ("password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let changed = change_password(&this, PASSWORD).await;
     assert_eq!(changed.status, 303, "{}", changed.body);
     assert_eq!(changed.location(), Some("/account"));
     let new_session = cookie_value(&changed, "sv_session").expect("a new session cookie");
@@ -193,20 +198,17 @@ async fn password_change_renews_this_session_and_ends_the_others(backend: Backen
     );
 
     // From htmx: the page reloads itself (its CSRF token belonged to the old id).
-    let token = this.csrf().await;
-    let htmx = this
-        .send(
-            this.http
-                .post(app.url("/account/password"))
-                .header("HX-Request", "true")
-                .header("X-CSRF-Token", token)
-                .form(&[
-                    ("current_password", NEW_PASSWORD),
-                    ("password", PASSWORD),
-                    ("password_confirm", PASSWORD),
-                ]),
-        )
-        .await;
+    let htmx = htmx(
+        &this,
+        reqwest::Method::POST,
+        "/account/password",
+        &[
+            ("current_password", NEW_PASSWORD),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ],
+    )
+    .await;
     assert_eq!(htmx.status, 200);
     assert_eq!(htmx.header("hx-redirect"), Some("/account"));
     assert!(cookie_value(&htmx, "sv_session").is_some());
@@ -376,28 +378,10 @@ async fn registration_and_password_checks_are_throttled(backend: Backend) {
     // per address and per account.
     let alice = customer(&app, "alice").await;
     for i in 0..3 {
-        let page = alice
-            .post_form(
-                "/account/password",
-                &[
-                    ("current_password", "guess number one"),
-                    ("password", NEW_PASSWORD),
-                    ("password_confirm", NEW_PASSWORD),
-                ],
-            )
-            .await;
+        let page = change_password(&alice, "guess number one").await;
         assert_eq!(page.status, 422, "guess {i}");
     }
-    let throttled = alice
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", NEW_PASSWORD),
-                ("password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let throttled = change_password(&alice, PASSWORD).await;
     assert_eq!(throttled.status, 429);
     assert!(retry_after(&throttled) >= 1);
     let delete = alice
@@ -409,17 +393,13 @@ async fn registration_and_password_checks_are_throttled(backend: Backend) {
         .await;
     assert_eq!(email.status, 429);
     // An htmx request gets the same answer (app.js shows the wait).
-    let token = alice.csrf().await;
-    let htmx = alice
-        .send(
-            alice
-                .http
-                .post(app.url("/account/password"))
-                .header("HX-Request", "true")
-                .header("X-CSRF-Token", token)
-                .form(&[("current_password", PASSWORD)]),
-        )
-        .await;
+    let htmx = htmx(
+        &alice,
+        reqwest::Method::POST,
+        "/account/password",
+        &[("current_password", PASSWORD)],
+    )
+    .await;
     assert_eq!(htmx.status, 429);
     assert!(retry_after(&htmx) >= 1);
     // Nothing changed meanwhile; a profile edit that needs no password still works.

@@ -83,6 +83,21 @@ pub(crate) async fn wait_for_text(client: &Client, css: &str, text: &str) {
     );
 }
 
+/// Waits (a few seconds at most) until the catalog shows `n` cards, as a live search settles.
+pub(crate) async fn wait_for_results(client: &Client, n: usize) {
+    for _ in 0..50 {
+        let cards = client
+            .find_all(Locator::Css("#catalog-results .card"))
+            .await
+            .map(|c| c.len())
+            .unwrap_or(0);
+        if cards == n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let element = client.find(Locator::Css(css)).await.expect(css);
     element.clear().await.expect("clear");
@@ -126,17 +141,7 @@ async fn a_viewer_uses_the_site_in_a_browser(backend: Backend) {
 
     // Live search: typing swaps the results fragment in place.
     fill(&client, "input[name=q]", "Mile Zero").await;
-    for _ in 0..50 {
-        let cards = client
-            .find_all(Locator::Css("#catalog-results .card"))
-            .await
-            .map(|c| c.len())
-            .unwrap_or(0);
-        if cards == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_results(&client, 1).await;
     wait_for_text(&client, "#catalog-results .card-title", "Mile Zero").await;
     let url = client.current_url().await.expect("url");
     assert_eq!(

@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::browser::{browser, click, fill, wait_for_text};
+use crate::browser::{browser, click, fill, wait_for_results, wait_for_text};
 use crate::helpers::{spawn_with, Backend, Options};
 
 /// An attribute of the first element matching `css` (the page may be mid-swap: retried).
@@ -21,6 +21,11 @@ async fn attribute(client: &Client, css: &str, name: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no {name} on {css}");
+}
+
+/// A number held in an attribute.
+async fn count(client: &Client, css: &str, name: &str) -> i64 {
+    attribute(client, css, name).await.parse().expect("a count")
 }
 
 /// Waits until the attribute reads `expected`.
@@ -95,17 +100,7 @@ async fn a_new_visitor_reviews_a_series_on_a_phone(backend: Backend) {
         .expect("script");
     assert_eq!(folded, json!(false), "filters folded on a phone");
     fill(&client, "input[name=q]", "antern").await;
-    for _ in 0..50 {
-        let cards = client
-            .find_all(Locator::Css("#catalog-results .card"))
-            .await
-            .map(|c| c.len())
-            .unwrap_or(0);
-        if cards == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_results(&client, 1).await;
     wait_for_text(
         &client,
         "#catalog-results .card-title",
@@ -117,14 +112,8 @@ async fn a_new_visitor_reviews_a_series_on_a_phone(backend: Backend) {
 
     // Leave a review: the section changes in place, no page load.
     mark_document(&client).await;
-    let ratings: i64 = attribute(&client, "#rating-summary", "data-ratings")
-        .await
-        .parse()
-        .expect("a count");
-    let fives: i64 = attribute(&client, "li[data-stars='5']", "data-count")
-        .await
-        .parse()
-        .expect("a count");
+    let ratings: i64 = count(&client, "#rating-summary", "data-ratings").await;
+    let fives: i64 = count(&client, "li[data-stars='5']", "data-count").await;
     click(&client, "label[for=rating-5]").await;
     fill(
         &client,
@@ -153,10 +142,7 @@ async fn a_new_visitor_reviews_a_series_on_a_phone(backend: Backend) {
     assert!(same_document(&client).await, "no page load");
 
     // Edit it: one star now. The count stays, the distribution moves.
-    let ones: i64 = attribute(&client, "li[data-stars='1']", "data-count")
-        .await
-        .parse()
-        .expect("a count");
+    let ones: i64 = count(&client, "li[data-stars='1']", "data-count").await;
     click(&client, "label[for=rating-1]").await;
     fill(&client, "#field-review-body", "The ending ruined it.").await;
     click(&client, "#review-form button[type=submit]").await;

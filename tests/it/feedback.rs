@@ -295,37 +295,44 @@ async fn review_count(db: &Db, series_id: i64) -> i64 {
     .map_or(0, |c| c.n)
 }
 
-/// POSTs a review as htmx does (header token, `HX-Request`).
+/// A request as htmx sends it: `HX-Request`, the session's token in the header, and (for a
+/// POST) the form fields.
+pub async fn htmx(
+    client: &Client,
+    method: reqwest::Method,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> crate::helpers::Page {
+    let token = client.csrf().await;
+    let mut request = client
+        .http
+        .request(method.clone(), format!("{}{path}", client.base))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", token);
+    if method == reqwest::Method::POST {
+        request = request.form(fields);
+    }
+    client.send(request).await
+}
+
 async fn post_review_htmx(
     client: &Client,
     series_id: i64,
     rating: &str,
     body: &str,
 ) -> crate::helpers::Page {
-    let token = client.csrf().await;
-    client
-        .send(
-            client
-                .http
-                .post(format!("{}/series/{series_id}/feedback", client.base))
-                .header("HX-Request", "true")
-                .header("X-CSRF-Token", token)
-                .form(&[("rating", rating), ("body", body)]),
-        )
-        .await
+    let path = format!("/series/{series_id}/feedback");
+    htmx(
+        client,
+        reqwest::Method::POST,
+        &path,
+        &[("rating", rating), ("body", body)],
+    )
+    .await
 }
 
 async fn delete_htmx(client: &Client, path: &str) -> crate::helpers::Page {
-    let token = client.csrf().await;
-    client
-        .send(
-            client
-                .http
-                .delete(format!("{}{path}", client.base))
-                .header("HX-Request", "true")
-                .header("X-CSRF-Token", token),
-        )
-        .await
+    htmx(client, reqwest::Method::DELETE, path, &[]).await
 }
 
 /// The count shown for `stars` in the page's distribution.
