@@ -129,6 +129,11 @@ async fn current_password_ok(
     state
         .limits
         .password_check(ctx.client_ip, account.id, &account.username)?;
+    verify_current_password(state, account, typed).await
+}
+
+/// The bcrypt check itself, for a caller that already passed the throttles.
+async fn verify_current_password(state: &State, account: &Account, typed: &str) -> Result<bool> {
     let ok = password::verify(typed, Some(&account.password_hash)).await?;
     if ok {
         state.limits.record_success(&account.username);
@@ -152,6 +157,14 @@ pub async fn update_profile(
     Form(form): Form<ProfileForm>,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
+    // A new address is throttled before anything else: the answer may say that another
+    // account uses it, so probing addresses stays within the same budget as passwords.
+    let email_changes = accounts::normalize_email(&form.profile.email) != account.email;
+    if email_changes {
+        state
+            .limits
+            .password_check(ctx.client_ip, account.id, &account.username)?;
+    }
     let (profile, mut errors) =
         accounts::validate_profile(&state.db, &form.profile, Some(account.id)).await?;
     let mut values = profile_values(&account);
@@ -160,14 +173,13 @@ pub async fn update_profile(
     values.last_name = profile.last_name.clone();
     values.country_id = profile.country_id;
 
-    let email_changes = profile.email != account.email;
     if email_changes {
         if form.current_password.is_empty() {
             errors.add(
                 "current_password",
                 "Enter your current password to change the e-mail address.",
             );
-        } else if !current_password_ok(state, ctx, &account, &form.current_password).await? {
+        } else if !verify_current_password(state, &account, &form.current_password).await? {
             errors.add("current_password", WRONG_PASSWORD);
         }
     }

@@ -392,6 +392,11 @@ async fn registration_and_password_checks_are_throttled(backend: Backend) {
         .post_form("/account", &profile("other@example.com", PASSWORD))
         .await;
     assert_eq!(email.status, 429);
+    // Probing whether an address is taken is inside the same budget, password or not.
+    let probe = alice
+        .post_form("/account", &profile("someone@example.com", ""))
+        .await;
+    assert_eq!(probe.status, 429);
     // An htmx request gets the same answer (app.js shows the wait).
     let htmx = htmx(
         &alice,

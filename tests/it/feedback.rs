@@ -457,7 +457,9 @@ async fn review_limits_are_enforced(backend: Backend) {
     assert_eq!(page.status, 422);
     assert!(page.body.contains("<html") && page.body.contains("still here"));
 
-    // 400 characters, each two or three bytes, are accepted; 401 are not.
+    // 400 characters, each two to four bytes, are accepted; 401 are not.
+    let emoji = "😀".repeat(400);
+    assert_eq!(post_review_htmx(&alice, 1, "5", &emoji).await.status, 200);
     let exactly = "é語".repeat(200);
     assert_eq!(exactly.chars().count(), 400);
     let accepted = post_review_htmx(&alice, 1, "5", &exactly).await;
