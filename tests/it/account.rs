@@ -11,9 +11,10 @@ use streamvault::db::schema::{Accounts, Computed, Feedback, PasswordResetTokens,
 use streamvault::db::Db;
 
 use crate::both_backends;
-use crate::feedback::{assert_figures_exact, catalog, eventually, htmx, seed_review};
+use crate::feedback::{assert_figures_exact, catalog, htmx, seed_review};
 use crate::helpers::{
-    create_account, customer, spawn_app, spawn_with, Backend, Client, Options, Page, PASSWORD,
+    create_account, customer, eventually, spawn_app, spawn_with, Backend, Client, Options, Page,
+    DEADLINE, PASSWORD,
 };
 use crate::smtp::{self, Inbox};
 
@@ -233,18 +234,18 @@ async fn deleting_an_account_leaves_nothing_behind(backend: Backend) {
     app.client()
         .post_form("/forgot-password", &[("email", "alice@example.com")])
         .await;
-    let db = app.db().clone();
-    eventually("a reset token", || {
-        let db = db.clone();
-        async move {
-            rows_of(
-                &db,
-                PasswordResetTokens::Table,
-                PasswordResetTokens::AccountId,
-                alice_id,
-            )
-            .await
-                > 0
+    eventually(DEADLINE, || async {
+        let tokens = rows_of(
+            app.db(),
+            PasswordResetTokens::Table,
+            PasswordResetTokens::AccountId,
+            alice_id,
+        )
+        .await;
+        if tokens > 0 {
+            Ok(())
+        } else {
+            Err("no reset token minted yet")
         }
     })
     .await;

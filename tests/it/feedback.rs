@@ -1,8 +1,6 @@
 //! Reviews on the series page (issue 9): written, edited and deleted inline by their author,
 //! removed by staff with an audit entry, limits enforced, figures exact, user text inert.
 
-use std::time::Duration;
-
 use sea_query::{Expr, Func, Query};
 use streamvault::auth::Role;
 use streamvault::db::schema::{
@@ -852,19 +850,3 @@ async fn what_people_type_renders_inert(backend: Backend) {
     assert!(body_start < override_at && override_at < body_end);
 }
 both_backends!(what_people_type_renders_inert);
-
-/// A short wait for a condition, for tests that need one.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
