@@ -13,14 +13,14 @@
   });
 
   // A small dismissable banner, built with DOM APIs and textContent only.
-  function showServerErrorBanner() {
+  function showServerErrorBanner(message) {
     if (document.getElementById(BANNER_ID)) return;
     var banner = document.createElement("div");
     banner.id = BANNER_ID;
     banner.className = "app-banner";
     banner.setAttribute("role", "alert");
     var text = document.createElement("span");
-    text.textContent = "Something went wrong on our side. Please try again.";
+    text.textContent = message || "Something went wrong on our side. Please try again.";
     var close = document.createElement("button");
     close.type = "button";
     close.textContent = "Dismiss";
@@ -37,10 +37,59 @@
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail && evt.detail.xhr;
     if (xhr && xhr.status >= 500) showServerErrorBanner();
+    if (xhr && xhr.status === 429) {
+      var wait = parseInt(xhr.getResponseHeader("Retry-After") || "", 10);
+      showServerErrorBanner(
+        "Too many attempts. Please wait" +
+          (wait > 0 ? " " + wait + " seconds" : " a moment") +
+          " and try again."
+      );
+    }
   });
 
   // A 401 carrying HX-Redirect (expired session) needs nothing here: htmx follows the
   // redirect itself before any swap or htmx:beforeSwap event.
+
+  // ---- Viewers (issue 9) ----
+
+  // Live character counter under a text box: <textarea data-counter="ID"> updates the element
+  // ID (which carries data-max). Counts characters as the server does (code points, not
+  // UTF-16 units); works for forms swapped in later, too.
+  function updateCounter(box) {
+    var counter = document.getElementById(box.getAttribute("data-counter"));
+    if (!counter) return;
+    var max = parseInt(counter.getAttribute("data-max") || "0", 10);
+    var used = Array.from(box.value).length;
+    counter.textContent = used + " / " + max + " characters";
+    counter.classList.toggle("over", max > 0 && used > max);
+  }
+  document.addEventListener("input", function (evt) {
+    var box = evt.target;
+    if (box && box.matches && box.matches("textarea[data-counter]")) updateCounter(box);
+  });
+
+  // The catalog's filters fold behind one button on phones; wider screens open them.
+  function openFiltersOnWideScreens() {
+    if (!window.matchMedia("(min-width: 761px)").matches) return;
+    document.querySelectorAll("details.more-filters").forEach(function (details) {
+      details.open = true;
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openFiltersOnWideScreens);
+  } else {
+    openFiltersOnWideScreens();
+  }
+
+  // A poster that fails to load leaves its placeholder tile visible.
+  document.addEventListener(
+    "error",
+    function (evt) {
+      var img = evt.target;
+      if (img && img.classList && img.classList.contains("poster-img")) img.remove();
+    },
+    true
+  );
 
   // Escape closes the banner for keyboard users.
   document.addEventListener("keydown", function (evt) {

@@ -7,7 +7,7 @@ use sea_query::{Expr, Query};
 use super::{password, Role};
 use crate::db::schema::{Accounts, Countries};
 use crate::db::{Db, Tx};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::validation::FieldErrors;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -274,7 +274,7 @@ pub async fn insert(tx: &mut Tx, account: &NewAccount, now: DateTime<Utc>) -> Re
     tx.insert(&insert).await
 }
 
-pub async fn update_profile(db: &Db, id: i64, profile: &Profile) -> Result<u64> {
+pub async fn update_profile(tx: &mut Tx, id: i64, profile: &Profile) -> Result<u64> {
     let update = Query::update()
         .table(Accounts::Table)
         .values([
@@ -286,7 +286,7 @@ pub async fn update_profile(db: &Db, id: i64, profile: &Profile) -> Result<u64> 
         .value(Accounts::Version, Expr::col(Accounts::Version).add(1))
         .and_where(Expr::col(Accounts::Id).eq(id))
         .to_owned();
-    db.execute(&update).await
+    tx.execute(&update).await
 }
 
 pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u64> {
@@ -299,14 +299,32 @@ pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u
     tx.execute(&update).await
 }
 
-pub async fn delete(db: &Db, id: i64) -> Result<u64> {
-    db.execute(
+/// Deletes an account and everything that is only its own, in the lock order of
+/// ARCHITECTURE.md: the account row first (locked by a version bump), then its sessions and
+/// reset tokens, then its reviews, each taken out of its series' figures (`series_stats`), so
+/// ratings and analytics stay exact. Reviews are removed, not anonymized: nothing the person
+/// wrote outlives the account. Staff audit entries keep their rows (`account_id` becomes
+/// NULL). Returns how many reviews went; an account already gone is [`Error::NotFound`].
+pub async fn delete(tx: &mut Tx, id: i64) -> Result<usize> {
+    let lock = Query::update()
+        .table(Accounts::Table)
+        .value(Accounts::Version, Expr::col(Accounts::Version).add(1))
+        .and_where(Expr::col(Accounts::Id).eq(id))
+        .to_owned();
+    if tx.execute(&lock).await? == 0 {
+        return Err(Error::NotFound);
+    }
+    super::sessions::delete_for_account(tx, id, None).await?;
+    super::resets::delete_for_account(tx, id).await?;
+    let reviews = crate::feedback::remove_all_by_account(tx, id).await?;
+    tx.execute(
         &Query::delete()
             .from_table(Accounts::Table)
             .and_where(Expr::col(Accounts::Id).eq(id))
             .to_owned(),
     )
-    .await
+    .await?;
+    Ok(reviews)
 }
 
 #[cfg(test)]

@@ -112,10 +112,16 @@ impl CatalogCache {
             .await
     }
 
-    /// The series page's data; `None` inside for an unknown id.
-    pub async fn series(&self, db: &Db, id: i64) -> Result<Arc<Option<SeriesPage>>> {
+    /// The series page's data; `None` inside for an unknown id. `today` decides which airing
+    /// windows are still to come (an entry lives a second, so it never straddles a day long).
+    pub async fn series(
+        &self,
+        db: &Db,
+        id: i64,
+        today: chrono::NaiveDate,
+    ) -> Result<Arc<Option<SeriesPage>>> {
         self.series
-            .get_or_load(&id, super::series_page(db, id))
+            .get_or_load(&id, super::series_page(db, id, today))
             .await
     }
 

@@ -311,3 +311,12 @@ impl SeriesStats {
         }
     }
 }
+
+/// Column aliases of the series page's queries (`catalog::series_page`).
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesPageAlias {
+    Kind,
+    Country,
+    EpisodeNumber,
+    EpisodeTitle,
+}

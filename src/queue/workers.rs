@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use apalis::prelude::{Monitor, WorkerBuilder, WorkerFactoryFn};
 use apalis_cron::{CronStream, Schedule};
+use jobs::email_changed::{self, NotifyEmailChanged};
 use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
 use jobs::password_reset::{self, SendPasswordReset};
@@ -61,6 +62,12 @@ pub async fn run_workers(
                 .data(context.clone())
                 .backend(runner.backend::<NotifyPasswordChanged>())
                 .build_fn(password_changed::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("email-changed"))
+                .data(context.clone())
+                .backend(runner.backend::<NotifyEmailChanged>())
+                .build_fn(email_changed::handle),
         )
         .shutdown_timeout(std::time::Duration::from_secs(30));
     runner.run(monitor, shutdown).await

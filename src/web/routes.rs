@@ -8,7 +8,7 @@ use poem::{EndpointExt, IntoEndpoint, Response};
 use views::paths;
 
 use super::access::Access;
-use super::{account, admin, assets, auth, catalog, health, reset};
+use super::{account, admin, assets, auth, catalog, feedback, health, reset};
 
 /// One row of the route table.
 pub struct RouteDef {
@@ -80,6 +80,37 @@ pub fn routes() -> Vec<RouteDef> {
             account::delete,
         ),
         route(Method::GET, paths::ADMIN, Employee, admin::dashboard),
+        // Reviews (issue 9); the POST …/delete routes are the forms' no-JavaScript fallbacks.
+        route(
+            Method::POST,
+            paths::SERIES_FEEDBACK,
+            Customer,
+            feedback::save,
+        ),
+        route(
+            Method::DELETE,
+            paths::SERIES_FEEDBACK,
+            Customer,
+            feedback::remove,
+        ),
+        route(
+            Method::POST,
+            paths::SERIES_FEEDBACK_DELETE,
+            Customer,
+            feedback::remove,
+        ),
+        route(
+            Method::DELETE,
+            paths::ADMIN_FEEDBACK,
+            Employee,
+            feedback::staff_remove,
+        ),
+        route(
+            Method::POST,
+            paths::ADMIN_FEEDBACK_DELETE,
+            Employee,
+            feedback::staff_remove,
+        ),
     ]
 }
 

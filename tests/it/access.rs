@@ -9,6 +9,8 @@ use crate::helpers::{customer, employee, spawn_app, Backend, Client};
 
 fn concrete(path: &str) -> String {
     path.replace(":id", "1")
+        .replace(":series_id", "1")
+        .replace(":account_id", "1")
         .replace(":token", "not-a-real-token-but-shaped-like-one-000000")
         .replace(":file", "app.css")
 }

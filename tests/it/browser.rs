@@ -16,7 +16,7 @@ use crate::helpers::{eventually, spawn_with, try_eventually, Backend, Options, D
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -25,7 +25,7 @@ impl Drop for Driver {
     }
 }
 
-async fn browser() -> Option<(Driver, Client)> {
+pub(crate) async fn browser() -> Option<(Driver, Client)> {
     if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var_os("STREAMVAULT_REQUIRE_BROWSER").is_none(),
@@ -64,7 +64,7 @@ async fn browser() -> Option<(Driver, Client)> {
     Some((driver, client))
 }
 
-async fn wait_for_text(client: &Client, css: &str, text: &str) {
+pub(crate) async fn wait_for_text(client: &Client, css: &str, text: &str) {
     let found = try_eventually(DEADLINE, || async {
         match client.find(Locator::Css(css)).await {
             Ok(element) if element.text().await.is_ok_and(|t| t.contains(text)) => Ok(()),
@@ -78,13 +78,30 @@ async fn wait_for_text(client: &Client, css: &str, text: &str) {
     }
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+/// Waits until the catalog shows `n` result cards, as a live search settles.
+pub(crate) async fn wait_for_results(client: &Client, n: usize) {
+    eventually(DEADLINE, || async {
+        let cards = client
+            .find_all(Locator::Css("#catalog-results .card"))
+            .await
+            .map(|c| c.len())
+            .unwrap_or(0);
+        if cards == n {
+            Ok(())
+        } else {
+            Err(format!("{cards} result cards, expected {n}"))
+        }
+    })
+    .await;
+}
+
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let element = client.find(Locator::Css(css)).await.expect(css);
     element.clear().await.expect("clear");
     element.send_keys(text).await.expect("type");
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -121,19 +138,7 @@ async fn a_viewer_uses_the_site_in_a_browser(backend: Backend) {
 
     // Live search: typing swaps the results fragment in place.
     fill(&client, "input[name=q]", "Mile Zero").await;
-    eventually(DEADLINE, || async {
-        let cards = client
-            .find_all(Locator::Css("#catalog-results .card"))
-            .await
-            .map(|c| c.len())
-            .unwrap_or(0);
-        if cards == 1 {
-            Ok(())
-        } else {
-            Err(format!("{cards} result cards, expected the one match"))
-        }
-    })
-    .await;
+    wait_for_results(&client, 1).await;
     wait_for_text(&client, "#catalog-results .card-title", "Mile Zero").await;
     let url = client.current_url().await.expect("url");
     assert_eq!(

@@ -6,11 +6,14 @@ mod process;
 mod smtp;
 
 mod access;
+mod account;
 mod auth;
 mod browser;
+mod browser_viewer;
 mod catalog;
 mod cli;
 mod csrf;
+mod feedback;
 mod input;
 mod proxy;
 mod reset;

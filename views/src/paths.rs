@@ -27,3 +27,32 @@ pub fn series(id: i64) -> String {
 pub fn reset_password(token: &str) -> String {
     ["/reset-password/", token].concat()
 }
+
+// Reviews (issue 9): the customer's own review, and staff removal. The `…/delete` POST
+// routes are the no-JavaScript fallbacks of the DELETE routes.
+pub const SERIES_FEEDBACK: &str = "/series/:id/feedback";
+pub const SERIES_FEEDBACK_DELETE: &str = "/series/:id/feedback/delete";
+pub const ADMIN_FEEDBACK: &str = "/admin/feedback/:series_id/:account_id";
+pub const ADMIN_FEEDBACK_DELETE: &str = "/admin/feedback/:series_id/:account_id/delete";
+
+pub fn series_feedback(series_id: i64) -> String {
+    [series(series_id).as_str(), "/feedback"].concat()
+}
+
+pub fn series_feedback_delete(series_id: i64) -> String {
+    [series(series_id).as_str(), "/feedback/delete"].concat()
+}
+
+pub fn admin_feedback(series_id: i64, account_id: i64) -> String {
+    [
+        "/admin/feedback/",
+        &series_id.to_string(),
+        "/",
+        &account_id.to_string(),
+    ]
+    .concat()
+}
+
+pub fn admin_feedback_delete(series_id: i64, account_id: i64) -> String {
+    [admin_feedback(series_id, account_id).as_str(), "/delete"].concat()
+}

@@ -49,10 +49,15 @@ pub enum FlashCode {
     Registered,
     PasswordReset,
     AccountDeleted,
+    // Reviews and account changes (issue 9).
+    ReviewSaved,
+    ReviewDeleted,
+    ReviewRemoved,
+    PasswordChanged,
 }
 
 impl FlashCode {
-    const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 5] = [
+    const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 9] = [
         (
             FlashCode::SignedIn,
             "signed-in",
@@ -82,6 +87,30 @@ impl FlashCode {
             "account-deleted",
             FlashKind::Info,
             "Your account and everything in it was deleted.",
+        ),
+        (
+            FlashCode::ReviewSaved,
+            "review-saved",
+            FlashKind::Success,
+            "Your review was saved.",
+        ),
+        (
+            FlashCode::ReviewDeleted,
+            "review-deleted",
+            FlashKind::Info,
+            "Your review was deleted.",
+        ),
+        (
+            FlashCode::ReviewRemoved,
+            "review-removed",
+            FlashKind::Info,
+            "The review was removed.",
+        ),
+        (
+            FlashCode::PasswordChanged,
+            "password-changed",
+            FlashKind::Success,
+            "Password changed. This browser stays signed in; every other session was signed out.",
         ),
     ];
 

@@ -5,7 +5,9 @@ use poem::Response;
 
 use crate::web::cookies;
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// Posters may come from an HTTPS image host (`img-src https:`); scripts, styles, frames and
+/// everything else stay same-origin.
+const CSP: &str = "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub(super) fn finish(
     mut response: Response,
