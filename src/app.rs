@@ -151,6 +151,18 @@ impl Application {
         } else {
             None
         };
+        // The rate limits sweep themselves while used; this keeps an idle process small too.
+        let sweeper = {
+            let (state, mut stop) = (state.clone(), stop_rx.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep(std::time::Duration::from_secs(60)) => state.limits.sweep(),
+                        _ = stop.wait_for(|stopped| *stopped) => return,
+                    }
+                }
+            })
+        };
         tracing::info!("listening on http://{}", self.address);
         let mut http_stop = stop_rx;
         let server = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
@@ -165,6 +177,7 @@ impl Application {
             let _ = stop_tx.send(true);
         });
         let served = server.await;
+        let _ = sweeper.await;
         if let Some(workers) = workers {
             let _ = workers.await;
         }

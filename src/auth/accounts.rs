@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_query::{Expr, Query};
 
 use super::{password, Role};
-use crate::db::schema::{Accounts, Countries};
+use crate::db::schema::{Accounts, Computed, Countries, SqlFunction};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::validation::FieldErrors;
@@ -33,6 +33,36 @@ pub fn normalize_username(text: &str) -> String {
 /// E-mail addresses compare case-insensitively: stored and looked up in lower case.
 pub fn normalize_email(text: &str) -> String {
     text.trim().to_lowercase()
+}
+
+/// Longest name worth folding: no username or address is longer, and the limit keeps a
+/// 64 KiB form field from becoming a 64 KiB query.
+const MAX_FOLDED_CHARS: usize = 256;
+
+/// `name` (a normalized username or e-mail address) folded the way the database compares
+/// them, so that every spelling reaching one account gives the same bytes: on MariaDB the
+/// `utf8mb4_unicode_ci` weights (`alicé`, `ALICE`, `ａｌｉｃｅ` and `alice\0` all find `alice`),
+/// on SQLite (exact comparison of the stored lower-case form) the name itself. Known and
+/// unknown names take the same path.
+pub async fn fold_identity(db: &Db, name: &str) -> Result<Vec<u8>> {
+    let name: String = name.chars().take(MAX_FOLDED_CHARS).collect();
+    match db {
+        Db::Sqlite(_) => Ok(name.into_bytes()),
+        Db::MySql(_) => {
+            #[derive(sqlx::FromRow)]
+            struct Folded {
+                folded: Option<Vec<u8>>,
+            }
+            let query = Query::select()
+                .expr_as(
+                    sea_query::Func::cust(SqlFunction::WeightString).arg(name),
+                    Computed::Folded,
+                )
+                .to_owned();
+            let row: Option<Folded> = db.fetch_optional(&query).await?;
+            Ok(row.and_then(|r| r.folded).unwrap_or_default())
+        }
+    }
 }
 
 fn select_account() -> sea_query::SelectStatement {

@@ -91,7 +91,11 @@ impl Db {
             if !sqlx::MySql::database_exists(&url).await? {
                 sqlx::MySql::create_database(&url).await?;
             }
-            let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
+            // The tables' collation for the connection too, so values the server compares
+            // outside a column (WEIGHT_STRING in `auth::accounts::fold_identity`) fold alike.
+            let options = MySqlConnectOptions::from_str(&url)?
+                .charset("utf8mb4")
+                .collation("utf8mb4_unicode_ci");
             let pool = MySqlPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))

@@ -253,6 +253,9 @@ pub enum SqlFunction {
     UnixTimestamp,
     #[iden = "FROM_UNIXTIME"]
     FromUnixtime,
+    /// MariaDB: a string's collation weights (equal exactly when the collation says equal).
+    #[iden = "WEIGHT_STRING"]
+    WeightString,
 }
 
 /// Column aliases used by computed expressions.
@@ -274,6 +277,7 @@ pub enum Computed {
     Signed,
     #[iden = "CHAR"]
     Char,
+    Folded,
 }
 
 /// Per-series figures kept current by every write (see `catalog::stats`).

@@ -126,19 +126,30 @@ async fn current_password_ok(
     account: &Account,
     typed: &str,
 ) -> Result<bool> {
-    state
-        .limits
-        .password_check(ctx.client_ip, account.id, &account.username)?;
+    password_throttle(state, ctx, account).await?;
     verify_current_password(state, account, typed).await
+}
+
+/// The throttles a current-password check passes first (its account's lockout included).
+async fn password_throttle(state: &State, ctx: &RequestContext, account: &Account) -> Result<()> {
+    let key = state
+        .limits
+        .account_key(&state.db, &account.username)
+        .await?;
+    state.limits.password_check(ctx.client_ip, account.id, key)
 }
 
 /// The bcrypt check itself, for a caller that already passed the throttles.
 async fn verify_current_password(state: &State, account: &Account, typed: &str) -> Result<bool> {
     let ok = password::verify(typed, Some(&account.password_hash)).await?;
+    let key = state
+        .limits
+        .account_key(&state.db, &account.username)
+        .await?;
     if ok {
-        state.limits.record_success(&account.username);
+        state.limits.record_success(key);
     } else {
-        state.limits.record_failure(&account.username);
+        state.limits.record_failure(key);
         tracing::info!("wrong current password");
     }
     Ok(ok)
@@ -161,9 +172,7 @@ pub async fn update_profile(
     // account uses it, so probing addresses stays within the same budget as passwords.
     let email_changes = accounts::normalize_email(&form.profile.email) != account.email;
     if email_changes {
-        state
-            .limits
-            .password_check(ctx.client_ip, account.id, &account.username)?;
+        password_throttle(state, ctx, &account).await?;
     }
     let (profile, mut errors) =
         accounts::validate_profile(&state.db, &form.profile, Some(account.id)).await?;

@@ -71,7 +71,9 @@ pub async fn login(
 ) -> Result<Response> {
     state.limits.login_attempt(ctx.client_ip)?;
     let username = accounts::normalize_username(&form.username);
-    state.limits.account_unlocked(&username)?;
+    // Keyed as the database compares names: `alicé` is `alice` on MariaDB.
+    let account_key = state.limits.account_key(&state.db, &username).await?;
+    state.limits.account_unlocked(account_key)?;
 
     let account = if username.is_empty() || username.len() > 254 {
         None
@@ -86,7 +88,7 @@ pub async fn login(
     let account = account.filter(|a| verified && !a.disabled);
 
     let Some(account) = account else {
-        state.limits.record_failure(&username);
+        state.limits.record_failure(account_key);
         tracing::info!("failed sign-in");
         let next = form.next.as_deref().and_then(safe_next);
         let mut response = views::auth::login_page(
@@ -99,7 +101,7 @@ pub async fn login(
         response.set_status(StatusCode::UNAUTHORIZED);
         return Ok(response);
     };
-    state.limits.record_success(&username);
+    state.limits.record_success(account_key);
 
     let default_landing = if account.role == Role::Employee {
         views::paths::ADMIN

@@ -1,74 +1,101 @@
-//! Throttles for login and password reset (SECURITY.md B.17, A.7, A.10). Per-IP limits use
-//! governor; per-account login failures use a growing lockout so guessing one account's
-//! password from many addresses slows down too. Unknown accounts are throttled identically.
+//! Throttles for login, password reset, registration and current-password checks
+//! (SECURITY.md B.17, A.7, A.10). Per-client limits key on the client address (IPv6 by its
+//! /64, the block one host can rotate through); per-account login failures use a growing
+//! lockout, so guessing one account's password from many addresses slows down too. Unknown
+//! accounts are throttled identically.
+//!
+//! Accounts are keyed the way the database compares names ([`AccountKey`]): on MariaDB,
+//! `alicé`, `ALICE` and `alice\0` all reach the account `alice`, so they share its lockout.
+//!
+//! Memory stays bounded whatever clients send (issue 12): keys are small and fixed-size
+//! (addresses, account ids, 64-bit keyed hashes); an entry whose budget is full again is
+//! forgotten (it behaves exactly as an unseen key); and each table holds at most
+//! [`MAX_KEYS`] entries. When that many keys are all mid-window (a flood of distinct
+//! clients or names), keys already tracked keep their exact budgets and unseen ones are
+//! refused (429) until room frees up: the flood turns into throttling, never into memory.
+//!
+//! The limits live in each process: with N app processes behind a load balancer, a client
+//! gets up to N times the budget (README, "Several processes").
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use governor::clock::{Clock, DefaultClock};
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
-
-use crate::error::Error;
-
-type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
+use crate::db::Db;
+use crate::error::{Error, Result};
 
 /// Failures allowed per account before the lockout starts.
 const FREE_FAILURES: u32 = 5;
 /// Failures are forgotten after this quiet period.
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+/// Entries one table may hold (a few MB at most).
+pub const MAX_KEYS: usize = 50_000;
+/// Stale entries are swept every this many checks of a table.
+const SWEEP_EVERY: u64 = 1024;
+
+/// An account, or a name nobody uses, as the database tells names apart. Built by
+/// [`Limits::account_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AccountKey(u64);
 
 pub struct Limits {
-    login_by_ip: Keyed<IpAddr>,
-    reset_by_ip: Keyed<IpAddr>,
-    reset_by_email: Keyed<String>,
+    login_by_ip: KeyedLimit<IpAddr>,
+    reset_by_ip: KeyedLimit<IpAddr>,
+    reset_by_email: KeyedLimit<AccountKey>,
     /// Reset-token pages (GET and POST) per IP, against token guessing.
-    token_by_ip: Keyed<IpAddr>,
-    failures: Mutex<HashMap<String, Failures>>,
-    clock: DefaultClock,
-    // Registration and current-password checks (issue 9), at the login rate. Keys stay
-    // small: an address, an account id, or a 64-bit hash of a typed username or e-mail.
-    register_by_ip: Keyed<IpAddr>,
-    register_by_identity: Keyed<u64>,
-    password_check_by_ip: Keyed<IpAddr>,
-    password_check_by_account: Keyed<i64>,
-    identity_hasher: std::collections::hash_map::RandomState,
-}
-
-#[derive(Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Instant,
-}
-
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+    token_by_ip: KeyedLimit<IpAddr>,
+    failures: FailureTable,
+    // Registration and current-password checks (issue 9), at the login rate.
+    register_by_ip: KeyedLimit<IpAddr>,
+    register_by_identity: KeyedLimit<u64>,
+    password_check_by_ip: KeyedLimit<IpAddr>,
+    password_check_by_account: KeyedLimit<i64>,
+    /// Keys hashes of typed names (per process, so nobody can aim at a collision).
+    hasher: RandomState,
 }
 
 impl Limits {
     pub fn new(login_per_min: u32, reset_per_min: u32) -> Self {
-        // Three reset e-mails per address, then one every five minutes.
-        let per_email = Quota::with_period(Duration::from_secs(300))
-            .map(|q| q.allow_burst(NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN)))
-            .unwrap_or_else(|| per_minute(1));
         Self {
-            login_by_ip: RateLimiter::keyed(per_minute(login_per_min)),
-            reset_by_ip: RateLimiter::keyed(per_minute(reset_per_min)),
-            reset_by_email: RateLimiter::keyed(per_email),
-            token_by_ip: RateLimiter::keyed(per_minute(30)),
-            failures: Mutex::new(HashMap::new()),
-            clock: DefaultClock::default(),
-            register_by_ip: RateLimiter::keyed(per_minute(login_per_min)),
-            register_by_identity: RateLimiter::keyed(per_minute(login_per_min)),
-            password_check_by_ip: RateLimiter::keyed(per_minute(login_per_min)),
-            password_check_by_account: RateLimiter::keyed(per_minute(login_per_min)),
-            identity_hasher: std::collections::hash_map::RandomState::new(),
+            login_by_ip: KeyedLimit::per_minute(login_per_min),
+            reset_by_ip: KeyedLimit::per_minute(reset_per_min),
+            // Three reset e-mails per address, then one every five minutes.
+            reset_by_email: KeyedLimit::new(Duration::from_secs(300), 3),
+            token_by_ip: KeyedLimit::per_minute(30),
+            failures: FailureTable::default(),
+            register_by_ip: KeyedLimit::per_minute(login_per_min),
+            register_by_identity: KeyedLimit::per_minute(login_per_min),
+            password_check_by_ip: KeyedLimit::per_minute(login_per_min),
+            password_check_by_account: KeyedLimit::per_minute(login_per_min),
+            hasher: RandomState::new(),
         }
+    }
+
+    /// The key of the account `name` (a username or e-mail address, normalized) reaches,
+    /// whether or not it exists: the name folded as the database compares it
+    /// ([`crate::auth::accounts::fold_identity`]), hashed to 64 bits.
+    pub async fn account_key(&self, db: &Db, name: &str) -> Result<AccountKey> {
+        let folded = crate::auth::accounts::fold_identity(db, name).await?;
+        Ok(AccountKey(self.hasher.hash_one(folded)))
+    }
+
+    pub fn login_attempt(&self, ip: IpAddr) -> Result<()> {
+        self.login_by_ip.check(client(ip))
+    }
+
+    /// A forgot-password request: per client and per address (`email` from
+    /// [`Limits::account_key`]).
+    pub fn reset_request(&self, ip: IpAddr, email: AccountKey) -> Result<()> {
+        self.reset_by_ip.check(client(ip))?;
+        self.reset_by_email.check(email)
+    }
+
+    pub fn reset_token_attempt(&self, ip: IpAddr) -> Result<()> {
+        self.token_by_ip.check(client(ip))
     }
 
     /// A registration attempt: throttled per client address and per username and e-mail
@@ -79,56 +106,229 @@ impl Limits {
         ip: IpAddr,
         normalized_username: &str,
         normalized_email: &str,
-    ) -> Result<(), Error> {
-        use std::hash::BuildHasher;
-        self.check(&self.register_by_ip, &ip)?;
+    ) -> Result<()> {
+        self.register_by_ip.check(client(ip))?;
         for identity in [normalized_username, normalized_email] {
-            let key = self.identity_hasher.hash_one(identity);
-            self.check(&self.register_by_identity, &key)?;
+            self.register_by_identity
+                .check(self.hasher.hash_one(identity))?;
         }
         Ok(())
     }
 
     /// Before checking a signed-in account's current password (e-mail change, password
     /// change, deletion): per client address, per account, and the login lockout of that
-    /// username, so a hijacked session cannot guess faster than the login form allows.
-    pub fn password_check(&self, ip: IpAddr, account_id: i64, username: &str) -> Result<(), Error> {
-        self.check(&self.password_check_by_ip, &ip)?;
-        self.check(&self.password_check_by_account, &account_id)?;
-        self.account_unlocked(username)
-    }
-
-    fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), Error> {
-        limiter
-            .check_key(key)
-            .map_err(|not_until| Error::TooManyRequests {
-                retry_after: not_until
-                    .wait_time_from(self.clock.now())
-                    .max(Duration::from_secs(1)),
-            })
-    }
-
-    pub fn login_attempt(&self, ip: IpAddr) -> Result<(), Error> {
-        self.check(&self.login_by_ip, &ip)
-    }
-
-    pub fn reset_request(&self, ip: IpAddr, normalized_email: &str) -> Result<(), Error> {
-        self.check(&self.reset_by_ip, &ip)?;
-        self.check(&self.reset_by_email, &normalized_email.to_owned())
-    }
-
-    pub fn reset_token_attempt(&self, ip: IpAddr) -> Result<(), Error> {
-        self.check(&self.token_by_ip, &ip)
+    /// account, so a hijacked session cannot guess faster than the login form allows.
+    pub fn password_check(&self, ip: IpAddr, account_id: i64, account: AccountKey) -> Result<()> {
+        self.password_check_by_ip.check(client(ip))?;
+        self.password_check_by_account.check(account_id)?;
+        self.account_unlocked(account)
     }
 
     /// Refuses while the account (known or not) is locked out after repeated failures.
-    pub fn account_unlocked(&self, username: &str) -> Result<(), Error> {
+    pub fn account_unlocked(&self, account: AccountKey) -> Result<()> {
+        self.failures.unlocked(account, Instant::now())
+    }
+
+    pub fn record_failure(&self, account: AccountKey) {
+        self.failures.record_failure(account, Instant::now());
+    }
+
+    pub fn record_success(&self, account: AccountKey) {
+        self.failures.forget(account);
+    }
+
+    /// Drops every entry that no longer limits anything. The tables also sweep themselves as
+    /// they are used; this keeps an idle process small too (the app calls it every minute).
+    pub fn sweep(&self) {
         let now = Instant::now();
-        let failures = self
-            .failures
-            .lock()
-            .map_err(|_| Error::internal("failure table poisoned"))?;
-        let Some(entry) = failures.get(username) else {
+        self.login_by_ip.sweep(now);
+        self.reset_by_ip.sweep(now);
+        self.reset_by_email.sweep(now);
+        self.token_by_ip.sweep(now);
+        self.failures.sweep(now);
+        self.register_by_ip.sweep(now);
+        self.register_by_identity.sweep(now);
+        self.password_check_by_ip.sweep(now);
+        self.password_check_by_account.sweep(now);
+    }
+
+    /// How many entries every table holds (for tests and diagnostics).
+    pub fn tracked_keys(&self) -> usize {
+        self.login_by_ip.len()
+            + self.reset_by_ip.len()
+            + self.reset_by_email.len()
+            + self.token_by_ip.len()
+            + self.failures.len()
+            + self.register_by_ip.len()
+            + self.register_by_identity.len()
+            + self.password_check_by_ip.len()
+            + self.password_check_by_account.len()
+    }
+}
+
+/// The address a per-client limit counts: IPv4 as it is, IPv6 by its /64 network (one host
+/// usually owns a whole /64 and could otherwise rotate through 2^64 fresh budgets).
+fn client(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+    }
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The tables hold plain numbers; one a panicking thread left behind is still usable.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn too_many(wait: Duration) -> Error {
+    Error::TooManyRequests {
+        retry_after: wait.max(Duration::from_secs(1)),
+    }
+}
+
+/// A per-key "generic cell rate" limit: `burst` requests at once, then one per `interval`.
+/// Each key stores only when its budget will be full again (its theoretical arrival time);
+/// a key past that time is the same as an unseen key, so it can be dropped at any moment.
+struct KeyedLimit<K> {
+    interval: Duration,
+    /// How far ahead of now a key's arrival time may run: the burst.
+    tolerance: Duration,
+    table: Mutex<Table<K>>,
+}
+
+struct Table<K> {
+    due: HashMap<K, Instant>,
+    checks: u64,
+    /// When a full table was last swept: at most once a second, so a flood cannot make
+    /// every request pay for a sweep of the whole table.
+    swept_full_at: Option<Instant>,
+}
+
+/// Whether a full table may be swept again at `now`.
+fn may_sweep_full(last: &mut Option<Instant>, now: Instant) -> bool {
+    let due = last.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1));
+    if due {
+        *last = Some(now);
+    }
+    due
+}
+
+impl<K: Hash + Eq> KeyedLimit<K> {
+    fn new(interval: Duration, burst: u32) -> Self {
+        Self {
+            interval,
+            tolerance: interval * burst.saturating_sub(1),
+            table: Mutex::new(Table {
+                due: HashMap::new(),
+                checks: 0,
+                swept_full_at: None,
+            }),
+        }
+    }
+
+    /// `n` requests a minute, all of them at once if need be.
+    fn per_minute(n: u32) -> Self {
+        let n = n.max(1);
+        Self::new(Duration::from_secs(60) / n, n)
+    }
+
+    fn check(&self, key: K) -> Result<()> {
+        self.check_at(key, Instant::now()).map_err(too_many)
+    }
+
+    /// `Err(wait)` when `key` must wait.
+    fn check_at(&self, key: K, now: Instant) -> Result<(), Duration> {
+        let mut table = locked(&self.table);
+        table.checks += 1;
+        if table.checks.is_multiple_of(SWEEP_EVERY) {
+            table.sweep(now);
+        }
+        let due = match table.due.get(&key) {
+            Some(&due) if due > now => due,
+            _ => now,
+        };
+        if due > now + self.tolerance {
+            return Err(due - self.tolerance - now);
+        }
+        if !table.due.contains_key(&key) && table.due.len() >= MAX_KEYS {
+            if may_sweep_full(&mut table.swept_full_at, now) {
+                table.sweep(now);
+            }
+            if table.due.len() >= MAX_KEYS {
+                return Err(Duration::from_secs(1));
+            }
+        }
+        table.due.insert(key, due + self.interval);
+        Ok(())
+    }
+
+    fn sweep(&self, now: Instant) {
+        locked(&self.table).sweep(now);
+    }
+
+    fn len(&self) -> usize {
+        locked(&self.table).due.len()
+    }
+}
+
+impl<K: Hash + Eq> Table<K> {
+    /// Drops keys whose budget is full again.
+    fn sweep(&mut self, now: Instant) {
+        self.due.retain(|_, due| *due > now);
+        if self.due.capacity() > 4 * self.due.len().max(1024) {
+            self.due.shrink_to_fit();
+        }
+    }
+}
+
+/// Failed sign-ins per account.
+#[derive(Default)]
+struct FailureTable {
+    table: Mutex<FailureState>,
+}
+
+#[derive(Default)]
+struct FailureState {
+    by_account: HashMap<AccountKey, Failures>,
+    records: u64,
+    swept_full_at: Option<Instant>,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+impl FailureState {
+    /// Forgets quiet accounts; when that is not enough, accounts below the lockout too
+    /// (forgetting them only hands back a few free attempts).
+    fn make_room(&mut self, now: Instant, urgent: bool) {
+        self.by_account
+            .retain(|_, f| now.duration_since(f.last) <= FAILURE_WINDOW);
+        if urgent && self.by_account.len() >= MAX_KEYS {
+            self.by_account.retain(|_, f| f.count >= FREE_FAILURES);
+        }
+        if self.by_account.capacity() > 4 * self.by_account.len().max(1024) {
+            self.by_account.shrink_to_fit();
+        }
+    }
+}
+
+impl FailureTable {
+    fn unlocked(&self, account: AccountKey, now: Instant) -> Result<()> {
+        let state = locked(&self.table);
+        let Some(entry) = state.by_account.get(&account) else {
+            // A full table of locked-out accounts could not count this one's failures: refuse
+            // rather than let it guess uncounted.
+            if state.by_account.len() >= MAX_KEYS {
+                return Err(too_many(Duration::from_secs(1)));
+            }
             return Ok(());
         };
         if now.duration_since(entry.last) > FAILURE_WINDOW || entry.count < FREE_FAILURES {
@@ -136,36 +336,46 @@ impl Limits {
         }
         let until = entry.last + lockout(entry.count);
         match until.checked_duration_since(now) {
-            Some(wait) if !wait.is_zero() => Err(Error::TooManyRequests {
-                retry_after: wait.max(Duration::from_secs(1)),
-            }),
+            Some(wait) if !wait.is_zero() => Err(too_many(wait)),
             _ => Ok(()),
         }
     }
 
-    pub fn record_failure(&self, username: &str) {
-        let now = Instant::now();
-        if let Ok(mut failures) = self.failures.lock() {
-            // Keep the table bounded: forget quiet entries when it grows.
-            if failures.len() > 100_000 {
-                failures.retain(|_, f| now.duration_since(f.last) <= FAILURE_WINDOW);
-            }
-            let entry = failures.entry(username.to_owned()).or_insert(Failures {
-                count: 0,
-                last: now,
-            });
-            if now.duration_since(entry.last) > FAILURE_WINDOW {
-                entry.count = 0;
-            }
-            entry.count += 1;
-            entry.last = now;
+    fn record_failure(&self, account: AccountKey, now: Instant) {
+        let mut state = locked(&self.table);
+        state.records += 1;
+        if state.records.is_multiple_of(SWEEP_EVERY) {
+            state.make_room(now, false);
         }
+        if !state.by_account.contains_key(&account) && state.by_account.len() >= MAX_KEYS {
+            if may_sweep_full(&mut state.swept_full_at, now) {
+                state.make_room(now, true);
+            }
+            if state.by_account.len() >= MAX_KEYS {
+                return;
+            }
+        }
+        let entry = state.by_account.entry(account).or_insert(Failures {
+            count: 0,
+            last: now,
+        });
+        if now.duration_since(entry.last) > FAILURE_WINDOW {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
     }
 
-    pub fn record_success(&self, username: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(username);
-        }
+    fn sweep(&self, now: Instant) {
+        locked(&self.table).make_room(now, false);
+    }
+
+    fn forget(&self, account: AccountKey) {
+        locked(&self.table).by_account.remove(&account);
+    }
+
+    fn len(&self) -> usize {
+        locked(&self.table).by_account.len()
     }
 }
 
@@ -179,6 +389,10 @@ fn lockout(count: u32) -> Duration {
 mod tests {
     use super::*;
 
+    fn key(n: u64) -> AccountKey {
+        AccountKey(n)
+    }
+
     #[test]
     fn lockout_grows_then_caps() {
         assert_eq!(lockout(5), Duration::from_secs(30));
@@ -189,17 +403,18 @@ mod tests {
     #[test]
     fn account_locks_after_free_failures_known_or_not() {
         let limits = Limits::new(100, 100);
+        let nobody = key(7);
         for _ in 0..FREE_FAILURES - 1 {
-            limits.record_failure("nobody");
+            limits.record_failure(nobody);
         }
-        assert!(limits.account_unlocked("nobody").is_ok());
-        limits.record_failure("nobody");
+        assert!(limits.account_unlocked(nobody).is_ok());
+        limits.record_failure(nobody);
         assert!(matches!(
-            limits.account_unlocked("nobody"),
+            limits.account_unlocked(nobody),
             Err(Error::TooManyRequests { .. })
         ));
-        limits.record_success("nobody");
-        assert!(limits.account_unlocked("nobody").is_ok());
+        limits.record_success(nobody);
+        assert!(limits.account_unlocked(nobody).is_ok());
     }
 
     #[test]
@@ -219,17 +434,17 @@ mod tests {
             "per name"
         );
 
-        assert!(limits.password_check(ip, 7, "alice").is_ok());
-        assert!(limits.password_check(other, 7, "alice").is_ok());
+        assert!(limits.password_check(ip, 7, key(1)).is_ok());
+        assert!(limits.password_check(other, 7, key(1)).is_ok());
         assert!(
-            limits.password_check(other, 7, "alice").is_err(),
+            limits.password_check(other, 7, key(1)).is_err(),
             "per account"
         );
         for _ in 0..FREE_FAILURES {
-            limits.record_failure("bob");
+            limits.record_failure(key(2));
         }
         let fresh = IpAddr::from([127, 0, 0, 3]);
-        assert!(limits.password_check(fresh, 8, "bob").is_err(), "lockout");
+        assert!(limits.password_check(fresh, 8, key(2)).is_err(), "lockout");
     }
 
     #[test]
@@ -244,5 +459,77 @@ mod tests {
             }
             other => panic!("expected 429, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_burst_then_one_per_interval() {
+        let limit = KeyedLimit::new(Duration::from_secs(300), 3);
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert!(limit.check_at("a", start).is_ok());
+        }
+        assert_eq!(limit.check_at("a", start), Err(Duration::from_secs(300)));
+        assert!(limit.check_at("b", start).is_ok(), "keys are independent");
+        let later = start + Duration::from_secs(300);
+        assert!(limit.check_at("a", later).is_ok());
+        assert!(limit.check_at("a", later).is_err());
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_block() {
+        let limits = Limits::new(1, 1);
+        let first: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let same_block: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let next_block: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert!(limits.login_attempt(first).is_ok());
+        assert!(limits.login_attempt(same_block).is_err());
+        assert!(limits.login_attempt(next_block).is_ok());
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().expect("ip");
+        assert_eq!(client(mapped), IpAddr::from([192, 0, 2, 1]));
+    }
+
+    /// Issue 12 item 2: 100,000 distinct keys (a flood of fresh addresses, names or
+    /// e-mail addresses) leave every table at most `MAX_KEYS` long; keys already tracked keep
+    /// their exact budgets, unseen ones are refused while the table is full, and once the
+    /// window has passed the tables empty out and admit again.
+    #[test]
+    fn a_hundred_thousand_distinct_keys_leave_memory_flat() {
+        let limit = KeyedLimit::per_minute(10);
+        let start = Instant::now();
+        assert!(limit.check_at(u64::MAX, start).is_ok(), "a regular client");
+        let mut refused = 0;
+        for n in 0..100_000u64 {
+            if limit.check_at(n, start).is_err() {
+                refused += 1;
+            }
+            assert!(limit.len() <= MAX_KEYS);
+        }
+        assert_eq!(limit.len(), MAX_KEYS);
+        assert_eq!(refused, 100_000 - (MAX_KEYS - 1));
+        assert!(
+            limit.check_at(u64::MAX, start).is_ok(),
+            "a tracked key keeps its budget"
+        );
+        let later = start + Duration::from_secs(61);
+        assert!(limit.check_at(200_000, later).is_ok(), "room again");
+        assert_eq!(limit.len(), 1, "the flood was forgotten");
+
+        let failures = FailureTable::default();
+        let locked_out = key(u64::MAX);
+        for _ in 0..FREE_FAILURES {
+            failures.record_failure(locked_out, start);
+        }
+        for n in 0..100_000u64 {
+            failures.record_failure(key(n), start);
+            assert!(failures.len() <= MAX_KEYS);
+        }
+        assert!(
+            failures.unlocked(locked_out, start).is_err(),
+            "a locked-out account stays locked through the flood"
+        );
+        assert!(failures.len() <= MAX_KEYS);
+        let quiet = start + FAILURE_WINDOW + Duration::from_secs(1);
+        failures.sweep(quiet);
+        assert_eq!(failures.len(), 0, "quiet accounts were forgotten");
     }
 }

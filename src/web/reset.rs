@@ -44,7 +44,8 @@ pub async fn forgot(
         response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
         return Ok(response);
     }
-    state.limits.reset_request(ctx.client_ip, &email)?;
+    let address = state.limits.account_key(&state.db, &email).await?;
+    state.limits.reset_request(ctx.client_ip, address)?;
     queue::request_password_reset(&state.queue, &email).await?;
     Ok(views::auth::forgot_password_sent_page(&ctx.page()).into_response())
 }

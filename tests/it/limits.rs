@@ -1,0 +1,52 @@
+//! Lockouts the database's collation cannot sidestep (issue 12 item 3, SECURITY.md B.17).
+
+use streamvault::auth::Role;
+
+use crate::both_backends;
+use crate::helpers::{create_account, spawn_app, Backend, PASSWORD};
+
+/// Spellings someone might try for `alice`. Which of them find the account depends on the
+/// database: MariaDB's `utf8mb4_unicode_ci` ignores case, accents, width and NUL.
+const SPELLINGS: [&str; 6] = [
+    "alice",
+    "ALICE",
+    " Alice ",
+    "alicé",
+    "ａｌｉｃｅ",
+    "alice\0",
+];
+
+/// Every spelling that signs in as alice shares alice's lockout: five wrong passwords for
+/// `alice`, and `alicé` (on MariaDB) is refused with 429 like `alice` itself.
+async fn every_spelling_that_reaches_an_account_shares_its_lockout(backend: Backend) {
+    let app = spawn_app(backend).await;
+    create_account(&app, "alice", Role::Customer).await;
+    let mut reaching = Vec::new();
+    for spelling in SPELLINGS {
+        let page = app.client().login(spelling, PASSWORD).await;
+        match page.status {
+            303 => reaching.push(spelling),
+            401 => {}
+            other => panic!("{spelling:?}: {other}"),
+        }
+    }
+    assert!(reaching.contains(&"ALICE") && reaching.contains(&" Alice "));
+    if backend == Backend::MySql {
+        assert!(
+            reaching.contains(&"alicé") && reaching.contains(&"alice\0"),
+            "MariaDB compares accent-insensitively: {reaching:?}"
+        );
+    }
+    for _ in 0..5 {
+        assert_eq!(
+            app.client().login("alice", "wrong password!").await.status,
+            401
+        );
+    }
+    for spelling in &reaching {
+        let page = app.client().login(spelling, PASSWORD).await;
+        assert_eq!(page.status, 429, "{spelling:?} sidestepped the lockout");
+        assert!(page.header("retry-after").is_some());
+    }
+}
+both_backends!(every_spelling_that_reaches_an_account_shares_its_lockout);
