@@ -319,6 +319,23 @@ pub async fn update_profile(tx: &mut Tx, id: i64, profile: &Profile) -> Result<u
     tx.execute(&update).await
 }
 
+/// Locks the account row for the rest of the transaction (every write that touches an
+/// account's rows takes this lock first, ARCHITECTURE.md); `false` if it no longer exists.
+pub async fn lock(tx: &mut Tx, id: i64) -> Result<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    let query = Query::select()
+        .column(Accounts::Id)
+        .from(Accounts::Table)
+        .and_where(Expr::col(Accounts::Id).eq(id))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    Ok(tx.fetch_optional::<Locked>(&query).await?.is_some())
+}
+
 pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u64> {
     let update = Query::update()
         .table(Accounts::Table)

@@ -41,7 +41,11 @@ pub async fn account_for(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Optio
         .map(|row| row.account_id))
 }
 
-/// Marks the token used if it is still live; returns its account when this call won.
+/// Marks the token used if it is still live; returns its account when this call won. In the
+/// house lock order: the token is only read first (no lock), then its account row is locked,
+/// then the token is taken by one conditional UPDATE (of two concurrent redemptions exactly
+/// one sees an affected row). An account deletion, which also locks the account row first,
+/// therefore queues behind a redemption or the other way round, never deadlocks with it.
 pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
     let hash = tokens::sha256_hex(raw);
     let query = Query::select()
@@ -52,12 +56,16 @@ pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option
     let Some(row) = tx.fetch_optional::<TokenRow>(&query).await? else {
         return Ok(None);
     };
+    if !accounts::lock(tx, row.account_id).await? {
+        return Ok(None);
+    }
     let update = Query::update()
         .table(PasswordResetTokens::Table)
         .value(PasswordResetTokens::UsedAt, now)
-        .cond_where(live(&hash, now))
+        .cond_where(
+            live(&hash, now).add(Expr::col(PasswordResetTokens::AccountId).eq(row.account_id)),
+        )
         .to_owned();
-    // Exactly one concurrent redemption sees one affected row.
     Ok((tx.execute(&update).await? == 1).then_some(row.account_id))
 }
 
@@ -97,30 +105,36 @@ pub async fn mint(
     let raw = tokens::random_token();
     let hash = tokens::sha256_hex(&raw);
     let account_id = account.id;
-    db.transaction(move |tx| {
-        let hash = hash.clone();
-        Box::pin(async move {
-            retire_for_account(tx, account_id, now).await?;
-            let insert = Query::insert()
-                .into_table(PasswordResetTokens::Table)
-                .columns([
-                    PasswordResetTokens::AccountId,
-                    PasswordResetTokens::TokenHash,
-                    PasswordResetTokens::CreatedAt,
-                    PasswordResetTokens::ExpiresAt,
-                ])
-                .values_panic([
-                    account_id.into(),
-                    hash.into(),
-                    now.into(),
-                    (now + VALID_FOR).into(),
-                ])
-                .to_owned();
-            tx.insert(&insert).await
+    let minted = db
+        .transaction(move |tx| {
+            let hash = hash.clone();
+            Box::pin(async move {
+                // The account first (house lock order): a deletion racing this mint queues.
+                if !accounts::lock(tx, account_id).await? {
+                    return Ok(false);
+                }
+                retire_for_account(tx, account_id, now).await?;
+                let insert = Query::insert()
+                    .into_table(PasswordResetTokens::Table)
+                    .columns([
+                        PasswordResetTokens::AccountId,
+                        PasswordResetTokens::TokenHash,
+                        PasswordResetTokens::CreatedAt,
+                        PasswordResetTokens::ExpiresAt,
+                    ])
+                    .values_panic([
+                        account_id.into(),
+                        hash.into(),
+                        now.into(),
+                        (now + VALID_FOR).into(),
+                    ])
+                    .to_owned();
+                tx.insert(&insert).await?;
+                Ok(true)
+            })
         })
-    })
-    .await?;
-    Ok(Some((account, raw)))
+        .await?;
+    Ok(minted.then_some((account, raw)))
 }
 
 /// Deletes tokens that can no longer be redeemed.
@@ -133,5 +147,5 @@ pub async fn delete_dead(db: &Db, now: DateTime<Utc>) -> Result<u64> {
                 .add(Expr::col(PasswordResetTokens::UsedAt).is_not_null()),
         )
         .to_owned();
-    db.execute(&delete).await
+    db.write(delete).await
 }

@@ -25,11 +25,25 @@ struct SessionRow {
     disabled: bool,
 }
 
-/// Starts a session for `account_id`; returns the raw cookie value.
-pub async fn create(db: &Db, account_id: i64, now: DateTime<Utc>) -> Result<String> {
-    let (raw, insert) = new_session(account_id, now);
-    db.execute(&insert).await?;
-    Ok(raw)
+/// Starts a session for `account_id`, ending `replacing` (the browser's previous session, if
+/// any) in the same retried transaction; returns the raw cookie value. The insert comes
+/// first: its foreign-key check reads the account row, and accounts lock before sessions.
+pub async fn create(
+    db: &Db,
+    account_id: i64,
+    replacing: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    db.transaction(move |tx| {
+        Box::pin(async move {
+            let raw = create_in(tx, account_id, now).await?;
+            if let Some(previous) = replacing {
+                tx.execute(&delete_one(previous)).await?;
+            }
+            Ok(raw)
+        })
+    })
+    .await
 }
 
 /// Starts a session inside a transaction (a password change replaces the current session
@@ -97,7 +111,7 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
             .value(Sessions::LastSeenAt, now)
             .and_where(Expr::col(Sessions::Id).eq(row.id))
             .to_owned();
-        db.execute(&touch).await?;
+        db.write(touch).await?;
     }
     Ok(Some(CurrentUser {
         session_id: row.id,
@@ -107,14 +121,15 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
     }))
 }
 
+fn delete_one(session_id: i64) -> sea_query::DeleteStatement {
+    Query::delete()
+        .from_table(Sessions::Table)
+        .and_where(Expr::col(Sessions::Id).eq(session_id))
+        .to_owned()
+}
+
 pub async fn delete_by_id(db: &Db, session_id: i64) -> Result<()> {
-    db.execute(
-        &Query::delete()
-            .from_table(Sessions::Table)
-            .and_where(Expr::col(Sessions::Id).eq(session_id))
-            .to_owned(),
-    )
-    .await?;
+    db.write(delete_one(session_id)).await?;
     Ok(())
 }
 
@@ -141,5 +156,5 @@ pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64> {
                 .add(Expr::col(Sessions::CreatedAt).lt(now - ABSOLUTE_TIMEOUT)),
         )
         .to_owned();
-    db.execute(&delete).await
+    db.write(delete).await
 }

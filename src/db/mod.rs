@@ -183,7 +183,24 @@ impl Db {
             .map_or(0, |row| row.n))
     }
 
-    /// Runs a write outside any explicit transaction; returns the number of rows affected.
+    /// One write statement as a unit of work of its own, through [`Db::transaction`] (so a
+    /// deadlock, lock-wait timeout or busy SQLite re-runs it, and a lasting failure is a 503);
+    /// returns the number of rows affected.
+    pub async fn write<S>(&self, stmt: S) -> Result<u64>
+    where
+        S: SqlxBinder + Send + Sync + 'static,
+    {
+        let stmt = std::sync::Arc::new(stmt);
+        self.transaction(move |tx| {
+            let stmt = stmt.clone();
+            Box::pin(async move { tx.execute(&*stmt).await })
+        })
+        .await
+    }
+
+    /// Runs a statement outside any explicit transaction, without re-running it; returns the
+    /// number of rows affected. For writes prefer [`Db::write`] or [`Db::transaction`]; this is
+    /// for statements that carry their own retry (the job queue's, set-up at start).
     pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
         match self {
             Db::Sqlite(pool) => {

@@ -27,10 +27,8 @@ pub async fn start_session(
     account_id: i64,
     response: &mut Response,
 ) -> Result<()> {
-    if let Some(previous) = &ctx.user {
-        sessions::delete_by_id(&state.db, previous.session_id).await?;
-    }
-    let raw = sessions::create(&state.db, account_id, state.clock.now()).await?;
+    let previous = ctx.user.as_ref().map(|user| user.session_id);
+    let raw = sessions::create(&state.db, account_id, previous, state.clock.now()).await?;
     let secure = state.config.secure_cookies();
     cookies::set(response, cookies::SESSION, &raw, secure);
     cookies::clear(response, cookies::PRE_SESSION, secure);
