@@ -14,6 +14,7 @@ pub async fn healthz(Data(state): Data<&State>) -> Response {
             tracing::warn!(error = %e, "health check failed");
             "database unavailable"
                 .with_status(StatusCode::SERVICE_UNAVAILABLE)
+                .with_header(poem::http::header::RETRY_AFTER, 5)
                 .into_response()
         }
     }

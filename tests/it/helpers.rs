@@ -50,6 +50,7 @@ pub struct TestDb {
 enum Cleanup {
     File(PathBuf),
     MySql(String),
+    Nothing,
 }
 
 impl TestDb {
@@ -76,6 +77,19 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The same database reached through `url` (a TCP proxy the test can cut, say). The
+    /// original `TestDb` still owns it: dropping this one removes nothing.
+    pub async fn through(&self, url: String) -> TestDb {
+        let db = Db::connect(&url).await.expect("connect through");
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Nothing,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
@@ -84,6 +98,7 @@ impl Drop for TestDb {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
+            Cleanup::Nothing => {}
             Cleanup::MySql(url) => {
                 let url = url.clone();
                 // Drop runs outside async; a short-lived runtime on its own thread drops the database.

@@ -23,4 +23,5 @@ mod transactions;
 // Resilience (issue 12): faults, load and hostile input.
 mod crash;
 mod limits;
+mod outage;
 mod queue;
