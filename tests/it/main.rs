@@ -25,3 +25,4 @@ mod crash;
 mod limits;
 mod outage;
 mod queue;
+mod storm;

@@ -144,7 +144,11 @@ async fn the_database_going_away_under_load_answers_503_and_recovers() {
                 let response = builder.timeout(Duration::from_secs(20)).send().await;
                 let ended = *phase.lock().expect("phase");
                 // A request that saw the cut or the restore counts as one made while down.
-                let now = if started == ended { started } else { Phase::Down };
+                let now = if started == ended {
+                    started
+                } else {
+                    Phase::Down
+                };
                 let answer = match response {
                     Ok(response) => Answer {
                         phase: now,
@@ -225,7 +229,10 @@ async fn the_database_going_away_under_load_answers_503_and_recovers() {
         .filter(|a| a.status == Some(503) && !a.retry_after)
         .take(5)
         .collect();
-    assert!(silent.is_empty(), "every 503 says when to retry: {silent:#?}");
+    assert!(
+        silent.is_empty(),
+        "every 503 says when to retry: {silent:#?}"
+    );
     assert!(count(Phase::Up, Some(503)) == 0, "no 503 before the outage");
     assert!(
         count(Phase::Down, Some(503)) > 0,
