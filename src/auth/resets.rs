@@ -70,12 +70,32 @@ pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option
 }
 
 /// Retires every unused token of an account (a newer one supersedes them, or the password
-/// was just changed).
+/// was just changed). The caller holds the account's row lock (every token write does), so
+/// the unused tokens are read plainly and updated by primary key: a range UPDATE would also
+/// lock the index gaps around them, where another account's new token is inserted, and two
+/// concurrent mints for neighbouring accounts would deadlock there.
 pub async fn retire_for_account(tx: &mut Tx, account_id: i64, now: DateTime<Utc>) -> Result<u64> {
+    #[derive(sqlx::FromRow)]
+    struct Unused {
+        id: i64,
+    }
+    let unused: Vec<Unused> = tx
+        .fetch_all(
+            &Query::select()
+                .column(PasswordResetTokens::Id)
+                .from(PasswordResetTokens::Table)
+                .and_where(Expr::col(PasswordResetTokens::AccountId).eq(account_id))
+                .and_where(Expr::col(PasswordResetTokens::UsedAt).is_null())
+                .to_owned(),
+        )
+        .await?;
+    if unused.is_empty() {
+        return Ok(0);
+    }
     let update = Query::update()
         .table(PasswordResetTokens::Table)
         .value(PasswordResetTokens::UsedAt, now)
-        .and_where(Expr::col(PasswordResetTokens::AccountId).eq(account_id))
+        .and_where(Expr::col(PasswordResetTokens::Id).is_in(unused.into_iter().map(|t| t.id)))
         .and_where(Expr::col(PasswordResetTokens::UsedAt).is_null())
         .to_owned();
     tx.execute(&update).await

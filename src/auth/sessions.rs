@@ -26,8 +26,9 @@ struct SessionRow {
 }
 
 /// Starts a session for `account_id`, ending `replacing` (the browser's previous session, if
-/// any) in the same retried transaction; returns the raw cookie value. The insert comes
-/// first: its foreign-key check reads the account row, and accounts lock before sessions.
+/// any) in the same retried transaction; returns the raw cookie value. The account row is
+/// locked first (house lock order): the insert's foreign-key check would otherwise take it
+/// after the new session row, the opposite of an account deletion.
 pub async fn create(
     db: &Db,
     account_id: i64,
@@ -36,6 +37,7 @@ pub async fn create(
 ) -> Result<String> {
     db.transaction(move |tx| {
         Box::pin(async move {
+            super::accounts::lock(tx, account_id).await?;
             let raw = create_in(tx, account_id, now).await?;
             if let Some(previous) = replacing {
                 tx.execute(&delete_one(previous)).await?;

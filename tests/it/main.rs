@@ -23,6 +23,7 @@ mod transactions;
 // Resilience (issue 12): faults, load and hostile input.
 mod crash;
 mod limits;
+mod lock_order;
 mod outage;
 mod queue;
 mod storm;
