@@ -22,6 +22,7 @@ mod transactions;
 
 // Resilience (issue 12): faults, load and hostile input.
 mod crash;
+mod fuzz;
 mod limits;
 mod lock_order;
 mod outage;
