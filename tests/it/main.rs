@@ -26,5 +26,6 @@ mod fuzz;
 mod limits;
 mod lock_order;
 mod outage;
+mod processes;
 mod queue;
 mod storm;
