@@ -20,6 +20,15 @@ pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
         return match mysql.number() {
             1213 => Some("deadlock (1213)"),
             1205 => Some("lock wait timeout (1205)"),
+            // TiDB (README, "Towards TiDB or Vitess"): the transaction was rolled back and
+            // may be re-run as a whole — a write conflict (optimistic mode: 9007, older 8005),
+            // a commit conflict after SELECT … FOR UPDATE (8002), a failed commit (8022), or a
+            // schema change during the transaction (8028). MariaDB and MySQL never send these.
+            8002 => Some("tidb: select for update conflict (8002)"),
+            8005 => Some("tidb: write conflict (8005)"),
+            8022 => Some("tidb: commit failed (8022)"),
+            8028 => Some("tidb: schema changed (8028)"),
+            9007 => Some("tidb: write conflict (9007)"),
             _ => None,
         };
     }
