@@ -17,7 +17,7 @@ use crate::helpers::{spawn_with, Backend, Options};
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -26,7 +26,7 @@ impl Drop for Driver {
     }
 }
 
-async fn browser() -> Option<(Driver, Client)> {
+pub(crate) async fn browser() -> Option<(Driver, Client)> {
     if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var_os("STREAMVAULT_REQUIRE_BROWSER").is_none(),
@@ -67,7 +67,7 @@ async fn browser() -> Option<(Driver, Client)> {
     panic!("chromedriver did not accept a session");
 }
 
-async fn wait_for_text(client: &Client, css: &str, text: &str) {
+pub(crate) async fn wait_for_text(client: &Client, css: &str, text: &str) {
     for _ in 0..50 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
             if element.text().await.is_ok_and(|t| t.contains(text)) {
@@ -83,13 +83,13 @@ async fn wait_for_text(client: &Client, css: &str, text: &str) {
     );
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let element = client.find(Locator::Css(css)).await.expect(css);
     element.clear().await.expect("clear");
     element.send_keys(text).await.expect("type");
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
