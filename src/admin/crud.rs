@@ -702,7 +702,8 @@ async fn changes(
     Ok(changes)
 }
 
-async fn record_audit(
+/// Writes the audit entry of a change, in the transaction that makes it.
+pub async fn audit_change(
     tx: &mut Tx,
     def: &'static EntityDef,
     actor: Actor,
@@ -774,7 +775,7 @@ pub async fn create(
                     Behaviour::Plain | Behaviour::Account(_) => {}
                 }
                 let changes = changes(tx, def, None, Some(&record.values)).await?;
-                record_audit(tx, def, actor, Action::Create, id, changes).await?;
+                audit_change(tx, def, actor, Action::Create, id, changes).await?;
                 Ok(record)
             })
         })
@@ -843,7 +844,7 @@ pub async fn update(
                     episode_moved(tx, def, &old, &new).await?;
                 }
                 let changes = changes(tx, def, Some(&old.values), Some(&new.values)).await?;
-                record_audit(tx, def, actor, Action::Update, id, changes).await?;
+                audit_change(tx, def, actor, Action::Update, id, changes).await?;
                 Ok(Step::Done(new))
             })
         })
@@ -1002,7 +1003,7 @@ async fn delete_checked(
     }
     let mut changes = changes(tx, def, Some(&old.values), None).await?;
     changes.extend(cascaded);
-    record_audit(tx, def, actor, Action::Delete, id, changes).await
+    audit_change(tx, def, actor, Action::Delete, id, changes).await
 }
 
 pub async fn delete(
@@ -1055,18 +1056,6 @@ pub async fn delete_many(
         })
     })
     .await
-}
-
-/// Writes an audit entry for a change made by another module in the same transaction.
-pub async fn audit_change(
-    tx: &mut Tx,
-    def: &'static EntityDef,
-    actor: Actor,
-    action: Action,
-    id: i64,
-    changes: Vec<FieldChange>,
-) -> Result<()> {
-    record_audit(tx, def, actor, action, id, changes).await
 }
 
 /// Locks a row and checks it exists (for changes to what hangs off it, such as links).

@@ -13,9 +13,19 @@ fn concrete(path: &str) -> String {
         .replace(":file", "app.css");
     // Staff actions that change accounts name an id nobody has: the walk's own sessions
     // must survive it. Every other parameter (`:id`, `:link`, `:target`) becomes 1.
-    let id = if path.ends_with("/disable") { "424242" } else { "1" };
+    let id = if path.ends_with("/disable") {
+        "424242"
+    } else {
+        "1"
+    };
     path.split('/')
-        .map(|segment| if segment.starts_with(':') { id } else { segment })
+        .map(|segment| {
+            if segment.starts_with(':') {
+                id
+            } else {
+                segment
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -93,8 +103,16 @@ async fn every_route_enforces_its_rule(backend: Backend) {
                 );
                 if method == poem::http::Method::GET {
                     // A row's own routes on a fresh database may name a row that is not there.
-                    let expected: &[u16] = if template.contains("/:") { &[200, 404] } else { &[200] };
-                    assert!(expected.contains(&allowed.status), "{label} right role: {}", allowed.status);
+                    let expected: &[u16] = if template.contains("/:") {
+                        &[200, 404]
+                    } else {
+                        &[200]
+                    };
+                    assert!(
+                        expected.contains(&allowed.status),
+                        "{label} right role: {}",
+                        allowed.status
+                    );
                     assert!(
                         allowed
                             .header("cache-control")

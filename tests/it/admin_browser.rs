@@ -7,10 +7,10 @@ use std::time::Duration;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
-use crate::admin_support::{htmx, staff, stored, version};
+use crate::admin_support::{demo_app, htmx, staff, stored, version};
 use crate::both_backends;
 use crate::browser::{browser, click, fill, wait_for_text};
-use crate::helpers::{spawn_with, Backend, Options};
+use crate::helpers::Backend;
 
 async fn value_of(client: &Client, css: &str) -> String {
     client
@@ -21,6 +21,16 @@ async fn value_of(client: &Client, css: &str) -> String {
         .await
         .expect("value")
         .unwrap_or_default()
+}
+
+async fn press(client: &Client, css: &str, key: Key) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .send_keys(&key.to_string())
+        .await
+        .expect("key");
 }
 
 async fn wait_for(client: &Client, css: &str) {
@@ -37,20 +47,18 @@ async fn staff_edit_a_series_inline_and_see_a_conflict(backend: Backend) {
     let Some((_driver, client)) = browser().await else {
         return;
     };
-    let app = spawn_with(
-        backend,
-        Options {
-            demo: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = demo_app(backend).await;
     let id = 2;
     let title = stored(&app, "series", id, "title").await;
 
     client.goto(&app.url("/login")).await.expect("login page");
     fill(&client, "#login-form input[name=username]", "admin").await;
-    fill(&client, "#login-form input[name=password]", "streamvault-admin").await;
+    fill(
+        &client,
+        "#login-form input[name=password]",
+        "streamvault-admin",
+    )
+    .await;
     click(&client, "#login-form button").await;
     wait_for_text(&client, ".signed-in-as", "admin").await;
 
@@ -67,18 +75,17 @@ async fn staff_edit_a_series_inline_and_see_a_conflict(backend: Backend) {
     wait_for(&client, &format!("tr.row-editing{row}")).await;
     let input = format!("#series-{id}-title");
     fill(&client, &input, "Edited In Place").await;
-    client
-        .find(Locator::Css(&input))
-        .await
-        .expect("title input")
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .expect("Enter");
+    press(&client, &input, Key::Enter).await;
     wait_for_text(&client, &format!("tr.row{row}"), "Edited In Place").await;
     wait_for_text(&client, &format!("{row} .row-message"), "Saved").await;
     assert_eq!(stored(&app, "series", id, "title").await, "Edited In Place");
     assert!(
-        client.current_url().await.expect("url").as_str().contains("/admin/series"),
+        client
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .contains("/admin/series"),
         "no navigation"
     );
 
@@ -96,26 +103,27 @@ async fn staff_edit_a_series_inline_and_see_a_conflict(backend: Backend) {
     .await;
     assert_eq!(theirs.status, 200);
     fill(&client, &input, "My Lost Update").await;
-    client
-        .find(Locator::Css(&input))
-        .await
-        .expect("title input")
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .expect("Enter");
-    wait_for_text(&client, &format!("{row} .row-message"), "Someone else changed this row").await;
-    assert_eq!(value_of(&client, &input).await, "Saved Elsewhere", "the current values");
+    press(&client, &input, Key::Enter).await;
+    wait_for_text(
+        &client,
+        &format!("{row} .row-message"),
+        "Someone else changed this row",
+    )
+    .await;
+    assert_eq!(
+        value_of(&client, &input).await,
+        "Saved Elsewhere",
+        "the current values"
+    );
     wait_for_text(&client, &format!("{row} .field-note"), "My Lost Update").await;
-    assert_eq!(stored(&app, "series", id, "title").await, "Saved Elsewhere", "not overwritten");
+    assert_eq!(
+        stored(&app, "series", id, "title").await,
+        "Saved Elsewhere",
+        "not overwritten"
+    );
 
     // Escape restores the row as stored.
-    client
-        .find(Locator::Css(&input))
-        .await
-        .expect("title input")
-        .send_keys(&Key::Escape.to_string())
-        .await
-        .expect("Escape");
+    press(&client, &input, Key::Escape).await;
     wait_for(&client, &format!("tr.row{row}")).await;
     wait_for_text(&client, &format!("tr.row{row}"), "Saved Elsewhere").await;
     client.close().await.expect("close browser");

@@ -8,10 +8,10 @@ use streamvault::db::schema::{
 };
 
 use crate::admin_support::{
-    audit_entries, created_id, htmx, record, rows_where, send, staff, stored, version,
+    audit_entries, created_id, demo_app, htmx, record, rows_where, send, staff, stored, version,
 };
 use crate::both_backends;
-use crate::helpers::{spawn_app, spawn_with, Backend, Options};
+use crate::helpers::{spawn_app, Backend};
 
 /// (entity, fields to create it, a field to change and its new value).
 struct Case {
@@ -168,13 +168,22 @@ async fn every_entity_can_be_created_read_updated_and_deleted(backend: Backend) 
     for case in rest {
         run_case(&app, &admin, &case, &mut ids).await;
     }
-    assert_eq!(stored(&app, "producers", ids["producers"], "email").await, "sigrid@example.com");
-    assert_eq!(stored(&app, "employees", ids["employees"], "username").await, "nora");
+    assert_eq!(
+        stored(&app, "producers", ids["producers"], "email").await,
+        "sigrid@example.com"
+    );
+    assert_eq!(
+        stored(&app, "employees", ids["employees"], "username").await,
+        "nora"
+    );
 
     // The series' figures followed the episode: 1,500 viewers in one episode.
     let series = ids["series"];
     let page = admin.get(&format!("/series/{series}")).await;
-    assert!(page.body.contains("1,500"), "public page shows the new viewers");
+    assert!(
+        page.body.contains("1,500"),
+        "public page shows the new viewers"
+    );
 
     // Deleting, children first (a series with contracts is refused: see below).
     for slug in [
@@ -193,9 +202,18 @@ async fn every_entity_can_be_created_read_updated_and_deleted(backend: Backend) 
     ] {
         let id = ids[slug];
         let v = version(&app, slug, id).await;
-        let gone = htmx(&admin, "DELETE", &format!("/admin/{slug}/{id}"), &[("version", &v)]).await;
+        let gone = htmx(
+            &admin,
+            "DELETE",
+            &format!("/admin/{slug}/{id}"),
+            &[("version", &v)],
+        )
+        .await;
         assert_eq!(gone.status, 200, "delete {slug}: {}", gone.body);
-        assert!(record(&app, slug, id).await.is_none(), "{slug} {id} deleted");
+        assert!(
+            record(&app, slug, id).await.is_none(),
+            "{slug} {id} deleted"
+        );
         let missing = htmx(&admin, "GET", &format!("/admin/{slug}/{id}"), &[]).await;
         assert_eq!(missing.status, 404, "{slug}");
     }
@@ -246,18 +264,14 @@ async fn run_case(
     );
     let list = admin.get(&format!("/admin/{slug}")).await;
     assert_eq!(list.status, 200);
-    assert!(list.body.contains(&format!("id=\"{slug}-row-{id}\"")), "{slug} listed");
+    assert!(
+        list.body.contains(&format!("id=\"{slug}-row-{id}\"")),
+        "{slug} listed"
+    );
 }
 
 async fn invalid_input_is_refused_with_messages_beside_the_fields(backend: Backend) {
-    let app = spawn_with(
-        backend,
-        Options {
-            demo: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = demo_app(backend).await;
     let admin = staff(&app, "erin").await;
     let before = audit_entries(&app).await;
     let good: Vec<(&str, &str)> = vec![
@@ -279,22 +293,65 @@ async fn invalid_input_is_refused_with_messages_beside_the_fields(backend: Backe
     for (what, fields, field, message) in [
         ("empty", with("title", "  "), "title", "Please fill this in"),
         ("too long", with("title", long), "title", "at most 200"),
-        ("bad number", with("planned_episodes", "ten"), "planned_episodes", "whole number"),
-        ("out of range", with("planned_episodes", "0"), "planned_episodes", "from 1"),
-        ("bad date", with("release_date", "2024-02-30"), "release_date", "YYYY-MM-DD"),
-        ("unknown reference", with("language_id", "999999"), "language_id", "does not exist"),
-        ("not a reference", with("origin_country_id", "1 OR 1=1"), "origin_country_id", "Choose"),
-        ("bad url", with("poster_url", "javascript:alert(1)"), "poster_url", "https://"),
+        (
+            "bad number",
+            with("planned_episodes", "ten"),
+            "planned_episodes",
+            "whole number",
+        ),
+        (
+            "out of range",
+            with("planned_episodes", "0"),
+            "planned_episodes",
+            "from 1",
+        ),
+        (
+            "bad date",
+            with("release_date", "2024-02-30"),
+            "release_date",
+            "YYYY-MM-DD",
+        ),
+        (
+            "unknown reference",
+            with("language_id", "999999"),
+            "language_id",
+            "does not exist",
+        ),
+        (
+            "not a reference",
+            with("origin_country_id", "1 OR 1=1"),
+            "origin_country_id",
+            "Choose",
+        ),
+        (
+            "bad url",
+            with("poster_url", "javascript:alert(1)"),
+            "poster_url",
+            "https://",
+        ),
     ] {
         let page = htmx(&admin, "POST", "/admin/series", &fields).await;
         assert_eq!(page.status, 422, "{what}: {}", page.body);
-        assert!(page.body.contains(message), "{what}: {message} in {}", page.body);
+        assert!(
+            page.body.contains(message),
+            "{what}: {message} in {}",
+            page.body
+        );
         assert!(page.body.contains("field-error"), "{what}");
-        assert!(page.body.contains(&format!("id=\"series-new-{field}\"")), "{what}");
+        assert!(
+            page.body.contains(&format!("id=\"series-new-{field}\"")),
+            "{what}"
+        );
         assert!(!page.body.contains("<html"), "{what}: the row, not a page");
     }
     // What was typed is shown again.
-    let page = htmx(&admin, "POST", "/admin/series", &with("planned_episodes", "ten")).await;
+    let page = htmx(
+        &admin,
+        "POST",
+        "/admin/series",
+        &with("planned_episodes", "ten"),
+    )
+    .await;
     assert!(page.body.contains("value=\"ten\""));
     assert!(page.body.contains("value=\"A Good Title\""));
 
@@ -303,7 +360,11 @@ async fn invalid_input_is_refused_with_messages_beside_the_fields(backend: Backe
         &admin,
         "POST",
         "/admin/schedules",
-        &[("episode_id", "1"), ("starts_on", "2024-05-02"), ("ends_on", "2024-05-01")],
+        &[
+            ("episode_id", "1"),
+            ("starts_on", "2024-05-02"),
+            ("ends_on", "2024-05-01"),
+        ],
     )
     .await;
     assert_eq!(schedule.status, 422);
@@ -315,16 +376,28 @@ async fn invalid_input_is_refused_with_messages_beside_the_fields(backend: Backe
         &admin,
         "POST",
         "/admin/episodes",
-        &[("series_id", "1"), ("number", "1"), ("title", "Again"), ("total_viewers", "0")],
+        &[
+            ("series_id", "1"),
+            ("number", "1"),
+            ("title", "Again"),
+            ("total_viewers", "0"),
+        ],
     )
     .await;
     assert_eq!(episode.status, 422);
-    assert!(episode.body.contains("already has an episode with this number"));
+    assert!(episode
+        .body
+        .contains("already has an episode with this number"));
     let money = htmx(
         &admin,
         "POST",
         "/admin/contracts",
-        &[("series_id", "1"), ("per_episode_charge_cents", "19.99"), ("starts_on", "2024-01-01"), ("ends_on", "2025-01-01")],
+        &[
+            ("series_id", "1"),
+            ("per_episode_charge_cents", "19.99"),
+            ("starts_on", "2024-01-01"),
+            ("ends_on", "2025-01-01"),
+        ],
     )
     .await;
     assert_eq!(money.status, 422);
@@ -333,49 +406,87 @@ async fn invalid_input_is_refused_with_messages_beside_the_fields(backend: Backe
     // An update keeps the row in edit mode with what was typed.
     let v = version(&app, "series", 1).await;
     let title = stored(&app, "series", 1, "title").await;
-    let page = htmx(&admin, "PUT", "/admin/series/1", &[("title", ""), ("version", &v)]).await;
+    let page = htmx(
+        &admin,
+        "PUT",
+        "/admin/series/1",
+        &[("title", ""), ("version", &v)],
+    )
+    .await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("hx-put") && page.body.contains("Please fill this in"));
-    assert_eq!(stored(&app, "series", 1, "title").await, title, "nothing written");
+    assert_eq!(
+        stored(&app, "series", 1, "title").await,
+        title,
+        "nothing written"
+    );
     // A missing or malformed version is refused, never a silent overwrite.
     let page = htmx(&admin, "PUT", "/admin/series/1", &[("title", "Sneaky")]).await;
     assert_eq!(page.status, 422);
-    let page = htmx(&admin, "PUT", "/admin/series/1", &[("title", "Sneaky"), ("version", "x")]).await;
+    let page = htmx(
+        &admin,
+        "PUT",
+        "/admin/series/1",
+        &[("title", "Sneaky"), ("version", "x")],
+    )
+    .await;
     assert_eq!(page.status, 422);
     let page = htmx(&admin, "DELETE", "/admin/series/1", &[]).await;
     assert_eq!(page.status, 422);
     assert_eq!(stored(&app, "series", 1, "title").await, title);
     // Duplicated fields and unknown ids.
-    let page = htmx(&admin, "PUT", "/admin/series/1", &[("title", "A"), ("title", "B"), ("version", &v)]).await;
+    let page = htmx(
+        &admin,
+        "PUT",
+        "/admin/series/1",
+        &[("title", "A"), ("title", "B"), ("version", &v)],
+    )
+    .await;
     assert_eq!(page.status, 400);
-    for path in ["/admin/series/999999", "/admin/series/abc", "/admin/series/-1/edit"] {
+    for path in [
+        "/admin/series/999999",
+        "/admin/series/abc",
+        "/admin/series/-1/edit",
+    ] {
         assert_eq!(htmx(&admin, "GET", path, &[]).await.status, 404, "{path}");
     }
-    assert_eq!(audit_entries(&app).await, before, "refused changes leave no audit entry");
+    assert_eq!(
+        audit_entries(&app).await,
+        before,
+        "refused changes leave no audit entry"
+    );
 }
 both_backends!(invalid_input_is_refused_with_messages_beside_the_fields);
 
 async fn a_stale_version_is_a_conflict_and_changes_nothing(backend: Backend) {
-    let app = spawn_with(
-        backend,
-        Options {
-            demo: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = demo_app(backend).await;
     let first = staff(&app, "erin").await;
     let second = staff(&app, "sam").await;
     let v = version(&app, "series", 2).await;
     // Both opened the same row; the first saves.
-    let saved = htmx(&first, "PUT", "/admin/series/2", &[("title", "First Title"), ("version", &v)]).await;
+    let saved = htmx(
+        &first,
+        "PUT",
+        "/admin/series/2",
+        &[("title", "First Title"), ("version", &v)],
+    )
+    .await;
     assert_eq!(saved.status, 200);
     let audit = audit_entries(&app).await;
     // The second saves on the old version: 409, the current values, and nothing changes.
-    let stale = htmx(&second, "PUT", "/admin/series/2", &[("title", "Second Title"), ("version", &v)]).await;
+    let stale = htmx(
+        &second,
+        "PUT",
+        "/admin/series/2",
+        &[("title", "Second Title"), ("version", &v)],
+    )
+    .await;
     assert_eq!(stale.status, 409, "{}", stale.body);
     assert!(stale.body.contains("Someone else changed this row"));
-    assert!(stale.body.contains("value=\"First Title\""), "current values shown");
+    assert!(
+        stale.body.contains("value=\"First Title\""),
+        "current values shown"
+    );
     assert!(stale.body.contains("You typed: Second Title"));
     assert_eq!(stored(&app, "series", 2, "title").await, "First Title");
     assert_eq!(audit_entries(&app).await, audit);
@@ -385,28 +496,35 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(backend: Backend) {
     assert!(record(&app, "series", 2).await.is_some());
     // Saving again with the version the conflict showed works.
     let fresh = version(&app, "series", 2).await;
-    assert!(stale.body.contains(&format!("name=\"version\" value=\"{fresh}\"")));
-    let retry = htmx(&second, "PUT", "/admin/series/2", &[("title", "Second Title"), ("version", &fresh)]).await;
+    assert!(stale
+        .body
+        .contains(&format!("name=\"version\" value=\"{fresh}\"")));
+    let retry = htmx(
+        &second,
+        "PUT",
+        "/admin/series/2",
+        &[("title", "Second Title"), ("version", &fresh)],
+    )
+    .await;
     assert_eq!(retry.status, 200);
     assert_eq!(stored(&app, "series", 2, "title").await, "Second Title");
 }
 both_backends!(a_stale_version_is_a_conflict_and_changes_nothing);
 
 async fn deletes_cascade_or_are_refused_and_leave_nothing_dangling(backend: Backend) {
-    let app = spawn_with(
-        backend,
-        Options {
-            demo: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = demo_app(backend).await;
     let admin = staff(&app, "erin").await;
     // A series with contracts is refused: they are business records.
     let series = 1;
     assert!(rows_where(&app, Contracts::Table, Contracts::SeriesId, series).await > 0);
     let v = version(&app, "series", series).await;
-    let refused = htmx(&admin, "DELETE", &format!("/admin/series/{series}"), &[("version", &v)]).await;
+    let refused = htmx(
+        &admin,
+        "DELETE",
+        &format!("/admin/series/{series}"),
+        &[("version", &v)],
+    )
+    .await;
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("contracts"));
     assert!(record(&app, "series", series).await.is_some());
@@ -414,22 +532,57 @@ async fn deletes_cascade_or_are_refused_and_leave_nothing_dangling(backend: Back
     // Without its contracts it goes, with everything that hangs off it.
     for (id, _) in contracts_of(&app, series).await {
         let v = version(&app, "contracts", id).await;
-        let gone = htmx(&admin, "DELETE", &format!("/admin/contracts/{id}"), &[("version", &v)]).await;
+        let gone = htmx(
+            &admin,
+            "DELETE",
+            &format!("/admin/contracts/{id}"),
+            &[("version", &v)],
+        )
+        .await;
         assert_eq!(gone.status, 200);
     }
     let episodes = rows_where(&app, Episodes::Table, Episodes::SeriesId, series).await;
     assert!(episodes > 0, "the demo series has episodes");
-    assert!(rows_where(&app, Feedback::Table, Feedback::SeriesId, series).await > 0 || episodes > 0);
+    assert!(
+        rows_where(&app, Feedback::Table, Feedback::SeriesId, series).await > 0 || episodes > 0
+    );
     let v = version(&app, "series", series).await;
-    let gone = htmx(&admin, "DELETE", &format!("/admin/series/{series}"), &[("version", &v)]).await;
+    let gone = htmx(
+        &admin,
+        "DELETE",
+        &format!("/admin/series/{series}"),
+        &[("version", &v)],
+    )
+    .await;
     assert_eq!(gone.status, 200, "{}", gone.body);
     assert_eq!(gone.body, "", "the row is swapped for nothing");
     for (label, n) in [
-        ("episodes", rows_where(&app, Episodes::Table, Episodes::SeriesId, series).await),
-        ("releases", rows_where(&app, SeriesReleases::Table, SeriesReleases::SeriesId, series).await),
-        ("genres", rows_where(&app, SeriesGenres::Table, SeriesGenres::SeriesId, series).await),
-        ("feedback", rows_where(&app, Feedback::Table, Feedback::SeriesId, series).await),
-        ("stats", rows_where(&app, SeriesStats::Table, SeriesStats::SeriesId, series).await),
+        (
+            "episodes",
+            rows_where(&app, Episodes::Table, Episodes::SeriesId, series).await,
+        ),
+        (
+            "releases",
+            rows_where(
+                &app,
+                SeriesReleases::Table,
+                SeriesReleases::SeriesId,
+                series,
+            )
+            .await,
+        ),
+        (
+            "genres",
+            rows_where(&app, SeriesGenres::Table, SeriesGenres::SeriesId, series).await,
+        ),
+        (
+            "feedback",
+            rows_where(&app, Feedback::Table, Feedback::SeriesId, series).await,
+        ),
+        (
+            "stats",
+            rows_where(&app, SeriesStats::Table, SeriesStats::SeriesId, series).await,
+        ),
     ] {
         assert_eq!(n, 0, "{label} left behind");
     }
@@ -444,7 +597,13 @@ async fn deletes_cascade_or_are_refused_and_leave_nothing_dangling(backend: Back
     // A production house that still produces series is refused; a genre in use is removed
     // from its series.
     let v = version(&app, "production-houses", 2).await;
-    let refused = htmx(&admin, "DELETE", "/admin/production-houses/2", &[("version", &v)]).await;
+    let refused = htmx(
+        &admin,
+        "DELETE",
+        "/admin/production-houses/2",
+        &[("version", &v)],
+    )
+    .await;
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("still produces series"));
     let tagged = rows_where(&app, SeriesGenres::Table, SeriesGenres::GenreId, 1).await;
@@ -452,7 +611,10 @@ async fn deletes_cascade_or_are_refused_and_leave_nothing_dangling(backend: Back
     let v = version(&app, "genres", 1).await;
     let gone = htmx(&admin, "DELETE", "/admin/genres/1", &[("version", &v)]).await;
     assert_eq!(gone.status, 200);
-    assert_eq!(rows_where(&app, SeriesGenres::Table, SeriesGenres::GenreId, 1).await, 0);
+    assert_eq!(
+        rows_where(&app, SeriesGenres::Table, SeriesGenres::GenreId, 1).await,
+        0
+    );
 }
 both_backends!(deletes_cascade_or_are_refused_and_leave_nothing_dangling);
 
@@ -480,21 +642,16 @@ async fn contracts_of(app: &crate::helpers::TestApp, series: i64) -> Vec<(i64, i
 async fn orphan_schedules(app: &crate::helpers::TestApp) -> i64 {
     use sea_query::{Expr, Func, Query};
     use streamvault::db::schema::Computed;
-    #[derive(sqlx::FromRow)]
-    struct Count {
-        n: i64,
-    }
-    let episodes = Query::select().column(Episodes::Id).from(Episodes::Table).to_owned();
+    let episodes = Query::select()
+        .column(Episodes::Id)
+        .from(Episodes::Table)
+        .to_owned();
     let query = Query::select()
         .expr_as(Func::count(Expr::col(Schedules::Id)), Computed::Count)
         .from(Schedules::Table)
         .and_where(Expr::col(Schedules::EpisodeId).not_in_subquery(episodes))
         .to_owned();
-    app.db()
-        .fetch_optional::<Count>(&query)
-        .await
-        .expect("count")
-        .map_or(0, |c| c.n)
+    crate::admin_support::count(app, &query).await
 }
 
 async fn bulk_delete_removes_all_selected_rows_or_none(backend: Backend) {
@@ -514,7 +671,11 @@ async fn bulk_delete_removes_all_selected_rows_or_none(backend: Backend) {
         &admin,
         "POST",
         "/admin/genres/bulk-delete",
-        &[("selected", &selected(a, &va)), ("selected", &selected(b, "99")), ("_return", "/admin/genres")],
+        &[
+            ("selected", &selected(a, &va)),
+            ("selected", &selected(b, "99")),
+            ("_return", "/admin/genres"),
+        ],
     )
     .await;
     assert_eq!(stale.status, 409, "{}", stale.body);
@@ -525,7 +686,11 @@ async fn bulk_delete_removes_all_selected_rows_or_none(backend: Backend) {
         &admin,
         "POST",
         "/admin/genres/bulk-delete",
-        &[("selected", &selected(a, &va)), ("selected", &selected(b, &vb)), ("_return", "/admin/genres?q=T")],
+        &[
+            ("selected", &selected(a, &va)),
+            ("selected", &selected(b, &vb)),
+            ("_return", "/admin/genres?q=T"),
+        ],
     )
     .await;
     assert_eq!(done.status, 200, "{}", done.body);
@@ -537,11 +702,24 @@ async fn bulk_delete_removes_all_selected_rows_or_none(backend: Backend) {
     // Nothing selected; malformed selections.
     let none = htmx(&admin, "POST", "/admin/genres/bulk-delete", &[]).await;
     assert_eq!(none.status, 422);
-    let bad = htmx(&admin, "POST", "/admin/genres/bulk-delete", &[("selected", "1;DROP")]).await;
+    let bad = htmx(
+        &admin,
+        "POST",
+        "/admin/genres/bulk-delete",
+        &[("selected", "1;DROP")],
+    )
+    .await;
     assert_eq!(bad.status, 400);
     // Without JavaScript: a confirmation page first, then the delete and a redirect.
     let vc = version(&app, "genres", c).await;
-    let ask = send(&admin, "POST", "/admin/genres/bulk-delete", &[("selected", &selected(c, &vc))], false).await;
+    let ask = send(
+        &admin,
+        "POST",
+        "/admin/genres/bulk-delete",
+        &[("selected", &selected(c, &vc))],
+        false,
+    )
+    .await;
     assert_eq!(ask.status, 200);
     assert!(ask.body.contains("Three") && ask.body.contains("name=\"confirm\""));
     assert!(record(&app, "genres", c).await.is_some());
@@ -549,7 +727,11 @@ async fn bulk_delete_removes_all_selected_rows_or_none(backend: Backend) {
         &admin,
         "POST",
         "/admin/genres/bulk-delete",
-        &[("selected", &selected(c, &vc)), ("confirm", "yes"), ("_return", "/admin/genres")],
+        &[
+            ("selected", &selected(c, &vc)),
+            ("confirm", "yes"),
+            ("_return", "/admin/genres"),
+        ],
         false,
     )
     .await;
@@ -562,7 +744,14 @@ both_backends!(bulk_delete_removes_all_selected_rows_or_none);
 async fn plain_forms_work_without_javascript(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = staff(&app, "erin").await;
-    let created = send(&admin, "POST", "/admin/genres", &[("name", "Western"), ("_return", "/admin/genres?q=W")], false).await;
+    let created = send(
+        &admin,
+        "POST",
+        "/admin/genres",
+        &[("name", "Western"), ("_return", "/admin/genres?q=W")],
+        false,
+    )
+    .await;
     assert_eq!(created.status, 303);
     assert_eq!(created.location(), Some("/admin/genres?q=W"));
     let list = admin.get("/admin/genres?q=Western").await;
@@ -573,7 +762,12 @@ async fn plain_forms_work_without_javascript(backend: Backend) {
         &admin,
         "POST",
         &format!("/admin/genres/{id}"),
-        &[("_method", "PUT"), ("name", "Westerns"), ("version", &v), ("_return", "https://evil.example/")],
+        &[
+            ("_method", "PUT"),
+            ("name", "Westerns"),
+            ("version", &v),
+            ("_return", "https://evil.example/"),
+        ],
         false,
     )
     .await;
@@ -582,7 +776,14 @@ async fn plain_forms_work_without_javascript(backend: Backend) {
     assert_eq!(stored(&app, "genres", id, "name").await, "Westerns");
     // Invalid: the edit page again with messages (422).
     let v = version(&app, "genres", id).await;
-    let invalid = send(&admin, "POST", &format!("/admin/genres/{id}"), &[("_method", "PUT"), ("name", ""), ("version", &v)], false).await;
+    let invalid = send(
+        &admin,
+        "POST",
+        &format!("/admin/genres/{id}"),
+        &[("_method", "PUT"), ("name", ""), ("version", &v)],
+        false,
+    )
+    .await;
     assert_eq!(invalid.status, 422);
     assert!(invalid.body.contains("<html") && invalid.body.contains("Please fill this in"));
     // The edit page itself.
@@ -590,7 +791,14 @@ async fn plain_forms_work_without_javascript(backend: Backend) {
     assert_eq!(edit.status, 200);
     assert!(edit.body.contains("name=\"_method\" value=\"PUT\""));
     // Delete asks first.
-    let ask = send(&admin, "POST", &format!("/admin/genres/{id}"), &[("_method", "DELETE"), ("version", &v)], false).await;
+    let ask = send(
+        &admin,
+        "POST",
+        &format!("/admin/genres/{id}"),
+        &[("_method", "DELETE"), ("version", &v)],
+        false,
+    )
+    .await;
     assert_eq!(ask.status, 200);
     assert!(ask.body.contains("name=\"confirm\""));
     assert!(record(&app, "genres", id).await.is_some());
@@ -604,20 +812,20 @@ async fn plain_forms_work_without_javascript(backend: Backend) {
     .await;
     assert_eq!(gone.status, 303);
     assert!(record(&app, "genres", id).await.is_none());
-    let bogus = send(&admin, "POST", "/admin/genres/1", &[("_method", "PATCH")], false).await;
+    let bogus = send(
+        &admin,
+        "POST",
+        "/admin/genres/1",
+        &[("_method", "PATCH")],
+        false,
+    )
+    .await;
     assert_eq!(bogus.status, 400);
 }
 both_backends!(plain_forms_work_without_javascript);
 
 async fn tables_search_sort_filter_and_page_within_bounds(backend: Backend) {
-    let app = spawn_with(
-        backend,
-        Options {
-            demo: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = demo_app(backend).await;
     let admin = staff(&app, "erin").await;
     let page = admin.get("/admin/series?q=Mile%20Zero").await;
     assert_eq!(page.status, 200);
@@ -638,7 +846,10 @@ async fn tables_search_sort_filter_and_page_within_bounds(backend: Backend) {
     assert_eq!(episodes.status, 200);
     let count = episodes.body.matches("class=\"row").count();
     assert!(count > 0);
-    assert!(episodes.body.contains("name=\"series_id\" value=\"2\"") || episodes.body.contains("option value=\"2\" selected"));
+    assert!(
+        episodes.body.contains("name=\"series_id\" value=\"2\"")
+            || episodes.body.contains("option value=\"2\" selected")
+    );
     // Paging within bounds; everything else is a 400, never a 500.
     for bad in [
         "/admin/series?per_page=101",
@@ -667,30 +878,47 @@ async fn tables_search_sort_filter_and_page_within_bounds(backend: Backend) {
 both_backends!(tables_search_sort_filter_and_page_within_bounds);
 
 async fn the_public_pages_follow_staff_changes_at_once(backend: Backend) {
-    let app = spawn_with(
-        backend,
-        Options {
-            demo: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = demo_app(backend).await;
     let admin = staff(&app, "erin").await;
     let visitor = app.client();
     // Warm the caches.
     let title = stored(&app, "series", 3, "title").await;
     assert!(visitor.get("/series/3").await.body.contains(&title));
-    assert!(visitor.get(&format!("/?q={}", title.replace(' ', "+"))).await.body.contains(&title));
+    assert!(visitor
+        .get(&format!("/?q={}", title.replace(' ', "+")))
+        .await
+        .body
+        .contains(&title));
     let v = version(&app, "series", 3).await;
-    let saved = htmx(&admin, "PUT", "/admin/series/3", &[("title", "Renamed At Once"), ("version", &v)]).await;
+    let saved = htmx(
+        &admin,
+        "PUT",
+        "/admin/series/3",
+        &[("title", "Renamed At Once"), ("version", &v)],
+    )
+    .await;
     assert_eq!(saved.status, 200);
-    assert!(visitor.get("/series/3").await.body.contains("Renamed At Once"));
-    assert!(visitor.get("/?q=Renamed").await.body.contains("Renamed At Once"));
+    assert!(visitor
+        .get("/series/3")
+        .await
+        .body
+        .contains("Renamed At Once"));
+    assert!(visitor
+        .get("/?q=Renamed")
+        .await
+        .body
+        .contains("Renamed At Once"));
 
     // Links: genres and releases.
     let genre = htmx(&admin, "POST", "/admin/genres", &[("name", "Heist")]).await;
     let genre = created_id(&genre, "genres");
-    let linked = htmx(&admin, "POST", "/admin/series/3/links/genres", &[("target_id", &genre.to_string())]).await;
+    let linked = htmx(
+        &admin,
+        "POST",
+        "/admin/series/3/links/genres",
+        &[("target_id", &genre.to_string())],
+    )
+    .await;
     assert_eq!(linked.status, 200, "{}", linked.body);
     assert!(linked.body.contains("Heist"));
     assert!(visitor.get("/series/3").await.body.contains("Heist"));
@@ -703,29 +931,47 @@ async fn the_public_pages_follow_staff_changes_at_once(backend: Backend) {
     .await;
     assert_eq!(released.status, 200, "{}", released.body);
     assert!(visitor.get("/series/3").await.body.contains("Australia"));
-    let bad = htmx(&admin, "POST", "/admin/series/3/links/releases", &[("target_id", "16"), ("released_on", "soon")]).await;
+    let bad = htmx(
+        &admin,
+        "POST",
+        "/admin/series/3/links/releases",
+        &[("target_id", "16"), ("released_on", "soon")],
+    )
+    .await;
     assert_eq!(bad.status, 422);
-    let unlinked = htmx(&admin, "DELETE", &format!("/admin/series/3/links/genres/{genre}"), &[]).await;
+    let unlinked = htmx(
+        &admin,
+        "DELETE",
+        &format!("/admin/series/3/links/genres/{genre}"),
+        &[],
+    )
+    .await;
     assert_eq!(unlinked.status, 200);
     assert!(!visitor.get("/series/3").await.body.contains("Heist"));
-    assert_eq!(htmx(&admin, "POST", "/admin/series/3/links/nope", &[("target_id", "1")]).await.status, 404);
+    assert_eq!(
+        htmx(
+            &admin,
+            "POST",
+            "/admin/series/3/links/nope",
+            &[("target_id", "1")]
+        )
+        .await
+        .status,
+        404
+    );
 }
 both_backends!(the_public_pages_follow_staff_changes_at_once);
 
 async fn episode_writes_keep_the_series_figures(backend: Backend) {
-    let app = spawn_with(
-        backend,
-        Options {
-            demo: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = demo_app(backend).await;
     let admin = staff(&app, "erin").await;
     let viewers = |app: &crate::helpers::TestApp, series: i64| {
         let db = app.db().clone();
         async move {
-            let page = streamvault::catalog::find_series(&db, series).await.expect("series").expect("exists");
+            let page = streamvault::catalog::find_series(&db, series)
+                .await
+                .expect("series")
+                .expect("exists");
             page.total_viewers
         }
     };
@@ -735,7 +981,12 @@ async fn episode_writes_keep_the_series_figures(backend: Backend) {
         &admin,
         "POST",
         "/admin/episodes",
-        &[("series_id", &a.to_string()), ("number", "900"), ("title", "Bonus"), ("total_viewers", "1000")],
+        &[
+            ("series_id", &a.to_string()),
+            ("number", "900"),
+            ("title", "Bonus"),
+            ("total_viewers", "1000"),
+        ],
     )
     .await;
     let id = created_id(&created, "episodes");
@@ -745,14 +996,24 @@ async fn episode_writes_keep_the_series_figures(backend: Backend) {
         &admin,
         "PUT",
         &format!("/admin/episodes/{id}"),
-        &[("series_id", &b.to_string()), ("total_viewers", "2500"), ("version", &v)],
+        &[
+            ("series_id", &b.to_string()),
+            ("total_viewers", "2500"),
+            ("version", &v),
+        ],
     )
     .await;
     assert_eq!(moved.status, 200, "{}", moved.body);
     assert_eq!(viewers(&app, a).await, before_a);
     assert_eq!(viewers(&app, b).await, before_b + 2500);
     let v = version(&app, "episodes", id).await;
-    let gone = htmx(&admin, "DELETE", &format!("/admin/episodes/{id}"), &[("version", &v)]).await;
+    let gone = htmx(
+        &admin,
+        "DELETE",
+        &format!("/admin/episodes/{id}"),
+        &[("version", &v)],
+    )
+    .await;
     assert_eq!(gone.status, 200);
     assert_eq!(viewers(&app, b).await, before_b);
 }

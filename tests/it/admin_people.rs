@@ -30,7 +30,12 @@ async fn staff_create_employees_who_can_sign_in(backend: Backend) {
     }
     let mut confirm = fields("a long enough secret");
     confirm.push(("password_confirm", "a different secret!"));
-    assert_eq!(htmx(&admin, "POST", "/admin/employees", &confirm).await.status, 422);
+    assert_eq!(
+        htmx(&admin, "POST", "/admin/employees", &confirm)
+            .await
+            .status,
+        422
+    );
     let taken = vec![
         ("username", "erin"),
         ("email", "other@example.com"),
@@ -42,7 +47,13 @@ async fn staff_create_employees_who_can_sign_in(backend: Backend) {
     assert_eq!(page.status, 422);
     assert!(page.body.contains("That username is taken"));
 
-    let page = htmx(&admin, "POST", "/admin/employees", &fields("a long enough secret")).await;
+    let page = htmx(
+        &admin,
+        "POST",
+        "/admin/employees",
+        &fields("a long enough secret"),
+    )
+    .await;
     let id = created_id(&page, "employees");
     assert!(!page.body.contains("$2b$"), "never a hash on a page");
     let hire = app.client();
@@ -53,7 +64,12 @@ async fn staff_create_employees_who_can_sign_in(backend: Backend) {
     assert!(audit.body.contains("newhire"));
     assert!(!audit.body.contains("$2b$") && !audit.body.contains("a long enough secret"));
     // Employees and customers are different tables: ids do not cross over.
-    assert_eq!(htmx(&admin, "GET", &format!("/admin/customers/{id}"), &[]).await.status, 404);
+    assert_eq!(
+        htmx(&admin, "GET", &format!("/admin/customers/{id}"), &[])
+            .await
+            .status,
+        404
+    );
 }
 both_backends!(staff_create_employees_who_can_sign_in);
 
@@ -63,24 +79,66 @@ async fn disabling_ends_sessions_at_once_and_enabling_restores_sign_in(backend: 
     let viewer = customer(&app, "vic").await;
     let id = record_id(&app, "customers", "vic").await;
     assert_eq!(viewer.get("/account").await.status, 200);
-    let page = htmx(&admin, "POST", &format!("/admin/customers/{id}/disable"), &[]).await;
+    let page = htmx(
+        &admin,
+        "POST",
+        &format!("/admin/customers/{id}/disable"),
+        &[],
+    )
+    .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Enable"));
-    assert_eq!(viewer.get("/account").await.status, 303, "the session ended");
+    assert_eq!(
+        viewer.get("/account").await.status,
+        303,
+        "the session ended"
+    );
     let again = app.client();
-    assert_eq!(again.login("vic", PASSWORD).await.status, 401, "cannot sign in");
+    assert_eq!(
+        again.login("vic", PASSWORD).await.status,
+        401,
+        "cannot sign in"
+    );
     // Disabling twice changes nothing more.
     let audit = audit_entries(&app).await;
-    assert_eq!(htmx(&admin, "POST", &format!("/admin/customers/{id}/disable"), &[]).await.status, 200);
+    assert_eq!(
+        htmx(
+            &admin,
+            "POST",
+            &format!("/admin/customers/{id}/disable"),
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
     assert_eq!(audit_entries(&app).await, audit);
-    let page = htmx(&admin, "POST", &format!("/admin/customers/{id}/enable"), &[]).await;
+    let page = htmx(
+        &admin,
+        "POST",
+        &format!("/admin/customers/{id}/enable"),
+        &[],
+    )
+    .await;
     assert_eq!(page.status, 200);
     again.sign_in("vic", PASSWORD).await;
     // Without JavaScript: a redirect back.
-    let plain = send(&admin, "POST", &format!("/admin/customers/{id}/disable"), &[("_return", "/admin/customers")], false).await;
+    let plain = send(
+        &admin,
+        "POST",
+        &format!("/admin/customers/{id}/disable"),
+        &[("_return", "/admin/customers")],
+        false,
+    )
+    .await;
     assert_eq!(plain.status, 303);
     assert_eq!(plain.location(), Some("/admin/customers"));
-    assert_eq!(htmx(&admin, "POST", "/admin/customers/999999/disable", &[]).await.status, 404);
+    assert_eq!(
+        htmx(&admin, "POST", "/admin/customers/999999/disable", &[])
+            .await
+            .status,
+        404
+    );
 }
 both_backends!(disabling_ends_sessions_at_once_and_enabling_restores_sign_in);
 
@@ -89,7 +147,10 @@ async fn record_id(app: &crate::helpers::TestApp, slug: &str, username: &str) ->
         .await
         .expect("lookup")
         .expect("account");
-    assert!(record(app, slug, account.id).await.is_some(), "{username} is in {slug}");
+    assert!(
+        record(app, slug, account.id).await.is_some(),
+        "{username} is in {slug}"
+    );
     account.id
 }
 
@@ -97,12 +158,27 @@ async fn staff_never_disable_themselves_or_the_last_active_employee(backend: Bac
     let app = spawn_app(backend).await;
     let erin = staff(&app, "erin").await;
     let sam = staff(&app, "sam").await;
-    let (erin_id, sam_id) = (record_id(&app, "employees", "erin").await, record_id(&app, "employees", "sam").await);
-    let own = htmx(&erin, "POST", &format!("/admin/employees/{erin_id}/disable"), &[]).await;
+    let (erin_id, sam_id) = (
+        record_id(&app, "employees", "erin").await,
+        record_id(&app, "employees", "sam").await,
+    );
+    let own = htmx(
+        &erin,
+        "POST",
+        &format!("/admin/employees/{erin_id}/disable"),
+        &[],
+    )
+    .await;
     assert_eq!(own.status, 409);
     assert!(own.body.contains("your own account"));
     let v = version(&app, "employees", erin_id).await;
-    let own = htmx(&erin, "DELETE", &format!("/admin/employees/{erin_id}"), &[("version", &v)]).await;
+    let own = htmx(
+        &erin,
+        "DELETE",
+        &format!("/admin/employees/{erin_id}"),
+        &[("version", &v)],
+    )
+    .await;
     assert_eq!(own.status, 409);
 
     // Both try to disable the other at once: one of them stays active.
@@ -114,7 +190,12 @@ async fn staff_never_disable_themselves_or_the_last_active_employee(backend: Bac
         htmx(&erin, "POST", &disable_sam, &[]),
         htmx(&sam, "POST", &disable_erin, &[]),
     );
-    assert!(a.status < 500 && b.status < 500, "{} {}", a.status, b.status);
+    assert!(
+        a.status < 500 && b.status < 500,
+        "{} {}",
+        a.status,
+        b.status
+    );
     let erin_off = stored(&app, "employees", erin_id, "disabled").await == "true";
     let sam_off = stored(&app, "employees", sam_id, "disabled").await == "true";
     assert!(!(erin_off && sam_off), "someone must stay active");
@@ -127,7 +208,13 @@ async fn staff_never_disable_themselves_or_the_last_active_employee(backend: Bac
     let genre = htmx(&tom, "POST", "/admin/genres", &[("name", "Tom's genre")]).await;
     assert_eq!(genre.status, 200);
     let v = version(&app, "employees", tom_id).await;
-    let refused = htmx(survivor, "DELETE", &format!("/admin/employees/{tom_id}"), &[("version", &v)]).await;
+    let refused = htmx(
+        survivor,
+        "DELETE",
+        &format!("/admin/employees/{tom_id}"),
+        &[("version", &v)],
+    )
+    .await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.body.contains("disable the account instead"));
 }
@@ -139,13 +226,28 @@ async fn staff_set_what_customers_pay_and_customers_cannot(backend: Backend) {
     let viewer = customer(&app, "vic").await;
     let id = record_id(&app, "customers", "vic").await;
     let v = version(&app, "customers", id).await;
-    let page = htmx(&admin, "PUT", &format!("/admin/customers/{id}"), &[("monthly_subscription_cents", "1999"), ("version", &v)]).await;
+    let page = htmx(
+        &admin,
+        "PUT",
+        &format!("/admin/customers/{id}"),
+        &[("monthly_subscription_cents", "1999"), ("version", &v)],
+    )
+    .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("$19.99"), "shown as money");
-    assert_eq!(stored(&app, "customers", id, "monthly_subscription_cents").await, "1999");
+    assert_eq!(
+        stored(&app, "customers", id, "monthly_subscription_cents").await,
+        "1999"
+    );
     for bad in ["-1", "19.99", "lots"] {
         let v = version(&app, "customers", id).await;
-        let page = htmx(&admin, "PUT", &format!("/admin/customers/{id}"), &[("monthly_subscription_cents", bad), ("version", &v)]).await;
+        let page = htmx(
+            &admin,
+            "PUT",
+            &format!("/admin/customers/{id}"),
+            &[("monthly_subscription_cents", bad), ("version", &v)],
+        )
+        .await;
         assert_eq!(page.status, 422, "{bad}");
     }
     // The customer's own form ignores the field.
@@ -161,12 +263,25 @@ async fn staff_set_what_customers_pay_and_customers_cannot(backend: Backend) {
         )
         .await;
     assert!(own.status < 500);
-    assert_eq!(stored(&app, "customers", id, "monthly_subscription_cents").await, "1999");
+    assert_eq!(
+        stored(&app, "customers", id, "monthly_subscription_cents").await,
+        "1999"
+    );
     // And the staff pages are not theirs.
     assert_eq!(viewer.get("/admin/customers").await.status, 403);
-    let put = send(&viewer, "PUT", &format!("/admin/customers/{id}"), &[("monthly_subscription_cents", "0"), ("version", &v)], true).await;
+    let put = send(
+        &viewer,
+        "PUT",
+        &format!("/admin/customers/{id}"),
+        &[("monthly_subscription_cents", "0"), ("version", &v)],
+        true,
+    )
+    .await;
     assert_eq!(put.status, 403);
-    assert_eq!(stored(&app, "customers", id, "monthly_subscription_cents").await, "1999");
+    assert_eq!(
+        stored(&app, "customers", id, "monthly_subscription_cents").await,
+        "1999"
+    );
 }
 both_backends!(staff_set_what_customers_pay_and_customers_cannot);
 
@@ -177,14 +292,34 @@ async fn deleting_a_customer_takes_back_their_reviews(backend: Backend) {
     // A series with one review by rita, written directly.
     let series = htmx(&admin, "POST", "/admin/genres", &[("name", "Drama")]).await;
     let _ = created_id(&series, "genres");
-    let lang = created_id(&htmx(&admin, "POST", "/admin/languages", &[("name", "English")]).await, "languages");
-    let country = created_id(&htmx(&admin, "POST", "/admin/countries", &[("name", "Canada"), ("region", "North America")]).await, "countries");
+    let lang = created_id(
+        &htmx(&admin, "POST", "/admin/languages", &[("name", "English")]).await,
+        "languages",
+    );
+    let country = created_id(
+        &htmx(
+            &admin,
+            "POST",
+            "/admin/countries",
+            &[("name", "Canada"), ("region", "North America")],
+        )
+        .await,
+        "countries",
+    );
     let house = created_id(
         &htmx(
             &admin,
             "POST",
             "/admin/production-houses",
-            &[("name", "H"), ("street", "S"), ("city", "C"), ("state", "St"), ("postal_code", "P"), ("country", "Canada"), ("year_established", "1990")],
+            &[
+                ("name", "H"),
+                ("street", "S"),
+                ("city", "C"),
+                ("state", "St"),
+                ("postal_code", "P"),
+                ("country", "Canada"),
+                ("year_established", "1990"),
+            ],
         )
         .await,
         "production-houses",
@@ -219,7 +354,13 @@ async fn deleting_a_customer_takes_back_their_reviews(backend: Backend) {
                         streamvault::db::schema::Feedback::Body,
                         streamvault::db::schema::Feedback::RecordedAt,
                     ])
-                    .values_panic([series.into(), id.into(), 4.into(), "Good".into(), now.into()])
+                    .values_panic([
+                        series.into(),
+                        id.into(),
+                        4.into(),
+                        "Good".into(),
+                        now.into(),
+                    ])
                     .to_owned();
                 tx.execute(&insert).await?;
                 streamvault::catalog::stats::review_changed(tx, series, None, Some(4)).await
@@ -228,11 +369,21 @@ async fn deleting_a_customer_takes_back_their_reviews(backend: Backend) {
         .await
         .expect("review");
     let ratings = |db: streamvault::db::Db| async move {
-        streamvault::catalog::find_series(&db, series).await.expect("series").expect("exists").ratings
+        streamvault::catalog::find_series(&db, series)
+            .await
+            .expect("series")
+            .expect("exists")
+            .ratings
     };
     assert_eq!(ratings(app.db().clone()).await, 1);
     let v = version(&app, "customers", id).await;
-    let gone = htmx(&admin, "DELETE", &format!("/admin/customers/{id}"), &[("version", &v)]).await;
+    let gone = htmx(
+        &admin,
+        "DELETE",
+        &format!("/admin/customers/{id}"),
+        &[("version", &v)],
+    )
+    .await;
     assert_eq!(gone.status, 200, "{}", gone.body);
     assert_eq!(ratings(app.db().clone()).await, 0, "the figures follow");
 }

@@ -7,6 +7,7 @@ use streamvault::admin::entities;
 use streamvault::admin::values::Value;
 use streamvault::db::schema::{AuditLog, Computed};
 
+pub(crate) use crate::catalog::demo_app;
 use crate::helpers::{employee, Client, Page, TestApp};
 
 /// An employee, signed in.
@@ -79,16 +80,21 @@ struct Count {
     n: i64,
 }
 
+/// Runs a `SELECT COUNT(…) AS n` query.
+pub async fn count(app: &TestApp, query: &sea_query::SelectStatement) -> i64 {
+    app.db()
+        .fetch_optional::<Count>(query)
+        .await
+        .expect("count")
+        .map_or(0, |c| c.n)
+}
+
 pub async fn audit_entries(app: &TestApp) -> i64 {
     let query = Query::select()
         .expr_as(Func::count(Expr::col(AuditLog::Id)), Computed::Count)
         .from(AuditLog::Table)
         .to_owned();
-    app.db()
-        .fetch_optional::<Count>(&query)
-        .await
-        .expect("count")
-        .map_or(0, |c| c.n)
+    count(app, &query).await
 }
 
 /// How many rows of `table` have `column = id`.
@@ -103,9 +109,5 @@ pub async fn rows_where(
         .from(table)
         .and_where(Expr::col(column).eq(id))
         .to_owned();
-    app.db()
-        .fetch_optional::<Count>(&query)
-        .await
-        .expect("count")
-        .map_or(0, |c| c.n)
+    count(app, &query).await
 }

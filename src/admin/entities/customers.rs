@@ -1,7 +1,7 @@
 use super::people_columns;
 use crate::admin::entity::{Behaviour, Col, Dependent, EntityDef, OnDelete};
 use crate::auth::Role;
-use crate::db::schema::{Accounts, Feedback, PasswordResetTokens, Sessions};
+use crate::db::schema::{Accounts, Feedback};
 
 /// Viewer accounts (`accounts` rows with the customer role). Staff set the monthly
 /// subscription price; customers cannot.
@@ -18,18 +18,8 @@ pub static CUSTOMERS: EntityDef = EntityDef {
     unique: &people_columns::UNIQUE,
     rules: &[],
     dependents: &[
-        Dependent {
-            table: Col::Sessions(Sessions::Table),
-            fk: Col::Sessions(Sessions::AccountId),
-            what: "sessions",
-            on_delete: OnDelete::Cascade,
-        },
-        Dependent {
-            table: Col::PasswordResetTokens(PasswordResetTokens::Table),
-            fk: Col::PasswordResetTokens(PasswordResetTokens::AccountId),
-            what: "reset tokens",
-            on_delete: OnDelete::Cascade,
-        },
+        people_columns::SESSIONS,
+        people_columns::RESET_TOKENS,
         // The series' rating figures are taken back as the reviews go (see `crud`).
         Dependent {
             table: Col::Feedback(Feedback::Table),

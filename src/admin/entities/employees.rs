@@ -1,7 +1,7 @@
 use super::people_columns;
 use crate::admin::entity::{Behaviour, Col, Dependent, EntityDef, OnDelete};
 use crate::auth::Role;
-use crate::db::schema::{Accounts, AuditLog, PasswordResetTokens, Sessions};
+use crate::db::schema::{Accounts, AuditLog};
 
 /// Staff accounts (`accounts` rows with the employee role). Created with a password; the
 /// hash is never read here. Disabled and re-enabled by their own actions.
@@ -26,18 +26,8 @@ pub static EMPLOYEES: EntityDef = EntityDef {
                 "This employee's changes are in the audit log: disable the account instead.",
             ),
         },
-        Dependent {
-            table: Col::Sessions(Sessions::Table),
-            fk: Col::Sessions(Sessions::AccountId),
-            what: "sessions",
-            on_delete: OnDelete::Cascade,
-        },
-        Dependent {
-            table: Col::PasswordResetTokens(PasswordResetTokens::Table),
-            fk: Col::PasswordResetTokens(PasswordResetTokens::AccountId),
-            what: "reset tokens",
-            on_delete: OnDelete::Cascade,
-        },
+        people_columns::SESSIONS,
+        people_columns::RESET_TOKENS,
     ],
     delete_note: "Only an employee who never changed anything can be deleted; disable the others.",
     children: &[],

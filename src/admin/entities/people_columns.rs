@@ -3,8 +3,8 @@
 use sea_query::{Expr, SimpleExpr};
 
 use super::COUNTRIES;
-use crate::admin::entity::{Col, Column, Edit, Kind, Unique};
-use crate::db::schema::Accounts;
+use crate::admin::entity::{Col, Column, Dependent, Edit, Kind, OnDelete, Unique};
+use crate::db::schema::{Accounts, PasswordResetTokens, Sessions};
 
 const USERNAME: Column = Column::of(
     "username",
@@ -104,3 +104,18 @@ pub const UNIQUE: [Unique; 2] = [
 pub fn label() -> SimpleExpr {
     Expr::col((Accounts::Table, Accounts::Username)).into()
 }
+
+/// An account's sessions and reset tokens go with it.
+pub const SESSIONS: Dependent = Dependent {
+    table: Col::Sessions(Sessions::Table),
+    fk: Col::Sessions(Sessions::AccountId),
+    what: "sessions",
+    on_delete: OnDelete::Cascade,
+};
+
+pub const RESET_TOKENS: Dependent = Dependent {
+    table: Col::PasswordResetTokens(PasswordResetTokens::Table),
+    fk: Col::PasswordResetTokens(PasswordResetTokens::AccountId),
+    what: "reset tokens",
+    on_delete: OnDelete::Cascade,
+};

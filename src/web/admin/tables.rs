@@ -760,7 +760,13 @@ impl Table {
                 self.state.catalog_changed();
                 tracing::info!(entity = self.def.slug, id = record.id, "created");
                 if !self.is_htmx() {
-                    return Ok(see_other(&self.return_to(), None, self.secure()));
+                    // Back to the table the form was on; a script without one gets the row.
+                    let back = if self.form.has("_return") {
+                        self.return_to()
+                    } else {
+                        paths::admin_row(self.def.slug, record.id)
+                    };
+                    return Ok(see_other(&back, None, self.secure()));
                 }
                 let meta = self.meta(self.def, true, false).await?;
                 let mut row = self.shown_row(&record).await?;
