@@ -116,18 +116,36 @@ pub fn check_username(errors: &mut FieldErrors, username: &str) {
 }
 
 pub fn check_email(errors: &mut FieldErrors, email: &str) {
-    let valid = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-        });
-    if !valid {
+    if !is_bare_address(email) {
         errors.add("email", "Enter an e-mail address like name@example.com.");
     }
+}
+
+/// A bare address (`local@domain`), nothing else: no display name (`x<victim@example.com>`),
+/// no comments, quotes or spaces, so the address that was checked for uniqueness is exactly the
+/// one mail goes to. ASCII only; the mailer must accept it too, or a job would retry forever.
+pub fn is_bare_address(email: &str) -> bool {
+    const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~.-";
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|label| {
+            (1..=63).contains(&label.len())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    email.len() <= 254 && local_ok && domain_ok && email.parse::<lettre::Address>().is_ok()
 }
 
 /// Checks a new password and its confirmation against the policy.
@@ -303,7 +321,24 @@ mod tests {
             check_email(&mut errors, good);
             assert!(errors.is_empty(), "{good}");
         }
-        for bad in ["", "a", "a@b", "@b.co", "a b@c.de", "a@b.co.", "a@@b.co"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a b@c.de",
+            "a@b.co.",
+            "a@@b.co",
+            "x<victim@example.com>",
+            "Victim <victim@example.com>",
+            "\"quoted\"@example.com",
+            "a@exa mple.com",
+            "a@-example.com",
+            "a..b@example.com",
+            "a@example..com",
+            "élodie@example.com",
+            "a@example.com\r\nBcc: x@y.z",
+        ] {
             let mut errors = FieldErrors::new();
             check_email(&mut errors, bad);
             assert!(errors.get("email").is_some(), "{bad}");

@@ -109,6 +109,8 @@ pub struct Options {
     pub reset_rate: u32,
     pub workers: bool,
     pub demo: bool,
+    /// Further configuration variables (they win over the defaults above).
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -119,6 +121,7 @@ impl Default for Options {
             reset_rate: 10_000,
             workers: true,
             demo: false,
+            env: Vec::new(),
         }
     }
 }
@@ -182,14 +185,20 @@ pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options)
     let reset = options.reset_rate.to_string();
     let url = test_db.url.clone();
     let smtp = options.smtp_url.clone();
-    let mut config = Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(url.clone()),
-        "STREAMVAULT_ADDR" => Some("127.0.0.1:0".to_owned()),
-        "BASE_URL" => Some(BASE_URL.to_owned()),
-        "SMTP_URL" => smtp.clone(),
-        "LOGIN_RATE_PER_MIN" => Some(login.clone()),
-        "RESET_RATE_PER_MIN" => Some(reset.clone()),
-        _ => None,
+    let env = options.env.clone();
+    let mut config = Config::from_lookup(|name| {
+        if let Some((_, value)) = env.iter().find(|(key, _)| *key == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "STREAMVAULT_ADDR" => Some("127.0.0.1:0".to_owned()),
+            "BASE_URL" => Some(BASE_URL.to_owned()),
+            "SMTP_URL" => smtp.clone(),
+            "LOGIN_RATE_PER_MIN" => Some(login.clone()),
+            "RESET_RATE_PER_MIN" => Some(reset.clone()),
+            _ => None,
+        }
     })
     .expect("test configuration");
     config.outbox_dir = outbox.clone();

@@ -10,6 +10,9 @@ use crate::auth::{CurrentUser, Role};
 /// What handlers know about the request beyond its own fields.
 #[derive(Clone, Debug)]
 pub struct RequestContext {
+    /// False when a state-changing request's CSRF token failed without a live session; the
+    /// route guard then refuses it (sign-in redirect or 403) before any handler runs.
+    pub csrf_ok: bool,
     pub user: Option<CurrentUser>,
     pub csrf_token: String,
     pub is_htmx: bool,

@@ -9,8 +9,10 @@ pub(super) fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A request whose `Origin` (or `Sec-Fetch-Site`) says it came from another site.
-pub(super) fn is_cross_site(req: &Request) -> bool {
+/// A request whose `Origin` (or `Sec-Fetch-Site`) says it came from another site. The origin
+/// must be the public one (`BASE_URL`, which a reverse proxy cannot rewrite) or match the
+/// `Host` the browser connected to (a direct connection).
+pub(super) fn is_cross_site(req: &Request, base_url: &url::Url) -> bool {
     let headers = req.headers();
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return true;
@@ -18,22 +20,23 @@ pub(super) fn is_cross_site(req: &Request) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
+    // `Origin: null` and anything unparsable come from sandboxed or foreign contexts.
+    let Ok(origin) = url::Url::parse(origin) else {
+        return true;
+    };
+    if origin.origin() == base_url.origin() {
+        return false;
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    match url::Url::parse(origin) {
-        Ok(url) => {
-            let authority = match (url.host_str(), url.port()) {
-                (Some(h), Some(p)) => [h, ":", &p.to_string()].concat(),
-                (Some(h), None) => h.to_owned(),
-                _ => return true,
-            };
-            !authority.eq_ignore_ascii_case(host)
-        }
-        // `Origin: null` and anything unparsable come from sandboxed or foreign contexts.
-        Err(_) => true,
-    }
+    let authority = match (origin.host_str(), origin.port()) {
+        (Some(h), Some(p)) => [h, ":", &p.to_string()].concat(),
+        (Some(h), None) => h.to_owned(),
+        _ => return true,
+    };
+    !authority.eq_ignore_ascii_case(host)
 }
 
 /// The CSRF token presented with a state-changing request: the header, or else the form

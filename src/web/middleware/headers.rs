@@ -15,15 +15,7 @@ pub(super) fn finish(
 ) -> Response {
     for (name, value) in set_cookies {
         // A handler that set this cookie itself (login, logout) has the last word.
-        let already = response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .any(|v| {
-                v.to_str()
-                    .is_ok_and(|v| v.starts_with(name) && v[name.len()..].starts_with('='))
-            });
-        if already {
+        if cookies::is_set(&response, name, secure) {
             continue;
         }
         match value {
@@ -46,6 +38,13 @@ pub(super) fn finish(
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
+    }
+    if secure {
+        // Served over HTTPS: browsers must never come back over plain HTTP.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        );
     }
     if !is_asset {
         // Pages carry per-session tokens and, when signed in, personal data.
