@@ -990,6 +990,12 @@ async fn episode_writes_keep_the_series_figures(backend: Backend) {
     )
     .await;
     let id = created_id(&created, "episodes");
+    assert!(
+        created
+            .body
+            .contains(&format!("<option value=\"{a}\" selected>")),
+        "the next new row keeps the series"
+    );
     assert_eq!(viewers(&app, a).await, before_a + 1000);
     let v = version(&app, "episodes", id).await;
     let moved = htmx(

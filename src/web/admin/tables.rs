@@ -772,7 +772,22 @@ impl Table {
                 let mut row = self.shown_row(&record).await?;
                 row.highlight = true;
                 row.message = flash(FlashKind::Success, "Created.");
-                let blank = self.blank_row(&[], &HashMap::new());
+                // The next new row keeps the filter columns just used (the same series…).
+                let presets: Vec<(usize, Value)> = self
+                    .def
+                    .filters
+                    .iter()
+                    .filter_map(|name| self.def.column(name))
+                    .filter(|(_, c)| matches!(c.kind, Kind::Ref(_)))
+                    .filter_map(|(i, _)| record.values.get(i).map(|v| (i, v.clone())))
+                    .collect();
+                let names = presets
+                    .iter()
+                    .filter_map(|(i, _)| row.cells.get(*i).map(|c| (*i, c.display.clone())))
+                    .collect();
+                let blank = self.blank_row(&presets, &names);
+                let mut meta = meta;
+                Self::keep_choices(&mut meta, &blank);
                 Ok(maud::html! {
                     (views::admin::row::new_row(&meta, &blank))
                     (views::admin::row::display_row(&meta, &row))
