@@ -167,22 +167,14 @@ impl Endpoint for TableEndpoint {
             Op::Disable => table.toggle(id()?, true).await,
             Op::Enable => table.toggle(id()?, false).await,
             Op::LinkAdd => table.link_add(id()?, link.as_deref()).await,
-            Op::LinkRemove => {
-                table
-                    .link_remove(id()?, link.as_deref(), target, true)
-                    .await
-            }
+            Op::LinkRemove => table.link_remove(id()?, link.as_deref(), target).await,
             Op::LinkPost => match table
                 .form
                 .one("_method")?
                 .map(str::to_ascii_uppercase)
                 .as_deref()
             {
-                Some("DELETE") => {
-                    table
-                        .link_remove(id()?, link.as_deref(), target, false)
-                        .await
-                }
+                Some("DELETE") => table.link_remove(id()?, link.as_deref(), target).await,
                 _ => Err(Error::BadRequest("_method must be DELETE".into())),
             },
         };
@@ -277,6 +269,36 @@ fn cell_text(column: &Column, value: &Value, labels: &Labels, index: usize) -> S
         (Kind::Bool, Value::Bool(b)) => if *b { "Yes" } else { "No" }.to_owned(),
         (Kind::Timestamp, Value::Timestamp(at)) => views::format::timestamp(*at),
         _ => value.input_text(),
+    }
+}
+
+/// A blank new row, with the table's filters preset (a series' episodes → that series).
+fn blank_row(
+    def: &EntityDef,
+    filters: &[(usize, Value)],
+    labels: &HashMap<usize, String>,
+) -> RowView {
+    let cells = def
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            let preset = filters.iter().find(|(i, _)| *i == index).map(|(_, v)| v);
+            let value = match (preset, column.kind) {
+                (Some(value), _) => value.input_text(),
+                (None, Kind::Count) => "0".to_owned(),
+                _ => String::new(),
+            };
+            CellView {
+                display: labels.get(&index).cloned().unwrap_or_default(),
+                value,
+                ..CellView::default()
+            }
+        })
+        .collect();
+    RowView {
+        cells,
+        ..RowView::default()
     }
 }
 
@@ -445,33 +467,6 @@ impl Table {
         row
     }
 
-    /// A blank new row, with the table's filters preset (a series' episodes → that series).
-    fn blank_row(&self, filters: &[(usize, Value)], labels: &HashMap<usize, String>) -> RowView {
-        let cells = self
-            .def
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(index, column)| {
-                let preset = filters.iter().find(|(i, _)| *i == index).map(|(_, v)| v);
-                let value = match (preset, column.kind) {
-                    (Some(value), _) => value.input_text(),
-                    (None, Kind::Count) => "0".to_owned(),
-                    _ => String::new(),
-                };
-                CellView {
-                    display: labels.get(&index).cloned().unwrap_or_default(),
-                    value,
-                    ..CellView::default()
-                }
-            })
-            .collect();
-        RowView {
-            cells,
-            ..RowView::default()
-        }
-    }
-
     // ---- reading ------------------------------------------------------------------------
 
     /// The list query from request parameters (`q`, `sort`, `page`, `per_page`, filters).
@@ -565,7 +560,7 @@ impl Table {
                 }
             }
         }
-        let new_row = self.blank_row_for(def, &query.filters, &filter_labels);
+        let new_row = blank_row(def, &query.filters, &filter_labels);
         Self::keep_choices(&mut meta, &new_row);
         let mut filters = Vec::new();
         for name in def.filters {
@@ -606,27 +601,6 @@ impl Table {
             pages,
             message,
         })
-    }
-
-    fn blank_row_for(
-        &self,
-        def: &'static EntityDef,
-        filters: &[(usize, Value)],
-        labels: &HashMap<usize, String>,
-    ) -> RowView {
-        if std::ptr::eq(def, self.def) {
-            return self.blank_row(filters, labels);
-        }
-        let table = Table {
-            state: self.state.clone(),
-            ctx: self.ctx.clone(),
-            user: self.user.clone(),
-            def,
-            paths: self.paths,
-            form: FormData::default(),
-            current_url: self.current_url.clone(),
-        };
-        table.blank_row(filters, labels)
     }
 
     async fn list(&self) -> Result<Response> {
@@ -785,7 +759,7 @@ impl Table {
                     .iter()
                     .filter_map(|(i, _)| row.cells.get(*i).map(|c| (*i, c.display.clone())))
                     .collect();
-                let blank = self.blank_row(&presets, &names);
+                let blank = blank_row(self.def, &presets, &names);
                 let mut meta = meta;
                 Self::keep_choices(&mut meta, &blank);
                 Ok(maud::html! {
@@ -808,7 +782,7 @@ impl Table {
         typed: &[Option<String>],
         errors: &FieldErrors,
     ) -> Result<Response> {
-        let row = self.with_typed(self.blank_row(&[], &HashMap::new()), typed, errors);
+        let row = self.with_typed(blank_row(self.def, &[], &HashMap::new()), typed, errors);
         let mut meta = self.meta(self.def, true, false).await?;
         Self::keep_choices(&mut meta, &row);
         let markup = if self.is_htmx() {
@@ -1305,7 +1279,6 @@ impl Table {
         owner_id: i64,
         name: Option<&str>,
         target: Option<i64>,
-        _fragment: bool,
     ) -> Result<Response> {
         let link = name.and_then(|n| self.def.link(n)).ok_or(Error::NotFound)?;
         let target = target.ok_or(Error::NotFound)?;
