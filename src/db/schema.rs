@@ -223,6 +223,10 @@ pub enum Jobs {
     Attempts,
     LastError,
     DoneAt,
+    /// The serialized payload (tests check what a job carries).
+    Job,
+    /// apalis retries a `Failed` job while `attempts < max_attempts`.
+    MaxAttempts,
 }
 
 /// Column aliases used by computed expressions.

@@ -2,15 +2,13 @@
 //! second staff member saves the same row first and the browser's save answers with the
 //! conflict, showing the current values instead of overwriting them.
 
-use std::time::Duration;
-
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
 use crate::admin_support::{demo_app, htmx, staff, stored, version};
 use crate::both_backends;
 use crate::browser::{browser, click, fill, wait_for_text};
-use crate::helpers::Backend;
+use crate::helpers::{eventually, Backend, DEADLINE};
 
 async fn value_of(client: &Client, css: &str) -> String {
     client
@@ -34,13 +32,14 @@ async fn press(client: &Client, css: &str, key: Key) {
 }
 
 async fn wait_for(client: &Client, css: &str) {
-    for _ in 0..50 {
-        if client.find(Locator::Css(css)).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no {css}");
+    eventually(DEADLINE, || async {
+        client
+            .find(Locator::Css(css))
+            .await
+            .map(|_| ())
+            .map_err(|_| format!("no {css}"))
+    })
+    .await;
 }
 
 async fn staff_edit_a_series_inline_and_see_a_conflict(backend: Backend) {

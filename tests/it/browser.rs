@@ -5,14 +5,13 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{spawn_with, Backend, Options};
+use crate::helpers::{eventually, spawn_with, try_eventually, Backend, Options, DEADLINE};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -54,33 +53,29 @@ pub(crate) async fn browser() -> Option<(Driver, Client)> {
         }),
     );
     let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..50 {
-        let connected = ClientBuilder::new(HttpConnector::new())
+    let client = eventually(DEADLINE, || async {
+        ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities.clone())
             .connect(&url)
-            .await;
-        if let Ok(client) = connected {
-            return Some((driver, client));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not accept a session");
+            .await
+            .map_err(|e| format!("chromedriver did not accept a session: {e}"))
+    })
+    .await;
+    Some((driver, client))
 }
 
 pub(crate) async fn wait_for_text(client: &Client, css: &str, text: &str) {
-    for _ in 0..50 {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            if element.text().await.is_ok_and(|t| t.contains(text)) {
-                return;
-            }
+    let found = try_eventually(DEADLINE, || async {
+        match client.find(Locator::Css(css)).await {
+            Ok(element) if element.text().await.is_ok_and(|t| t.contains(text)) => Ok(()),
+            _ => Err(format!("no {css:?} containing {text:?}")),
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    })
+    .await;
+    if let Err(missing) = found {
+        let source = client.source().await.unwrap_or_default();
+        panic!("{missing} in:\n{}", &source[..source.len().min(3000)]);
     }
-    let source = client.source().await.unwrap_or_default();
-    panic!(
-        "no {css:?} containing {text:?} in:\n{}",
-        &source[..source.len().min(3000)]
-    );
 }
 
 pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
@@ -126,17 +121,19 @@ async fn a_viewer_uses_the_site_in_a_browser(backend: Backend) {
 
     // Live search: typing swaps the results fragment in place.
     fill(&client, "input[name=q]", "Mile Zero").await;
-    for _ in 0..50 {
+    eventually(DEADLINE, || async {
         let cards = client
             .find_all(Locator::Css("#catalog-results .card"))
             .await
             .map(|c| c.len())
             .unwrap_or(0);
         if cards == 1 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{cards} result cards, expected the one match"))
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
     wait_for_text(&client, "#catalog-results .card-title", "Mile Zero").await;
     let url = client.current_url().await.expect("url");
     assert_eq!(
