@@ -97,4 +97,84 @@
     var banner = document.getElementById(BANNER_ID);
     if (banner) banner.remove();
   });
+
+  // ---- Staff tables ----
+
+  // Click a cell to edit its row (the row's Edit link does the request); links, buttons
+  // and inputs inside the row keep their own behaviour.
+  document.addEventListener("click", function (evt) {
+    var cell = evt.target.closest && evt.target.closest(".admin-table tr.row td.cell");
+    if (!cell || evt.target.closest("a, button, input, select, label, form")) return;
+    var edit = cell.parentElement.querySelector("a.edit-link");
+    if (edit) edit.click();
+  });
+
+  // Escape in a row being edited restores it (its Cancel link asks for the row again).
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var row = evt.target.closest && evt.target.closest("tr.row-editing");
+    if (!row) return;
+    var cancel = row.querySelector("a.cancel-link");
+    if (cancel) {
+      evt.preventDefault();
+      cancel.click();
+    }
+  });
+
+  // "Select all" ticks every row's box of the same table (the box is hidden without JS).
+  function initTables(root) {
+    root.querySelectorAll(".admin-table .select-all").forEach(function (box) {
+      box.hidden = false;
+      if (box.dataset.ready) return;
+      box.dataset.ready = "1";
+      box.addEventListener("change", function () {
+        var table = box.closest("table");
+        table.querySelectorAll('tbody input[name="selected"]').forEach(function (row) {
+          row.checked = box.checked;
+        });
+      });
+    });
+    // Long reference lists arrive in part: a search box above the select asks the server
+    // for the matching options.
+    root.querySelectorAll("select[data-search]").forEach(function (select) {
+      if (select.dataset.ready) return;
+      select.dataset.ready = "1";
+      var search = document.createElement("input");
+      search.type = "search";
+      search.className = "select-search";
+      search.placeholder = "Type to search…";
+      search.setAttribute("aria-label", "Search the list below");
+      var timer = null;
+      search.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var url = select.dataset.search + "?q=" + encodeURIComponent(search.value) +
+            "&selected=" + encodeURIComponent(select.value);
+          htmx.ajax("GET", url, { target: select, swap: "innerHTML" });
+        }, 250);
+      });
+      // Enter in the search box must not submit the row's form.
+      search.addEventListener("keydown", function (evt) {
+        if (evt.key === "Enter") evt.preventDefault();
+      });
+      select.parentNode.insertBefore(search, select);
+    });
+  }
+  document.addEventListener("htmx:load", function (evt) {
+    initTables(evt.detail.elt.parentNode || document);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    initTables(document);
+  });
+
+  // A fresh edit row puts the cursor in its first field.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || !target.querySelector) return;
+    var editing = document.getElementById(target.id);
+    if (editing && editing.classList.contains("row-editing")) {
+      var first = editing.querySelector("input:not([type=hidden]), select");
+      if (first) first.focus();
+    }
+  });
 })();

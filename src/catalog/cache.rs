@@ -73,8 +73,9 @@ impl<K: Hash + Eq + Clone, V> TtlCache<K, V> {
 
 /// How stale a cached catalog page may be (see the module comment).
 const PAGE_TTL: Duration = Duration::from_secs(1);
-/// Genres, countries and languages change rarely.
-const CHOICES_TTL: Duration = Duration::from_secs(60);
+/// Genres, countries and languages change rarely, but staff edit them in their tables and
+/// every process must show a change within a second, like the pages.
+const CHOICES_TTL: Duration = PAGE_TTL;
 
 /// Read caches for the public catalog pages, one per process.
 pub struct CatalogCache {

@@ -550,7 +550,7 @@ fn genre_names() -> SimpleExpr {
 }
 
 /// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" means 50%.
-fn contains_pattern(text: &str) -> String {
+pub fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

@@ -18,6 +18,7 @@ use sqlx::FromRow;
 use crate::error::{Error, Result};
 
 pub mod batch;
+pub mod dynrow;
 pub mod page;
 mod retry;
 pub mod schema;

@@ -8,6 +8,7 @@ pub enum Countries {
     Id,
     Name,
     Region,
+    Version,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -15,6 +16,7 @@ pub enum Languages {
     Table,
     Id,
     Name,
+    Version,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -22,6 +24,7 @@ pub enum Genres {
     Table,
     Id,
     Name,
+    Version,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -323,4 +326,12 @@ pub enum SeriesPageAlias {
     Country,
     EpisodeNumber,
     EpisodeTitle,
+}
+
+/// Column aliases of the staff tables' queries (see `admin::crud`).
+#[derive(Iden, Clone, Copy)]
+pub enum AdminAlias {
+    Id,
+    /// How a row of one entity is named where another refers to it.
+    Label,
 }

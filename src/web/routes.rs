@@ -36,7 +36,7 @@ where
 /// table, and the access-matrix test walks it, so a route cannot exist without a rule.
 pub fn routes() -> Vec<RouteDef> {
     use Access::{Anyone, Customer, Employee};
-    vec![
+    let mut table = vec![
         route(Method::GET, paths::HOME, Anyone, catalog::index),
         route(Method::GET, paths::SERIES, Anyone, catalog::show),
         route(Method::GET, paths::LOGIN, Anyone, auth::login_form),
@@ -111,7 +111,18 @@ pub fn routes() -> Vec<RouteDef> {
             Employee,
             feedback::staff_remove,
         ),
-    ]
+    ];
+    // ---- Staff tables: the audit log, then every described entity's generated routes ----
+    table.push(route(
+        Method::GET,
+        paths::ADMIN_AUDIT,
+        Employee,
+        admin::audit_log,
+    ));
+    for (method, path, endpoint) in admin::tables::endpoints() {
+        table.push(route(method, path, Employee, endpoint));
+    }
+    table
 }
 
 /// (method, path, access) for every route: what tests and docs need, without the handlers.

@@ -5,6 +5,13 @@ mod helpers;
 mod process;
 mod smtp;
 
+// Staff tables (issue 8).
+mod admin_browser;
+mod admin_crud;
+mod admin_people;
+mod admin_support;
+mod audit;
+
 mod access;
 mod account;
 mod auth;
