@@ -40,7 +40,10 @@ async fn two_servers_and_a_worker_share_sessions_mail_and_pages() {
     let marker = "reviewed through the second process";
     let reader = Client::new(first.address.clone());
     let before = reader.get("/series/3").await;
-    assert!(!before.body.contains(marker), "the first process cached the page");
+    assert!(
+        !before.body.contains(marker),
+        "the first process cached the page"
+    );
     let posted = viewer
         .send(viewer.http.post(on_second("/series/3/feedback")).form(&[
             ("rating", "4"),

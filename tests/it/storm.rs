@@ -180,6 +180,24 @@ async fn a_deadlock_storm_leaves_every_change_exactly_once() {
         let token = client.get("/account").await.csrf();
         leavers.push((client, token, id));
     }
+    // Episodes staff will move between the first two series.
+    let mut staff_episodes = Vec::new();
+    for k in 0..4 {
+        let home = series[k % 2];
+        let page = crate::admin_support::htmx(
+            &staff,
+            "POST",
+            "/admin/episodes",
+            &[
+                ("series_id", home.to_string().as_str()),
+                ("number", (20_000 + k).to_string().as_str()),
+                ("title", format!("moving-{k}").as_str()),
+                ("total_viewers", (500 + k).to_string().as_str()),
+            ],
+        )
+        .await;
+        staff_episodes.push((crate::admin_support::created_id(&page, "episodes"), home));
+    }
     let audit_before = db.count_rows(AuditLog::Table).await.expect("audit");
 
     let mut tasks = Vec::new();
@@ -273,6 +291,45 @@ async fn a_deadlock_storm_leaves_every_change_exactly_once() {
             response.status().as_u16()
         }));
     }
+    // Staff move episodes between two series through the staff tables, in opposite
+    // directions at once (each move updates both series' figures).
+    let mut moves = Vec::new();
+    for (k, episodes) in staff_episodes.chunks(2).enumerate() {
+        let (staff, db) = (staff.clone(), db.clone());
+        let episodes = episodes.to_vec();
+        let (a, b) = (series[0], series[1]);
+        moves.push(tokio::spawn(async move {
+            let def = streamvault::admin::entities::find("episodes").expect("entity");
+            let mut last = Vec::new();
+            let mut statuses = Vec::new();
+            for (id, start) in episodes {
+                let mut at = start;
+                for round in 0..5 {
+                    let target = if (round + k) % 2 == 0 { b } else { a };
+                    let version = streamvault::admin::crud::find(&db, def, id)
+                        .await
+                        .expect("find")
+                        .expect("episode")
+                        .version
+                        .to_string();
+                    let (client, _): &(Client, String) = &staff;
+                    let page = crate::admin_support::htmx(
+                        client,
+                        "PUT",
+                        &format!("/admin/episodes/{id}"),
+                        &[("series_id", &target.to_string()), ("version", &version)],
+                    )
+                    .await;
+                    if page.status == 200 {
+                        at = target;
+                    }
+                    statuses.push(page.status);
+                }
+                last.push((id, at));
+            }
+            (last, statuses)
+        }));
+    }
     // Staff edits: pairs of series in opposing orders.
     let mut edits = Vec::new();
     for unit in 0..16 {
@@ -316,6 +373,24 @@ async fn a_deadlock_storm_leaves_every_change_exactly_once() {
         let status = task.await.expect("departure");
         assert_eq!(status, 303, "the account deletion went through");
     }
+    let mut staff_moved = 0;
+    let mut final_homes = Vec::new();
+    for task in moves {
+        let (last, statuses) = task.await.expect("mover");
+        for status in statuses {
+            assert!(
+                matches!(status, 200 | 409 | 503),
+                "a move answered {status}"
+            );
+            if status == 200 {
+                staff_moved += 1;
+            }
+            if status != 409 {
+                all_statuses.push(status);
+            }
+        }
+        final_homes.extend(last);
+    }
     let mut committed_units = Vec::new();
     let mut failed_units = 0;
     for task in edits {
@@ -340,7 +415,7 @@ async fn a_deadlock_storm_leaves_every_change_exactly_once() {
         .filter(|line| line.contains("re-running transaction") && line.contains("deadlock"))
         .count();
     eprintln!(
-        "{} requests, {} edits: {deadlocks} deadlocks re-run, {busy} gave up with 503",
+        "{} requests ({staff_moved} staff moves), {} edits: {deadlocks} deadlocks re-run, {busy} gave up with 503",
         all_statuses.len(),
         committed_units.len() + failed_units,
     );
@@ -390,9 +465,30 @@ async fn a_deadlock_storm_leaves_every_change_exactly_once() {
     let audit_after = db.count_rows(AuditLog::Table).await.expect("audit");
     assert_eq!(
         audit_after - audit_before,
-        staff_removed,
-        "one audit entry per committed removal"
+        staff_removed + staff_moved,
+        "one audit entry per committed removal or move"
     );
+    for (id, home) in &final_homes {
+        let row: Option<EpisodeRow> = db
+            .fetch_optional(
+                &Query::select()
+                    .columns([Episodes::SeriesId, Episodes::Title])
+                    .expr_as(
+                        Func::cast_as(Expr::col(Episodes::TotalViewers), Computed::Signed),
+                        Episodes::TotalViewers,
+                    )
+                    .from(Episodes::Table)
+                    .and_where(Expr::col(Episodes::Id).eq(*id))
+                    .to_owned(),
+            )
+            .await
+            .expect("episode");
+        assert_eq!(
+            row.map(|r| r.series_id),
+            Some(*home),
+            "episode {id} ends where its last committed move put it"
+        );
+    }
 
     // Staff edits: each committed unit's two episodes exist once; failed units left nothing.
     let episodes: Vec<EpisodeRow> = db
