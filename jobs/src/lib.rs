@@ -95,8 +95,3 @@ pub fn is_permanent(error: &(dyn std::error::Error + 'static)) -> bool {
     }
     false
 }
-
-/// Retries are scheduled by the queue now (a failed job waits in the table until its next
-/// run time, and never runs twice at once), so a handler no longer waits before returning
-/// its error. Kept so handlers written against the old API still build; it returns at once.
-pub async fn back_off(_attempt: usize) {}

@@ -69,6 +69,25 @@ pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option
     Ok((tx.execute(&update).await? == 1).then_some(row.account_id))
 }
 
+/// A whole reset, as one unit of work: redeems the token, sets the new password (hashed by
+/// the caller, before the transaction), retires the account's other tokens and ends every
+/// session of the account. The account it was for, or `None` when the token was not live
+/// (or a concurrent redemption won).
+pub async fn complete(
+    tx: &mut Tx,
+    raw: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let Some(account_id) = redeem(tx, raw, now).await? else {
+        return Ok(None);
+    };
+    accounts::set_password(tx, account_id, password_hash).await?;
+    retire_for_account(tx, account_id, now).await?;
+    super::sessions::delete_for_account(tx, account_id, None).await?;
+    Ok(Some(account_id))
+}
+
 /// Retires every unused token of an account (a newer one supersedes them, or the password
 /// was just changed). The caller holds the account's row lock (every token write does), so
 /// the unused tokens are read plainly and updated by primary key: a range UPDATE would also

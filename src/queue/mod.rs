@@ -125,7 +125,8 @@ pub struct FailedJob {
     pub last_error: Option<String>,
 }
 
-/// Jobs apalis marked as killed or failed for good.
+/// Jobs that gave up: killed (a permanent error, or recovered after too many lost attempts),
+/// or failed with no attempt left. A `Failed` job with attempts left is still retrying.
 pub async fn failed_jobs(db: &Db) -> Result<Vec<FailedJob>> {
     let query = Query::select()
         .columns([Jobs::Id, Jobs::JobType, Jobs::LastError])
@@ -134,7 +135,15 @@ pub async fn failed_jobs(db: &Db) -> Result<Vec<FailedJob>> {
             Jobs::Attempts,
         )
         .from(Jobs::Table)
-        .and_where(Expr::col(Jobs::Status).is_in(["Killed", "Failed"]))
+        .cond_where(
+            sea_query::Cond::any()
+                .add(Expr::col(Jobs::Status).eq(table::KILLED))
+                .add(
+                    sea_query::Cond::all()
+                        .add(Expr::col(Jobs::Status).eq(table::FAILED))
+                        .add(Expr::col(Jobs::Attempts).gte(Expr::col(Jobs::MaxAttempts))),
+                ),
+        )
         .order_by(Jobs::DoneAt, Order::Desc)
         .limit(20)
         .to_owned();

@@ -10,7 +10,7 @@ use super::common::see_other;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts;
-use crate::auth::{password, resets, sessions};
+use crate::auth::{password, resets};
 use crate::error::Result;
 use crate::queue;
 use crate::validation::FieldErrors;
@@ -122,15 +122,7 @@ pub async fn reset(
         .db
         .transaction(move |tx| {
             let (token, password_hash) = (token.clone(), password_hash.clone());
-            Box::pin(async move {
-                let Some(account_id) = resets::redeem(tx, &token, now).await? else {
-                    return Ok(None);
-                };
-                accounts::set_password(tx, account_id, &password_hash).await?;
-                resets::retire_for_account(tx, account_id, now).await?;
-                sessions::delete_for_account(tx, account_id, None).await?;
-                Ok(Some(account_id))
-            })
+            Box::pin(async move { resets::complete(tx, &token, &password_hash, now).await })
         })
         .await?;
     let Some(account_id) = redeemed else {

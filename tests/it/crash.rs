@@ -80,11 +80,11 @@ async fn killed_with_jobs_queued_and_running(backend: Backend) {
         "{jobs:#?}"
     );
     second.stop().await;
-    let mut recipients: Vec<String> = inbox.all().iter().flat_map(|m| m.to.clone()).collect();
-    recipients.sort();
-    let mut expected: Vec<String> = names.iter().map(|n| format!("<{n}@example.com>")).collect();
-    expected.sort();
-    assert_eq!(recipients, expected, "each message exactly once");
+    assert_eq!(
+        inbox.recipients(),
+        smtp::addresses(&names),
+        "each message exactly once"
+    );
 }
 both_backends!(killed_with_jobs_queued_and_running);
 

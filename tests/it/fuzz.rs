@@ -28,7 +28,7 @@ use crate::helpers::{customer, employee, spawn_with, Backend, Client, Options, P
 /// Requests per run, spread over every route and role (at least 3 cases each: one aimed at an
 /// existing row, one in another content type, one without its CSRF token), so the run stays
 /// within the CI budget as the route table grows.
-const BUDGET: usize = 1500;
+const BUDGET: usize = 2400;
 const MAX_CASES: usize = 7;
 
 /// SplitMix64: small, deterministic, good enough to pick cases.

@@ -19,18 +19,11 @@ async fn redeem(db: &Db, token: String, hash: String) -> bool {
     let now = chrono::Utc::now();
     db.transaction(move |tx| {
         let (token, hash) = (token.clone(), hash.clone());
-        Box::pin(async move {
-            let Some(account_id) = resets::redeem(tx, &token, now).await? else {
-                return Ok(false);
-            };
-            accounts::set_password(tx, account_id, &hash).await?;
-            resets::retire_for_account(tx, account_id, now).await?;
-            sessions::delete_for_account(tx, account_id, None).await?;
-            Ok(true)
-        })
+        Box::pin(async move { resets::complete(tx, &token, &hash, now).await })
     })
     .await
     .expect("redemption answered")
+    .is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -109,9 +109,9 @@ async fn two_servers_and_a_worker_share_sessions_mail_and_pages() {
     worker.stop().await;
     second.stop().await;
     first.stop().await;
-    let mut recipients: Vec<String> = inbox.all().iter().flat_map(|m| m.to.clone()).collect();
-    recipients.sort();
-    let mut expected: Vec<String> = names.iter().map(|n| format!("<{n}@example.com>")).collect();
-    expected.sort();
-    assert_eq!(recipients, expected, "each message exactly once");
+    assert_eq!(
+        inbox.recipients(),
+        smtp::addresses(&names),
+        "each message exactly once"
+    );
 }

@@ -112,7 +112,12 @@ async fn a_job_that_can_never_succeed_gives_up_at_once(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert!(
+        matches!(changed.status, 200 | 303),
+        "the password change went through: {} {}",
+        changed.status,
+        changed.body
+    );
     let jobs = app.drain_jobs().await;
     assert_eq!(jobs.len(), 1, "{jobs:#?}");
     let job = &jobs[0];
@@ -233,11 +238,11 @@ async fn retries_run_once_in_whichever_process_is_alive(backend: Backend) {
     smtp::start_slow(port, inbox.clone(), Duration::from_millis(100)).await;
     let jobs = first.drain_jobs().await;
     assert!(jobs.iter().all(|j| j.is_done()), "{jobs:#?}");
-    let mut recipients: Vec<String> = inbox.all().iter().flat_map(|m| m.to.clone()).collect();
-    recipients.sort();
-    let mut expected: Vec<String> = names.iter().map(|n| format!("<{n}@example.com>")).collect();
-    expected.sort();
-    assert_eq!(recipients, expected, "each message exactly once");
+    assert_eq!(
+        inbox.recipients(),
+        smtp::addresses(&names),
+        "each message exactly once"
+    );
     second.stop().await;
     first.stop().await;
     assert_eq!(inbox.all().len(), names.len());

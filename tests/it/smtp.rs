@@ -24,6 +24,13 @@ impl Inbox {
         self.messages.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
+    /// Every recipient of every message so far, sorted (one entry per message and recipient).
+    pub fn recipients(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.all().iter().flat_map(|m| m.to.clone()).collect();
+        all.sort();
+        all
+    }
+
     /// Waits until at least `count` messages arrived (or panics after `timeout`).
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + timeout;
@@ -144,4 +151,12 @@ pub fn reset_link(message: &Received) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || "/:.-_".contains(*c))
         .collect()
+}
+
+/// `<name@example.com>` for each name, sorted: what [`Inbox::recipients`] holds when each of
+/// them got exactly one message.
+pub fn addresses(names: &[&str]) -> Vec<String> {
+    let mut all: Vec<String> = names.iter().map(|n| format!("<{n}@example.com>")).collect();
+    all.sort();
+    all
 }

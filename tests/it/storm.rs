@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_query::{Expr, Func, Order, Query};
+use sea_query::{Expr, Func, Order, Query, SimpleExpr};
 use streamvault::catalog::stats;
 use streamvault::db::schema::{AuditLog, Computed, Episodes, Feedback, Series, SeriesStats};
 use streamvault::db::Db;
@@ -23,11 +23,6 @@ use crate::helpers::{
 #[derive(sqlx::FromRow)]
 struct IdRow {
     id: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct Count {
-    n: i64,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -57,6 +52,38 @@ struct EpisodeRow {
     series_id: i64,
     title: String,
     total_viewers: i64,
+}
+
+/// Reviews (all, or those `condition` selects).
+async fn reviews_where(db: &Db, condition: Option<SimpleExpr>) -> Vec<ReviewRow> {
+    let mut query = Query::select()
+        .columns([Feedback::SeriesId, Feedback::AccountId])
+        .expr_as(
+            Func::cast_as(Expr::col(Feedback::Rating), Computed::Signed),
+            Feedback::Rating,
+        )
+        .from(Feedback::Table)
+        .to_owned();
+    if let Some(condition) = condition {
+        query.and_where(condition);
+    }
+    db.fetch_all(&query).await.expect("reviews")
+}
+
+/// Episodes (all, or those `condition` selects).
+async fn episodes_where(db: &Db, condition: Option<SimpleExpr>) -> Vec<EpisodeRow> {
+    let mut query = Query::select()
+        .columns([Episodes::SeriesId, Episodes::Title])
+        .expr_as(
+            Func::cast_as(Expr::col(Episodes::TotalViewers), Computed::Signed),
+            Episodes::TotalViewers,
+        )
+        .from(Episodes::Table)
+        .to_owned();
+    if let Some(condition) = condition {
+        query.and_where(condition);
+    }
+    db.fetch_all(&query).await.expect("episodes")
 }
 
 async fn series_ids(db: &Db, n: u64) -> Vec<i64> {
@@ -423,20 +450,11 @@ async fn a_deadlock_storm_leaves_every_change_exactly_once() {
 
     // Reviews: exactly the last committed action of each writer; victims' reviews removed
     // once each (audited once each); leavers' reviews gone with them.
-    let reviews: Vec<ReviewRow> = db
-        .fetch_all(
-            &Query::select()
-                .columns([Feedback::SeriesId, Feedback::AccountId])
-                .expr_as(
-                    Func::cast_as(Expr::col(Feedback::Rating), Computed::Signed),
-                    Feedback::Rating,
-                )
-                .from(Feedback::Table)
-                .and_where(Expr::col(Feedback::SeriesId).is_in(series.clone()))
-                .to_owned(),
-        )
-        .await
-        .expect("reviews");
+    let reviews = reviews_where(
+        &db,
+        Some(Expr::col(Feedback::SeriesId).is_in(series.clone())),
+    )
+    .await;
     let found: HashMap<(i64, i64), i64> = reviews
         .iter()
         .map(|r| ((r.series_id, r.account_id), r.rating))
@@ -469,38 +487,16 @@ async fn a_deadlock_storm_leaves_every_change_exactly_once() {
         "one audit entry per committed removal or move"
     );
     for (id, home) in &final_homes {
-        let row: Option<EpisodeRow> = db
-            .fetch_optional(
-                &Query::select()
-                    .columns([Episodes::SeriesId, Episodes::Title])
-                    .expr_as(
-                        Func::cast_as(Expr::col(Episodes::TotalViewers), Computed::Signed),
-                        Episodes::TotalViewers,
-                    )
-                    .from(Episodes::Table)
-                    .and_where(Expr::col(Episodes::Id).eq(*id))
-                    .to_owned(),
-            )
-            .await
-            .expect("episode");
+        let row = episodes_where(&db, Some(Expr::col(Episodes::Id).eq(*id))).await;
         assert_eq!(
-            row.map(|r| r.series_id),
+            row.first().map(|r| r.series_id),
             Some(*home),
             "episode {id} ends where its last committed move put it"
         );
     }
 
     // Staff edits: each committed unit's two episodes exist once; failed units left nothing.
-    let episodes: Vec<EpisodeRow> = db
-        .fetch_all(
-            &Query::select()
-                .columns([Episodes::SeriesId, Episodes::Title, Episodes::TotalViewers])
-                .from(Episodes::Table)
-                .and_where(Expr::col(Episodes::Title).like("storm-%"))
-                .to_owned(),
-        )
-        .await
-        .expect("episodes");
+    let episodes = episodes_where(&db, Some(Expr::col(Episodes::Title).like("storm-%"))).await;
     assert_eq!(episodes.len(), committed_units.len() * 2, "{episodes:?}");
     for (unit, pair) in &committed_units {
         for s in pair {
@@ -525,17 +521,12 @@ async fn assert_figures_match_base_tables(db: &Db) {
         .fetch_all(
             &Query::select()
                 .column(SeriesStats::SeriesId)
-                .exprs_as_signed([
-                    SeriesStats::Ratings,
-                    SeriesStats::RatingSum,
-                    SeriesStats::Rating1,
-                    SeriesStats::Rating2,
-                    SeriesStats::Rating3,
-                    SeriesStats::Rating4,
-                    SeriesStats::Rating5,
-                    SeriesStats::TotalViewers,
-                    SeriesStats::Episodes,
-                ])
+                .exprs_as_signed(
+                    [SeriesStats::Ratings, SeriesStats::RatingSum]
+                        .into_iter()
+                        .chain((1..=5).filter_map(SeriesStats::bucket))
+                        .chain([SeriesStats::TotalViewers, SeriesStats::Episodes]),
+                )
                 .column(SeriesStats::AvgRating)
                 .from(SeriesStats::Table)
                 .to_owned(),
@@ -543,43 +534,10 @@ async fn assert_figures_match_base_tables(db: &Db) {
         .await
         .expect("figures");
     assert!(!figures.is_empty());
-    let reviews: Vec<ReviewRow> = db
-        .fetch_all(
-            &Query::select()
-                .columns([Feedback::SeriesId, Feedback::AccountId])
-                .expr_as(
-                    Func::cast_as(Expr::col(Feedback::Rating), Computed::Signed),
-                    Feedback::Rating,
-                )
-                .from(Feedback::Table)
-                .to_owned(),
-        )
-        .await
-        .expect("reviews");
-    let episodes: Vec<EpisodeRow> = db
-        .fetch_all(
-            &Query::select()
-                .columns([Episodes::SeriesId, Episodes::Title])
-                .expr_as(
-                    Func::cast_as(Expr::col(Episodes::TotalViewers), Computed::Signed),
-                    Episodes::TotalViewers,
-                )
-                .from(Episodes::Table)
-                .to_owned(),
-        )
-        .await
-        .expect("episodes");
-    let series_count: Count = db
-        .fetch_optional(
-            &Query::select()
-                .expr_as(Func::count(Expr::col(Series::Id)), Computed::Count)
-                .from(Series::Table)
-                .to_owned(),
-        )
-        .await
-        .expect("count")
-        .expect("row");
-    assert_eq!(figures.len() as i64, series_count.n, "one row per series");
+    let reviews = reviews_where(db, None).await;
+    let episodes = episodes_where(db, None).await;
+    let series_count = db.count_rows(Series::Table).await.expect("count");
+    assert_eq!(figures.len() as i64, series_count, "one row per series");
     for row in &figures {
         let ratings: Vec<i64> = reviews
             .iter()
