@@ -7,6 +7,7 @@
 //! Accounts are keyed the way the database compares names ([`AccountKey`]): on MariaDB,
 //! `alicé`, `ALICE` and `alice\0` all reach the account `alice`, so they share its lockout.
 //!
+//! Per-key limits are governor rate limiters (GCRA) over a bounded state store.
 //! Memory stays bounded whatever clients send (issue 12): keys are small and fixed-size
 //! (addresses, account ids, 64-bit keyed hashes); an entry whose budget is full again is
 //! forgotten (it behaves exactly as an unseen key); and each table holds at most
@@ -21,8 +22,17 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 use std::net::IpAddr;
-use std::sync::{Mutex, MutexGuard};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use governor::clock::{Clock, DefaultClock, Reference};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::ShrinkableKeyedStateStore;
+use governor::state::StateStore;
+use governor::{Quota, RateLimiter};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -141,15 +151,15 @@ impl Limits {
     /// they are used; this keeps an idle process small too (the app calls it every minute).
     pub fn sweep(&self) {
         let now = Instant::now();
-        self.login_by_ip.sweep(now);
-        self.reset_by_ip.sweep(now);
-        self.reset_by_email.sweep(now);
-        self.token_by_ip.sweep(now);
+        self.login_by_ip.sweep();
+        self.reset_by_ip.sweep();
+        self.reset_by_email.sweep();
+        self.token_by_ip.sweep();
         self.failures.sweep(now);
-        self.register_by_ip.sweep(now);
-        self.register_by_identity.sweep(now);
-        self.password_check_by_ip.sweep(now);
-        self.password_check_by_account.sweep(now);
+        self.register_by_ip.sweep();
+        self.register_by_identity.sweep();
+        self.password_check_by_ip.sweep();
+        self.password_check_by_account.sweep();
     }
 
     /// How many entries every table holds (for tests and diagnostics).
@@ -191,44 +201,23 @@ fn too_many(wait: Duration) -> Error {
     }
 }
 
-/// A per-key "generic cell rate" limit: `burst` requests at once, then one per `interval`.
-/// Each key stores only when its budget will be full again (its theoretical arrival time);
-/// a key past that time is the same as an unseen key, so it can be dropped at any moment.
-struct KeyedLimit<K> {
-    interval: Duration,
-    /// How far ahead of now a key's arrival time may run: the burst.
-    tolerance: Duration,
-    table: Mutex<Table<K>>,
-}
-
-struct Table<K> {
-    due: HashMap<K, Instant>,
-    checks: u64,
+/// A per-key limit, enforced by governor's GCRA: `burst` requests at once, then one per
+/// `interval`. Its state lives in a [`BoundedStore`]: each key holds only its theoretical
+/// arrival time, and a key whose budget is full again is the same as an unseen key, so it can
+/// be dropped at any moment (governor's `retain_recent`).
+struct KeyedLimit<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
+    limiter: RateLimiter<K, BoundedStore<K>, C, NoOpMiddleware<C::Instant>>,
+    store: BoundedStore<K>,
+    clock: C,
+    checks: AtomicU64,
     /// When a full table was last swept: at most once a second, so a flood cannot make
     /// every request pay for a sweep of the whole table.
-    swept_full_at: Option<Instant>,
+    swept_full_at: Mutex<Option<C::Instant>>,
 }
 
-/// Whether a full table may be swept again at `now`.
-fn may_sweep_full(last: &mut Option<Instant>, now: Instant) -> bool {
-    let due = last.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1));
-    if due {
-        *last = Some(now);
-    }
-    due
-}
-
-impl<K: Hash + Eq> KeyedLimit<K> {
+impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     fn new(interval: Duration, burst: u32) -> Self {
-        Self {
-            interval,
-            tolerance: interval * burst.saturating_sub(1),
-            table: Mutex::new(Table {
-                due: HashMap::new(),
-                checks: 0,
-                swept_full_at: None,
-            }),
-        }
+        Self::with_clock(interval, burst, DefaultClock::default())
     }
 
     /// `n` requests a minute, all of them at once if need be.
@@ -236,54 +225,136 @@ impl<K: Hash + Eq> KeyedLimit<K> {
         let n = n.max(1);
         Self::new(Duration::from_secs(60) / n, n)
     }
+}
+
+impl<K: Hash + Eq + Clone, C: Clock + Clone> KeyedLimit<K, C> {
+    fn with_clock(interval: Duration, burst: u32, clock: C) -> Self {
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(interval)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        let store = BoundedStore::default();
+        Self {
+            limiter: RateLimiter::new(quota, store.clone(), clock.clone()),
+            store,
+            clock,
+            checks: AtomicU64::new(0),
+            swept_full_at: Mutex::new(None),
+        }
+    }
 
     fn check(&self, key: K) -> Result<()> {
-        self.check_at(key, Instant::now()).map_err(too_many)
+        self.check_key(key).map_err(too_many)
     }
 
     /// `Err(wait)` when `key` must wait.
-    fn check_at(&self, key: K, now: Instant) -> Result<(), Duration> {
-        let mut table = locked(&self.table);
-        table.checks += 1;
-        if table.checks.is_multiple_of(SWEEP_EVERY) {
-            table.sweep(now);
+    fn check_key(&self, key: K) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.sweep();
         }
-        let due = match table.due.get(&key) {
-            Some(&due) if due > now => due,
-            _ => now,
-        };
-        if due > now + self.tolerance {
-            return Err(due - self.tolerance - now);
-        }
-        if !table.due.contains_key(&key) && table.due.len() >= MAX_KEYS {
-            if may_sweep_full(&mut table.swept_full_at, now) {
-                table.sweep(now);
+        // A full table admits no new key (tracked keys keep their exact budgets): a flood
+        // of distinct keys turns into throttling, never into memory.
+        if !self.store.contains(&key) && self.store.len() >= MAX_KEYS {
+            if self.may_sweep_full() {
+                self.sweep();
             }
-            if table.due.len() >= MAX_KEYS {
+            if self.store.len() >= MAX_KEYS {
                 return Err(Duration::from_secs(1));
             }
         }
-        table.due.insert(key, due + self.interval);
-        Ok(())
+        self.limiter
+            .check_key(&key)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 
-    fn sweep(&self, now: Instant) {
-        locked(&self.table).sweep(now);
+    fn may_sweep_full(&self) -> bool {
+        let now = self.clock.now();
+        let mut last = locked(&self.swept_full_at);
+        let due =
+            last.is_none_or(|at| now.duration_since(at) >= Nanos::from(Duration::from_secs(1)));
+        if due {
+            *last = Some(now);
+        }
+        due
+    }
+
+    /// Drops keys whose budget is full again.
+    fn sweep(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
     }
 
     fn len(&self) -> usize {
-        locked(&self.table).due.len()
+        self.store.len()
     }
 }
 
-impl<K: Hash + Eq> Table<K> {
-    /// Drops keys whose budget is full again.
-    fn sweep(&mut self, now: Instant) {
-        self.due.retain(|_, due| *due > now);
-        if self.due.capacity() > 4 * self.due.len().max(1024) {
-            self.due.shrink_to_fit();
+/// governor's state store for [`KeyedLimit`]: a plain map behind a mutex, shared (cheaply
+/// cloned) between the limiter and the limit, so the limit can see its size and whether a
+/// key is tracked.
+struct BoundedStore<K>(Arc<Mutex<HashMap<K, Nanos>>>);
+
+impl<K> Clone for BoundedStore<K> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<K> Default for BoundedStore<K> {
+    fn default() -> Self {
+        Self(Arc::new(Mutex::new(HashMap::new())))
+    }
+}
+
+impl<K: Hash + Eq> BoundedStore<K> {
+    fn contains(&self, key: &K) -> bool {
+        locked(&self.0).contains_key(key)
+    }
+}
+
+impl<K: Hash + Eq + Clone> StateStore for BoundedStore<K> {
+    type Key = K;
+
+    fn measure_and_replace<T, F, E>(&self, key: &K, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        // The mutex makes read-decide-write one step; no compare-and-swap loop needed.
+        let mut map = locked(&self.0);
+        let (outcome, arrival) = f(map.get(key).copied())?;
+        map.insert(key.clone(), arrival);
+        Ok(outcome)
+    }
+}
+
+impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for BoundedStore<K> {
+    fn retain_recent(&self, drop_below: Nanos) {
+        locked(&self.0).retain(|_, arrival| *arrival > drop_below);
+    }
+
+    fn shrink_to_fit(&self) {
+        let mut map = locked(&self.0);
+        if map.capacity() > 4 * map.len().max(1024) {
+            map.shrink_to_fit();
         }
     }
+
+    fn len(&self) -> usize {
+        locked(&self.0).len()
+    }
+
+    fn is_empty(&self) -> bool {
+        locked(&self.0).is_empty()
+    }
+}
+
+/// Whether a full table may be swept again at `now` (at most once a second).
+fn may_sweep_full(last: &mut Option<Instant>, now: Instant) -> bool {
+    let due = last.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1));
+    if due {
+        *last = Some(now);
+    }
+    due
 }
 
 /// Failed sign-ins per account.
@@ -387,6 +458,8 @@ fn lockout(count: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
     fn key(n: u64) -> AccountKey {
@@ -463,16 +536,16 @@ mod tests {
 
     #[test]
     fn a_burst_then_one_per_interval() {
-        let limit = KeyedLimit::new(Duration::from_secs(300), 3);
-        let start = Instant::now();
+        let clock = FakeRelativeClock::default();
+        let limit = KeyedLimit::with_clock(Duration::from_secs(300), 3, clock.clone());
         for _ in 0..3 {
-            assert!(limit.check_at("a", start).is_ok());
+            assert!(limit.check_key("a").is_ok());
         }
-        assert_eq!(limit.check_at("a", start), Err(Duration::from_secs(300)));
-        assert!(limit.check_at("b", start).is_ok(), "keys are independent");
-        let later = start + Duration::from_secs(300);
-        assert!(limit.check_at("a", later).is_ok());
-        assert!(limit.check_at("a", later).is_err());
+        assert_eq!(limit.check_key("a"), Err(Duration::from_secs(300)));
+        assert!(limit.check_key("b").is_ok(), "keys are independent");
+        clock.advance(Duration::from_secs(300));
+        assert!(limit.check_key("a").is_ok());
+        assert!(limit.check_key("a").is_err());
     }
 
     #[test]
@@ -494,12 +567,13 @@ mod tests {
     /// window has passed the tables empty out and admit again.
     #[test]
     fn a_hundred_thousand_distinct_keys_leave_memory_flat() {
-        let limit = KeyedLimit::per_minute(10);
+        let clock = FakeRelativeClock::default();
+        let limit = KeyedLimit::with_clock(Duration::from_secs(6), 10, clock.clone());
         let start = Instant::now();
-        assert!(limit.check_at(u64::MAX, start).is_ok(), "a regular client");
+        assert!(limit.check_key(u64::MAX).is_ok(), "a regular client");
         let mut refused = 0;
         for n in 0..100_000u64 {
-            if limit.check_at(n, start).is_err() {
+            if limit.check_key(n).is_err() {
                 refused += 1;
             }
             assert!(limit.len() <= MAX_KEYS);
@@ -507,11 +581,11 @@ mod tests {
         assert_eq!(limit.len(), MAX_KEYS);
         assert_eq!(refused, 100_000 - (MAX_KEYS - 1));
         assert!(
-            limit.check_at(u64::MAX, start).is_ok(),
+            limit.check_key(u64::MAX).is_ok(),
             "a tracked key keeps its budget"
         );
-        let later = start + Duration::from_secs(61);
-        assert!(limit.check_at(200_000, later).is_ok(), "room again");
+        clock.advance(Duration::from_secs(61));
+        assert!(limit.check_key(200_000).is_ok(), "room again");
         assert_eq!(limit.len(), 1, "the flood was forgotten");
 
         let failures = FailureTable::default();
