@@ -36,6 +36,12 @@ pub enum Db {
     MySql(MySqlPool),
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    Serve,
+    BulkLoad,
+}
+
 /// A row type that decodes the same way on both backends.
 pub trait Row:
     for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
@@ -62,13 +68,31 @@ impl Db {
     /// Connects to `url` (`sqlite://…` or `mysql://…`). A SQLite file and its folder are created
     /// when missing; SQLite runs in WAL mode with a busy timeout and foreign keys enforced.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_for(url, Purpose::Serve).await
+    }
+
+    /// A connection for one bulk writer (`seed --scale`), tuned for throughput over
+    /// durability: SQLite does not wait for the disk (a crash half-way means seeding again with
+    /// `--force`) and keeps a large page cache. Not for serving requests.
+    pub async fn connect_for_bulk_load(url: &str) -> Result<Self> {
+        Self::connect_for(url, Purpose::BulkLoad).await
+    }
+
+    async fn connect_for(url: &str, purpose: Purpose) -> Result<Self> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true);
+            if purpose == Purpose::BulkLoad {
+                options = options
+                    .synchronous(SqliteSynchronous::Off)
+                    // Negative: KiB, so 256 MiB for the one connection.
+                    .pragma("cache_size", "-262144")
+                    .pragma("temp_store", "MEMORY");
+            }
             if let Some(parent) = options.get_filename().parent() {
                 if !parent.as_os_str().is_empty() {
                     std::fs::create_dir_all(parent).map_err(|e| {
@@ -77,7 +101,10 @@ impl Db {
                 }
             }
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(match purpose {
+                    Purpose::Serve => 8,
+                    Purpose::BulkLoad => 1,
+                })
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
@@ -93,7 +120,10 @@ impl Db {
             }
             let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
             let pool = MySqlPoolOptions::new()
-                .max_connections(16)
+                .max_connections(match purpose {
+                    Purpose::Serve => 16,
+                    Purpose::BulkLoad => 1,
+                })
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;

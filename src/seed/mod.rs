@@ -1,5 +1,6 @@
 //! Loading data into an empty (or, with `--force`, emptied) database: the demo data set of
-//! CONTRACT §3 (`demo_data.rs`, loaded by `demo.rs`).
+//! CONTRACT §3 (`demo_data.rs`, loaded by `demo.rs`) and the synthetic catalog of
+//! `seed --scale N` (`scale.rs`).
 
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ use crate::error::Result;
 
 mod demo;
 mod demo_data;
+pub mod scale;
+
+pub use scale::{ScaleOptions, ScaleSummary};
 
 /// True when there is neither a series nor an account: the only state into which
 /// `serve --demo` loads the demo data without being forced.
@@ -61,6 +65,28 @@ pub async fn replace_with_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummar
         })
     })
     .await
+}
+
+/// `seed --scale N`: generates the synthetic catalog into a database that holds no catalog
+/// and no accounts. Written in batches of transactions: if it fails half-way, run it again
+/// with `--force` ([`replace_with_scale`]).
+pub async fn load_scale(
+    db: &Db,
+    options: ScaleOptions,
+    progress: &indicatif::ProgressBar,
+) -> Result<ScaleSummary> {
+    scale::load(db, options, progress).await
+}
+
+/// `seed --scale N --force`: empties the catalog and the accounts (one transaction), then
+/// generates the synthetic catalog.
+pub async fn replace_with_scale(
+    db: &Db,
+    options: ScaleOptions,
+    progress: &indicatif::ProgressBar,
+) -> Result<ScaleSummary> {
+    db.transaction(|tx| Box::pin(clear_all(tx))).await?;
+    scale::load(db, options, progress).await
 }
 
 async fn demo_plan(now: DateTime<Utc>) -> Result<Arc<demo::DemoPlan>> {

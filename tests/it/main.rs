@@ -11,4 +11,5 @@ mod catalog;
 mod csrf;
 mod input;
 mod reset;
+mod seed_scale;
 mod transactions;
