@@ -239,6 +239,8 @@ pub enum Computed {
     Double,
     #[iden = "SIGNED"]
     Signed,
+    /// The catalog's page of ids (a derived table).
+    PageIds,
 }
 
 /// Per-series figures kept current by every write (see `catalog::stats`).

@@ -12,7 +12,8 @@
 //!
 //! Rows are generated on a blocking thread while the previous batch is written, as multi-row
 //! INSERTs (`db::batch::insert_rows`) in transactions of [`ROWS_PER_TRANSACTION`] rows; the
-//! per-series figures are rebuilt at the end with `catalog::stats::rebuild_all`.
+//! per-series figures are rebuilt at the end with `catalog::stats::rebuild_all`, and the
+//! planner's statistics refreshed.
 //!
 //! Every synthetic account (customers `viewer1`…, staff `staff1`…) signs in with
 //! [`PASSWORD`]; they share one pre-computed bcrypt hash, as hashing a million would take days.
@@ -159,6 +160,7 @@ pub async fn load(db: &Db, options: ScaleOptions, progress: &ProgressBar) -> Res
 
     db.transaction(|tx| Box::pin(crate::catalog::stats::rebuild_all(tx)))
         .await?;
+    db.analyze().await?;
     let rows = tables.iter().map(|(_, n)| n).sum();
     Ok(ScaleSummary {
         sizes: plan.sizes,

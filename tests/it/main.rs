@@ -8,6 +8,7 @@ mod access;
 mod auth;
 mod browser;
 mod catalog;
+mod catalog_search;
 mod csrf;
 mod input;
 mod reset;
