@@ -31,17 +31,16 @@ pub struct TitleIndex {
     haystack: Vec<u8>,
     /// Where each of those titles starts in `haystack`, ascending, with its series id.
     starts: Vec<(usize, i64)>,
-    /// Titles with any other character, as tokens.
-    loose: Vec<(i64, Vec<Token>)>,
+    /// Titles with any other character, one after the other: lower-cased printable ASCII,
+    /// and [`ANY`] for every other character.
+    loose_bytes: Vec<u8>,
+    /// Where each of those titles ends in `loose_bytes`, with its series id.
+    loose: Vec<(usize, i64)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Token {
-    /// A lower-cased printable ASCII byte.
-    Byte(u8),
-    /// Any other character: matches one character of the search text, or none.
-    Any,
-}
+/// Stands for a character other than printable ASCII: it matches one character of the search
+/// text, or none. (No printable byte is 0.)
+const ANY: u8 = 0;
 
 #[derive(sqlx::FromRow)]
 struct TitleRow {
@@ -63,21 +62,19 @@ impl TitleIndex {
     pub fn build(titles: impl IntoIterator<Item = (i64, String)>) -> TitleIndex {
         let mut index = TitleIndex::default();
         for (id, title) in titles {
-            let tokens: Vec<Token> = title
+            let folded: Vec<u8> = title
                 .chars()
                 .map(|c| match u8::try_from(c) {
-                    Ok(byte) if is_plain(byte) => Token::Byte(byte.to_ascii_lowercase()),
-                    _ => Token::Any,
+                    Ok(byte) if is_plain(byte) => byte.to_ascii_lowercase(),
+                    _ => ANY,
                 })
                 .collect();
-            if tokens.contains(&Token::Any) {
-                index.loose.push((id, tokens));
+            if folded.contains(&ANY) {
+                index.loose_bytes.extend_from_slice(&folded);
+                index.loose.push((index.loose_bytes.len(), id));
             } else {
                 index.starts.push((index.haystack.len(), id));
-                index.haystack.extend(tokens.iter().map(|t| match t {
-                    Token::Byte(b) => *b,
-                    Token::Any => b'\n',
-                }));
+                index.haystack.extend_from_slice(&folded);
                 index.haystack.push(b'\n');
             }
         }
@@ -119,13 +116,15 @@ impl TitleIndex {
         }
         if !self.loose.is_empty() {
             let matcher = ShiftAnd::new(&needle)?;
-            for (id, tokens) in &self.loose {
-                if matcher.may_match(tokens) {
-                    ids.push(*id);
+            let mut start = 0;
+            for &(end, id) in &self.loose {
+                if matcher.may_match(&self.loose_bytes[start..end]) {
+                    ids.push(id);
                     if ids.len() > limit {
                         return None;
                     }
                 }
+                start = end;
             }
         }
         ids.sort_unstable();
@@ -138,9 +137,9 @@ fn is_plain(byte: u8) -> bool {
     (0x20..=0x7e).contains(&byte)
 }
 
-/// Whether some run of a title's tokens can spell the needle: the Shift-And algorithm, with
+/// Whether some run of a title's bytes can spell the needle: the Shift-And algorithm, with
 /// bit `k` of the state set when the needle's first `k` bytes end right before the current
-/// token (a needle has at most 100 bytes, so 128 bits hold every state).
+/// byte (a needle has at most 100 bytes, so 128 bits hold every state).
 struct ShiftAnd {
     /// Per byte, the needle positions holding it (bit k: needle[k] == byte).
     positions: [u128; 128],
@@ -163,13 +162,14 @@ impl ShiftAnd {
         })
     }
 
-    fn may_match(&self, tokens: &[Token]) -> bool {
+    fn may_match(&self, title: &[u8]) -> bool {
         let mut reached: u128 = 1;
-        for token in tokens {
-            let next = match token {
-                Token::Byte(byte) => (reached & self.positions[usize::from(byte & 0x7f)]) << 1,
+        for &byte in title {
+            let next = if byte == ANY {
                 // One needle byte, or none.
-                Token::Any => reached | (reached << 1),
+                reached | (reached << 1)
+            } else {
+                (reached & self.positions[usize::from(byte & 0x7f)]) << 1
             };
             if next & self.full != 0 {
                 return true;
