@@ -13,14 +13,14 @@
   });
 
   // A small dismissable banner, built with DOM APIs and textContent only.
-  function showServerErrorBanner() {
+  function showServerErrorBanner(message) {
     if (document.getElementById(BANNER_ID)) return;
     var banner = document.createElement("div");
     banner.id = BANNER_ID;
     banner.className = "app-banner";
     banner.setAttribute("role", "alert");
     var text = document.createElement("span");
-    text.textContent = "Something went wrong on our side. Please try again.";
+    text.textContent = message || "Something went wrong on our side. Please try again.";
     var close = document.createElement("button");
     close.type = "button";
     close.textContent = "Dismiss";
@@ -37,15 +37,144 @@
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail && evt.detail.xhr;
     if (xhr && xhr.status >= 500) showServerErrorBanner();
+    if (xhr && xhr.status === 429) {
+      var wait = parseInt(xhr.getResponseHeader("Retry-After") || "", 10);
+      showServerErrorBanner(
+        "Too many attempts. Please wait" +
+          (wait > 0 ? " " + wait + " seconds" : " a moment") +
+          " and try again."
+      );
+    }
   });
 
   // A 401 carrying HX-Redirect (expired session) needs nothing here: htmx follows the
   // redirect itself before any swap or htmx:beforeSwap event.
+
+  // ---- Viewers (issue 9) ----
+
+  // Live character counter under a text box: <textarea data-counter="ID"> updates the element
+  // ID (which carries data-max). Counts characters as the server does (code points, not
+  // UTF-16 units); works for forms swapped in later, too.
+  function updateCounter(box) {
+    var counter = document.getElementById(box.getAttribute("data-counter"));
+    if (!counter) return;
+    var max = parseInt(counter.getAttribute("data-max") || "0", 10);
+    var used = Array.from(box.value).length;
+    counter.textContent = used + " / " + max + " characters";
+    counter.classList.toggle("over", max > 0 && used > max);
+  }
+  document.addEventListener("input", function (evt) {
+    var box = evt.target;
+    if (box && box.matches && box.matches("textarea[data-counter]")) updateCounter(box);
+  });
+
+  // The catalog's filters fold behind one button on phones; wider screens open them.
+  function openFiltersOnWideScreens() {
+    if (!window.matchMedia("(min-width: 761px)").matches) return;
+    document.querySelectorAll("details.more-filters").forEach(function (details) {
+      details.open = true;
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openFiltersOnWideScreens);
+  } else {
+    openFiltersOnWideScreens();
+  }
+
+  // A poster that fails to load leaves its placeholder tile visible.
+  document.addEventListener(
+    "error",
+    function (evt) {
+      var img = evt.target;
+      if (img && img.classList && img.classList.contains("poster-img")) img.remove();
+    },
+    true
+  );
 
   // Escape closes the banner for keyboard users.
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Escape") return;
     var banner = document.getElementById(BANNER_ID);
     if (banner) banner.remove();
+  });
+
+  // ---- Staff tables ----
+
+  // Click a cell to edit its row (the row's Edit link does the request); links, buttons
+  // and inputs inside the row keep their own behaviour.
+  document.addEventListener("click", function (evt) {
+    var cell = evt.target.closest && evt.target.closest(".admin-table tr.row td.cell");
+    if (!cell || evt.target.closest("a, button, input, select, label, form")) return;
+    var edit = cell.parentElement.querySelector("a.edit-link");
+    if (edit) edit.click();
+  });
+
+  // Escape in a row being edited restores it (its Cancel link asks for the row again).
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var row = evt.target.closest && evt.target.closest("tr.row-editing");
+    if (!row) return;
+    var cancel = row.querySelector("a.cancel-link");
+    if (cancel) {
+      evt.preventDefault();
+      cancel.click();
+    }
+  });
+
+  // "Select all" ticks every row's box of the same table (the box is hidden without JS).
+  function initTables(root) {
+    root.querySelectorAll(".admin-table .select-all").forEach(function (box) {
+      box.hidden = false;
+      if (box.dataset.ready) return;
+      box.dataset.ready = "1";
+      box.addEventListener("change", function () {
+        var table = box.closest("table");
+        table.querySelectorAll('tbody input[name="selected"]').forEach(function (row) {
+          row.checked = box.checked;
+        });
+      });
+    });
+    // Long reference lists arrive in part: a search box above the select asks the server
+    // for the matching options.
+    root.querySelectorAll("select[data-search]").forEach(function (select) {
+      if (select.dataset.ready) return;
+      select.dataset.ready = "1";
+      var search = document.createElement("input");
+      search.type = "search";
+      search.className = "select-search";
+      search.placeholder = "Type to search…";
+      search.setAttribute("aria-label", "Search the list below");
+      var timer = null;
+      search.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var url = select.dataset.search + "?q=" + encodeURIComponent(search.value) +
+            "&selected=" + encodeURIComponent(select.value);
+          htmx.ajax("GET", url, { target: select, swap: "innerHTML" });
+        }, 250);
+      });
+      // Enter in the search box must not submit the row's form.
+      search.addEventListener("keydown", function (evt) {
+        if (evt.key === "Enter") evt.preventDefault();
+      });
+      select.parentNode.insertBefore(search, select);
+    });
+  }
+  document.addEventListener("htmx:load", function (evt) {
+    initTables(evt.detail.elt.parentNode || document);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    initTables(document);
+  });
+
+  // A fresh edit row puts the cursor in its first field.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || !target.querySelector) return;
+    var editing = document.getElementById(target.id);
+    if (editing && editing.classList.contains("row-editing")) {
+      var first = editing.querySelector("input:not([type=hidden]), select");
+      if (first) first.focus();
+    }
   });
 })();

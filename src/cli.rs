@@ -7,7 +7,7 @@ use crate::auth::accounts::{self, NewAccount, Profile};
 use crate::auth::password;
 use crate::auth::Role;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::db::schema::Accounts;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -62,22 +62,30 @@ enum Command {
     },
 }
 
-pub fn init_tracing() {
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`): plain text without colour codes
+/// unless stderr is a terminal, or one JSON object per line (`LOG_FORMAT=json`).
+pub fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+    };
 }
 
 /// Parses the arguments and runs the command. Errors come back for `main` to print.
 pub async fn run() -> Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    init_tracing();
     let config = Config::from_env()
         .map_err(|e| Error::internal(["configuration: ", &e.to_string()].concat()))?;
+    init_tracing(config.log_format);
     let clock = Clock::default();
 
     match cli.command.unwrap_or(Command::Serve { demo: false }) {

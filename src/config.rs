@@ -24,6 +24,62 @@ pub struct Config {
     /// one-second in-process cache. Off makes every page read the database (the benchmark's
     /// uncached runs).
     pub page_cache: bool,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed
+    /// (`TRUSTED_PROXIES`); requests from anyone else are keyed on their socket address.
+    pub trusted_proxies: Vec<IpRange>,
+    /// `LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// An address or a CIDR range (`10.0.0.0/8`, `::1`, `fd00::/8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpRange {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix.parse::<u8>().ok()?)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = addr.trim().parse().ok()?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Self { network, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        // An IPv4 peer may arrive as an IPv4-mapped IPv6 address on a dual-stack socket.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Config {
@@ -89,7 +145,30 @@ impl Config {
                 ConfigError::invalid("MAIL_FROM", "must be an address like `Name <user@host>`")
             })?;
 
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(|part| {
+                    IpRange::parse(part).ok_or(ConfigError::invalid(
+                        "TRUSTED_PROXIES",
+                        "must be comma-separated addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8",
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(ConfigError::invalid("LOG_FORMAT", "must be text or json")),
+        };
+
         Ok(Self {
+            log_format,
+            trusted_proxies,
             database_url,
             addr,
             base_url,
@@ -176,6 +255,9 @@ mod tests {
             ("DATABASE_URL", "postgres://x"),
             ("SMTP_URL", "http://x"),
             ("PAGE_CACHE", "sometimes"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TRUSTED_PROXIES", "proxy.local"),
+            ("LOG_FORMAT", "xml"),
         ] {
             let err = with(&[(name, value)])
                 .err()
@@ -183,5 +265,18 @@ mod tests {
                 .unwrap_or_default();
             assert!(err.contains(name), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn ip_ranges_match_by_prefix() {
+        let range = IpRange::parse("10.1.0.0/16").expect("range");
+        assert!(range.contains("10.1.200.3".parse().expect("ip")));
+        assert!(!range.contains("10.2.0.1".parse().expect("ip")));
+        assert!(range.contains("::ffff:10.1.0.9".parse().expect("ip")));
+        let one = IpRange::parse("::1").expect("v6");
+        assert!(one.contains("::1".parse().expect("ip")));
+        assert!(!one.contains("127.0.0.1".parse().expect("ip")));
+        let all = IpRange::parse("0.0.0.0/0").expect("all");
+        assert!(all.contains("203.0.113.7".parse().expect("ip")));
     }
 }

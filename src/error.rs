@@ -36,6 +36,16 @@ impl Error {
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
+
+    /// True when the database refused the write because of a FOREIGN KEY constraint.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
+    }
+
+    /// True when the database refused the write because of a CHECK constraint.
+    pub fn is_check_violation(&self) -> bool {
+        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_check_violation())
+    }
 }
 
 /// A configuration value that cannot be used; the message names the variable.

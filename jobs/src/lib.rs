@@ -2,6 +2,7 @@
 //! for the database work, a [`Mailer`], the public base URL) as worker data; this crate never
 //! imports the application.
 
+pub mod email_changed;
 pub mod housekeeping;
 pub mod mailer;
 pub mod password_changed;

@@ -1,7 +1,14 @@
-//! What staff see and do: the overview on `/admin` (and, as they land, the staff tables and
-//! the audit log).
+//! What staff see and do: the overview on `/admin`, the described staff tables (`entity`,
+//! `entities/`) served by one read/write path (`crud`), links between rows (`links`),
+//! account actions (`people`) and the audit log (`audit`).
 
 pub mod audit;
+pub mod crud;
+pub mod entities;
+pub mod entity;
+pub mod links;
+pub mod people;
+pub mod values;
 
 use crate::db::schema::{Accounts, Episodes, Feedback, ProductionHouses, Series};
 use crate::db::Db;

@@ -73,6 +73,15 @@ pub async fn retire_for_account(tx: &mut Tx, account_id: i64, now: DateTime<Utc>
     tx.execute(&update).await
 }
 
+/// Deletes every token of an account (its deletion).
+pub async fn delete_for_account(tx: &mut Tx, account_id: i64) -> Result<u64> {
+    let delete = Query::delete()
+        .from_table(PasswordResetTokens::Table)
+        .and_where(Expr::col(PasswordResetTokens::AccountId).eq(account_id))
+        .to_owned();
+    tx.execute(&delete).await
+}
+
 /// For the worker: a new token for the account using `normalized_email`, if any.
 pub async fn mint(
     db: &Db,

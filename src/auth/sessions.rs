@@ -27,6 +27,20 @@ struct SessionRow {
 
 /// Starts a session for `account_id`; returns the raw cookie value.
 pub async fn create(db: &Db, account_id: i64, now: DateTime<Utc>) -> Result<String> {
+    let (raw, insert) = new_session(account_id, now);
+    db.execute(&insert).await?;
+    Ok(raw)
+}
+
+/// Starts a session inside a transaction (a password change replaces the current session
+/// with a new id in the same commit); returns the raw cookie value.
+pub async fn create_in(tx: &mut Tx, account_id: i64, now: DateTime<Utc>) -> Result<String> {
+    let (raw, insert) = new_session(account_id, now);
+    tx.execute(&insert).await?;
+    Ok(raw)
+}
+
+fn new_session(account_id: i64, now: DateTime<Utc>) -> (String, sea_query::InsertStatement) {
     let raw = tokens::random_token();
     let insert = Query::insert()
         .into_table(Sessions::Table)
@@ -43,8 +57,7 @@ pub async fn create(db: &Db, account_id: i64, now: DateTime<Utc>) -> Result<Stri
             now.into(),
         ])
         .to_owned();
-    db.execute(&insert).await?;
-    Ok(raw)
+    (raw, insert)
 }
 
 /// The live session for a cookie value, if any. Expired sessions and sessions of disabled

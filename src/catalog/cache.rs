@@ -226,8 +226,9 @@ impl<K: Hash + Eq + Clone, V> Drop for LoadGuard<'_, K, V> {
 
 /// How stale a cached catalog page may be (see the module comment).
 const PAGE_TTL: Duration = Duration::from_secs(1);
-/// Genres, countries and languages change rarely.
-const CHOICES_TTL: Duration = Duration::from_secs(60);
+/// Genres, countries and languages change rarely, but staff edit them in their tables and
+/// every process must show a change within a second, like the pages.
+const CHOICES_TTL: Duration = PAGE_TTL;
 /// Catalog pages (about 5 KB each) and series pages (up to about 20 KB with 50 reviews) kept
 /// per process: roughly 10 + 20 MB at most.
 const MAX_LISTS: usize = 2048;
@@ -291,9 +292,15 @@ impl CatalogCache {
         self.lists.get_or_load(&(filter.clone(), page), load).await
     }
 
-    /// The series page's data; `None` inside for an unknown id.
-    pub async fn series(&self, db: &Db, id: i64) -> Result<Arc<Option<SeriesPage>>> {
-        let load = super::series_page(db, id);
+    /// The series page's data; `None` inside for an unknown id. `today` decides which airing
+    /// windows are still to come (an entry lives a second, so it never straddles a day long).
+    pub async fn series(
+        &self,
+        db: &Db,
+        id: i64,
+        today: chrono::NaiveDate,
+    ) -> Result<Arc<Option<SeriesPage>>> {
+        let load = super::series_page(db, id, today);
         if !self.pages {
             return Ok(Arc::new(load.await?));
         }

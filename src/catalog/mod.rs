@@ -9,13 +9,13 @@ pub mod stats;
 use chrono::{Datelike, NaiveDate};
 use sea_query::{
     Alias, DynIden, Expr, Func, IntoIden, LikeExpr, Order, Query, SeaRc, SelectStatement,
-    SimpleExpr, SubQueryStatement,
+    SimpleExpr, SubQueryStatement, UnionType,
 };
 
 use crate::db::page::Page;
 use crate::db::schema::{
-    Computed, Countries, Episodes, Genres, Languages, ProductionHouses, Series, SeriesGenres,
-    SeriesReleases, SeriesStats,
+    Computed, Countries, Episodes, Genres, Languages, ProductionHouses, Schedules, Series,
+    SeriesDubbings, SeriesGenres, SeriesPageAlias, SeriesReleases, SeriesStats, SeriesSubtitles,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -73,6 +73,7 @@ pub struct CatalogFilter {
 pub struct CatalogRow {
     pub id: i64,
     pub title: String,
+    pub poster_url: Option<String>,
     pub release_date: NaiveDate,
     pub production_house: String,
     pub genre_names: Option<String>,
@@ -135,6 +136,7 @@ pub async fn list(
     query
         .column((Series::Table, Series::Id))
         .column((Series::Table, Series::Title))
+        .column((Series::Table, Series::PosterUrl))
         .column((Series::Table, Series::ReleaseDate))
         .expr_as(
             Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
@@ -312,6 +314,7 @@ fn padded(ids: &[i64]) -> Vec<i64> {
 pub struct SeriesRow {
     pub id: i64,
     pub title: String,
+    pub poster_url: Option<String>,
     pub planned_episodes: i64,
     pub release_date: NaiveDate,
     pub production_house: String,
@@ -320,13 +323,37 @@ pub struct SeriesRow {
     pub genre_names: Option<String>,
     pub avg_rating: Option<f64>,
     pub ratings: i64,
+    pub rating_1: i64,
+    pub rating_2: i64,
+    pub rating_3: i64,
+    pub rating_4: i64,
+    pub rating_5: i64,
     pub total_viewers: i64,
+}
+
+impl SeriesRow {
+    /// How many ratings gave 1, 2, 3, 4 and 5 stars (from `series_stats`).
+    pub fn distribution(&self) -> [i64; 5] {
+        [
+            self.rating_1,
+            self.rating_2,
+            self.rating_3,
+            self.rating_4,
+            self.rating_5,
+        ]
+    }
+}
+
+/// A `series_stats` counter as a signed 64-bit number on both backends.
+fn stat(column: SeriesStats) -> SimpleExpr {
+    Func::cast_as(Expr::col((SeriesStats::Table, column)), Computed::Signed).into()
 }
 
 pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
     let query = Query::select()
         .column((Series::Table, Series::Id))
         .column((Series::Table, Series::Title))
+        .column((Series::Table, Series::PosterUrl))
         .expr_as(
             Func::cast_as(
                 Expr::col((Series::Table, Series::PlannedEpisodes)),
@@ -352,20 +379,13 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
             Expr::col((SeriesStats::Table, SeriesStats::AvgRating)),
             Computed::AvgRating,
         )
-        .expr_as(
-            Func::cast_as(
-                Expr::col((SeriesStats::Table, SeriesStats::Ratings)),
-                Computed::Signed,
-            ),
-            Computed::Ratings,
-        )
-        .expr_as(
-            Func::cast_as(
-                Expr::col((SeriesStats::Table, SeriesStats::TotalViewers)),
-                Computed::Signed,
-            ),
-            Computed::TotalViewers,
-        )
+        .expr_as(stat(SeriesStats::Ratings), Computed::Ratings)
+        .expr_as(stat(SeriesStats::Rating1), SeriesStats::Rating1)
+        .expr_as(stat(SeriesStats::Rating2), SeriesStats::Rating2)
+        .expr_as(stat(SeriesStats::Rating3), SeriesStats::Rating3)
+        .expr_as(stat(SeriesStats::Rating4), SeriesStats::Rating4)
+        .expr_as(stat(SeriesStats::Rating5), SeriesStats::Rating5)
+        .expr_as(stat(SeriesStats::TotalViewers), Computed::TotalViewers)
         .from(Series::Table)
         .inner_join(
             SeriesStats::Table,
@@ -392,37 +412,56 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
     db.fetch_optional(&query).await
 }
 
-/// Everything the series page shows.
+/// Everything the series page shows to every visitor; what differs per visitor (their own
+/// review, staff-only columns) is chosen when rendering, so this can be cached and shared.
 #[derive(Debug)]
 pub struct SeriesPage {
     pub series: SeriesRow,
-    pub available_in: Vec<String>,
+    pub releases: Vec<ReleaseRow>,
+    pub subtitles: Vec<String>,
+    pub dubbings: Vec<String>,
     pub episodes: Vec<EpisodeRow>,
-    pub reviews: Vec<feedback::ReviewRow>,
+    pub schedules: Vec<ScheduleRow>,
+    /// The first page of reviews (later pages are read when asked for).
+    pub reviews: feedback::ReviewsPage,
 }
 
-/// The series page's data, or `None` for an unknown id: four queries, none per row.
-pub async fn series_page(db: &Db, id: i64) -> Result<Option<SeriesPage>> {
+/// The series page's data, or `None` for an unknown id: six queries, none per row.
+/// `today` decides which airing windows are still to come.
+pub async fn series_page(db: &Db, id: i64, today: NaiveDate) -> Result<Option<SeriesPage>> {
     let Some(series) = find_series(db, id).await? else {
         return Ok(None);
     };
+    let (subtitles, dubbings) = language_links(db, id).await?;
+    let first_reviews = Page {
+        number: 1,
+        size: feedback::REVIEWS_PER_PAGE,
+    };
     Ok(Some(SeriesPage {
         series,
-        available_in: available_in(db, id).await?,
+        releases: releases(db, id).await?,
+        subtitles,
+        dubbings,
         episodes: episodes(db, id).await?,
-        reviews: feedback::for_series(db, id).await?,
+        schedules: upcoming_schedules(db, id, today).await?,
+        reviews: feedback::for_series(db, id, first_reviews).await?,
     }))
 }
 
 #[derive(Debug, sqlx::FromRow)]
-pub struct NameRow {
-    pub name: String,
+pub struct ReleaseRow {
+    pub country: String,
+    pub released_on: NaiveDate,
 }
 
-/// Countries where a series is available, by name.
-pub async fn available_in(db: &Db, series_id: i64) -> Result<Vec<String>> {
+/// Where a series is available and since when, earliest first.
+pub async fn releases(db: &Db, series_id: i64) -> Result<Vec<ReleaseRow>> {
     let query = Query::select()
-        .column((Countries::Table, Countries::Name))
+        .expr_as(
+            Expr::col((Countries::Table, Countries::Name)),
+            SeriesPageAlias::Country,
+        )
+        .column((SeriesReleases::Table, SeriesReleases::ReleasedOn))
         .from(SeriesReleases::Table)
         .inner_join(
             Countries::Table,
@@ -430,10 +469,70 @@ pub async fn available_in(db: &Db, series_id: i64) -> Result<Vec<String>> {
                 .equals((SeriesReleases::Table, SeriesReleases::CountryId)),
         )
         .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId)).eq(series_id))
+        .order_by(
+            (SeriesReleases::Table, SeriesReleases::ReleasedOn),
+            Order::Asc,
+        )
         .order_by((Countries::Table, Countries::Name), Order::Asc)
         .to_owned();
-    let rows: Vec<NameRow> = db.fetch_all(&query).await?;
-    Ok(rows.into_iter().map(|r| r.name).collect())
+    db.fetch_all(&query).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct LanguageLink {
+    kind: String,
+    name: String,
+}
+
+/// Subtitle and dubbing languages of a series, each list by name, in one query (UNION ALL).
+pub async fn language_links(db: &Db, series_id: i64) -> Result<(Vec<String>, Vec<String>)> {
+    fn links(
+        kind: &'static str,
+        table: impl sea_query::IntoTableRef + Copy,
+        series_col: impl sea_query::IntoColumnRef,
+        language_col: impl sea_query::IntoColumnRef,
+        series_id: i64,
+    ) -> SelectStatement {
+        Query::select()
+            .expr_as(Expr::val(kind), SeriesPageAlias::Kind)
+            .column((Languages::Table, Languages::Name))
+            .from(table)
+            .inner_join(
+                Languages::Table,
+                Expr::col((Languages::Table, Languages::Id)).equals(language_col),
+            )
+            .and_where(Expr::col(series_col).eq(series_id))
+            .to_owned()
+    }
+    let query = links(
+        "subtitle",
+        SeriesSubtitles::Table,
+        (SeriesSubtitles::Table, SeriesSubtitles::SeriesId),
+        (SeriesSubtitles::Table, SeriesSubtitles::LanguageId),
+        series_id,
+    )
+    .union(
+        UnionType::All,
+        links(
+            "dubbing",
+            SeriesDubbings::Table,
+            (SeriesDubbings::Table, SeriesDubbings::SeriesId),
+            (SeriesDubbings::Table, SeriesDubbings::LanguageId),
+            series_id,
+        ),
+    )
+    .to_owned();
+    let rows: Vec<LanguageLink> = db.fetch_all(&query).await?;
+    let (mut subtitles, mut dubbings) = (Vec::new(), Vec::new());
+    for row in rows {
+        match row.kind.as_str() {
+            "subtitle" => subtitles.push(row.name),
+            _ => dubbings.push(row.name),
+        }
+    }
+    subtitles.sort();
+    dubbings.sort();
+    Ok((subtitles, dubbings))
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -458,6 +557,52 @@ pub async fn episodes(db: &Db, series_id: i64) -> Result<Vec<EpisodeRow>> {
         .from(Episodes::Table)
         .and_where(Expr::col(Episodes::SeriesId).eq(series_id))
         .order_by(Episodes::Number, Order::Asc)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ScheduleRow {
+    pub episode_number: i64,
+    pub episode_title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// How many airing windows the series page lists.
+const UPCOMING_SCHEDULES: u64 = 12;
+
+/// Airing windows of a series' episodes that have not ended by `today`, soonest first.
+pub async fn upcoming_schedules(
+    db: &Db,
+    series_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<ScheduleRow>> {
+    let query = Query::select()
+        .expr_as(
+            Func::cast_as(
+                Expr::col((Episodes::Table, Episodes::Number)),
+                Computed::Signed,
+            ),
+            SeriesPageAlias::EpisodeNumber,
+        )
+        .expr_as(
+            Expr::col((Episodes::Table, Episodes::Title)),
+            SeriesPageAlias::EpisodeTitle,
+        )
+        .column((Schedules::Table, Schedules::StartsOn))
+        .column((Schedules::Table, Schedules::EndsOn))
+        .from(Schedules::Table)
+        .inner_join(
+            Episodes::Table,
+            Expr::col((Episodes::Table, Episodes::Id))
+                .equals((Schedules::Table, Schedules::EpisodeId)),
+        )
+        .and_where(Expr::col((Episodes::Table, Episodes::SeriesId)).eq(series_id))
+        .and_where(Expr::col((Schedules::Table, Schedules::EndsOn)).gte(today))
+        .order_by((Schedules::Table, Schedules::StartsOn), Order::Asc)
+        .order_by((Episodes::Table, Episodes::Number), Order::Asc)
+        .limit(UPCOMING_SCHEDULES)
         .to_owned();
     db.fetch_all(&query).await
 }
@@ -519,7 +664,7 @@ fn genre_names() -> SimpleExpr {
 }
 
 /// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" means 50%.
-fn contains_pattern(text: &str) -> String {
+pub fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

@@ -18,11 +18,12 @@ use sqlx::FromRow;
 use crate::error::{Error, Result};
 
 pub mod batch;
+pub mod dynrow;
 pub mod page;
 mod retry;
 pub mod schema;
 
-pub use retry::{retry_cause, retry_cause_of};
+pub use retry::{is_unavailable, retry_cause, retry_cause_of};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("migrations/mysql");

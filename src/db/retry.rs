@@ -37,3 +37,49 @@ pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
     }
     None
 }
+
+/// True when the database could not be reached or dropped the connection (server down,
+/// restarting, shutting down, out of connections): the request may succeed later, so the
+/// answer is 503 with `Retry-After`, never 500. Not retried inside a transaction: whether a
+/// lost COMMIT took effect is unknown.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    use sqlx::Error as E;
+    match error {
+        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::Protocol(_) => true,
+        E::WorkerCrashed => true,
+        E::Database(db) => {
+            if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                return matches!(
+                    mysql.number(),
+                    // too many connections, server shutdown, aborted connection, network
+                    // read/write errors, read-only, connection killed, client-side losses
+                    1040 | 1053
+                        | 1152
+                        | 1153
+                        | 1158
+                        | 1159
+                        | 1160
+                        | 1161
+                        | 1290
+                        | 1836
+                        | 1927
+                        | 2002
+                        | 2003
+                        | 2006
+                        | 2013
+                        | 2055
+                );
+            }
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                let primary = db
+                    .code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .map(|c| c & 0xff);
+                // I/O error, disk full, cannot open, out of memory
+                return matches!(primary, Some(7 | 10 | 13 | 14));
+            }
+            false
+        }
+        _ => false,
+    }
+}

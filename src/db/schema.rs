@@ -8,6 +8,7 @@ pub enum Countries {
     Id,
     Name,
     Region,
+    Version,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -15,6 +16,7 @@ pub enum Languages {
     Table,
     Id,
     Name,
+    Version,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -22,6 +24,7 @@ pub enum Genres {
     Table,
     Id,
     Name,
+    Version,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -220,6 +223,10 @@ pub enum Jobs {
     Attempts,
     LastError,
     DoneAt,
+    /// The serialized payload (tests check what a job carries).
+    Job,
+    /// apalis retries a `Failed` job while `attempts < max_attempts`.
+    MaxAttempts,
 }
 
 /// Column aliases used by computed expressions.
@@ -277,4 +284,21 @@ impl SeriesStats {
             _ => None,
         }
     }
+}
+
+/// Column aliases of the series page's queries (`catalog::series_page`).
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesPageAlias {
+    Kind,
+    Country,
+    EpisodeNumber,
+    EpisodeTitle,
+}
+
+/// Column aliases of the staff tables' queries (see `admin::crud`).
+#[derive(Iden, Clone, Copy)]
+pub enum AdminAlias {
+    Id,
+    /// How a row of one entity is named where another refers to it.
+    Label,
 }

@@ -7,6 +7,7 @@ mod workers;
 use apalis::prelude::Storage;
 use apalis_sql::mysql::MysqlStorage;
 use apalis_sql::sqlite::SqliteStorage;
+use jobs::email_changed::NotifyEmailChanged;
 use jobs::password_changed::NotifyPasswordChanged;
 use jobs::password_reset::SendPasswordReset;
 use sea_query::{Expr, Order, Query};
@@ -65,6 +66,20 @@ pub async fn request_password_reset(queue: &Queue, normalized_email: &str) -> Re
 pub async fn notify_password_changed(queue: &Queue, account_id: i64) {
     if let Err(e) = queue.push(NotifyPasswordChanged { account_id }).await {
         tracing::error!(error = %e, account_id, "could not queue the password-changed notice");
+    }
+}
+
+/// Queues the notice to an account's previous address after its e-mail address changed
+/// (called after the commit; a failure to queue is logged, the change stands).
+pub async fn notify_email_changed(queue: &Queue, account_id: i64, old_email: String) {
+    if let Err(e) = queue
+        .push(NotifyEmailChanged {
+            account_id,
+            old_email,
+        })
+        .await
+    {
+        tracing::error!(error = %e, account_id, "could not queue the e-mail-changed notice");
     }
 }
 

@@ -7,6 +7,7 @@ use apalis::prelude::{Monitor, WorkerBuilder, WorkerFactoryFn};
 use apalis_cron::{CronStream, Schedule};
 use apalis_sql::mysql::MysqlStorage;
 use apalis_sql::sqlite::SqliteStorage;
+use jobs::email_changed::{self, NotifyEmailChanged};
 use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
 use jobs::password_reset::{self, SendPasswordReset};
@@ -54,9 +55,15 @@ pub async fn run_workers(
             )
             .register(
                 WorkerBuilder::new(worker_name("password-changed", &instance))
-                    .data(context)
+                    .data(context.clone())
                     .backend(SqliteStorage::<NotifyPasswordChanged>::new(pool.clone()))
                     .build_fn(password_changed::handle),
+            )
+            .register(
+                WorkerBuilder::new(worker_name("email-changed", &instance))
+                    .data(context)
+                    .backend(SqliteStorage::<NotifyEmailChanged>::new(pool.clone()))
+                    .build_fn(email_changed::handle),
             ),
         Db::MySql(pool) => monitor
             .register(
@@ -67,9 +74,15 @@ pub async fn run_workers(
             )
             .register(
                 WorkerBuilder::new(worker_name("password-changed", &instance))
-                    .data(context)
+                    .data(context.clone())
                     .backend(MysqlStorage::<NotifyPasswordChanged>::new(pool.clone()))
                     .build_fn(password_changed::handle),
+            )
+            .register(
+                WorkerBuilder::new(worker_name("email-changed", &instance))
+                    .data(context)
+                    .backend(MysqlStorage::<NotifyEmailChanged>::new(pool.clone()))
+                    .build_fn(email_changed::handle),
             ),
     };
     monitor

@@ -53,18 +53,24 @@ impl Endpoint for Guard {
             return Err(Error::Forbidden.into());
         };
         match self.access.admits(ctx.user.as_ref()) {
+            Ok(()) if !ctx.csrf_ok => Err(Error::Csrf.into()),
             Ok(()) => self.inner.call(req).await,
             Err(Refusal::WrongRole) => Err(Error::Forbidden.into()),
-            Err(Refusal::SignIn) => Ok(sign_in_redirect(ctx, req.uri())),
+            Err(Refusal::SignIn) => Ok(sign_in_redirect(ctx, req.method(), req.uri())),
         }
     }
 }
 
 /// 303 to the login page remembering where the visitor was going; htmx gets 401 plus
 /// `HX-Redirect`, so a login form is never swapped into a table cell.
-fn sign_in_redirect(ctx: &RequestContext, uri: &poem::http::Uri) -> Response {
-    let back = if ctx.is_htmx || uri.path() == views::paths::LOGOUT {
-        // For htmx the current page (not the fragment URL) is where the visitor should return.
+fn sign_in_redirect(
+    ctx: &RequestContext,
+    method: &poem::http::Method,
+    uri: &poem::http::Uri,
+) -> Response {
+    let back = if ctx.is_htmx || method != poem::http::Method::GET {
+        // For htmx the current page (not the fragment URL) is where the visitor should return;
+        // a form's target cannot be revisited with GET.
         None
     } else {
         Some(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))

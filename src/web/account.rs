@@ -14,7 +14,7 @@ use super::cookies;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts::{self, Account, ProfileInput};
-use crate::auth::{password, sessions, CurrentUser};
+use crate::auth::{password, resets, sessions, CurrentUser};
 use crate::error::{Error, Result};
 use crate::queue;
 use crate::validation::FieldErrors;
@@ -45,7 +45,8 @@ struct Outcome {
     password_errors: FieldErrors,
     delete_errors: FieldErrors,
     profile_saved: bool,
-    password_saved: bool,
+    /// The e-mail address changed: a notice went to the old one.
+    email_notice_sent: bool,
 }
 
 impl Outcome {
@@ -73,14 +74,12 @@ async fn render(
         password_errors: &outcome.password_errors,
         delete_errors: &outcome.delete_errors,
         profile_saved: outcome.profile_saved,
-        password_saved: outcome.password_saved,
+        email_notice_sent: outcome.email_notice_sent,
     };
     let page = ctx.page();
     let markup = match (ctx.is_htmx, fragment) {
         (true, Fragment::Profile) => views::account::profile_form(&page, &view),
-        (true, Fragment::Password) => {
-            views::account::password_form(&page, view.password_errors, view.password_saved)
-        }
+        (true, Fragment::Password) => views::account::password_form(&page, view.password_errors),
         _ => views::account::account_page(&page, &view),
     };
     Ok(with_status(markup, status))
@@ -110,26 +109,99 @@ pub async fn show(
     .await
 }
 
+/// The profile form: the profile fields, plus the current password when the e-mail changes.
+#[derive(Debug, Deserialize)]
+pub struct ProfileForm {
+    #[serde(flatten)]
+    profile: ProfileInput,
+    #[serde(default)]
+    current_password: String,
+}
+
+/// Checks the current password of a signed-in account, after the throttles (429 when they
+/// refuse). A wrong password counts as a failed sign-in of that account.
+async fn current_password_ok(
+    state: &State,
+    ctx: &RequestContext,
+    account: &Account,
+    typed: &str,
+) -> Result<bool> {
+    state
+        .limits
+        .password_check(ctx.client_ip, account.id, &account.username)?;
+    verify_current_password(state, account, typed).await
+}
+
+/// The bcrypt check itself, for a caller that already passed the throttles.
+async fn verify_current_password(state: &State, account: &Account, typed: &str) -> Result<bool> {
+    let ok = password::verify(typed, Some(&account.password_hash)).await?;
+    if ok {
+        state.limits.record_success(&account.username);
+    } else {
+        state.limits.record_failure(&account.username);
+        tracing::info!("wrong current password");
+    }
+    Ok(ok)
+}
+
+const WRONG_PASSWORD: &str = "That is not your current password.";
+
+/// Saves the profile. Changing the e-mail address needs the current password (a hijacked
+/// session alone cannot take the account over) and sends a notice to the old address.
 #[handler]
 #[tracing::instrument(skip_all, fields(account_id = user.account_id))]
 pub async fn update_profile(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
     RequireCustomer(user): RequireCustomer,
-    Form(form): Form<ProfileInput>,
+    Form(form): Form<ProfileForm>,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
+    // A new address is throttled before anything else: the answer may say that another
+    // account uses it, so probing addresses stays within the same budget as passwords.
+    let email_changes = accounts::normalize_email(&form.profile.email) != account.email;
+    if email_changes {
+        state
+            .limits
+            .password_check(ctx.client_ip, account.id, &account.username)?;
+    }
     let (profile, mut errors) =
-        accounts::validate_profile(&state.db, &form, Some(account.id)).await?;
+        accounts::validate_profile(&state.db, &form.profile, Some(account.id)).await?;
     let mut values = profile_values(&account);
     values.email = profile.email.clone();
     values.first_name = profile.first_name.clone();
     values.last_name = profile.last_name.clone();
     values.country_id = profile.country_id;
 
+    if email_changes {
+        if form.current_password.is_empty() {
+            errors.add(
+                "current_password",
+                "Enter your current password to change the e-mail address.",
+            );
+        } else if !verify_current_password(state, &account, &form.current_password).await? {
+            errors.add("current_password", WRONG_PASSWORD);
+        }
+    }
+
     if errors.is_empty() {
-        match accounts::update_profile(&state.db, account.id, &profile).await {
-            Ok(_) => {}
+        let account_id = account.id;
+        let saved = profile.clone();
+        let outcome = state
+            .db
+            .transaction(move |tx| {
+                let saved = saved.clone();
+                Box::pin(async move { accounts::update_profile(tx, account_id, &saved).await })
+            })
+            .await;
+        match outcome {
+            Ok(_) => {
+                if email_changes {
+                    tracing::info!("e-mail address changed");
+                    queue::notify_email_changed(&state.queue, account.id, account.email.clone())
+                        .await;
+                }
+            }
             Err(e) if e.is_unique_violation() => {
                 errors.add("email", "Another account already uses this e-mail address.")
             }
@@ -142,6 +214,7 @@ pub async fn update_profile(
         profile: values,
         profile_errors: errors,
         profile_saved: saved,
+        email_notice_sent: saved && email_changes,
         ..Outcome::default()
     };
     render(state, ctx, outcome, Fragment::Profile, status).await
@@ -157,8 +230,9 @@ pub struct PasswordForm {
     password_confirm: String,
 }
 
-/// Changes the password, ends every other session of the account and e-mails a notice after
-/// the commit. This browser stays signed in (its page keeps a valid CSRF token).
+/// Changes the password and, in the same commit, ends every session of the account and
+/// starts this browser on a new session id (its old id is dead at once), and retires unused
+/// reset links. A notice is e-mailed after the commit.
 #[handler]
 #[tracing::instrument(skip_all, fields(account_id = user.account_id))]
 pub async fn change_password(
@@ -169,8 +243,8 @@ pub async fn change_password(
 ) -> Result<Response> {
     let account = load(state, &user).await?;
     let mut errors = FieldErrors::new();
-    if !password::verify(&form.current_password, Some(&account.password_hash)).await? {
-        errors.add("current_password", "That is not your current password.");
+    if !current_password_ok(state, ctx, &account, &form.current_password).await? {
+        errors.add("current_password", WRONG_PASSWORD);
     }
     accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);
     if !errors.is_empty() {
@@ -189,24 +263,45 @@ pub async fn change_password(
     }
 
     let password_hash = password::hash(&form.password).await?;
-    let (account_id, this_session) = (account.id, user.session_id);
-    state
+    let (account_id, now) = (account.id, state.clock.now());
+    let raw_session = state
         .db
         .transaction(move |tx| {
             let password_hash = password_hash.clone();
             Box::pin(async move {
                 accounts::set_password(tx, account_id, &password_hash).await?;
-                sessions::delete_for_account(tx, account_id, Some(this_session)).await
+                sessions::delete_for_account(tx, account_id, None).await?;
+                resets::retire_for_account(tx, account_id, now).await?;
+                sessions::create_in(tx, account_id, now).await
             })
         })
         .await?;
     queue::notify_password_changed(&state.queue, account_id).await;
+    tracing::info!("password changed; session renewed");
 
-    let outcome = Outcome {
-        password_saved: true,
-        ..Outcome::showing(&account)
+    // The page's CSRF token belongs to the old session id: load the page afresh.
+    let secure = state.config.secure_cookies();
+    let mut response = if ctx.is_htmx {
+        let mut response = Response::builder()
+            .status(StatusCode::OK)
+            .header("HX-Redirect", views::paths::ACCOUNT)
+            .finish();
+        cookies::set(
+            &mut response,
+            cookies::FLASH,
+            FlashCode::PasswordChanged.code(),
+            secure,
+        );
+        response
+    } else {
+        see_other(
+            views::paths::ACCOUNT,
+            Some(FlashCode::PasswordChanged),
+            secure,
+        )
     };
-    render(state, ctx, outcome, Fragment::Password, StatusCode::OK).await
+    cookies::set(&mut response, cookies::SESSION, &raw_session, secure);
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,6 +310,8 @@ pub struct DeleteForm {
     current_password: String,
 }
 
+/// Deletes the account after the password is confirmed: sessions, reset tokens and reviews go
+/// with it in one retried transaction (see `accounts::delete`).
 #[handler]
 #[tracing::instrument(skip_all, fields(account_id = user.account_id))]
 pub async fn delete(
@@ -224,9 +321,9 @@ pub async fn delete(
     Form(form): Form<DeleteForm>,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
-    if !password::verify(&form.current_password, Some(&account.password_hash)).await? {
+    if !current_password_ok(state, ctx, &account, &form.current_password).await? {
         let mut errors = FieldErrors::new();
-        errors.add("current_password", "That is not your current password.");
+        errors.add("current_password", WRONG_PASSWORD);
         let outcome = Outcome {
             delete_errors: errors,
             ..Outcome::showing(&account)
@@ -240,9 +337,15 @@ pub async fn delete(
         )
         .await;
     }
-    // Sessions, feedback and tokens go with the account (ON DELETE CASCADE).
-    accounts::delete(&state.db, account.id).await?;
-    tracing::info!("account deleted");
+    let account_id = account.id;
+    let reviews = state
+        .db
+        .transaction(move |tx| Box::pin(async move { accounts::delete(tx, account_id).await }))
+        .await?;
+    if reviews > 0 {
+        state.catalog_changed();
+    }
+    tracing::info!(reviews, "account deleted");
     let secure = state.config.secure_cookies();
     let mut response = see_other(views::paths::HOME, Some(FlashCode::AccountDeleted), secure);
     cookies::clear(&mut response, cookies::SESSION, secure);

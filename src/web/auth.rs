@@ -170,6 +170,12 @@ pub async fn register(
     Form(form): Form<RegisterForm>,
 ) -> Result<Response> {
     let username = accounts::normalize_username(&form.username);
+    // Before any lookup: "taken" answers and bcrypt work are only reachable within the throttle.
+    state.limits.register_attempt(
+        ctx.client_ip,
+        &username,
+        &accounts::normalize_email(&form.profile.email),
+    )?;
     let (profile, mut errors) = accounts::validate_profile(&state.db, &form.profile, None).await?;
     accounts::check_username(&mut errors, &username);
     accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);

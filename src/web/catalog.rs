@@ -3,12 +3,11 @@
 use poem::web::{Data, Path, Query};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
-use views::catalog::{
-    CatalogItem, CatalogQuery, CatalogView, Choice, EpisodeItem, ReviewItem, SeriesDetail,
-};
+use views::catalog::{CatalogItem, CatalogQuery, CatalogView, Choice};
 
 use super::common::{optional_id, path_id};
 use super::middleware::RequestContext;
+use super::series_page;
 use super::state::State;
 use crate::catalog::{self, CatalogFilter, CatalogSort, FilterChoices};
 use crate::db::page::Page;
@@ -73,6 +72,7 @@ pub async fn index(
         .map(|row| CatalogItem {
             id: row.id,
             title: row.title.clone(),
+            poster_url: row.poster_url.clone(),
             production_house: row.production_house.clone(),
             genres: row.genres(),
             avg_rating: row.avg_rating,
@@ -121,50 +121,31 @@ pub async fn index(
     Ok(views::catalog::catalog_page(&ctx.page(), &view).into_response())
 }
 
+#[derive(Debug, Deserialize)]
+pub struct SeriesParams {
+    reviews_page: Option<String>,
+}
+
+/// One series in full. htmx requests (the reviews pager) get the ratings-and-reviews section.
 #[handler]
 #[tracing::instrument(skip_all)]
 pub async fn show(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
     Path(id): Path<String>,
+    Query(params): Query<SeriesParams>,
 ) -> Result<Response> {
-    let id = path_id(&id)?;
-    let cached = state.catalog.series(&state.db, id).await?;
-    let page = cached.as_ref().as_ref().ok_or(Error::NotFound)?;
-    let series = &page.series;
-    let detail = SeriesDetail {
-        id: series.id,
-        genres: catalog::split_names(series.genre_names.as_deref()),
-        title: series.title.clone(),
-        production_house: series.production_house.clone(),
-        language: series.language.clone(),
-        origin_country: series.origin_country.clone(),
-        release_date: series.release_date,
-        planned_episodes: series.planned_episodes,
-        available_in: page.available_in.clone(),
-        avg_rating: series.avg_rating,
-        ratings: series.ratings,
-        total_viewers: series.total_viewers,
+    let request = series_page::Request {
+        series_id: path_id(&id)?,
+        reviews_page: series_page::reviews_page(params.reviews_page.as_deref())?,
+        form: series_page::FormState::default(),
+        part: if ctx.is_htmx {
+            series_page::Part::Feedback
+        } else {
+            series_page::Part::Page
+        },
     };
-    let episodes: Vec<EpisodeItem> = page
-        .episodes
-        .iter()
-        .map(|e| EpisodeItem {
-            number: e.number,
-            title: e.title.clone(),
-            total_viewers: e.total_viewers,
-            tech_interrupt: e.tech_interrupt,
-        })
-        .collect();
-    let reviews: Vec<ReviewItem> = page
-        .reviews
-        .iter()
-        .map(|r| ReviewItem {
-            author: r.username.clone(),
-            rating: r.rating,
-            body: r.body.clone(),
-            recorded_on: r.recorded_at.date_naive(),
-        })
-        .collect();
-    Ok(views::catalog::series_page(&ctx.page(), &detail, &episodes, &reviews).into_response())
+    Ok(series_page::render(state, ctx, request)
+        .await?
+        .into_response())
 }

@@ -89,12 +89,7 @@ fn internal() -> Problem {
 fn from_db_error(error: &sqlx::Error) -> Problem {
     use sqlx::Error as E;
     match error {
-        E::PoolTimedOut
-        | E::PoolClosed
-        | E::Io(_)
-        | E::Tls(_)
-        | E::Protocol(_)
-        | E::WorkerCrashed => {
+        _ if crate::db::is_unavailable(error) => {
             tracing::warn!(%error, "database unavailable");
             unavailable()
         }

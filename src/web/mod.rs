@@ -11,11 +11,13 @@ pub mod catalog;
 pub mod common;
 pub mod cookies;
 pub mod errors;
+pub mod feedback;
 pub mod health;
 pub mod middleware;
 pub mod rate_limit;
 pub mod reset;
 pub mod routes;
+pub mod series_page;
 pub mod state;
 
 use poem::{Endpoint, EndpointExt, Response, Route, RouteMethod};

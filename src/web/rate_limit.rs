@@ -31,6 +31,13 @@ pub struct Limits {
     token_by_ip: Keyed<IpAddr>,
     failures: Mutex<HashMap<String, Failures>>,
     clock: DefaultClock,
+    // Registration and current-password checks (issue 9), at the login rate. Keys stay
+    // small: an address, an account id, or a 64-bit hash of a typed username or e-mail.
+    register_by_ip: Keyed<IpAddr>,
+    register_by_identity: Keyed<u64>,
+    password_check_by_ip: Keyed<IpAddr>,
+    password_check_by_account: Keyed<i64>,
+    identity_hasher: std::collections::hash_map::RandomState,
 }
 
 #[derive(Clone, Copy)]
@@ -56,7 +63,39 @@ impl Limits {
             token_by_ip: RateLimiter::keyed(per_minute(30)),
             failures: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
+            register_by_ip: RateLimiter::keyed(per_minute(login_per_min)),
+            register_by_identity: RateLimiter::keyed(per_minute(login_per_min)),
+            password_check_by_ip: RateLimiter::keyed(per_minute(login_per_min)),
+            password_check_by_account: RateLimiter::keyed(per_minute(login_per_min)),
+            identity_hasher: std::collections::hash_map::RandomState::new(),
         }
+    }
+
+    /// A registration attempt: throttled per client address and per username and e-mail
+    /// typed, so "that name is taken" answers cannot be harvested in bulk from one address
+    /// or for one victim from many.
+    pub fn register_attempt(
+        &self,
+        ip: IpAddr,
+        normalized_username: &str,
+        normalized_email: &str,
+    ) -> Result<(), Error> {
+        use std::hash::BuildHasher;
+        self.check(&self.register_by_ip, &ip)?;
+        for identity in [normalized_username, normalized_email] {
+            let key = self.identity_hasher.hash_one(identity);
+            self.check(&self.register_by_identity, &key)?;
+        }
+        Ok(())
+    }
+
+    /// Before checking a signed-in account's current password (e-mail change, password
+    /// change, deletion): per client address, per account, and the login lockout of that
+    /// username, so a hijacked session cannot guess faster than the login form allows.
+    pub fn password_check(&self, ip: IpAddr, account_id: i64, username: &str) -> Result<(), Error> {
+        self.check(&self.password_check_by_ip, &ip)?;
+        self.check(&self.password_check_by_account, &account_id)?;
+        self.account_unlocked(username)
     }
 
     fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), Error> {
@@ -161,6 +200,36 @@ mod tests {
         ));
         limits.record_success("nobody");
         assert!(limits.account_unlocked("nobody").is_ok());
+    }
+
+    #[test]
+    fn registration_and_password_checks_are_throttled() {
+        let limits = Limits::new(2, 2);
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let other = IpAddr::from([127, 0, 0, 2]);
+        assert!(limits.register_attempt(ip, "a", "a@x.io").is_ok());
+        assert!(limits.register_attempt(ip, "b", "b@x.io").is_ok());
+        assert!(
+            limits.register_attempt(ip, "c", "c@x.io").is_err(),
+            "per address"
+        );
+        assert!(limits.register_attempt(other, "a", "d@x.io").is_ok());
+        assert!(
+            limits.register_attempt(other, "a", "e@x.io").is_err(),
+            "per name"
+        );
+
+        assert!(limits.password_check(ip, 7, "alice").is_ok());
+        assert!(limits.password_check(other, 7, "alice").is_ok());
+        assert!(
+            limits.password_check(other, 7, "alice").is_err(),
+            "per account"
+        );
+        for _ in 0..FREE_FAILURES {
+            limits.record_failure("bob");
+        }
+        let fresh = IpAddr::from([127, 0, 0, 3]);
+        assert!(limits.password_check(fresh, 8, "bob").is_err(), "lockout");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use poem::{EndpointExt, IntoEndpoint, Response};
 use views::paths;
 
 use super::access::Access;
-use super::{account, admin, assets, auth, catalog, health, reset};
+use super::{account, admin, assets, auth, catalog, feedback, health, reset};
 
 /// One row of the route table.
 pub struct RouteDef {
@@ -36,7 +36,7 @@ where
 /// table, and the access-matrix test walks it, so a route cannot exist without a rule.
 pub fn routes() -> Vec<RouteDef> {
     use Access::{Anyone, Customer, Employee};
-    vec![
+    let mut table = vec![
         route(Method::GET, paths::HOME, Anyone, catalog::index),
         route(Method::GET, paths::SERIES, Anyone, catalog::show),
         route(Method::GET, paths::LOGIN, Anyone, auth::login_form),
@@ -80,7 +80,49 @@ pub fn routes() -> Vec<RouteDef> {
             account::delete,
         ),
         route(Method::GET, paths::ADMIN, Employee, admin::dashboard),
-    ]
+        // Reviews (issue 9); the POST …/delete routes are the forms' no-JavaScript fallbacks.
+        route(
+            Method::POST,
+            paths::SERIES_FEEDBACK,
+            Customer,
+            feedback::save,
+        ),
+        route(
+            Method::DELETE,
+            paths::SERIES_FEEDBACK,
+            Customer,
+            feedback::remove,
+        ),
+        route(
+            Method::POST,
+            paths::SERIES_FEEDBACK_DELETE,
+            Customer,
+            feedback::remove,
+        ),
+        route(
+            Method::DELETE,
+            paths::ADMIN_FEEDBACK,
+            Employee,
+            feedback::staff_remove,
+        ),
+        route(
+            Method::POST,
+            paths::ADMIN_FEEDBACK_DELETE,
+            Employee,
+            feedback::staff_remove,
+        ),
+    ];
+    // ---- Staff tables: the audit log, then every described entity's generated routes ----
+    table.push(route(
+        Method::GET,
+        paths::ADMIN_AUDIT,
+        Employee,
+        admin::audit_log,
+    ));
+    for (method, path, endpoint) in admin::tables::endpoints() {
+        table.push(route(method, path, Employee, endpoint));
+    }
+    table
 }
 
 /// (method, path, access) for every route: what tests and docs need, without the handlers.

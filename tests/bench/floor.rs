@@ -97,7 +97,7 @@ pub async fn measure(
                         catalog::list(&db, &filter, page, Some(&titles)).await?;
                     }
                     Work::Series(id) => {
-                        catalog::series_page(&db, id).await?;
+                        catalog::series_page(&db, id, chrono::Utc::now().date_naive()).await?;
                     }
                 }
                 latencies.push(begun.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);

@@ -143,6 +143,8 @@ pub struct BackendReport {
     pub rss_cached_kib: Option<u64>,
     pub load_before: String,
     pub load_after: String,
+    /// bcrypt alone, measured right before this backend's sign-ins.
+    pub bcrypt_per_second: f64,
     pub notes: Vec<String>,
 }
 
@@ -161,6 +163,7 @@ impl BackendReport {
             rss_cached_kib: None,
             load_before: String::new(),
             load_after: String::new(),
+            bcrypt_per_second: 0.0,
             notes: Vec::new(),
         }
     }
@@ -277,12 +280,13 @@ pub fn markdown(settings: &Settings, machine: &Machine, reports: &[BackendReport
             let _ = writeln!(md);
         }
         if let Some(logins) = &report.logins {
-            let share = logins.rps() / machine.bcrypt_per_second.max(1e-9);
+            let share = logins.rps() / report.bcrypt_per_second.max(1e-9);
             let _ = writeln!(
                 md,
-                "Sign-ins (8 connections, random synthetic customers, correct password): **{:.1}/s** = {:.0} % of bcrypt alone {} (target ≥ 90 %), p50 {:.0} ms, p99 {:.0} ms{}.\n",
+                "Sign-ins (8 connections, random synthetic customers, correct password): **{:.1}/s** = {:.0} % of bcrypt alone just before ({:.1}/s) {} (target ≥ 90 %), p50 {:.0} ms, p99 {:.0} ms{}.\n",
                 logins.rps(),
                 share * 100.0,
+                report.bcrypt_per_second,
                 mark(share >= LOGINS_SHARE),
                 logins.p50_ms,
                 logins.p99_ms,

@@ -8,9 +8,26 @@ use crate::both_backends;
 use crate::helpers::{customer, employee, spawn_app, Backend, Client};
 
 fn concrete(path: &str) -> String {
-    path.replace(":id", "1")
+    let path = path
         .replace(":token", "not-a-real-token-but-shaped-like-one-000000")
-        .replace(":file", "app.css")
+        .replace(":file", "app.css");
+    // Staff actions that change accounts name an id nobody has: the walk's own sessions
+    // must survive it. Every other parameter (`:id`, `:link`, `:target`) becomes 1.
+    let id = if path.ends_with("/disable") {
+        "424242"
+    } else {
+        "1"
+    };
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with(':') {
+                id
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 async fn call(
@@ -85,7 +102,17 @@ async fn every_route_enforces_its_rule(backend: Backend) {
                     allowed.status
                 );
                 if method == poem::http::Method::GET {
-                    assert_eq!(allowed.status, 200, "{label} right role");
+                    // A row's own routes on a fresh database may name a row that is not there.
+                    let expected: &[u16] = if template.contains("/:") {
+                        &[200, 404]
+                    } else {
+                        &[200]
+                    };
+                    assert!(
+                        expected.contains(&allowed.status),
+                        "{label} right role: {}",
+                        allowed.status
+                    );
                     assert!(
                         allowed
                             .header("cache-control")

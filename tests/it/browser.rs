@@ -5,19 +5,18 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{spawn_with, Backend, Options};
+use crate::helpers::{eventually, spawn_with, try_eventually, Backend, Options, DEADLINE};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -26,7 +25,7 @@ impl Drop for Driver {
     }
 }
 
-async fn browser() -> Option<(Driver, Client)> {
+pub(crate) async fn browser() -> Option<(Driver, Client)> {
     if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var_os("STREAMVAULT_REQUIRE_BROWSER").is_none(),
@@ -54,42 +53,55 @@ async fn browser() -> Option<(Driver, Client)> {
         }),
     );
     let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..50 {
-        let connected = ClientBuilder::new(HttpConnector::new())
+    let client = eventually(DEADLINE, || async {
+        ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities.clone())
             .connect(&url)
-            .await;
-        if let Ok(client) = connected {
-            return Some((driver, client));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not accept a session");
+            .await
+            .map_err(|e| format!("chromedriver did not accept a session: {e}"))
+    })
+    .await;
+    Some((driver, client))
 }
 
-async fn wait_for_text(client: &Client, css: &str, text: &str) {
-    for _ in 0..50 {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            if element.text().await.is_ok_and(|t| t.contains(text)) {
-                return;
-            }
+pub(crate) async fn wait_for_text(client: &Client, css: &str, text: &str) {
+    let found = try_eventually(DEADLINE, || async {
+        match client.find(Locator::Css(css)).await {
+            Ok(element) if element.text().await.is_ok_and(|t| t.contains(text)) => Ok(()),
+            _ => Err(format!("no {css:?} containing {text:?}")),
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    })
+    .await;
+    if let Err(missing) = found {
+        let source = client.source().await.unwrap_or_default();
+        panic!("{missing} in:\n{}", &source[..source.len().min(3000)]);
     }
-    let source = client.source().await.unwrap_or_default();
-    panic!(
-        "no {css:?} containing {text:?} in:\n{}",
-        &source[..source.len().min(3000)]
-    );
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+/// Waits until the catalog shows `n` result cards, as a live search settles.
+pub(crate) async fn wait_for_results(client: &Client, n: usize) {
+    eventually(DEADLINE, || async {
+        let cards = client
+            .find_all(Locator::Css("#catalog-results .card"))
+            .await
+            .map(|c| c.len())
+            .unwrap_or(0);
+        if cards == n {
+            Ok(())
+        } else {
+            Err(format!("{cards} result cards, expected {n}"))
+        }
+    })
+    .await;
+}
+
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let element = client.find(Locator::Css(css)).await.expect(css);
     element.clear().await.expect("clear");
     element.send_keys(text).await.expect("type");
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -126,17 +138,7 @@ async fn a_viewer_uses_the_site_in_a_browser(backend: Backend) {
 
     // Live search: typing swaps the results fragment in place.
     fill(&client, "input[name=q]", "Mile Zero").await;
-    for _ in 0..50 {
-        let cards = client
-            .find_all(Locator::Css("#catalog-results .card"))
-            .await
-            .map(|c| c.len())
-            .unwrap_or(0);
-        if cards == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_results(&client, 1).await;
     wait_for_text(&client, "#catalog-results .card-title", "Mile Zero").await;
     let url = client.current_url().await.expect("url");
     assert_eq!(

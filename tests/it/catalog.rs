@@ -11,7 +11,7 @@ struct Count {
     n: i64,
 }
 
-async fn demo_app(backend: Backend) -> crate::helpers::TestApp {
+pub(crate) async fn demo_app(backend: Backend) -> crate::helpers::TestApp {
     spawn_with(
         backend,
         Options {

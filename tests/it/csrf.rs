@@ -49,7 +49,8 @@ async fn state_changes_need_the_sessions_token(backend: Backend) {
                 .form(&change),
         )
         .await;
-    assert_eq!(ok.status, 200, "{}", ok.body);
+    // Accepted: back to the account page on a new session (see tests/it/account.rs).
+    assert_eq!(ok.status, 303, "{}", ok.body);
 }
 both_backends!(state_changes_need_the_sessions_token);
 

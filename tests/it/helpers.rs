@@ -1,5 +1,13 @@
 //! `spawn_app()`: starts StreamVault exactly as `serve` does, on port 0, with a fresh database.
+//!
+//! Background jobs: `app.drain_jobs()` waits until the workers finished everything queued, so a
+//! test can assert what a job did (or did not) do. When a `TestApp` goes away it drains the
+//! queue too and fails the test if any job was left unprocessed or gave up; a test that leaves
+//! jobs behind on purpose says so with `app.expect_leftover_jobs(why)`. `eventually` polls a
+//! condition with a deadline: tests never sleep a fixed time and call the silence proof.
 
+use std::fmt::Display;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,6 +105,9 @@ pub struct TestApp {
     pub address: String,
     pub clock: Clock,
     pub outbox: PathBuf,
+    workers: bool,
+    /// Why this test may end with jobs not `Done` (see [`TestApp::expect_leftover_jobs`]).
+    leftover_jobs_expected: Option<&'static str>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     // Declared last: dropped after the server stops.
@@ -109,6 +120,8 @@ pub struct Options {
     pub reset_rate: u32,
     pub workers: bool,
     pub demo: bool,
+    /// Further configuration variables (they win over the defaults above).
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -119,6 +132,7 @@ impl Default for Options {
             reset_rate: 10_000,
             workers: true,
             demo: false,
+            env: Vec::new(),
         }
     }
 }
@@ -152,7 +166,15 @@ pub fn captured_logs() -> String {
         .unwrap_or_default()
 }
 
-fn capture_logs() {
+/// Whether the logs captured so far satisfy `matches`; cheap enough to poll (no copy).
+pub fn logged(matches: impl Fn(&str) -> bool) -> bool {
+    LOGS.lock()
+        .map(|logs| matches(&String::from_utf8_lossy(&logs)))
+        .unwrap_or(false)
+}
+
+/// Starts capturing logs for [`captured_logs`] (apps do it when they start).
+pub fn capture_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = tracing_subscriber::fmt()
@@ -182,14 +204,20 @@ pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options)
     let reset = options.reset_rate.to_string();
     let url = test_db.url.clone();
     let smtp = options.smtp_url.clone();
-    let mut config = Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(url.clone()),
-        "STREAMVAULT_ADDR" => Some("127.0.0.1:0".to_owned()),
-        "BASE_URL" => Some(BASE_URL.to_owned()),
-        "SMTP_URL" => smtp.clone(),
-        "LOGIN_RATE_PER_MIN" => Some(login.clone()),
-        "RESET_RATE_PER_MIN" => Some(reset.clone()),
-        _ => None,
+    let env = options.env.clone();
+    let mut config = Config::from_lookup(|name| {
+        if let Some((_, value)) = env.iter().find(|(key, _)| *key == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "STREAMVAULT_ADDR" => Some("127.0.0.1:0".to_owned()),
+            "BASE_URL" => Some(BASE_URL.to_owned()),
+            "SMTP_URL" => smtp.clone(),
+            "LOGIN_RATE_PER_MIN" => Some(login.clone()),
+            "RESET_RATE_PER_MIN" => Some(reset.clone()),
+            _ => None,
+        }
     })
     .expect("test configuration");
     config.outbox_dir = outbox.clone();
@@ -216,6 +244,8 @@ pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options)
         address,
         clock,
         outbox,
+        workers,
+        leftover_jobs_expected: None,
         stop: Some(stop),
         server: Some(server),
         test_db,
@@ -236,8 +266,92 @@ impl TestApp {
         Client::new(self.address.clone())
     }
 
-    /// Stops the server and workers, letting running jobs finish.
+    /// Every job in the queue table, in no particular order.
+    pub async fn jobs(&self) -> Vec<QueuedJob> {
+        use sea_query::{Expr, Func, Query};
+        use streamvault::db::schema::{Computed, Jobs};
+        let signed = |column| Func::cast_as(Expr::col(column), Computed::Signed);
+        let query = Query::select()
+            .columns([Jobs::Id, Jobs::JobType, Jobs::Status, Jobs::LastError])
+            .expr_as(signed(Jobs::Attempts), Jobs::Attempts)
+            .expr_as(signed(Jobs::MaxAttempts), Jobs::MaxAttempts)
+            .from(Jobs::Table)
+            .to_owned();
+        self.db()
+            .fetch_all(&query)
+            .await
+            .expect("read the job queue")
+    }
+
+    /// Waits until the workers have finished every queued job (none waiting, running or due
+    /// for a retry) and returns the queue; panics with its state after [`DEADLINE`]. Once this
+    /// returns, whatever those jobs do (send mail, write files) has happened. Not quite for a
+    /// job that failed before: apalis-sql re-fetches a `Failed` job on every poll, even while a
+    /// retry of it still runs, so a claim like "sent once" needs [`TestApp::stop`] as well.
+    pub async fn drain_jobs(&self) -> Vec<QueuedJob> {
+        self.try_drain_jobs()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn try_drain_jobs(&self) -> Result<Vec<QueuedJob>, String> {
+        let unprocessed = |jobs: Vec<QueuedJob>| {
+            if jobs.iter().any(QueuedJob::is_unfinished) {
+                Err(format!("jobs still unprocessed: {jobs:#?}"))
+            } else {
+                Ok(jobs)
+            }
+        };
+        if !self.workers {
+            // Nothing in this app can make progress: look once.
+            return unprocessed(self.jobs().await)
+                .map_err(|e| format!("this app runs no workers, and there are {e}"));
+        }
+        try_eventually(DEADLINE, || async move { unprocessed(self.jobs().await) }).await
+    }
+
+    /// The teardown check: every job was processed, and successfully.
+    async fn check_jobs_finished(&self) -> Result<(), String> {
+        let jobs = self.try_drain_jobs().await?;
+        let failed: Vec<&QueuedJob> = jobs.iter().filter(|job| !job.is_done()).collect();
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("jobs that gave up: {failed:#?}"))
+        }
+    }
+
+    /// This test ends with jobs that are not `Done` on purpose (say why): the teardown check
+    /// is skipped for this app.
+    pub fn expect_leftover_jobs(&mut self, why: &'static str) {
+        self.leftover_jobs_expected = Some(why);
+    }
+
+    fn teardown_verdict(&self) -> Result<(), String> {
+        if std::thread::panicking() || self.leftover_jobs_expected.is_some() {
+            return Ok(());
+        }
+        let handle = tokio::runtime::Handle::try_current()
+            .expect("a TestApp is dropped inside its test's tokio runtime");
+        assert_eq!(
+            handle.runtime_flavor(),
+            tokio::runtime::RuntimeFlavor::MultiThread,
+            "TestApp's teardown check needs the multi-thread runtime (both_backends! uses it)"
+        );
+        // The workers keep running on the runtime's threads while this one waits.
+        tokio::task::block_in_place(|| handle.block_on(self.check_jobs_finished()))
+    }
+
+    /// Stops the server and workers, letting running jobs finish. Unless the test said
+    /// otherwise ([`TestApp::expect_leftover_jobs`]), the queue must be drained first.
     pub async fn stop(mut self) -> Arc<TestDb> {
+        if self.leftover_jobs_expected.is_none() {
+            if let Err(e) = self.check_jobs_finished().await {
+                jobs_left_over(&e);
+            }
+        }
+        // Checked: the drop that follows must not check again.
+        self.leftover_jobs_expected = Some("checked before stopping");
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -250,11 +364,90 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let verdict = self.teardown_verdict();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
             server.abort();
+        }
+        if let Err(e) = verdict {
+            jobs_left_over(&e);
+        }
+    }
+}
+
+fn jobs_left_over(problem: &str) -> ! {
+    panic!(
+        "the test left its job queue unfinished (drain it with app.drain_jobs() and assert the \
+         jobs' effect, or call app.expect_leftover_jobs(why)): {problem}"
+    );
+}
+
+/// One row of the queue table (apalis-sql).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct QueuedJob {
+    // Read through `Debug` in failure messages.
+    #[allow(dead_code)]
+    pub id: String,
+    #[allow(dead_code)]
+    pub job_type: String,
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    #[allow(dead_code)]
+    pub last_error: Option<String>,
+}
+
+impl QueuedJob {
+    /// Waiting, running, or failed with attempts left: a worker will still take it up.
+    pub fn is_unfinished(&self) -> bool {
+        match self.status.as_str() {
+            "Pending" | "Running" => true,
+            "Failed" => self.attempts < self.max_attempts,
+            _ => false,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.status == "Done"
+    }
+}
+
+/// How long a poll waits for something that should happen soon. Generous because several
+/// test runs share two cores; a poll returns as soon as its condition holds.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+const POLL_EVERY: Duration = Duration::from_millis(25);
+
+/// Runs `check` until it returns `Ok` and returns that value; after `deadline` it panics with
+/// the last `Err`, which should say what is still missing.
+pub async fn eventually<T, E, F, Fut>(deadline: Duration, check: F) -> T
+where
+    E: Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    try_eventually(deadline, check)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`eventually`] that hands the failure back instead of panicking.
+pub async fn try_eventually<T, E, F, Fut>(deadline: Duration, mut check: F) -> Result<T, String>
+where
+    E: Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let give_up = tokio::time::Instant::now() + deadline;
+    loop {
+        match check().await {
+            Ok(value) => return Ok(value),
+            Err(last) if tokio::time::Instant::now() >= give_up => {
+                return Err(format!("not within {deadline:?}: {last}"));
+            }
+            Err(_) => tokio::time::sleep(POLL_EVERY).await,
         }
     }
 }

@@ -4,13 +4,26 @@
 mod helpers;
 mod smtp;
 
+// Staff tables (issue 8).
+mod admin_browser;
+mod admin_crud;
+mod admin_people;
+mod admin_support;
+mod audit;
+
 mod access;
+mod account;
 mod auth;
 mod browser;
+mod browser_viewer;
 mod catalog;
 mod catalog_search;
+mod cli;
 mod csrf;
+mod feedback;
 mod input;
+mod proxy;
 mod reset;
 mod seed_scale;
+mod sessions;
 mod transactions;

@@ -1,19 +1,17 @@
 //! Forgot-password end to end, with a real SMTP server on loopback (SECURITY.md A, E.32, F.35).
 
-use std::time::Duration;
-
 use sea_query::Query;
 use streamvault::auth::Role;
 use streamvault::db::schema::PasswordResetTokens;
 
 use crate::both_backends;
 use crate::helpers::{
-    create_account, customer, spawn_on, spawn_with, Backend, Options, TestApp, PASSWORD,
+    create_account, customer, eventually, spawn_on, spawn_with, Backend, Options, TestApp,
+    DEADLINE, PASSWORD,
 };
 use crate::smtp::{self, reset_link, Inbox};
 
 const NEW_PASSWORD: &str = "a fresh new password";
-const WAIT: Duration = Duration::from_secs(20);
 
 async fn app_with_smtp(backend: Backend) -> (TestApp, Inbox) {
     let inbox = Inbox::default();
@@ -35,7 +33,7 @@ async fn request_reset(client: &crate::helpers::Client, inbox: &Inbox, nth: usiz
         .post_form("/forgot-password", &[("email", "alice@example.com")])
         .await;
     assert_eq!(page.status, 200);
-    reset_link(&inbox.wait_for(nth, WAIT).await[nth - 1])
+    reset_link(&inbox.wait_for(nth, DEADLINE).await[nth - 1])
 }
 
 fn path_of(link: &str) -> String {
@@ -74,10 +72,10 @@ async fn queued_payloads(app: &TestApp) -> Vec<String> {
             &Query::select()
                 .expr_as(
                     sea_query::Func::cast_as(
-                        sea_query::Expr::col(sea_query::Alias::new("job")),
+                        sea_query::Expr::col(Jobs::Job),
                         sea_query::Alias::new("CHAR"),
                     ),
-                    sea_query::Alias::new("job"),
+                    Jobs::Job,
                 )
                 .from(Jobs::Table)
                 .to_owned(),
@@ -107,7 +105,7 @@ async fn the_whole_flow_works_once(backend: Backend) {
     assert_eq!(forged.status, 200);
     assert!(forged.body.contains("Check your e-mail"));
 
-    let mail = inbox.wait_for(1, WAIT).await;
+    let mail = inbox.wait_for(1, DEADLINE).await;
     assert_eq!(mail[0].to, vec!["<alice@example.com>".to_owned()]);
     let link = reset_link(&mail[0]);
     assert!(
@@ -121,24 +119,20 @@ async fn the_whole_flow_works_once(backend: Backend) {
     // The raw token is nowhere in the database: not in the token table, not in the queue.
     let hashes = stored_token_hashes(&app).await;
     assert_eq!(hashes, vec![streamvault::auth::tokens::sha256_hex(&token)]);
-    assert!(queued_payloads(&app)
-        .await
-        .iter()
-        .all(|job| !job.contains(&token)));
+    let payloads = queued_payloads(&app).await;
+    assert!(!payloads.is_empty(), "the queue holds the reset job");
+    assert!(payloads.iter().all(|job| !job.contains(&token)));
     // Nor in the logs (captured at debug level, SQL statements included). The worker logs
     // "sent" just after the SMTP server accepted the message, so wait for that line first.
-    let mut logs = crate::helpers::captured_logs();
-    for _ in 0..50 {
-        if logs.contains("reset e-mail sent") {
-            break;
+    eventually(DEADLINE, || async {
+        if crate::helpers::logged(|logs| logs.contains("reset e-mail sent")) {
+            Ok(())
+        } else {
+            Err("the worker has not logged \"reset e-mail sent\"")
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        logs = crate::helpers::captured_logs();
-    }
-    assert!(
-        logs.contains("reset e-mail sent"),
-        "logs are being captured"
-    );
+    })
+    .await;
+    let logs = crate::helpers::captured_logs();
     assert!(!logs.contains(&token), "the raw token was logged");
 
     // Asking changes nothing: the old password still works.
@@ -208,7 +202,7 @@ async fn the_whole_flow_works_once(backend: Backend) {
     assert_eq!(visitor.get(&path_of(&link)).await.status, 400);
 
     // And a "your password was changed" notice, without the password.
-    let mail = inbox.wait_for(2, WAIT).await;
+    let mail = inbox.wait_for(2, DEADLINE).await;
     assert!(
         mail[1].data.contains("password was changed")
             || mail[1].data.contains("password was=\n changed")
@@ -237,9 +231,12 @@ async fn unknown_addresses_get_the_same_answer_and_no_mail(backend: Backend) {
     );
     assert_eq!(known.body_without_tokens(), unknown.body_without_tokens());
     assert_eq!(known.set_cookies(), unknown.set_cookies());
-    let mail = inbox.wait_for(2, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(inbox.all().len(), 2, "no mail for the unknown address");
+    // All three jobs ran (the unknown address's too) before the inbox is counted.
+    let jobs = app.drain_jobs().await;
+    assert_eq!(jobs.len(), 3, "one job per request: {jobs:#?}");
+    assert!(jobs.iter().all(|job| job.is_done()), "{jobs:#?}");
+    let mail = inbox.all();
+    assert_eq!(mail.len(), 2, "no mail for the unknown address");
     let recipients: Vec<String> = mail.iter().flat_map(|m| m.to.clone()).collect();
     assert!(
         recipients.contains(&"<alice@example.com>".to_owned())
@@ -334,19 +331,34 @@ async fn smtp_down_then_up_delivers_exactly_once(backend: Backend) {
             .status,
         200
     );
-    // Let the first attempt fail against the closed port.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The first attempt fails against the closed port; the worker logs it before backing off,
+    // so the server comes up while that attempt is still waiting to be handed back.
+    eventually(DEADLINE, || async {
+        if crate::helpers::logged(|logs| logs.contains("reset e-mail not sent")) {
+            Ok(())
+        } else {
+            Err("no failed delivery attempt logged yet")
+        }
+    })
+    .await;
     let inbox = Inbox::default();
     smtp::start(port, inbox.clone()).await;
-    let mail = inbox.wait_for(1, Duration::from_secs(30)).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(inbox.all().len(), 1, "delivered once: {:?}", mail.len());
-    let link = reset_link(&inbox.all()[0]);
+    let jobs = app.drain_jobs().await;
+    assert!(
+        jobs.len() == 1 && jobs[0].is_done() && jobs[0].attempts >= 2,
+        "retried until delivered: {jobs:#?}"
+    );
+    let mail = inbox.all();
+    assert!(!mail.is_empty(), "delivered");
+    let link = reset_link(&mail[0]);
     assert_eq!(
         client.get(&path_of(&link)).await.status,
         200,
         "the delivered link works"
     );
+    // Stopping lets every attempt still running finish; only then is "once" a proof.
+    app.stop().await;
+    assert_eq!(inbox.all().len(), 1, "delivered exactly once");
 }
 both_backends!(smtp_down_then_up_delivers_exactly_once);
 
@@ -355,7 +367,7 @@ async fn queued_jobs_survive_a_restart(backend: Backend) {
     let port = smtp::start(0, inbox.clone()).await;
     let smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     // First process: serves requests but runs no workers, then stops with the job queued.
-    let first = spawn_with(
+    let mut first = spawn_with(
         backend,
         Options {
             smtp_url: smtp_url.clone(),
@@ -373,8 +385,12 @@ async fn queued_jobs_survive_a_restart(backend: Backend) {
             .status,
         200
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(inbox.all().is_empty());
+    let queued = first.jobs().await;
+    assert!(
+        queued.len() == 1 && queued[0].status == "Pending",
+        "the request queued the e-mail and nothing took it: {queued:#?}"
+    );
+    first.expect_leftover_jobs("stops with the e-mail queued; the next process sends it");
     let test_db = first.stop().await;
     // Second process on the same database: its workers pick the job up.
     let second = spawn_on(
@@ -386,9 +402,9 @@ async fn queued_jobs_survive_a_restart(backend: Backend) {
         },
     )
     .await;
-    let mail = inbox.wait_for(1, WAIT).await;
-    assert_eq!(mail.len(), 1);
-    drop(second);
+    let jobs = second.drain_jobs().await;
+    assert!(jobs.len() == 1 && jobs[0].is_done(), "{jobs:#?}");
+    assert_eq!(inbox.all().len(), 1, "sent once, by the second process");
 }
 both_backends!(queued_jobs_survive_a_restart);
 
@@ -398,27 +414,21 @@ async fn without_smtp_mail_lands_in_the_outbox(backend: Backend) {
     app.client()
         .post_form("/forgot-password", &[("email", "alice@example.com")])
         .await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let files: Vec<_> = std::fs::read_dir(&app.outbox)
+    let outbox = &app.outbox;
+    let eml = eventually(DEADLINE, || async move {
+        let files: Vec<_> = std::fs::read_dir(outbox)
             .map(|d| d.filter_map(Result::ok).collect())
             .unwrap_or_default();
-        if let Some(file) = files
+        files
             .iter()
-            .find(|f| f.path().extension().is_some_and(|e| e == "eml"))
-        {
-            let text = std::fs::read_to_string(file.path()).expect("read eml");
-            assert!(text.contains("alice@example.com"));
-            assert!(text.contains("reset-password"));
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no .eml in {}",
-            app.outbox.display()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            .map(|f| f.path())
+            .find(|path| path.extension().is_some_and(|e| e == "eml"))
+            .ok_or_else(|| format!("no .eml in {}", outbox.display()))
+    })
+    .await;
+    let text = std::fs::read_to_string(eml).expect("read eml");
+    assert!(text.contains("alice@example.com"));
+    assert!(text.contains("reset-password"));
 }
 both_backends!(without_smtp_mail_lands_in_the_outbox);
 
@@ -455,19 +465,20 @@ async fn forgot_password_is_throttled_per_address(backend: Backend) {
 both_backends!(forgot_password_is_throttled_per_address);
 
 async fn jobs_that_give_up_are_shown_to_staff(backend: Backend) {
-    use sea_query::Alias;
-    let app = spawn_with(backend, Options::default()).await;
+    use streamvault::db::schema::Jobs;
+    let mut app = spawn_with(backend, Options::default()).await;
+    app.expect_leftover_jobs("plants a job that gave up");
     let staff = crate::helpers::employee(&app, "erin").await;
     let insert = Query::insert()
-        .into_table(streamvault::db::schema::Jobs::Table)
+        .into_table(Jobs::Table)
         .columns([
-            Alias::new("job"),
-            Alias::new("id"),
-            Alias::new("job_type"),
-            Alias::new("status"),
-            Alias::new("attempts"),
-            Alias::new("max_attempts"),
-            Alias::new("last_error"),
+            Jobs::Job,
+            Jobs::Id,
+            Jobs::JobType,
+            Jobs::Status,
+            Jobs::Attempts,
+            Jobs::MaxAttempts,
+            Jobs::LastError,
         ])
         .values_panic([
             "{}".into(),
@@ -497,7 +508,7 @@ async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
     app.client()
         .post_form("/forgot-password", &[("email", "alice@example.com")])
         .await;
-    inbox.wait_for(1, WAIT).await;
+    inbox.wait_for(1, DEADLINE).await;
     let store = AppJobStore {
         db: app.db().clone(),
         clock: app.clock.clone(),
@@ -544,8 +555,9 @@ async fn two_processes_deliver_each_message_once(backend: Backend) {
             200
         );
     }
-    inbox.wait_for(names.len(), WAIT).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Both processes' workers stay up until every job is done; then nothing else can arrive.
+    let jobs = first.drain_jobs().await;
+    assert_eq!(jobs.len(), names.len(), "{jobs:#?}");
     let mut recipients: Vec<String> = inbox.all().iter().flat_map(|m| m.to.clone()).collect();
     recipients.sort();
     let mut expected: Vec<String> = names.iter().map(|n| format!("<{n}@example.com>")).collect();

@@ -12,7 +12,10 @@ use streamvault::error::Error;
 use tokio::sync::{Barrier, Notify};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{eventually, Backend, TestDb, DEADLINE};
+
+/// SQLite's busy timeout (`Db::connect`): how long BEGIN waits for the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(sqlx::FromRow)]
 struct Count {
@@ -238,12 +241,25 @@ async fn a_lock_that_never_frees_ends_in_unavailable_after_three_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_busy_is_retried() {
+    crate::helpers::capture_logs();
     let (_test_db, db) = fixture(Backend::Sqlite).await;
-    // BEGIN IMMEDIATE takes the write lock; the unit's BEGIN waits out the busy timeout (5 s).
+    // BEGIN IMMEDIATE takes the write lock; the unit's BEGIN waits out the busy timeout (5 s),
+    // fails, and is retried. The holder lets go only once that retry was logged, so the test
+    // fails if BEGIN is not retried, however slow the machine.
     let mut holder = db.begin().await.expect("begin holder");
     set_region(&mut holder, 1, "held").await.expect("write");
     let release = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(6)).await;
+        eventually(BUSY_TIMEOUT + DEADLINE, || async {
+            let retried = |line: &str| {
+                line.contains("re-running transaction") && line.contains("sqlite busy")
+            };
+            if crate::helpers::logged(|logs| logs.lines().any(retried)) {
+                Ok(())
+            } else {
+                Err("no \"re-running transaction\" for \"sqlite busy\" in the logs")
+            }
+        })
+        .await;
         holder.commit().await.expect("holder commits");
     });
     let runs = Arc::new(AtomicUsize::new(0));

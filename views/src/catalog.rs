@@ -4,6 +4,7 @@ use maud::{html, Markup};
 
 use chrono::NaiveDate;
 
+use crate::feedback::{feedback_section, series_rating, FeedbackView};
 use crate::format::{long_date, rating as format_rating, short_date, thousands};
 use crate::layout::{page, PageContext};
 use crate::paths;
@@ -15,6 +16,7 @@ pub const RESULTS_ID: &str = "catalog-results";
 pub struct CatalogItem {
     pub id: i64,
     pub title: String,
+    pub poster_url: Option<String>,
     pub production_house: String,
     pub genres: Vec<String>,
     pub avg_rating: Option<f64>,
@@ -41,6 +43,15 @@ pub struct CatalogQuery {
 }
 
 impl CatalogQuery {
+    /// Whether a filter or a sort order other than the default is chosen (the folded filters
+    /// open on a phone then, so the visitor sees what narrows the list).
+    pub fn narrows(&self) -> bool {
+        self.genre.is_some()
+            || self.country.is_some()
+            || self.language.is_some()
+            || !self.sort.is_empty()
+    }
+
     /// The catalog URL for these filters on `page`.
     pub fn href(&self, page: u32) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -115,19 +126,29 @@ fn filters(view: &CatalogView) -> Markup {
     html! {
         form.filters method="get" action=(paths::HOME) role="search"
             hx-get=(paths::HOME) hx-target={"#" (RESULTS_ID)} hx-select={"#" (RESULTS_ID)} hx-swap="outerHTML"
-            hx-push-url="true" hx-trigger="input changed delay:300ms from:input[name=q], change" {
+            hx-push-url="true"
+            // Typing searches after a pause; a chosen filter applies at once. (A bare `change`
+            // would also fire when the search box loses focus, re-sending the same search just
+            // as a visitor taps a result.)
+            hx-trigger="input changed delay:300ms from:input[name=q], change from:.more-filters select" {
             label.filter.filter-search {
                 span { "Search titles" }
                 input type="search" name="q" value=(query.q) placeholder="e.g. Northern Lights" maxlength="100" autocomplete="off";
             }
-            (select("genre", "Genre", view.genres, query.genre))
-            (select("country", "Available in", view.countries, query.country))
-            (select("language", "Language", view.languages, query.language))
-            label.filter {
-                span { "Sort by" }
-                select name="sort" {
-                    @for (value, label) in view.sorts {
-                        option value=(value) selected[*value == query.sort] { (label) }
+            // One button on a phone; always open on wider screens (see app.css and app.js).
+            details.more-filters open[query.narrows()] {
+                summary.button.button-quiet { "Filters and sort" }
+                div.more-filters-body {
+                    (select("genre", "Genre", view.genres, query.genre))
+                    (select("country", "Available in", view.countries, query.country))
+                    (select("language", "Language", view.languages, query.language))
+                    label.filter {
+                        span { "Sort by" }
+                        select name="sort" {
+                            @for (value, label) in view.sorts {
+                                option value=(value) selected[*value == query.sort] { (label) }
+                            }
+                        }
                     }
                 }
             }
@@ -173,9 +194,7 @@ fn catalog_card(item: &CatalogItem) -> Markup {
     html! {
         article.card {
             a.card-link href=(paths::series(item.id)) {
-                div class={"poster poster-" (item.id.rem_euclid(6))} aria-hidden="true" {
-                    span { (initials(&item.title)) }
-                }
+                (poster(item.id, &item.title, item.poster_url.as_deref(), false))
                 div.card-body {
                     h3.card-title { (item.title) }
                     p.card-meta { (item.production_house) " · " (item.release_year) }
@@ -194,6 +213,35 @@ fn catalog_card(item: &CatalogItem) -> Markup {
     }
 }
 
+/// A poster: the series' image when it has a usable one, over a gradient tile with its
+/// initials (the placeholder, and what shows while or if the image fails to load).
+fn poster(id: i64, title: &str, url: Option<&str>, large: bool) -> Markup {
+    html! {
+        div class={"poster poster-" (id.rem_euclid(6)) @if large { " poster-large" }} aria-hidden="true" {
+            span { (initials(title)) }
+            @if let Some(url) = url.and_then(safe_image_url) {
+                img.poster-img src=(url) alt="" loading="lazy" decoding="async" referrerpolicy="no-referrer";
+            }
+        }
+    }
+}
+
+/// An image address the page may load: `https://…` or a path on this site. Anything else
+/// (`javascript:`, `data:`, `//host`, text with spaces or controls) is ignored, so a bad
+/// poster URL shows the placeholder instead.
+pub fn safe_image_url(url: &str) -> Option<&str> {
+    let url = url.trim();
+    let local = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
+    let https = url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        && url.len() > 8;
+    let clean = !url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'));
+    ((local || https) && clean && url.len() <= 500).then_some(url)
+}
+
 pub fn rating_badge(avg: Option<f64>, ratings: i64) -> Markup {
     html! {
         @match avg {
@@ -207,16 +255,23 @@ pub fn rating_badge(avg: Option<f64>, ratings: i64) -> Markup {
 pub struct SeriesDetail {
     pub id: i64,
     pub title: String,
+    pub poster_url: Option<String>,
     pub production_house: String,
     pub language: String,
     pub origin_country: String,
     pub release_date: NaiveDate,
     pub planned_episodes: i64,
     pub genres: Vec<String>,
-    pub available_in: Vec<String>,
-    pub avg_rating: Option<f64>,
-    pub ratings: i64,
+    pub subtitles: Vec<String>,
+    pub dubbings: Vec<String>,
+    pub releases: Vec<ReleaseItem>,
     pub total_viewers: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReleaseItem {
+    pub country: String,
+    pub released_on: NaiveDate,
 }
 
 #[derive(Clone, Debug)]
@@ -228,19 +283,26 @@ pub struct EpisodeItem {
 }
 
 #[derive(Clone, Debug)]
-pub struct ReviewItem {
-    pub author: String,
-    pub rating: i64,
-    pub body: String,
-    pub recorded_on: NaiveDate,
+pub struct ScheduleItem {
+    pub episode_number: i64,
+    pub episode_title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
 }
 
-pub fn series_page(
-    ctx: &PageContext,
-    series: &SeriesDetail,
-    episodes: &[EpisodeItem],
-    reviews: &[ReviewItem],
-) -> Markup {
+pub struct SeriesView<'a> {
+    pub series: &'a SeriesDetail,
+    pub episodes: &'a [EpisodeItem],
+    pub schedules: &'a [ScheduleItem],
+    /// Staff see the technical-interruption flags; the cached data is shared, so the
+    /// choice is made here, per request.
+    pub show_staff_columns: bool,
+    pub feedback: FeedbackView<'a>,
+}
+
+pub fn series_page(ctx: &PageContext, view: &SeriesView) -> Markup {
+    let series = view.series;
+    let episodes = view.episodes;
     page(
         ctx,
         &series.title,
@@ -248,73 +310,118 @@ pub fn series_page(
             p.breadcrumb { a href=(paths::HOME) { "← Catalog" } }
             article.series {
                 div.series-head {
-                    div class={"poster poster-large poster-" (series.id.rem_euclid(6))} aria-hidden="true" {
-                        span { (initials(&series.title)) }
-                    }
+                    (poster(series.id, &series.title, series.poster_url.as_deref(), true))
                     div.series-summary {
                         h1 { (series.title) }
                         p.card-meta { (series.production_house) " · " (series.origin_country) " · " (series.language) }
                         @if !series.genres.is_empty() {
-                            ul.tags { @for genre in &series.genres { li { (genre) } } }
+                            ul.tags aria-label="Genres" { @for genre in &series.genres { li { (genre) } } }
                         }
                         dl.facts {
                             div { dt { "Released" } dd { (long_date(series.release_date)) } }
                             div { dt { "Episodes" } dd { (episodes.len()) " of " (series.planned_episodes) " planned" } }
                             div { dt { "Total viewers" } dd { (thousands(series.total_viewers)) } }
-                            div { dt { "Rating" } dd { (rating_badge(series.avg_rating, series.ratings)) } }
-                        }
-                        @if !series.available_in.is_empty() {
-                            p.available { "Available in " (series.available_in.join(", ")) }
+                            div { dt { "Rating" } dd { (series_rating(view.feedback.summary, false)) } }
                         }
                     }
                 }
-                section.episodes {
-                    h2 { "Episodes" }
+                div.series-details {
+                    section.detail-panel aria-labelledby="about-heading" {
+                        h2 id="about-heading" { "About" }
+                        dl.detail-list {
+                            div { dt { "Production house" } dd { (series.production_house) } }
+                            div { dt { "Origin country" } dd { (series.origin_country) } }
+                            div { dt { "Original language" } dd { (series.language) } }
+                            div { dt { "Genres" } dd { (list_or(&series.genres, "None listed")) } }
+                            div { dt { "Subtitles" } dd { (list_or(&series.subtitles, "None")) } }
+                            div { dt { "Dubbed in" } dd { (list_or(&series.dubbings, "None")) } }
+                        }
+                    }
+                    section.detail-panel aria-labelledby="availability-heading" {
+                        h2 id="availability-heading" { "Where it is available" }
+                        @if series.releases.is_empty() {
+                            p.muted { "Not released in any country yet." }
+                        } @else {
+                            ul.release-list {
+                                @for release in &series.releases {
+                                    li {
+                                        span { (release.country) }
+                                        time.muted datetime=(release.released_on.to_string()) { "since " (short_date(release.released_on)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    section.detail-panel aria-labelledby="schedule-heading" {
+                        h2 id="schedule-heading" { "On air and coming up" }
+                        @if view.schedules.is_empty() {
+                            p.muted { "Nothing scheduled." }
+                        } @else {
+                            ul.schedule-list {
+                                @for slot in view.schedules {
+                                    li {
+                                        span { "Episode " (slot.episode_number) ": " (slot.episode_title) }
+                                        span.muted {
+                                            time datetime=(slot.starts_on.to_string()) { (short_date(slot.starts_on)) }
+                                            " – "
+                                            time datetime=(slot.ends_on.to_string()) { (short_date(slot.ends_on)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                section.episodes aria-labelledby="episodes-heading" {
+                    h2 id="episodes-heading" { "Episodes" }
                     @if episodes.is_empty() {
                         p.muted { "No episodes have been published yet." }
                     } @else {
-                        table.table {
-                            thead { tr { th scope="col" { "#" } th scope="col" { "Title" } th.num scope="col" { "Viewers" } th scope="col" { "" } } }
-                            tbody {
-                                @for episode in episodes {
+                        div.table-scroll {
+                            table.table {
+                                caption.visually-hidden { "Episodes of " (series.title) ", in order, with their viewers" }
+                                thead {
                                     tr {
-                                        td { (episode.number) }
-                                        td { (episode.title) }
-                                        td.num { (thousands(episode.total_viewers)) }
-                                        td { @if episode.tech_interrupt { span.badge.badge-warn title="This episode had a technical interruption" { "interrupted" } } }
+                                        th scope="col" { "#" }
+                                        th scope="col" { "Title" }
+                                        th.num scope="col" { "Viewers" }
+                                        @if view.show_staff_columns { th scope="col" { "Technical interruption" } }
+                                    }
+                                }
+                                tbody {
+                                    @for episode in episodes {
+                                        tr {
+                                            td { (episode.number) }
+                                            td { (episode.title) }
+                                            td.num { (thousands(episode.total_viewers)) }
+                                            @if view.show_staff_columns {
+                                                td {
+                                                    @if episode.tech_interrupt {
+                                                        span.badge.badge-warn { "interrupted" }
+                                                    } @else {
+                                                        span.muted { "no" }
+                                                    }
+                                                }
+                                            }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
                 }
-                section.reviews {
-                    h2 { "Reviews" }
-                    @if reviews.is_empty() {
-                        p.muted { "No reviews yet." }
-                    } @else {
-                        ul.review-list {
-                            @for review in reviews {
-                                li.review {
-                                    div.review-head {
-                                        strong { (review.author) }
-                                        span.rating { (stars(review.rating)) }
-                                        span.muted { (short_date(review.recorded_on)) }
-                                    }
-                                    @if !review.body.is_empty() { p { (review.body) } }
-                                }
-                            }
-                        }
-                    }
-                }
+                (feedback_section(&view.feedback))
             }
         },
     )
 }
 
-fn stars(rating: i64) -> String {
-    let filled = rating.clamp(0, 5) as usize;
-    ["★".repeat(filled), "☆".repeat(5 - filled)].concat()
+fn list_or(names: &[String], empty: &str) -> String {
+    if names.is_empty() {
+        empty.to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn initials(title: &str) -> String {
@@ -341,5 +448,26 @@ mod tests {
         };
         assert_eq!(query.href(2), "/?q=a%26b&genre=2&sort=rating&page=2");
         assert_eq!(CatalogQuery::default().href(1), "/");
+    }
+
+    #[test]
+    fn only_https_or_local_posters_load() {
+        assert_eq!(
+            safe_image_url("https://img.example/p.jpg"),
+            Some("https://img.example/p.jpg")
+        );
+        assert_eq!(safe_image_url("/assets/p.png"), Some("/assets/p.png"));
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:image/svg+xml,<svg onload=alert(1)>",
+            "//evil.example/p.png",
+            "http://plain.example/p.png",
+            "https://",
+            "https://a.example/p.png\" onerror=\"alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_image_url(bad), None, "{bad}");
+        }
     }
 }

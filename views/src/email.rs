@@ -62,3 +62,50 @@ pub fn password_changed(username: &str) -> Email {
         html,
     }
 }
+
+/// `new_email` shown masked ("n•••@example.com"): enough for the owner to recognise it,
+/// little for anyone else reading the old mailbox.
+pub fn email_changed(username: &str, new_email: &str) -> Email {
+    let masked = mask_email(new_email);
+    let text = format!(
+        "Hello {username},\n\nThe e-mail address of your StreamVault account was just changed to {masked}.\n\
+         This message goes to the previous address only.\n\n\
+         If this was not you, reset your password at once and contact support.\n"
+    );
+    let html = wrap(
+        "Your e-mail address was changed",
+        html! {
+            p { "Hello " (username) "," }
+            p { "The e-mail address of your StreamVault account was just changed to " strong { (masked) } "." }
+            p { "This message goes to the previous address only. If this was not you, reset your password at once and contact support." }
+        },
+    );
+    Email {
+        subject: "Your StreamVault e-mail address was changed".to_owned(),
+        text,
+        html,
+    }
+}
+
+/// "name@example.com" → "n•••@example.com".
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            [first.as_str(), "•••@", domain].concat()
+        }
+        None => "•••".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_new_address_is_masked() {
+        assert_eq!(mask_email("newname@example.com"), "n•••@example.com");
+        let email = email_changed("alice", "newname@example.com");
+        assert!(!email.text.contains("newname") && email.text.contains("n•••@example.com"));
+    }
+}

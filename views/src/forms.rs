@@ -35,6 +35,8 @@ pub struct Input<'a> {
     pub value: &'a str,
     pub autocomplete: &'static str,
     pub required: bool,
+    /// Prefix of the element ids, for a page with several forms sharing a field name.
+    pub scope: &'static str,
 }
 
 impl<'a> Input<'a> {
@@ -46,6 +48,7 @@ impl<'a> Input<'a> {
             value,
             autocomplete: "off",
             required: true,
+            scope: "field",
         }
     }
 
@@ -57,6 +60,7 @@ impl<'a> Input<'a> {
             value: "",
             autocomplete,
             required: true,
+            scope: "field",
         }
     }
 
@@ -70,6 +74,13 @@ impl<'a> Input<'a> {
         self
     }
 
+    /// Ids become `{scope}-{name}` (default `field-{name}`), unique when several forms on one
+    /// page have a field of the same name.
+    pub fn scope(mut self, scope: &'static str) -> Self {
+        self.scope = scope;
+        self
+    }
+
     pub fn optional(mut self) -> Self {
         self.required = false;
         self
@@ -77,8 +88,8 @@ impl<'a> Input<'a> {
 
     pub fn render(&self, errors: &dyn Messages) -> Markup {
         let error = errors.message(self.name);
-        let id = ["field-", self.name].concat();
-        let error_id = ["error-", self.name].concat();
+        let id = [self.scope, "-", self.name].concat();
+        let error_id = ["error-", self.scope, "-", self.name].concat();
         html! {
             div.field.has-error[error.is_some()] {
                 label for=(id) { (self.label) }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod email;
 pub mod errors;
+pub mod feedback;
 pub mod format;
 pub mod forms;
 pub mod layout;

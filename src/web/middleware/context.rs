@@ -10,6 +10,9 @@ use crate::auth::{CurrentUser, Role};
 /// What handlers know about the request beyond its own fields.
 #[derive(Clone, Debug)]
 pub struct RequestContext {
+    /// False when a state-changing request's CSRF token failed without a live session; the
+    /// route guard then refuses it (sign-in redirect or 403) before any handler runs.
+    pub csrf_ok: bool,
     pub user: Option<CurrentUser>,
     pub csrf_token: String,
     pub is_htmx: bool,
@@ -46,10 +49,15 @@ pub enum FlashCode {
     Registered,
     PasswordReset,
     AccountDeleted,
+    // Reviews and account changes (issue 9).
+    ReviewSaved,
+    ReviewDeleted,
+    ReviewRemoved,
+    PasswordChanged,
 }
 
 impl FlashCode {
-    const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 5] = [
+    const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 9] = [
         (
             FlashCode::SignedIn,
             "signed-in",
@@ -79,6 +87,30 @@ impl FlashCode {
             "account-deleted",
             FlashKind::Info,
             "Your account and everything in it was deleted.",
+        ),
+        (
+            FlashCode::ReviewSaved,
+            "review-saved",
+            FlashKind::Success,
+            "Your review was saved.",
+        ),
+        (
+            FlashCode::ReviewDeleted,
+            "review-deleted",
+            FlashKind::Info,
+            "Your review was deleted.",
+        ),
+        (
+            FlashCode::ReviewRemoved,
+            "review-removed",
+            FlashKind::Info,
+            "The review was removed.",
+        ),
+        (
+            FlashCode::PasswordChanged,
+            "password-changed",
+            FlashKind::Success,
+            "Password changed. This browser stays signed in; every other session was signed out.",
         ),
     ];
 

@@ -5,7 +5,9 @@ use poem::Response;
 
 use crate::web::cookies;
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// Posters may come from an HTTPS image host (`img-src https:`); scripts, styles, frames and
+/// everything else stay same-origin.
+const CSP: &str = "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub(super) fn finish(
     mut response: Response,
@@ -15,15 +17,7 @@ pub(super) fn finish(
 ) -> Response {
     for (name, value) in set_cookies {
         // A handler that set this cookie itself (login, logout) has the last word.
-        let already = response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .any(|v| {
-                v.to_str()
-                    .is_ok_and(|v| v.starts_with(name) && v[name.len()..].starts_with('='))
-            });
-        if already {
+        if cookies::is_set(&response, name, secure) {
             continue;
         }
         match value {
@@ -46,6 +40,13 @@ pub(super) fn finish(
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
+    }
+    if secure {
+        // Served over HTTPS: browsers must never come back over plain HTTP.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        );
     }
     if !is_asset {
         // Pages carry per-session tokens and, when signed in, personal data.

@@ -1,11 +1,10 @@
 //! The middleware every request passes through: it resolves the session, derives the CSRF
 //! token, refuses forged state-changing requests, renders errors, and adds security headers.
 
+mod client;
 mod context;
 mod csrf;
 mod headers;
-
-use std::net::{IpAddr, Ipv4Addr};
 
 use poem::{Endpoint, Request, Response};
 
@@ -47,16 +46,12 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             .get("hx-request")
             .is_some_and(|v| v.as_bytes() == b"true")
             && req.headers().get("hx-history-restore-request").is_none();
-        let client_ip = req
-            .remote_addr()
-            .as_socket_addr()
-            .map(|a| a.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let client_ip = client::client_ip(&req, &state.config.trusted_proxies);
 
         let mut set_cookies: Vec<(&'static str, Option<String>)> = Vec::new();
 
         // The session, if the cookie names a live one.
-        let session_cookie = cookies::read(req.headers(), cookies::SESSION);
+        let session_cookie = cookies::read(req.headers(), cookies::SESSION, secure);
         let user = match &session_cookie {
             Some(raw) => match sessions::lookup(&state.db, raw, state.clock.now()).await {
                 Ok(user) => user,
@@ -78,7 +73,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         // The CSRF token belongs to the session, or to a pre-login session for anonymous visitors.
         let csrf_basis = match (&user, &session_cookie) {
             (Some(_), Some(raw)) => raw.clone(),
-            _ => match cookies::read(req.headers(), cookies::PRE_SESSION)
+            _ => match cookies::read(req.headers(), cookies::PRE_SESSION, secure)
                 .filter(|v| tokens::looks_like_token(v))
             {
                 Some(pre) => pre,
@@ -94,13 +89,14 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         let csrf_token = tokens::csrf_token(&state.csrf_key, &csrf_basis);
 
         // A flash message is shown once: its cookie is cleared by the response that shows it.
-        let flash_code = cookies::read(req.headers(), cookies::FLASH);
+        let flash_code = cookies::read(req.headers(), cookies::FLASH, secure);
         if flash_code.is_some() {
             set_cookies.push((cookies::FLASH, None));
         }
         let flash = flash_code.and_then(|code| FlashCode::flash(&code));
 
-        let ctx = RequestContext {
+        let mut ctx = RequestContext {
+            csrf_ok: true,
             user,
             csrf_token,
             is_htmx,
@@ -110,30 +106,43 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         };
 
         if is_state_changing(req.method()) {
-            let refused = if is_cross_site(&req) {
-                tracing::info!(path = %ctx.path, "refused a cross-site request");
-                true
-            } else {
-                match presented_csrf(&mut req).await {
-                    Ok(Some(token)) => !tokens::csrf_matches(&state.csrf_key, &csrf_basis, &token),
-                    Ok(None) => true,
-                    Err(status) => {
-                        let problem = errors::from_poem_error(&poem::Error::from_status(status));
-                        return Ok(finish(
-                            errors::render(problem, ctx.full_page().as_ref()),
-                            secure,
-                            set_cookies,
-                            is_asset,
-                        ));
-                    }
-                }
-            };
-            if refused {
+            if is_cross_site(&req, &state.base_url) {
+                tracing::info!(
+                    path = %loggable_path(&ctx.path),
+                    "refused a cross-site request"
+                );
                 let response = errors::render(
                     errors::from_app_error(&Error::Csrf),
                     ctx.full_page().as_ref(),
                 );
                 return Ok(finish(response, secure, set_cookies, is_asset));
+            }
+            let token_ok = match presented_csrf(&mut req).await {
+                Ok(Some(token)) => tokens::csrf_matches(&state.csrf_key, &csrf_basis, &token),
+                Ok(None) => false,
+                Err(status) => {
+                    let problem = errors::from_poem_error(&poem::Error::from_status(status));
+                    return Ok(finish(
+                        errors::render(problem, ctx.full_page().as_ref()),
+                        secure,
+                        set_cookies,
+                        is_asset,
+                    ));
+                }
+            };
+            if !token_ok {
+                if ctx.user.is_some() {
+                    let response = errors::render(
+                        errors::from_app_error(&Error::Csrf),
+                        ctx.full_page().as_ref(),
+                    );
+                    return Ok(finish(response, secure, set_cookies, is_asset));
+                }
+                // Without a live session the token cannot match (it belonged to a session that
+                // expired). The route's guard decides: a protected route answers the sign-in
+                // redirect (htmx: 401 + HX-Redirect) instead of a 403 htmx would not swap; any
+                // other route refuses with 403. Either way nothing runs.
+                ctx.csrf_ok = false;
             }
         }
 
@@ -149,5 +158,29 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             }
         };
         Ok(finish(response, secure, set_cookies, is_asset))
+    }
+}
+
+/// The request path as it may appear in logs: secrets in paths (reset tokens) are masked.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const RESET: &str = "/reset-password/";
+    if path.len() > RESET.len() && path.starts_with(RESET) {
+        std::borrow::Cow::Owned([RESET, "…"].concat())
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn reset_tokens_never_reach_the_logs() {
+        assert_eq!(
+            loggable_path("/reset-password/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
+            "/reset-password/…"
+        );
+        assert_eq!(loggable_path("/account"), "/account");
     }
 }

@@ -1,0 +1,121 @@
+//! The columns employees and customers share (both are rows of `accounts`).
+
+use sea_query::{Expr, SimpleExpr};
+
+use super::COUNTRIES;
+use crate::admin::entity::{Col, Column, Dependent, Edit, Kind, OnDelete, Unique};
+use crate::db::schema::{Accounts, PasswordResetTokens, Sessions};
+
+const USERNAME: Column = Column::of(
+    "username",
+    Col::Accounts(Accounts::Username),
+    "Username",
+    Kind::Username,
+)
+.edit(Edit::CreateOnly)
+.search()
+.sort();
+const EMAIL: Column = Column::of(
+    "email",
+    Col::Accounts(Accounts::Email),
+    "E-mail",
+    Kind::Email,
+)
+.search()
+.sort();
+const FIRST_NAME: Column = Column::text(
+    "first_name",
+    Col::Accounts(Accounts::FirstName),
+    "First name",
+    100,
+)
+.search()
+.sort();
+const LAST_NAME: Column = Column::text(
+    "last_name",
+    Col::Accounts(Accounts::LastName),
+    "Last name",
+    100,
+)
+.search()
+.sort();
+const COUNTRY: Column = Column::of(
+    "country_id",
+    Col::Accounts(Accounts::CountryId),
+    "Country",
+    Kind::Ref(&COUNTRIES),
+)
+.optional()
+.sort();
+const DISABLED: Column = Column::of(
+    "disabled",
+    Col::Accounts(Accounts::Disabled),
+    "Disabled",
+    Kind::Bool,
+)
+.optional()
+.edit(Edit::Never)
+.sort();
+const CREATED_AT: Column = Column::of(
+    "created_at",
+    Col::Accounts(Accounts::CreatedAt),
+    "Created",
+    Kind::Timestamp,
+)
+.optional()
+.edit(Edit::Never)
+.sort();
+
+pub const EMPLOYEE: [Column; 7] = [
+    USERNAME, EMAIL, FIRST_NAME, LAST_NAME, COUNTRY, DISABLED, CREATED_AT,
+];
+
+pub const CUSTOMER: [Column; 8] = [
+    USERNAME,
+    EMAIL,
+    FIRST_NAME,
+    LAST_NAME,
+    COUNTRY,
+    Column::of(
+        "monthly_subscription_cents",
+        Col::Accounts(Accounts::MonthlySubscriptionCents),
+        "Monthly subscription (cents)",
+        Kind::Cents { min: 0 },
+    )
+    .sort(),
+    DISABLED,
+    CREATED_AT,
+];
+
+/// Usernames and e-mail addresses are unique across every account, whatever its role.
+pub const UNIQUE: [Unique; 2] = [
+    Unique {
+        columns: &["username"],
+        field: "username",
+        message: "That username is taken.",
+    },
+    Unique {
+        columns: &["email"],
+        field: "email",
+        message: "Another account already uses this e-mail address.",
+    },
+];
+
+pub fn label() -> SimpleExpr {
+    Expr::col((Accounts::Table, Accounts::Username)).into()
+}
+
+/// An account's sessions and reset tokens go with it.
+pub const SESSIONS: Dependent = Dependent {
+    table: Col::Sessions(Sessions::Table),
+    fk: Col::Sessions(Sessions::AccountId),
+    what: "sessions",
+    on_delete: OnDelete::Cascade,
+};
+
+pub const RESET_TOKENS: Dependent = Dependent {
+    table: Col::PasswordResetTokens(PasswordResetTokens::Table),
+    fk: Col::PasswordResetTokens(PasswordResetTokens::AccountId),
+    what: "reset tokens",
+    on_delete: OnDelete::Cascade,
+};

@@ -1,0 +1,230 @@
+//! Values of the described columns: parsed from form text (with the message shown beside the
+//! field when it does not parse), read back from database rows, bound into statements, and
+//! written as text for inputs and the audit log.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use super::entity::{Column, Kind};
+use crate::auth::accounts;
+use crate::db::dynrow::Raw;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Date(NaiveDate),
+    Bool(bool),
+    Timestamp(DateTime<Utc>),
+}
+
+impl Value {
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_date(&self) -> Option<NaiveDate> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The text an input shows for this value (and the audit log records).
+    pub fn input_text(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Int(n) => n.to_string(),
+            Value::Text(s) => s.clone(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
+            Value::Timestamp(at) => at.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+
+    /// The value bound into a statement for a column of `kind`.
+    pub fn to_sql(&self, kind: Kind) -> sea_query::Value {
+        match (self, kind) {
+            (Value::Int(n), _) => (*n).into(),
+            (Value::Text(s), _) => s.clone().into(),
+            (Value::Date(d), _) => (*d).into(),
+            (Value::Bool(b), _) => (*b).into(),
+            (Value::Timestamp(at), _) => (*at).into(),
+            (Value::Null, Kind::Date) => sea_query::Value::ChronoDate(None),
+            (Value::Null, Kind::Bool) => sea_query::Value::Bool(None),
+            (Value::Null, Kind::Timestamp) => sea_query::Value::ChronoDateTimeUtc(None),
+            (Value::Null, Kind::Int { .. } | Kind::Count | Kind::Cents { .. } | Kind::Ref(_)) => {
+                sea_query::Value::BigInt(None)
+            }
+            (Value::Null, Kind::Text { .. } | Kind::Username | Kind::Email | Kind::Url) => {
+                sea_query::Value::String(None)
+            }
+        }
+    }
+
+    /// Interprets what the database returned for a column of `kind`.
+    pub fn from_raw(raw: Raw, kind: Kind) -> Value {
+        match (raw, kind) {
+            (Raw::Null, _) => Value::Null,
+            (Raw::Int(n), Kind::Bool) => Value::Bool(n != 0),
+            (Raw::Int(n), _) => Value::Int(n),
+            (Raw::Date(d), _) => Value::Date(d),
+            (Raw::Timestamp(at), _) => Value::Timestamp(at),
+            (Raw::Text(text), Kind::Date) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map(Value::Date)
+                .unwrap_or(Value::Text(text)),
+            (Raw::Text(text), Kind::Timestamp) => text
+                .parse::<DateTime<Utc>>()
+                .map(Value::Timestamp)
+                .unwrap_or(Value::Text(text)),
+            (Raw::Text(text), Kind::Bool) => Value::Bool(text == "1" || text == "true"),
+            (Raw::Text(text), _) => Value::Text(text),
+            (Raw::Float(x), _) => Value::Int(x as i64),
+        }
+    }
+}
+
+/// Dates outside this range are typing mistakes (and MariaDB's DATE starts at year 1000).
+const YEARS: std::ops::RangeInclusive<i32> = 1800..=2200;
+const MAX_URL: usize = 500;
+
+/// Parses what was typed for `column` (`None`: the field was not sent). `Ok(Null)` for an
+/// empty optional field; `Err` holds the message shown beside the field. References are
+/// only parsed here; whether they exist is checked against the database by `crud`.
+pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
+    let text = typed.unwrap_or_default().trim();
+    if let Kind::Bool = column.kind {
+        return match text.to_ascii_lowercase().as_str() {
+            "true" | "on" | "1" | "yes" => Ok(Value::Bool(true)),
+            "" | "false" | "off" | "0" | "no" => Ok(Value::Bool(false)),
+            _ => Err("Choose yes or no.".into()),
+        };
+    }
+    if text.is_empty() {
+        return if column.required {
+            Err(match column.kind {
+                Kind::Ref(_) => "Choose one from the list.".into(),
+                _ => "Please fill this in.".into(),
+            })
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    if text.chars().any(char::is_control) {
+        return Err("Control characters are not allowed.".into());
+    }
+    match column.kind {
+        Kind::Text { max } => {
+            if text.chars().count() > max {
+                Err(format!("Use at most {max} characters."))
+            } else {
+                Ok(Value::Text(text.to_owned()))
+            }
+        }
+        Kind::Username => {
+            let username = accounts::normalize_username(text);
+            let mut errors = crate::validation::FieldErrors::new();
+            accounts::check_username(&mut errors, &username);
+            match errors.get("username") {
+                Some(message) => Err(message.to_owned()),
+                None => Ok(Value::Text(username)),
+            }
+        }
+        Kind::Email => {
+            let email = accounts::normalize_email(text);
+            let mut errors = crate::validation::FieldErrors::new();
+            accounts::check_email(&mut errors, &email);
+            match errors.get("email") {
+                Some(message) => Err(message.to_owned()),
+                None => Ok(Value::Text(email)),
+            }
+        }
+        Kind::Url => {
+            let valid = text.len() <= MAX_URL
+                && url::Url::parse(text)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+            if valid {
+                Ok(Value::Text(text.to_owned()))
+            } else {
+                Err("Enter a web address starting with https:// (at most 500 characters).".into())
+            }
+        }
+        Kind::Int { min, max } => match text.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Value::Int(n)),
+            Ok(_) => Err(format!("Enter a number from {min} to {max}.")),
+            Err(_) => Err("Enter a whole number.".into()),
+        },
+        Kind::Count => match text.parse::<i64>() {
+            Ok(n) if (0..=1_000_000_000_000_000).contains(&n) => Ok(Value::Int(n)),
+            Ok(_) => Err("Enter a count of zero or more.".into()),
+            Err(_) => Err("Enter a whole number.".into()),
+        },
+        Kind::Cents { min } => match text.parse::<i64>() {
+            Ok(n) if (min..=100_000_000_000).contains(&n) => Ok(Value::Int(n)),
+            Ok(_) if min > 0 => Err("Enter an amount above zero.".into()),
+            Ok(_) => Err("Enter an amount of zero or more.".into()),
+            Err(_) => Err("Enter whole cents, e.g. 1999 for $19.99.".into()),
+        },
+        Kind::Date => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) if YEARS.contains(&date.year()) && text.len() == 10 => Ok(Value::Date(date)),
+            Ok(_) => Err("Enter a date between 1800 and 2200.".into()),
+            Err(_) => Err("Enter a date as YYYY-MM-DD.".into()),
+        },
+        Kind::Ref(_) => match text.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Value::Int(id)),
+            _ => Err("Choose one from the list.".into()),
+        },
+        Kind::Bool | Kind::Timestamp => Err("This cannot be typed.".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::entity::Col;
+    use crate::db::schema::Episodes;
+
+    fn column(kind: Kind) -> Column {
+        Column::of("title", Col::Episodes(Episodes::Title), "Title", kind)
+    }
+
+    #[test]
+    fn typed_text_parses_or_says_why_not() {
+        let int = column(Kind::Int { min: 1, max: 10 });
+        assert_eq!(parse(&int, Some(" 7 ")), Ok(Value::Int(7)));
+        assert!(parse(&int, Some("0")).is_err());
+        assert!(parse(&int, Some("7.5")).is_err());
+        assert!(parse(&int, Some("")).is_err(), "required");
+        assert!(parse(&int.optional(), None) == Ok(Value::Null));
+        let date = column(Kind::Date);
+        assert!(parse(&date, Some("2024-02-30")).is_err());
+        assert!(parse(&date, Some("24-02-03")).is_err());
+        assert!(parse(&date, Some("0001-01-01")).is_err());
+        assert_eq!(
+            parse(&date, Some("2024-02-29")),
+            Ok(Value::Date(
+                NaiveDate::from_ymd_opt(2024, 2, 29).unwrap_or_default()
+            ))
+        );
+        let text = column(Kind::Text { max: 3 });
+        assert!(parse(&text, Some("abcd")).is_err());
+        assert!(parse(&text, Some("a\u{0}b")).is_err());
+        assert_eq!(parse(&text, Some(" éé ")), Ok(Value::Text("éé".into())));
+        let cents = column(Kind::Cents { min: 1 });
+        assert!(parse(&cents, Some("19.99")).is_err());
+        assert!(parse(&cents, Some("0")).is_err());
+        let url = column(Kind::Url);
+        assert!(parse(&url, Some("javascript:alert(1)")).is_err());
+        assert!(parse(&url, Some("https://example.com/p.jpg")).is_ok());
+        let flag = column(Kind::Bool);
+        assert_eq!(parse(&flag, None), Ok(Value::Bool(false)));
+        assert_eq!(parse(&flag, Some("on")), Ok(Value::Bool(true)));
+    }
+}

@@ -1,0 +1,159 @@
+//! Staff pages: the overview on `/admin`, the audit log, and (in `tables`) the one generic
+//! set of handlers behind every described staff table.
+
+pub mod tables;
+
+use poem::web::{Data, Query};
+use poem::{handler, IntoResponse, Response};
+use serde::Deserialize;
+use views::admin::audit::{AuditEntry, AuditView};
+use views::admin::table::SelectOption;
+use views::admin::{FailedJob, NavLink, Stat};
+
+use super::access::RequireEmployee;
+use super::common::optional_id;
+use super::middleware::RequestContext;
+use super::state::State;
+use crate::admin::audit::{self, AuditFilter, AuditRow};
+use crate::admin::{crud, entities};
+use crate::db::page::Page;
+use crate::error::{Error, Result};
+use crate::queue;
+
+/// The staff navigation: every described table, in the order of `entities::ALL`.
+pub fn nav() -> Vec<NavLink> {
+    entities::ALL
+        .iter()
+        .filter_map(|def| {
+            views::paths::admin_table(def.slug).map(|paths| NavLink {
+                href: paths.list,
+                label: def.plural,
+            })
+        })
+        .collect()
+}
+
+/// An audit row as the views show it, linked to the row it names while that has a page.
+pub fn audit_entry(row: &AuditRow) -> AuditEntry {
+    let link = match (entities::find(&row.entity), row.entity_id.parse::<i64>()) {
+        (Some(def), Ok(id)) if row.action != audit::Action::Delete.as_str() => {
+            Some(views::paths::admin_row(def.slug, id))
+        }
+        _ => None,
+    };
+    AuditEntry {
+        at: row.recorded_at,
+        who: row.username.clone(),
+        action: row.action.clone(),
+        entity: row.entity.clone(),
+        entity_id: row.entity_id.clone(),
+        link,
+        changes: row
+            .changes()
+            .into_iter()
+            .map(|c| (c.field, c.before, c.after))
+            .collect(),
+    }
+}
+
+#[handler]
+pub async fn dashboard(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+) -> Result<Response> {
+    let mut stats = Vec::with_capacity(entities::ALL.len() + 1);
+    for def in entities::ALL {
+        stats.push(Stat {
+            label: def.plural,
+            value: crud::count(&state.db, def).await?,
+            href: views::paths::admin_table(def.slug).map(|p| p.list),
+        });
+    }
+    let counts = crate::admin::counts(&state.db).await?;
+    stats.push(Stat {
+        label: "Reviews",
+        value: counts.reviews,
+        href: None,
+    });
+    let (latest, _) = audit::list(
+        &state.db,
+        &AuditFilter::default(),
+        Page {
+            number: 1,
+            size: 10,
+        },
+    )
+    .await?;
+    let latest: Vec<AuditEntry> = latest.iter().map(audit_entry).collect();
+    let failed: Vec<FailedJob> = queue::failed_jobs(&state.db)
+        .await?
+        .into_iter()
+        .map(|job| FailedJob {
+            id: job.id,
+            job_type: job.job_type,
+            attempts: job.attempts,
+            last_error: job.last_error.unwrap_or_default(),
+        })
+        .collect();
+    Ok(views::admin::dashboard_page(&ctx.page(), &nav(), &stats, &latest, &failed).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    entity: Option<String>,
+    staff_id: Option<String>,
+    entity_id: Option<String>,
+    page: Option<String>,
+}
+
+#[handler]
+#[tracing::instrument(skip_all)]
+pub async fn audit_log(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+    Query(params): Query<AuditParams>,
+) -> Result<Response> {
+    let entity = match params.entity.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(slug) => match entities::find(slug) {
+            Some(def) => Some(def.slug.to_owned()),
+            None => return Err(Error::BadRequest("unknown table".into())),
+        },
+    };
+    let staff_id = optional_id(params.staff_id.as_deref(), "staff_id")?;
+    let entity_id = match params.entity_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(id) if id.len() <= 64 => Some(id.to_owned()),
+        Some(_) => return Err(Error::BadRequest("entity_id is too long".into())),
+    };
+    let page = Page::parse(params.page.as_deref(), None, 50)?;
+    let filter = AuditFilter {
+        entity: entity.clone(),
+        account_id: staff_id,
+        entity_id,
+    };
+    let (rows, has_next) = audit::list(&state.db, &filter, page).await?;
+    let staff = audit::staff(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| SelectOption {
+            value: m.id,
+            label: m.username,
+        })
+        .collect();
+    let view = AuditView {
+        entries: rows.iter().map(audit_entry).collect(),
+        entities: entities::ALL.iter().map(|d| (d.slug, d.plural)).collect(),
+        staff,
+        entity,
+        staff_id,
+        page: page.number,
+        has_next,
+    };
+    if ctx.is_htmx {
+        return Ok(views::admin::audit::audit_section(&view).into_response());
+    }
+    Ok(views::admin::audit::audit_page(&ctx.page(), &nav(), &view).into_response())
+}

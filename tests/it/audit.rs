@@ -1,0 +1,151 @@
+//! The audit log: one entry per staff change, written in the change's own transaction (a
+//! change that fails leaves none, and a failing entry undoes the change), paged newest
+//! first and filtered by table and by staff member.
+
+use crate::admin_support::{audit_entries, created_id, htmx, staff, stored, version};
+use crate::both_backends;
+use crate::helpers::{spawn_app, Backend};
+
+async fn each_change_writes_one_entry_with_before_and_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let erin = staff(&app, "erin").await;
+    let sam = staff(&app, "sam").await;
+    assert_eq!(audit_entries(&app).await, 0);
+    let id = created_id(
+        &htmx(&erin, "POST", "/admin/genres", &[("name", "Satire")]).await,
+        "genres",
+    );
+    assert_eq!(audit_entries(&app).await, 1);
+    let v = version(&app, "genres", id).await;
+    assert_eq!(
+        htmx(
+            &sam,
+            "PUT",
+            &format!("/admin/genres/{id}"),
+            &[("name", "Political satire"), ("version", &v)]
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(audit_entries(&app).await, 2);
+    // Refused and stale changes leave none.
+    assert_eq!(
+        htmx(
+            &sam,
+            "PUT",
+            &format!("/admin/genres/{id}"),
+            &[("name", ""), ("version", &v)]
+        )
+        .await
+        .status,
+        422
+    );
+    assert_eq!(
+        htmx(
+            &sam,
+            "PUT",
+            &format!("/admin/genres/{id}"),
+            &[("name", "Stale"), ("version", &v)]
+        )
+        .await
+        .status,
+        409
+    );
+    assert_eq!(
+        audit_entries(&app).await,
+        2,
+        "failed changes leave no entry"
+    );
+    let v = version(&app, "genres", id).await;
+    assert_eq!(
+        htmx(
+            &erin,
+            "DELETE",
+            &format!("/admin/genres/{id}"),
+            &[("version", &v)]
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(audit_entries(&app).await, 3);
+
+    let log = erin.get("/admin/audit").await;
+    assert_eq!(log.status, 200);
+    let (delete, update, create) = (
+        log.body.find(">delete<").expect("delete entry"),
+        log.body.find(">update<").expect("update entry"),
+        log.body.find(">create<").expect("create entry"),
+    );
+    assert!(delete < update && update < create, "newest first");
+    assert!(log.body.contains("Satire") && log.body.contains("Political satire"));
+    // Filtered by staff member and by table.
+    let sam_id = streamvault::auth::accounts::find_by_username(app.db(), "sam")
+        .await
+        .expect("q")
+        .expect("sam")
+        .id;
+    let by_sam = erin.get(&format!("/admin/audit?staff_id={sam_id}")).await;
+    assert!(by_sam.body.contains(">update<") && !by_sam.body.contains(">create<"));
+    let other = erin.get("/admin/audit?entity=series").await;
+    assert!(other.body.contains("No changes recorded"));
+    let fragment = htmx(&erin, "GET", "/admin/audit", &[("entity", "genres")]).await;
+    assert!(!fragment.body.contains("<html") && fragment.body.contains(">create<"));
+    for bad in [
+        "/admin/audit?page=0",
+        "/admin/audit?entity=bogus",
+        "/admin/audit?staff_id=x",
+    ] {
+        assert_eq!(erin.get(bad).await.status, 400, "{bad}");
+    }
+    // The overview shows the latest entries.
+    let home = erin.get("/admin").await;
+    assert!(home.body.contains("Latest changes") && home.body.contains("Political satire"));
+}
+both_backends!(each_change_writes_one_entry_with_before_and_after);
+
+async fn a_change_whose_audit_entry_fails_is_undone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let erin = staff(&app, "erin").await;
+    let id = created_id(
+        &htmx(&erin, "POST", "/admin/genres", &[("name", "Mystery")]).await,
+        "genres",
+    );
+    let v = version(&app, "genres", id).await;
+    // Hide the audit table: the entry cannot be written, so the change must not stay.
+    app.db()
+        .transaction(|tx| {
+            Box::pin(async move {
+                tx.execute_static("ALTER TABLE audit_log RENAME TO audit_log_hidden")
+                    .await
+            })
+        })
+        .await
+        .expect("rename");
+    let page = htmx(
+        &erin,
+        "PUT",
+        &format!("/admin/genres/{id}"),
+        &[("name", "Whodunit"), ("version", &v)],
+    )
+    .await;
+    assert!(page.status >= 500, "the write failed: {}", page.status);
+    app.db()
+        .transaction(|tx| {
+            Box::pin(async move {
+                tx.execute_static("ALTER TABLE audit_log_hidden RENAME TO audit_log")
+                    .await
+            })
+        })
+        .await
+        .expect("rename back");
+    assert_eq!(
+        stored(&app, "genres", id, "name").await,
+        "Mystery",
+        "the change was rolled back"
+    );
+    assert_eq!(version(&app, "genres", id).await, v);
+    assert_eq!(audit_entries(&app).await, 1, "only the create's entry");
+}
+both_backends!(a_change_whose_audit_entry_fails_is_undone);

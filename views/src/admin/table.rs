@@ -1,0 +1,316 @@
+//! A staff table: search and filters, sortable headings, the inline "new" row, rows that turn
+//! into edit forms in place, bulk delete and paging. One set of fragments serves every
+//! described entity; each fragment has a stable id derived from the entity's slug.
+
+use maud::{html, Markup};
+
+use super::row::{display_row, new_row, RowView};
+use super::{admin_page, NavLink};
+use crate::forms::csrf_field;
+use crate::layout::PageContext;
+
+/// How a column is typed into.
+#[derive(Clone, Debug)]
+pub enum Input {
+    Text {
+        max: usize,
+    },
+    Email,
+    Url,
+    Number {
+        min: i64,
+        max: i64,
+    },
+    Date,
+    Checkbox,
+    Password,
+    /// A list to choose from; `search` is the URL of matching `<option>`s when the list is
+    /// too long to send whole.
+    Select {
+        options: Vec<SelectOption>,
+        search: Option<String>,
+    },
+    /// Shown, never typed.
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct SelectOption {
+    pub value: i64,
+    pub label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ColumnView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub input: Input,
+    pub required: bool,
+    /// A column of the table (otherwise only in the edit form).
+    pub listed: bool,
+    pub numeric: bool,
+    pub sortable: bool,
+    pub on_create: bool,
+    pub on_update: bool,
+}
+
+/// What every fragment of one table needs to know.
+#[derive(Clone, Debug)]
+pub struct TableMeta {
+    pub slug: &'static str,
+    pub singular: &'static str,
+    pub plural: &'static str,
+    pub list_path: &'static str,
+    pub bulk_path: &'static str,
+    pub columns: Vec<ColumnView>,
+    pub csrf_token: String,
+    /// Where plain (no-JavaScript) forms come back to: the list URL with its query.
+    pub return_to: String,
+    pub delete_note: &'static str,
+    /// Rows can be disabled and enabled (accounts).
+    pub toggles: bool,
+    /// New rows need a password (accounts).
+    pub password_on_create: bool,
+    /// Embedded in another row's page: paging and sorting do not change the address.
+    pub embedded: bool,
+}
+
+impl TableMeta {
+    pub fn table_id(&self) -> String {
+        [self.slug, "-table"].concat()
+    }
+
+    pub fn row_id(&self, id: Option<i64>) -> String {
+        match id {
+            Some(id) => [self.slug, "-row-", &id.to_string()].concat(),
+            None => [self.slug, "-new"].concat(),
+        }
+    }
+
+    pub fn bulk_form_id(&self) -> String {
+        [self.slug, "-bulk"].concat()
+    }
+
+    /// Table columns: a selection box, the listed columns, the actions.
+    pub fn width(&self) -> usize {
+        self.columns.iter().filter(|c| c.listed).count() + 2
+    }
+}
+
+/// A filter select above the table (`?series_id=…`).
+#[derive(Clone, Debug)]
+pub struct FilterView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub options: Vec<SelectOption>,
+    pub selected: Option<String>,
+    pub boolean: bool,
+}
+
+/// The table's state as the visitor asked for it, to build links.
+#[derive(Clone, Debug, Default)]
+pub struct ListParams {
+    pub q: String,
+    pub sort: String,
+    pub page: u32,
+    /// Rows per page when not the default (0), for links.
+    pub per_page: u32,
+    /// Rows per page in effect.
+    pub size: u32,
+    /// (name, value) of the active filters.
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListParams {
+    pub fn query(&self, sort: Option<&str>, page: u32) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            query.append_pair("q", &self.q);
+        }
+        for (name, value) in &self.filters {
+            query.append_pair(name, value);
+        }
+        let sort = sort.unwrap_or(&self.sort);
+        if !sort.is_empty() {
+            query.append_pair("sort", sort);
+        }
+        if page > 1 {
+            query.append_pair("page", &page.to_string());
+        }
+        if self.per_page != 0 {
+            query.append_pair("per_page", &self.per_page.to_string());
+        }
+        query.finish()
+    }
+
+    pub fn href(&self, base: &str, sort: Option<&str>, page: u32) -> String {
+        let query = self.query(sort, page);
+        if query.is_empty() {
+            base.to_owned()
+        } else {
+            [base, "?", &query].concat()
+        }
+    }
+}
+
+pub struct TableView {
+    pub meta: TableMeta,
+    pub rows: Vec<RowView>,
+    /// The inline "new" row (blank, or as typed with its messages).
+    pub new_row: Option<RowView>,
+    pub params: ListParams,
+    pub filters: Vec<FilterView>,
+    pub total: i64,
+    pub pages: u32,
+    /// A message about the whole table (bulk delete results).
+    pub message: Option<(bool, String)>,
+}
+
+pub fn list_page(ctx: &PageContext, nav: &[NavLink], table: &TableView) -> Markup {
+    admin_page(
+        ctx,
+        table.meta.plural,
+        nav,
+        html! {
+            div.admin-head {
+                h1 { (table.meta.plural) }
+            }
+            (toolbar(table))
+            (table_section(table))
+        },
+    )
+}
+
+/// Search, filters and page size: a GET form that swaps the table below as one types.
+pub fn toolbar(table: &TableView) -> Markup {
+    let meta = &table.meta;
+    let target = ["#", &meta.table_id()].concat();
+    let push = if meta.embedded { "false" } else { "true" };
+    html! {
+        form.admin-toolbar method="get" action=(meta.list_path) role="search"
+            hx-get=(meta.list_path) hx-target=(target) hx-swap="outerHTML" hx-push-url=(push)
+            hx-trigger="input changed delay:300ms from:input[name=q], change, submit" {
+            label.filter.filter-search {
+                span { "Search" }
+                input type="search" name="q" value=(table.params.q) maxlength="100" autocomplete="off"
+                    placeholder={"Search " (meta.plural.to_lowercase())};
+            }
+            @for filter in &table.filters {
+                label.filter {
+                    span { (filter.label) }
+                    select name=(filter.name) {
+                        option value="" { "All" }
+                        @if filter.boolean {
+                            option value="true" selected[filter.selected.as_deref() == Some("true")] { "Yes" }
+                            option value="false" selected[filter.selected.as_deref() == Some("false")] { "No" }
+                        } @else {
+                            @for option in &filter.options {
+                                @let value = option.value.to_string();
+                                option value=(value) selected[filter.selected.as_deref() == Some(value.as_str())] { (option.label) }
+                            }
+                        }
+                    }
+                }
+            }
+            label.filter {
+                span { "Rows per page" }
+                select name="per_page" {
+                    @for size in [10u32, 25, 50, 100] {
+                        option value=(size) selected[table.params.size == size] { (size) }
+                    }
+                }
+            }
+            @if !table.params.sort.is_empty() {
+                input type="hidden" name="sort" value=(table.params.sort);
+            }
+            // Filters fixed by the page (a series' own episodes) travel along unseen.
+            @for (name, value) in &table.params.filters {
+                @if !table.filters.iter().any(|f| f.name == name) {
+                    input type="hidden" name=(name) value=(value);
+                }
+            }
+            noscript { button.button type="submit" { "Apply" } }
+        }
+    }
+}
+
+/// The swappable table: headings, the new row, the rows, bulk delete and the pager.
+pub fn table_section(table: &TableView) -> Markup {
+    let meta = &table.meta;
+    let target = ["#", &meta.table_id()].concat();
+    let push = if meta.embedded { "false" } else { "true" };
+    let params = &table.params;
+    let page = params.page.max(1);
+    html! {
+        section.admin-table-section id=(meta.table_id()) aria-live="polite" {
+            p.table-summary.muted {
+                (crate::format::thousands(table.total)) " " (if table.total == 1 { meta.singular } else { "rows" })
+                @if table.pages > 1 { " · page " (page) " of " (table.pages) }
+            }
+            @if let Some((ok, message)) = &table.message {
+                div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) role="status" { (message) }
+            }
+            div.table-scroll {
+                table.table.admin-table data-slug=(meta.slug) {
+                    thead {
+                        tr {
+                            th.select-col { input.select-all type="checkbox" aria-label="Select all rows" hidden; }
+                            @for column in meta.columns.iter().filter(|c| c.listed) {
+                                th class=[column.numeric.then_some("num")] {
+                                    @if column.sortable {
+                                        @let ascending = params.sort == column.name;
+                                        @let descending = params.sort.strip_prefix('-') == Some(column.name);
+                                        @let next = if ascending { ["-", column.name].concat() } else { column.name.to_owned() };
+                                        @let href = params.href(meta.list_path, Some(&next), 1);
+                                        a href=(href) hx-get=(href) hx-target=(target) hx-swap="outerHTML" hx-push-url=(push)
+                                            aria-sort=[ascending.then_some("ascending").or(descending.then_some("descending"))] {
+                                            (column.label)
+                                            @if ascending { " ▲" } @else if descending { " ▼" }
+                                        }
+                                    } @else {
+                                        (column.label)
+                                    }
+                                }
+                            }
+                            th.actions-col { "Actions" }
+                        }
+                    }
+                    tbody {
+                        @if let Some(new) = &table.new_row {
+                            (new_row(meta, new))
+                        }
+                        @for row in &table.rows {
+                            (display_row(meta, row))
+                        }
+                        @if table.rows.is_empty() {
+                            tr.empty-row { td colspan=(meta.width()) { "Nothing here yet" @if !params.q.is_empty() || !params.filters.is_empty() { " matches the search" } "." } }
+                        }
+                    }
+                }
+            }
+            div.table-foot {
+                form.bulk-bar id=(meta.bulk_form_id()) method="post" action=(meta.bulk_path)
+                    hx-post=(meta.bulk_path) hx-target=(target) hx-swap="outerHTML"
+                    hx-confirm={"Delete the selected " (meta.plural.to_lowercase()) "? This cannot be undone."} {
+                    (csrf_field(&meta.csrf_token))
+                    input type="hidden" name="_return" value=(meta.return_to);
+                    button.button.button-quiet.button-small type="submit" { "Delete selected" }
+                    span.htmx-indicator.spinner aria-hidden="true" {}
+                }
+                @if table.pages > 1 {
+                    nav.pager aria-label="Pages" {
+                        @if page > 1 {
+                            @let href = params.href(meta.list_path, None, page - 1);
+                            a.button.button-quiet.button-small href=(href) hx-get=(href) hx-target=(target) hx-swap="outerHTML" hx-push-url=(push) rel="prev" { "← Previous" }
+                        }
+                        span.pager-current { "Page " (page) " of " (table.pages) }
+                        @if page < table.pages {
+                            @let href = params.href(meta.list_path, None, page + 1);
+                            a.button.button-quiet.button-small href=(href) hx-get=(href) hx-target=(target) hx-swap="outerHTML" hx-push-url=(push) rel="next" { "Next →" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
