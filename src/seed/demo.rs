@@ -8,19 +8,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use sea_query::{InsertStatement, IntoIden, IntoTableRef, Query, SimpleExpr};
+use sea_query::{InsertStatement, SimpleExpr};
 
 use super::demo_data::{
     Show, Ymd, ACCOUNTS, ALLIANCES, COUNTRIES, EPISODE_TITLES, GENRES, HOUSES, LANGUAGES,
     PRODUCERS, REVIEWERS, REVIEWS, SHOWS,
 };
-use super::DemoSummary;
+use super::{DemoSummary, Target};
 use crate::db::batch::insert_rows;
-use crate::db::schema::{
-    Accounts, Contracts, Countries, Episodes, Feedback, Genres, Languages, ProducerAlliances,
-    Producers, ProductionHouses, Schedules, Series, SeriesDubbings, SeriesGenres, SeriesReleases,
-    SeriesSubtitles,
-};
 use crate::db::Tx;
 use crate::error::{Error, Result};
 
@@ -37,15 +32,9 @@ struct Batch {
 }
 
 impl Batch {
-    fn new<T, C>(table: T, columns: impl IntoIterator<Item = C>) -> Self
-    where
-        T: IntoTableRef,
-        C: IntoIden,
-    {
-        let mut template = Query::insert();
-        template.into_table(table).columns(columns);
+    fn new(target: Target) -> Self {
         Batch {
-            template,
+            template: target.insert(),
             rows: Vec::new(),
         }
     }
@@ -142,52 +131,25 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     let today = now.date_naive();
     let mut batches = Vec::new();
 
-    let mut countries = Batch::new(
-        Countries::Table,
-        [Countries::Id, Countries::Name, Countries::Region],
-    );
+    let mut countries = Batch::new(Target::Countries);
     for (name, region) in COUNTRIES {
         let id = names.countries.of(name)?;
         countries.push(vec![id.into(), (*name).into(), (*region).into()]);
     }
     batches.push(countries);
 
-    for (table, id_column, name_column, ids, list) in [
-        (
-            Languages::Table.into_iden(),
-            Languages::Id.into_iden(),
-            Languages::Name.into_iden(),
-            &names.languages,
-            LANGUAGES,
-        ),
-        (
-            Genres::Table.into_iden(),
-            Genres::Id.into_iden(),
-            Genres::Name.into_iden(),
-            &names.genres,
-            GENRES,
-        ),
+    for (target, ids, list) in [
+        (Target::Languages, &names.languages, LANGUAGES),
+        (Target::Genres, &names.genres, GENRES),
     ] {
-        let mut batch = Batch::new(table, [id_column, name_column]);
+        let mut batch = Batch::new(target);
         for name in list {
             batch.push(vec![ids.of(name)?.into(), (*name).into()]);
         }
         batches.push(batch);
     }
 
-    let mut houses = Batch::new(
-        ProductionHouses::Table,
-        [
-            ProductionHouses::Id,
-            ProductionHouses::Name,
-            ProductionHouses::Street,
-            ProductionHouses::City,
-            ProductionHouses::State,
-            ProductionHouses::PostalCode,
-            ProductionHouses::Country,
-            ProductionHouses::YearEstablished,
-        ],
-    );
+    let mut houses = Batch::new(Target::ProductionHouses);
     for house in HOUSES {
         houses.push(vec![
             names.houses.of(house.name)?.into(),
@@ -202,22 +164,7 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     }
     batches.push(houses);
 
-    let mut producers = Batch::new(
-        Producers::Table,
-        [
-            Producers::Id,
-            Producers::FirstName,
-            Producers::MiddleName,
-            Producers::LastName,
-            Producers::Street,
-            Producers::City,
-            Producers::State,
-            Producers::PostalCode,
-            Producers::Country,
-            Producers::Phone,
-            Producers::Email,
-        ],
-    );
+    let mut producers = Batch::new(Target::Producers);
     for p in PRODUCERS {
         producers.push(vec![
             producers.next_id().into(),
@@ -235,16 +182,7 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     }
     batches.push(producers);
 
-    let mut alliances = Batch::new(
-        ProducerAlliances::Table,
-        [
-            ProducerAlliances::Id,
-            ProducerAlliances::ProducerId,
-            ProducerAlliances::ProductionHouseId,
-            ProducerAlliances::StartedOn,
-            ProducerAlliances::EndedOn,
-        ],
-    );
+    let mut alliances = Batch::new(Target::ProducerAlliances);
     for alliance in ALLIANCES {
         let ended = alliance.ended.map(date).transpose()?;
         alliances.push(vec![
@@ -257,18 +195,7 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     }
     batches.push(alliances);
 
-    let mut series = Batch::new(
-        Series::Table,
-        [
-            Series::Id,
-            Series::Title,
-            Series::PlannedEpisodes,
-            Series::LanguageId,
-            Series::ReleaseDate,
-            Series::OriginCountryId,
-            Series::ProductionHouseId,
-        ],
-    );
+    let mut series = Batch::new(Target::Series);
     for show in SHOWS {
         series.push(vec![
             names.series.of(show.title)?.into(),
@@ -283,18 +210,9 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     batches.push(series);
 
     // The three genre/language link tables share one shape: (series_id, other id).
-    let mut genres = Batch::new(
-        SeriesGenres::Table,
-        [SeriesGenres::SeriesId, SeriesGenres::GenreId],
-    );
-    let mut subtitles = Batch::new(
-        SeriesSubtitles::Table,
-        [SeriesSubtitles::SeriesId, SeriesSubtitles::LanguageId],
-    );
-    let mut dubbings = Batch::new(
-        SeriesDubbings::Table,
-        [SeriesDubbings::SeriesId, SeriesDubbings::LanguageId],
-    );
+    let mut genres = Batch::new(Target::SeriesGenres);
+    let mut subtitles = Batch::new(Target::SeriesSubtitles);
+    let mut dubbings = Batch::new(Target::SeriesDubbings);
     for show in SHOWS {
         let series_id = names.series.of(show.title)?;
         for (batch, ids) in [
@@ -310,14 +228,7 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     batches.extend([genres, subtitles, dubbings]);
 
     // Released at home first, then three weeks apart in each further country.
-    let mut releases = Batch::new(
-        SeriesReleases::Table,
-        [
-            SeriesReleases::SeriesId,
-            SeriesReleases::CountryId,
-            SeriesReleases::ReleasedOn,
-        ],
-    );
+    let mut releases = Batch::new(Target::SeriesReleases);
     for show in SHOWS {
         let series_id = names.series.of(show.title)?;
         let released = date(show.released)?;
@@ -333,26 +244,8 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     batches.push(releases);
 
     // Episodes, and weekly airing windows around today for every other series.
-    let mut episodes = Batch::new(
-        Episodes::Table,
-        [
-            Episodes::Id,
-            Episodes::SeriesId,
-            Episodes::Number,
-            Episodes::Title,
-            Episodes::TotalViewers,
-            Episodes::TechInterrupt,
-        ],
-    );
-    let mut schedules = Batch::new(
-        Schedules::Table,
-        [
-            Schedules::Id,
-            Schedules::EpisodeId,
-            Schedules::StartsOn,
-            Schedules::EndsOn,
-        ],
-    );
+    let mut episodes = Batch::new(Target::Episodes);
+    let mut schedules = Batch::new(Target::Schedules);
     for (i, show) in SHOWS.iter().enumerate() {
         let series_id = names.series.of(show.title)?;
         let scheduled = i % 2 == 0;
@@ -385,16 +278,7 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     batches.extend([episodes, schedules]);
 
     // Licence contracts: most series have one, some a renewal; a few have none yet.
-    let mut contracts = Batch::new(
-        Contracts::Table,
-        [
-            Contracts::Id,
-            Contracts::SeriesId,
-            Contracts::PerEpisodeChargeCents,
-            Contracts::StartsOn,
-            Contracts::EndsOn,
-        ],
-    );
+    let mut contracts = Batch::new(Target::Contracts);
     for (i, show) in SHOWS.iter().enumerate() {
         if i % 9 == 8 {
             continue;
@@ -426,21 +310,7 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     }
     batches.push(contracts);
 
-    let mut accounts = Batch::new(
-        Accounts::Table,
-        [
-            Accounts::Id,
-            Accounts::Username,
-            Accounts::Email,
-            Accounts::PasswordHash,
-            Accounts::Role,
-            Accounts::FirstName,
-            Accounts::LastName,
-            Accounts::CountryId,
-            Accounts::MonthlySubscriptionCents,
-            Accounts::CreatedAt,
-        ],
-    );
+    let mut accounts = Batch::new(Target::Accounts);
     for (account, hash) in ACCOUNTS.iter().zip(hashes) {
         accounts.push(vec![
             names.accounts.of(account.username)?.into(),
@@ -462,16 +332,7 @@ pub fn plan(hashes: &[String], now: DateTime<Utc>) -> Result<DemoPlan> {
     // Each rated series gets two or three reviews; ratings scatter around its quality so the
     // averages differ, and review dates spread over the last three months.
     let reviewers = names.accounts.all(REVIEWERS)?;
-    let mut feedback = Batch::new(
-        Feedback::Table,
-        [
-            Feedback::SeriesId,
-            Feedback::AccountId,
-            Feedback::Rating,
-            Feedback::Body,
-            Feedback::RecordedAt,
-        ],
-    );
+    let mut feedback = Batch::new(Target::Feedback);
     for (i, show) in SHOWS.iter().enumerate() {
         if show.quality == 0 {
             continue;

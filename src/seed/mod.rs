@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_query::Query;
+use sea_query::{InsertStatement, Query};
 
 use crate::auth::password;
 use crate::db::schema::{
@@ -97,6 +97,195 @@ async fn demo_plan(now: DateTime<Utc>) -> Result<Arc<demo::DemoPlan>> {
     )
     .await?;
     Ok(Arc::new(demo::plan(&hashes, now)?))
+}
+
+/// The tables both loaders fill, each with the columns both set (ids included: every row's id
+/// is decided by the loader, so foreign keys can be written directly).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Countries,
+    Languages,
+    Genres,
+    ProductionHouses,
+    Producers,
+    ProducerAlliances,
+    Series,
+    SeriesGenres,
+    SeriesSubtitles,
+    SeriesDubbings,
+    SeriesReleases,
+    Episodes,
+    Schedules,
+    Contracts,
+    Accounts,
+    Feedback,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Countries => "countries",
+            Target::Languages => "languages",
+            Target::Genres => "genres",
+            Target::ProductionHouses => "production_houses",
+            Target::Producers => "producers",
+            Target::ProducerAlliances => "producer_alliances",
+            Target::Series => "series",
+            Target::SeriesGenres => "series_genres",
+            Target::SeriesSubtitles => "series_subtitles",
+            Target::SeriesDubbings => "series_dubbings",
+            Target::SeriesReleases => "series_releases",
+            Target::Episodes => "episodes",
+            Target::Schedules => "schedules",
+            Target::Contracts => "contracts",
+            Target::Accounts => "accounts",
+            Target::Feedback => "feedback",
+        }
+    }
+
+    /// The INSERT statement without values, for `db::batch::insert_rows`.
+    fn insert(self) -> InsertStatement {
+        match self {
+            Target::Countries => Query::insert()
+                .into_table(Countries::Table)
+                .columns([Countries::Id, Countries::Name, Countries::Region])
+                .to_owned(),
+            Target::Languages => Query::insert()
+                .into_table(Languages::Table)
+                .columns([Languages::Id, Languages::Name])
+                .to_owned(),
+            Target::Genres => Query::insert()
+                .into_table(Genres::Table)
+                .columns([Genres::Id, Genres::Name])
+                .to_owned(),
+            Target::ProductionHouses => Query::insert()
+                .into_table(ProductionHouses::Table)
+                .columns([
+                    ProductionHouses::Id,
+                    ProductionHouses::Name,
+                    ProductionHouses::Street,
+                    ProductionHouses::City,
+                    ProductionHouses::State,
+                    ProductionHouses::PostalCode,
+                    ProductionHouses::Country,
+                    ProductionHouses::YearEstablished,
+                ])
+                .to_owned(),
+            Target::Producers => Query::insert()
+                .into_table(Producers::Table)
+                .columns([
+                    Producers::Id,
+                    Producers::FirstName,
+                    Producers::MiddleName,
+                    Producers::LastName,
+                    Producers::Street,
+                    Producers::City,
+                    Producers::State,
+                    Producers::PostalCode,
+                    Producers::Country,
+                    Producers::Phone,
+                    Producers::Email,
+                ])
+                .to_owned(),
+            Target::ProducerAlliances => Query::insert()
+                .into_table(ProducerAlliances::Table)
+                .columns([
+                    ProducerAlliances::Id,
+                    ProducerAlliances::ProducerId,
+                    ProducerAlliances::ProductionHouseId,
+                    ProducerAlliances::StartedOn,
+                    ProducerAlliances::EndedOn,
+                ])
+                .to_owned(),
+            Target::Series => Query::insert()
+                .into_table(Series::Table)
+                .columns([
+                    Series::Id,
+                    Series::Title,
+                    Series::PlannedEpisodes,
+                    Series::LanguageId,
+                    Series::ReleaseDate,
+                    Series::OriginCountryId,
+                    Series::ProductionHouseId,
+                ])
+                .to_owned(),
+            Target::SeriesGenres => Query::insert()
+                .into_table(SeriesGenres::Table)
+                .columns([SeriesGenres::SeriesId, SeriesGenres::GenreId])
+                .to_owned(),
+            Target::SeriesSubtitles => Query::insert()
+                .into_table(SeriesSubtitles::Table)
+                .columns([SeriesSubtitles::SeriesId, SeriesSubtitles::LanguageId])
+                .to_owned(),
+            Target::SeriesDubbings => Query::insert()
+                .into_table(SeriesDubbings::Table)
+                .columns([SeriesDubbings::SeriesId, SeriesDubbings::LanguageId])
+                .to_owned(),
+            Target::SeriesReleases => Query::insert()
+                .into_table(SeriesReleases::Table)
+                .columns([
+                    SeriesReleases::SeriesId,
+                    SeriesReleases::CountryId,
+                    SeriesReleases::ReleasedOn,
+                ])
+                .to_owned(),
+            Target::Episodes => Query::insert()
+                .into_table(Episodes::Table)
+                .columns([
+                    Episodes::Id,
+                    Episodes::SeriesId,
+                    Episodes::Number,
+                    Episodes::Title,
+                    Episodes::TotalViewers,
+                    Episodes::TechInterrupt,
+                ])
+                .to_owned(),
+            Target::Schedules => Query::insert()
+                .into_table(Schedules::Table)
+                .columns([
+                    Schedules::Id,
+                    Schedules::EpisodeId,
+                    Schedules::StartsOn,
+                    Schedules::EndsOn,
+                ])
+                .to_owned(),
+            Target::Contracts => Query::insert()
+                .into_table(Contracts::Table)
+                .columns([
+                    Contracts::Id,
+                    Contracts::SeriesId,
+                    Contracts::PerEpisodeChargeCents,
+                    Contracts::StartsOn,
+                    Contracts::EndsOn,
+                ])
+                .to_owned(),
+            Target::Accounts => Query::insert()
+                .into_table(Accounts::Table)
+                .columns([
+                    Accounts::Id,
+                    Accounts::Username,
+                    Accounts::Email,
+                    Accounts::PasswordHash,
+                    Accounts::Role,
+                    Accounts::FirstName,
+                    Accounts::LastName,
+                    Accounts::CountryId,
+                    Accounts::MonthlySubscriptionCents,
+                    Accounts::CreatedAt,
+                ])
+                .to_owned(),
+            Target::Feedback => Query::insert()
+                .into_table(Feedback::Table)
+                .columns([
+                    Feedback::SeriesId,
+                    Feedback::AccountId,
+                    Feedback::Rating,
+                    Feedback::Body,
+                    Feedback::RecordedAt,
+                ])
+                .to_owned(),
+        }
+    }
 }
 
 /// Deletes the catalog, the accounts and everything that refers to them, children before

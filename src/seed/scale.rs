@@ -23,16 +23,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use indicatif::ProgressBar;
-use sea_query::{InsertStatement, IntoIden, IntoTableRef, Query, SimpleExpr};
+use sea_query::{InsertStatement, SimpleExpr};
 
 use super::demo_data::{EPISODE_TITLES, REVIEWS};
+use super::Target;
 use crate::auth::Role;
 use crate::db::batch::insert_rows;
-use crate::db::schema::{
-    Accounts, Contracts, Countries, Episodes, Feedback, Genres, Languages, ProducerAlliances,
-    Producers, ProductionHouses, Schedules, Series, SeriesDubbings, SeriesGenres, SeriesReleases,
-    SeriesSubtitles,
-};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
@@ -280,21 +276,10 @@ struct Writer<'s> {
 }
 
 impl<'s> Writer<'s> {
-    fn new<T, C>(
-        send: &'s mut dyn FnMut(Batch) -> bool,
-        name: &'static str,
-        table: T,
-        columns: impl IntoIterator<Item = C>,
-    ) -> Self
-    where
-        T: IntoTableRef,
-        C: IntoIden,
-    {
-        let mut template = Query::insert();
-        template.into_table(table).columns(columns);
+    fn new(send: &'s mut dyn FnMut(Batch) -> bool, target: Target) -> Self {
         Writer {
-            table: name,
-            template,
+            table: target.name(),
+            template: target.insert(),
             rows: Vec::with_capacity(ROWS_PER_TRANSACTION),
             send,
         }
@@ -456,33 +441,13 @@ impl Plan {
     }
 
     fn reference_data(&self, send: &mut dyn FnMut(Batch) -> bool) -> Result<()> {
-        let mut countries = Writer::new(
-            send,
-            "countries",
-            Countries::Table,
-            [Countries::Id, Countries::Name, Countries::Region],
-        );
+        let mut countries = Writer::new(send, Target::Countries);
         for (i, (name, region, _)) in COUNTRIES.iter().enumerate() {
             countries.push(vec![id(i as u64), (*name).into(), (*region).into()])?;
         }
         countries.finish()?;
-        for (name, table, id_column, name_column, list) in [
-            (
-                "languages",
-                Languages::Table.into_iden(),
-                Languages::Id.into_iden(),
-                Languages::Name.into_iden(),
-                LANGUAGES,
-            ),
-            (
-                "genres",
-                Genres::Table.into_iden(),
-                Genres::Id.into_iden(),
-                Genres::Name.into_iden(),
-                GENRES,
-            ),
-        ] {
-            let mut writer = Writer::new(send, name, table, [id_column, name_column]);
+        for (target, list) in [(Target::Languages, LANGUAGES), (Target::Genres, GENRES)] {
+            let mut writer = Writer::new(send, target);
             for (i, item) in list.iter().enumerate() {
                 writer.push(vec![id(i as u64), (*item).into()])?;
             }
@@ -492,21 +457,7 @@ impl Plan {
     }
 
     fn houses_and_producers(&self, send: &mut dyn FnMut(Batch) -> bool) -> Result<()> {
-        let mut houses = Writer::new(
-            send,
-            "production_houses",
-            ProductionHouses::Table,
-            [
-                ProductionHouses::Id,
-                ProductionHouses::Name,
-                ProductionHouses::Street,
-                ProductionHouses::City,
-                ProductionHouses::State,
-                ProductionHouses::PostalCode,
-                ProductionHouses::Country,
-                ProductionHouses::YearEstablished,
-            ],
-        );
+        let mut houses = Writer::new(send, Target::ProductionHouses);
         let names_per_round = (HOUSE_WORDS.len() * HOUSE_SUFFIXES.len()) as u64;
         for h in 0..self.sizes.houses {
             let mut rng = SplitMix64::keyed(self.seed, Stream::House, h);
@@ -533,24 +484,7 @@ impl Plan {
         }
         houses.finish()?;
 
-        let mut producers = Writer::new(
-            send,
-            "producers",
-            Producers::Table,
-            [
-                Producers::Id,
-                Producers::FirstName,
-                Producers::MiddleName,
-                Producers::LastName,
-                Producers::Street,
-                Producers::City,
-                Producers::State,
-                Producers::PostalCode,
-                Producers::Country,
-                Producers::Phone,
-                Producers::Email,
-            ],
-        );
+        let mut producers = Writer::new(send, Target::Producers);
         for p in 0..self.sizes.producers {
             let mut rng = SplitMix64::keyed(self.seed, Stream::Producer, p);
             let (city, state, country) = rng.pick(CITIES);
@@ -571,18 +505,7 @@ impl Plan {
         }
         producers.finish()?;
 
-        let mut alliances = Writer::new(
-            send,
-            "producer_alliances",
-            ProducerAlliances::Table,
-            [
-                ProducerAlliances::Id,
-                ProducerAlliances::ProducerId,
-                ProducerAlliances::ProductionHouseId,
-                ProducerAlliances::StartedOn,
-                ProducerAlliances::EndedOn,
-            ],
-        );
+        let mut alliances = Writer::new(send, Target::ProducerAlliances);
         let mut alliance_id = 0;
         for p in 0..self.sizes.producers {
             for (house, started, ended) in self.alliances(p) {
@@ -620,20 +543,7 @@ impl Plan {
     }
 
     fn series_rows(&self, send: &mut dyn FnMut(Batch) -> bool) -> Result<()> {
-        let mut series = Writer::new(
-            send,
-            "series",
-            Series::Table,
-            [
-                Series::Id,
-                Series::Title,
-                Series::PlannedEpisodes,
-                Series::LanguageId,
-                Series::ReleaseDate,
-                Series::OriginCountryId,
-                Series::ProductionHouseId,
-            ],
-        );
+        let mut series = Writer::new(send, Target::Series);
         let title_offset =
             SplitMix64::keyed(self.seed, Stream::Titles, 0).below(TITLE_COMBINATIONS);
         for (i, plan) in self.series.iter().enumerate() {
@@ -657,36 +567,21 @@ impl Plan {
         series.finish()?;
 
         // The link tables, each from the same per-series choice.
-        let mut genres = Writer::new(
-            send,
-            "series_genres",
-            SeriesGenres::Table,
-            [SeriesGenres::SeriesId, SeriesGenres::GenreId],
-        );
+        let mut genres = Writer::new(send, Target::SeriesGenres);
         for i in 0..self.series.len() {
             for genre in self.series_links(i).genres {
                 genres.push(vec![id(i as u64), id(genre)])?;
             }
         }
         genres.finish()?;
-        let mut subtitles = Writer::new(
-            send,
-            "series_subtitles",
-            SeriesSubtitles::Table,
-            [SeriesSubtitles::SeriesId, SeriesSubtitles::LanguageId],
-        );
+        let mut subtitles = Writer::new(send, Target::SeriesSubtitles);
         for i in 0..self.series.len() {
             for language in self.series_links(i).subtitles {
                 subtitles.push(vec![id(i as u64), id(language)])?;
             }
         }
         subtitles.finish()?;
-        let mut dubbings = Writer::new(
-            send,
-            "series_dubbings",
-            SeriesDubbings::Table,
-            [SeriesDubbings::SeriesId, SeriesDubbings::LanguageId],
-        );
+        let mut dubbings = Writer::new(send, Target::SeriesDubbings);
         for i in 0..self.series.len() {
             for language in self.series_links(i).dubbings {
                 dubbings.push(vec![id(i as u64), id(language)])?;
@@ -695,16 +590,7 @@ impl Plan {
         dubbings.finish()?;
 
         // Released at home first, then in further countries over the following months.
-        let mut releases = Writer::new(
-            send,
-            "series_releases",
-            SeriesReleases::Table,
-            [
-                SeriesReleases::SeriesId,
-                SeriesReleases::CountryId,
-                SeriesReleases::ReleasedOn,
-            ],
-        );
+        let mut releases = Writer::new(send, Target::SeriesReleases);
         for (i, plan) in self.series.iter().enumerate() {
             releases.push(vec![
                 id(i as u64),
@@ -758,19 +644,7 @@ impl Plan {
     }
 
     fn episodes_and_schedules(&self, send: &mut dyn FnMut(Batch) -> bool) -> Result<()> {
-        let mut episodes = Writer::new(
-            send,
-            "episodes",
-            Episodes::Table,
-            [
-                Episodes::Id,
-                Episodes::SeriesId,
-                Episodes::Number,
-                Episodes::Title,
-                Episodes::TotalViewers,
-                Episodes::TechInterrupt,
-            ],
-        );
+        let mut episodes = Writer::new(send, Target::Episodes);
         for (i, plan) in self.series.iter().enumerate() {
             // A hit's episodes draw millions of viewers; the tail's a few thousand.
             let audience = 1_500.0 + 4_000_000.0 * plan.popularity;
@@ -798,17 +672,7 @@ impl Plan {
         episodes.finish()?;
 
         // Weekly airing windows for recent series (and some older ones re-aired).
-        let mut schedules = Writer::new(
-            send,
-            "schedules",
-            Schedules::Table,
-            [
-                Schedules::Id,
-                Schedules::EpisodeId,
-                Schedules::StartsOn,
-                Schedules::EndsOn,
-            ],
-        );
+        let mut schedules = Writer::new(send, Target::Schedules);
         let mut schedule_id = 0;
         for plan in self.series.iter().filter(|s| s.scheduled) {
             for n in 1..=plan.episodes {
@@ -859,18 +723,7 @@ impl Plan {
     }
 
     fn contracts_rows(&self, send: &mut dyn FnMut(Batch) -> bool) -> Result<()> {
-        let mut contracts = Writer::new(
-            send,
-            "contracts",
-            Contracts::Table,
-            [
-                Contracts::Id,
-                Contracts::SeriesId,
-                Contracts::PerEpisodeChargeCents,
-                Contracts::StartsOn,
-                Contracts::EndsOn,
-            ],
-        );
+        let mut contracts = Writer::new(send, Target::Contracts);
         let mut contract_id = 0;
         for i in 0..self.series.len() {
             for (charge, starts_on, ends_on) in self.contracts(i)? {
@@ -889,23 +742,7 @@ impl Plan {
 
     /// Staff first (`staff1`…), then customers (`viewer1`…), all with [`PASSWORD`].
     fn accounts(&self, send: &mut dyn FnMut(Batch) -> bool) -> Result<()> {
-        let mut accounts = Writer::new(
-            send,
-            "accounts",
-            Accounts::Table,
-            [
-                Accounts::Id,
-                Accounts::Username,
-                Accounts::Email,
-                Accounts::PasswordHash,
-                Accounts::Role,
-                Accounts::FirstName,
-                Accounts::LastName,
-                Accounts::CountryId,
-                Accounts::MonthlySubscriptionCents,
-                Accounts::CreatedAt,
-            ],
-        );
+        let mut accounts = Writer::new(send, Target::Accounts);
         let total = self.sizes.employees + self.sizes.customers;
         for a in 0..total {
             let mut rng = SplitMix64::keyed(self.seed, Stream::Account, a);
@@ -953,18 +790,7 @@ impl Plan {
     /// Reviews: each series' count of distinct customers, chosen by a random start and a
     /// stride coprime with the number of customers; ratings scatter around its quality.
     fn feedback(&self, send: &mut dyn FnMut(Batch) -> bool) -> Result<()> {
-        let mut feedback = Writer::new(
-            send,
-            "feedback",
-            Feedback::Table,
-            [
-                Feedback::SeriesId,
-                Feedback::AccountId,
-                Feedback::Rating,
-                Feedback::Body,
-                Feedback::RecordedAt,
-            ],
-        );
+        let mut feedback = Writer::new(send, Target::Feedback);
         let customers = self.sizes.customers;
         let anchor = self.anchor_time()?;
         for (i, plan) in self.series.iter().enumerate() {

@@ -225,11 +225,7 @@ async fn bench_backend(
     Ok(report)
 }
 
-async fn measure_pages(
-    settings: &Settings,
-    url: &str,
-    report: &mut BackendReport,
-) -> Result<()> {
+async fn measure_pages(settings: &Settings, url: &str, report: &mut BackendReport) -> Result<()> {
     let db = Db::connect(url).await?;
     let sizes = Sizes::for_scale(settings.scale)?;
     let series = db.count_rows(Series::Table).await? as u64;
