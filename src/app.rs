@@ -7,6 +7,7 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
 use tokio::sync::watch;
 
+use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
@@ -99,7 +100,7 @@ impl Application {
         let state = Arc::new(AppState {
             limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),
             queue: Queue::new(&db),
-            catalog: Default::default(),
+            catalog: CatalogCache::new(config.page_cache),
             db,
             config,
             clock,

@@ -34,12 +34,20 @@ enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
-    /// Load data into the database.
+    /// Load data into the database: the demo data set, or a large synthetic catalog.
+    #[command(group(clap::ArgGroup::new("data").required(true).args(["demo", "scale"])))]
     Seed {
         /// The demo data set: accounts, catalog, feedback.
-        #[arg(long, required = true)]
+        #[arg(long)]
         demo: bool,
-        /// Load even into a database that already has a catalog.
+        /// A synthetic catalog: N = 1 is about 1,000 series, 20,000 episodes, 10,000
+        /// customers and 100,000 reviews; linear in N (fractions such as 0.1 allowed).
+        #[arg(long, value_name = "N", value_parser = parse_scale)]
+        scale: Option<f64>,
+        /// Seed of the synthetic catalog's random generator: the same seed gives the same data.
+        #[arg(long, value_name = "S", default_value_t = 1, requires = "scale")]
+        rng_seed: u64,
+        /// Replace everything already there (catalog, accounts, their sessions).
         #[arg(long)]
         force: bool,
     },
@@ -103,7 +111,16 @@ pub async fn run() -> Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo: _, force } => {
+        Command::Seed {
+            scale: Some(scale),
+            rng_seed,
+            force,
+            ..
+        } => {
+            let options = seed::ScaleOptions { scale, rng_seed };
+            seed_scale(&config, options, force).await
+        }
+        Command::Seed { force, .. } => {
             let db = connect(&config).await?;
             let summary = if seed::catalog_is_empty(&db).await? {
                 seed::load_demo(&db, clock.now()).await?
@@ -140,6 +157,58 @@ pub async fn run() -> Result<()> {
             create_employee(&db, &clock, &username, &email).await
         }
     }
+}
+
+/// `seed --scale N`: over a connection tuned for one bulk writer, with a progress bar on the
+/// terminal and a closing line with the rate.
+async fn seed_scale(config: &Config, options: seed::ScaleOptions, force: bool) -> Result<()> {
+    connect(config).await?.close().await;
+    let db = Db::connect_for_bulk_load(&config.database_url).await?;
+    let empty = seed::catalog_is_empty(&db).await?;
+    if !empty && !force {
+        return Err(Error::internal(
+            "the database already has a catalog; pass --force to replace it with the synthetic one",
+        ));
+    }
+    let progress = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let summary = if empty {
+        seed::load_scale(&db, options, &progress).await
+    } else {
+        tracing::warn!("replacing every account and the whole catalog with the synthetic data");
+        seed::replace_with_scale(&db, options, &progress).await
+    };
+    progress.finish_and_clear();
+    db.close().await;
+    let summary = summary?;
+    for (table, rows) in &summary.tables {
+        tracing::debug!(table, rows, "table seeded");
+    }
+    tracing::info!(
+        series = summary.sizes.series,
+        customers = summary.sizes.customers,
+        reviews = summary.sizes.reviews,
+        rows = summary.rows,
+        seconds = format_args!("{:.1}", summary.elapsed.as_secs_f64()),
+        rows_per_second = summary.rows_per_second().round() as u64,
+        "synthetic catalog loaded (scale {}, rng seed {})",
+        options.scale,
+        options.rng_seed,
+    );
+    Ok(())
+}
+
+fn parse_scale(text: &str) -> std::result::Result<f64, String> {
+    let scale: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number such as 1, 10 or 0.5".to_owned())?;
+    seed::scale::Sizes::for_scale(scale).map_err(|e| e.to_string())?;
+    Ok(scale)
 }
 
 async fn connect(config: &Config) -> Result<Db> {

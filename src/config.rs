@@ -20,6 +20,10 @@ pub struct Config {
     pub outbox_dir: std::path::PathBuf,
     pub login_rate_per_min: u32,
     pub reset_rate_per_min: u32,
+    /// `PAGE_CACHE` (`on`, the default, or `off`): whether public pages are served from the
+    /// one-second in-process cache. Off makes every page read the database (the benchmark's
+    /// uncached runs).
+    pub page_cache: bool,
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed
     /// (`TRUSTED_PROXIES`); requests from anyone else are keyed on their socket address.
     pub trusted_proxies: Vec<IpRange>,
@@ -173,6 +177,11 @@ impl Config {
             outbox_dir: std::path::PathBuf::from("data/outbox"),
             login_rate_per_min: rate(get("LOGIN_RATE_PER_MIN"), "LOGIN_RATE_PER_MIN", 10)?,
             reset_rate_per_min: rate(get("RESET_RATE_PER_MIN"), "RESET_RATE_PER_MIN", 5)?,
+            page_cache: match get("PAGE_CACHE").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(_) => return Err(ConfigError::invalid("PAGE_CACHE", "must be on or off")),
+            },
         })
     }
 
@@ -228,6 +237,7 @@ mod tests {
         assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(config.login_rate_per_min, 10);
         assert_eq!(config.reset_rate_per_min, 5);
+        assert!(config.page_cache);
         assert!(config.smtp_url.is_none());
         assert_eq!(
             config.base_url_for(config.addr).as_str(),
@@ -244,6 +254,7 @@ mod tests {
             ("LOGIN_RATE_PER_MIN", "-1"),
             ("DATABASE_URL", "postgres://x"),
             ("SMTP_URL", "http://x"),
+            ("PAGE_CACHE", "sometimes"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TRUSTED_PROXIES", "proxy.local"),
             ("LOG_FORMAT", "xml"),

@@ -1,5 +1,11 @@
 //! Password policy and bcrypt hashing. Hashing and verifying run on the blocking pool so the
-//! async workers keep serving other requests.
+//! async workers keep serving other requests, at most one per core at a time: a burst of
+//! sign-ins queues for a slot instead of starting hundreds of threads that all slow down
+//! together and take the CPU from every other request.
+
+use std::sync::{Arc, LazyLock};
+
+use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 
@@ -27,11 +33,37 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Slots for bcrypt work: one per core.
+static BCRYPT_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Arc::new(Semaphore::new(cores))
+});
+
+/// Runs `work` on the blocking pool once a bcrypt slot is free. The slot goes with the work,
+/// so a request cancelled while bcrypt runs still holds it until bcrypt is done.
+async fn on_bcrypt_slot<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let slot = BCRYPT_SLOTS
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| Error::internal(format_args!("bcrypt slots closed: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let outcome = work();
+        drop(slot);
+        outcome
+    })
+    .await
+    .map_err(|e| Error::internal(format_args!("bcrypt task failed: {e}")))
+}
+
 pub async fn hash(password: &str) -> Result<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || bcrypt::hash(password, BCRYPT_COST))
-        .await
-        .map_err(|e| Error::internal(format_args!("hashing task failed: {e}")))?
+    on_bcrypt_slot(move || bcrypt::hash(password, BCRYPT_COST))
+        .await?
         .map_err(|e| Error::internal(format_args!("bcrypt: {e}")))
 }
 
@@ -41,19 +73,18 @@ pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool> {
     let password = password.to_owned();
     let stored = stored.map(str::to_owned);
     let known = stored.is_some();
-    let matches = tokio::task::spawn_blocking(move || {
+    let matches = on_bcrypt_slot(move || {
         let hash = stored.as_deref().unwrap_or_else(|| DUMMY_HASH.as_str());
         bcrypt::verify(password, hash).unwrap_or(false)
     })
-    .await
-    .map_err(|e| Error::internal(format_args!("verify task failed: {e}")))?;
+    .await?;
     Ok(known && matches)
 }
 
 /// Computes the dummy hash now (on the blocking pool), so the first sign-in attempt for an
 /// unknown user is not slower than the rest: that difference would itself leak.
 pub async fn warm_up() {
-    let _ = tokio::task::spawn_blocking(|| DUMMY_HASH.len()).await;
+    let _ = on_bcrypt_slot(|| DUMMY_HASH.len()).await;
 }
 
 /// A real cost-12 hash of a random string nobody knows, made once per process.
@@ -78,6 +109,33 @@ mod tests {
         assert_eq!(check_policy(&"€".repeat(24)), Err("That password is too long once encoded (at most 71 bytes); use fewer accented or special characters."));
         assert!(check_policy("with a\u{0} nul inside").is_err());
         assert!(check_policy("tab\tinside password").is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bcrypt_runs_at_most_one_per_core_at_a_time() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..cores * 4)
+            .map(|_| {
+                let (running, peak) = (running.clone(), peak.clone());
+                tokio::spawn(on_bcrypt_slot(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    // Long enough for the others to pile up if nothing held them back.
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task").expect("slot");
+        }
+        assert!(
+            peak.load(Ordering::SeqCst) <= cores,
+            "peak {peak:?} on {cores} cores"
+        );
     }
 
     #[test]

@@ -3,12 +3,13 @@
 //! no request aggregates feedback or episodes.
 
 pub mod cache;
+pub mod search;
 pub mod stats;
 
 use chrono::{Datelike, NaiveDate};
 use sea_query::{
-    Alias, Expr, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, SubQueryStatement,
-    UnionType,
+    Alias, DynIden, Expr, Func, IntoIden, LikeExpr, Order, Query, SeaRc, SelectStatement,
+    SimpleExpr, SubQueryStatement, UnionType,
 };
 
 use crate::db::page::Page;
@@ -19,6 +20,7 @@ use crate::db::schema::{
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::feedback;
+use search::TitleIndex;
 
 /// How the catalog can be ordered; each key maps to columns here, never to request text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -98,7 +100,38 @@ pub struct CatalogPage {
     pub has_next: bool,
 }
 
-pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<CatalogPage> {
+/// A search whose prefilter finds more titles than this is run as a plain scan: a common word
+/// finds its first page quickly that way, and the statement stays small.
+const MAX_SEARCH_CANDIDATES: usize = 512;
+
+/// One page of the catalog, in two steps so that no request touches more rows than it shows:
+/// an inner query finds the page's ids by walking the sort's index (a covering index for each
+/// sort: `series(title)`, `series(release_date)`, `series_stats(avg_rating, ratings)`,
+/// `series_stats(total_viewers)`), applying the filters as it goes; the outer query fetches
+/// the shown columns (house, genres, figures) for those ids only, ordered by the sort values
+/// the inner query hands over. Deep pages therefore skip index entries, not joined rows.
+///
+/// `titles` narrows a search to the series whose titles may contain the text (see
+/// `search`); the `LIKE` still decides, so the result is the same with or without it.
+pub async fn list(
+    db: &Db,
+    filter: &CatalogFilter,
+    page: Page,
+    titles: Option<&TitleIndex>,
+) -> Result<CatalogPage> {
+    let q = filter.q.trim();
+    let candidates = match titles {
+        Some(index) if !q.is_empty() => index.candidates(q, MAX_SEARCH_CANDIDATES),
+        _ => None,
+    };
+    if candidates.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(CatalogPage {
+            rows: Vec::new(),
+            has_next: false,
+        });
+    }
+
+    let ids = page_ids(filter, page, candidates.as_deref());
     let mut query = Query::select();
     query
         .column((Series::Table, Series::Id))
@@ -128,7 +161,11 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<Catalog
             ),
             Computed::TotalViewers,
         )
-        .from(Series::Table)
+        .from_subquery(ids, Computed::PageIds)
+        .inner_join(
+            Series::Table,
+            Expr::col((Series::Table, Series::Id)).equals((Computed::PageIds, Series::Id)),
+        )
         .inner_join(
             SeriesStats::Table,
             Expr::col((SeriesStats::Table, SeriesStats::SeriesId))
@@ -139,8 +176,56 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<Catalog
             Expr::col((ProductionHouses::Table, ProductionHouses::Id))
                 .equals((Series::Table, Series::ProductionHouseId)),
         );
+    let (columns, direction) = sort_keys(filter.sort);
+    for (_, column) in columns {
+        query.order_by((Computed::PageIds, column), direction.clone());
+    }
+    query.order_by((Computed::PageIds, Series::Id), direction);
 
+    let mut rows: Vec<CatalogRow> = db.fetch_all(&query).await?;
+    let has_next = rows.len() > page.size as usize;
+    rows.truncate(page.size as usize);
+    Ok(CatalogPage { rows, has_next })
+}
+
+/// The ids of one page (and one more row, which tells whether a next page exists), as
+/// `SELECT <id> AS id FROM <the sort's table> WHERE <filters> ORDER BY <sort> LIMIT … OFFSET …`.
+fn page_ids(filter: &CatalogFilter, page: Page, candidates: Option<&[i64]>) -> SelectStatement {
     let q = filter.q.trim();
+    let mut query = Query::select();
+    // The sort decides which table the query walks; the other is joined only when a filter
+    // needs its columns.
+    let key: (DynIden, DynIden) = match filter.sort {
+        CatalogSort::Title | CatalogSort::Newest => {
+            query.from(Series::Table);
+            (SeaRc::new(Series::Table), SeaRc::new(Series::Id))
+        }
+        CatalogSort::Rating | CatalogSort::Viewers => {
+            query.from(SeriesStats::Table);
+            if !q.is_empty() || filter.language.is_some() {
+                query.inner_join(
+                    Series::Table,
+                    Expr::col((Series::Table, Series::Id))
+                        .equals((SeriesStats::Table, SeriesStats::SeriesId)),
+                );
+            }
+            (
+                SeaRc::new(SeriesStats::Table),
+                SeaRc::new(SeriesStats::SeriesId),
+            )
+        }
+    };
+    query.expr_as(Expr::col(key.clone()), Series::Id);
+    // The sort's columns travel with the ids, so the outer query orders its few rows by them
+    // (ordering it by the tables' columns let SQLite 3.46 walk all of `series` instead).
+    let (columns, direction) = sort_keys(filter.sort);
+    for (table, column) in &columns {
+        query.expr_as(Expr::col((table.clone(), column.clone())), column.clone());
+    }
+
+    if let Some(ids) = candidates {
+        query.and_where(Expr::col(key.clone()).is_in(padded(ids)));
+    }
     if !q.is_empty() {
         query.and_where(
             Expr::col((Series::Table, Series::Title))
@@ -151,10 +236,7 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<Catalog
         let matching = Query::select()
             .expr(Expr::val(1))
             .from(SeriesGenres::Table)
-            .and_where(
-                Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId))
-                    .equals((Series::Table, Series::Id)),
-            )
+            .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::SeriesId)).equals(key.clone()))
             .and_where(Expr::col((SeriesGenres::Table, SeriesGenres::GenreId)).eq(genre))
             .to_owned();
         query.and_where(Expr::exists(matching));
@@ -164,8 +246,7 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<Catalog
             .expr(Expr::val(1))
             .from(SeriesReleases::Table)
             .and_where(
-                Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId))
-                    .equals((Series::Table, Series::Id)),
+                Expr::col((SeriesReleases::Table, SeriesReleases::SeriesId)).equals(key.clone()),
             )
             .and_where(Expr::col((SeriesReleases::Table, SeriesReleases::CountryId)).eq(country))
             .to_owned();
@@ -174,26 +255,59 @@ pub async fn list(db: &Db, filter: &CatalogFilter, page: Page) -> Result<Catalog
     if let Some(language) = filter.language {
         query.and_where(Expr::col((Series::Table, Series::LanguageId)).eq(language));
     }
-
-    match filter.sort {
-        CatalogSort::Title => query.order_by((Series::Table, Series::Title), Order::Asc),
-        CatalogSort::Newest => query.order_by((Series::Table, Series::ReleaseDate), Order::Desc),
-        // NULL (unrated) sorts lowest on both backends, so DESC puts unrated series last.
-        CatalogSort::Rating => query
-            .order_by((SeriesStats::Table, SeriesStats::AvgRating), Order::Desc)
-            .order_by((SeriesStats::Table, SeriesStats::Ratings), Order::Desc),
-        CatalogSort::Viewers => {
-            query.order_by((SeriesStats::Table, SeriesStats::TotalViewers), Order::Desc)
-        }
-    };
-    query.order_by((Series::Table, Series::Id), Order::Asc);
-    // One extra row tells whether a next page exists without a second COUNT query.
+    for column in columns {
+        query.order_by(column, direction.clone());
+    }
+    query.order_by(key, direction);
     query.limit(u64::from(page.size) + 1).offset(page.offset());
+    query
+}
 
-    let mut rows: Vec<CatalogRow> = db.fetch_all(&query).await?;
-    let has_next = rows.len() > page.size as usize;
-    rows.truncate(page.size as usize);
-    Ok(CatalogPage { rows, has_next })
+/// The sort's columns, then the id in the same direction, so that each sort is one walk of
+/// its index (forwards or backwards) with no extra sorting step. Unrated series (NULL
+/// average) come last on both backends, where NULL sorts lowest.
+fn sort_keys(sort: CatalogSort) -> (Vec<(DynIden, DynIden)>, Order) {
+    match sort {
+        CatalogSort::Title => (
+            vec![(Series::Table.into_iden(), Series::Title.into_iden())],
+            Order::Asc,
+        ),
+        CatalogSort::Newest => (
+            vec![(Series::Table.into_iden(), Series::ReleaseDate.into_iden())],
+            Order::Desc,
+        ),
+        CatalogSort::Rating => (
+            vec![
+                (
+                    SeriesStats::Table.into_iden(),
+                    SeriesStats::AvgRating.into_iden(),
+                ),
+                (
+                    SeriesStats::Table.into_iden(),
+                    SeriesStats::Ratings.into_iden(),
+                ),
+            ],
+            Order::Desc,
+        ),
+        CatalogSort::Viewers => (
+            vec![(
+                SeriesStats::Table.into_iden(),
+                SeriesStats::TotalViewers.into_iden(),
+            )],
+            Order::Desc,
+        ),
+    }
+}
+
+/// `ids` padded (by repeating the last) to a power of two, at least 16, so that searches
+/// share a few statement shapes and the prepared-statement caches keep hitting.
+fn padded(ids: &[i64]) -> Vec<i64> {
+    let size = ids.len().next_power_of_two().max(16);
+    let mut list = ids.to_vec();
+    if let Some(&last) = ids.last() {
+        list.resize(size, last);
+    }
+    list
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -281,6 +281,8 @@ pub enum Computed {
     #[iden = "CHAR"]
     Char,
     Folded,
+    /// The catalog's page of ids (a derived table).
+    PageIds,
 }
 
 /// Per-series figures kept current by every write (see `catalog::stats`).

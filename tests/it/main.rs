@@ -18,12 +18,14 @@ mod auth;
 mod browser;
 mod browser_viewer;
 mod catalog;
+mod catalog_search;
 mod cli;
 mod csrf;
 mod feedback;
 mod input;
 mod proxy;
 mod reset;
+mod seed_scale;
 mod sessions;
 mod transactions;
 

@@ -1,0 +1,170 @@
+//! The StreamVault release binary as a child process: seeded, started, measured, stopped.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// Runs `streamvault seed --scale N --rng-seed S` on `url`; returns the wall time.
+pub fn seed(bin: &str, url: &str, scale: f64, rng_seed: u64) -> Result<Duration> {
+    let started = Instant::now();
+    let output = Command::new(bin)
+        .args([
+            "seed",
+            "--scale",
+            &scale.to_string(),
+            "--rng-seed",
+            &rng_seed.to_string(),
+        ])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {bin}"))?;
+    if !output.status.success() {
+        bail!(
+            "seed --scale {scale} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(started.elapsed())
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    /// The server's last log lines, for diagnosing a failed run.
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `streamvault serve` on a free port and waits for its `listening on` line.
+    pub fn start(bin: &str, url: &str, page_cache: bool) -> Result<Server> {
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .env("DATABASE_URL", url)
+            .env("STREAMVAULT_ADDR", "127.0.0.1:0")
+            .env("LOGIN_RATE_PER_MIN", "100000000")
+            .env("RESET_RATE_PER_MIN", "100000000")
+            .env("PAGE_CACHE", if page_cache { "on" } else { "off" })
+            .env("RUST_LOG", "warn,streamvault::app=info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {bin}"))?;
+        let stderr = child.stderr.take().context("no stderr")?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (address_tx, address_rx) = std::sync::mpsc::channel::<String>();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+                    if let Some(at) = line.find("listening on http://") {
+                        let address: String = line[at + "listening on ".len()..]
+                            .chars()
+                            .take_while(|c| !c.is_whitespace() && *c != '\u{1b}')
+                            .collect();
+                        let _ = address_tx.send(address);
+                    }
+                    if let Ok(mut log) = log.lock() {
+                        if log.len() >= 200 {
+                            log.remove(0);
+                        }
+                        log.push(line);
+                    }
+                }
+            });
+        }
+        let base = match address_rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                bail!(
+                    "the server did not start: {:?}",
+                    log.lock().map(|l| l.clone())
+                );
+            }
+        };
+        Ok(Server { child, base, log })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's peak resident set size so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmHWM in /proc/PID/status")
+    }
+
+    pub fn recent_log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// SIGTERM (a graceful stop), then SIGKILL if it does not end within ten seconds.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// CPU time (user + system) a process has used so far, in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux reports clock ticks of 1/100 s (USER_HZ) to user space.
+    Some(ticks / 100.0)
+}
+
+/// The local MariaDB/MySQL server process, if there is one: its CPU time counts towards a
+/// MariaDB request's cost (other clients of the same server add noise).
+pub fn database_server_pid() -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| matches!(comm.trim(), "mariadbd" | "mysqld"))
+        })
+}
+
+/// CPU seconds used by a set of processes between two readings.
+pub struct CpuMeter {
+    pids: Vec<u32>,
+    start: f64,
+}
+
+impl CpuMeter {
+    pub fn start(pids: Vec<u32>) -> CpuMeter {
+        let start = pids.iter().filter_map(|&p| cpu_seconds(p)).sum();
+        CpuMeter { pids, start }
+    }
+
+    pub fn seconds(&self) -> f64 {
+        let now: f64 = self.pids.iter().filter_map(|&p| cpu_seconds(p)).sum();
+        now - self.start
+    }
+}
