@@ -337,3 +337,52 @@ pub enum AdminAlias {
     /// How a row of one entity is named where another refers to it.
     Label,
 }
+
+/// Materialized analytics results (one row per query or dataset), written by the refresh.
+#[derive(Iden, Clone, Copy)]
+pub enum AnalyticsSnapshots {
+    Table,
+    QueryName,
+    Body,
+    RefreshedAt,
+}
+
+/// The analytics refresh's one row: its lease and its "as of" (see `analytics::snapshot`).
+#[derive(Iden, Clone, Copy)]
+pub enum AnalyticsRefresh {
+    Table,
+    Id,
+    RequestedAt,
+    ComputedAt,
+    LeaseOwner,
+    LeaseUntil,
+}
+
+/// The series performance report, materialized by the analytics refresh.
+#[derive(Iden, Clone, Copy)]
+pub enum ReportSeriesPerformance {
+    Table,
+    SeriesId,
+    Title,
+    ProductionHouse,
+    Language,
+    OriginCountry,
+    PlannedEpisodes,
+    ActualEpisodes,
+    TotalViewers,
+    AvgRating,
+    Ratings,
+}
+
+/// The viewer engagement report, materialized by the analytics refresh.
+#[derive(Iden, Clone, Copy)]
+pub enum ReportViewerEngagement {
+    Table,
+    AccountId,
+    Username,
+    Country,
+    JoinedAt,
+    Reviews,
+    AvgRatingGiven,
+    LastReviewAt,
+}
