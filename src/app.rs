@@ -186,7 +186,9 @@ impl Application {
         // A database without a snapshot yet (a fresh install, a new demo) gets one at once,
         // unless automatic refreshes are off.
         match snapshot::status(&state.db).await {
-            Ok(status) if debounce.is_some() && status.computed_at.is_none() && !status.refreshing() => {
+            Ok(status)
+                if debounce.is_some() && status.computed_at.is_none() && !status.refreshing() =>
+            {
                 if let Err(e) = state.request_analytics_refresh().await {
                     tracing::warn!(error = %e, "first analytics refresh not queued");
                 }

@@ -190,7 +190,9 @@ impl Config {
                 None => Some(std::time::Duration::from_secs(30)),
                 Some(text) => match text.parse::<u64>() {
                     Ok(0) => None,
-                    Ok(seconds) if seconds <= 86_400 => Some(std::time::Duration::from_secs(seconds)),
+                    Ok(seconds) if seconds <= 86_400 => {
+                        Some(std::time::Duration::from_secs(seconds))
+                    }
                     _ => {
                         return Err(ConfigError::invalid(
                             "ANALYTICS_DEBOUNCE_SECONDS",

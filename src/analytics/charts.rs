@@ -197,7 +197,10 @@ async fn series_per(db: &Db, by: Breakdown) -> Result<Chart> {
                 )
                 .group_by_col((Countries::Table, Countries::Id))
                 .group_by_col((Countries::Table, Countries::Name))
-                .order_by_expr(Func::count(Expr::col(SeriesReleases::SeriesId)).into(), Order::Desc)
+                .order_by_expr(
+                    Func::count(Expr::col(SeriesReleases::SeriesId)).into(),
+                    Order::Desc,
+                )
                 .order_by((Countries::Table, Countries::Name), Order::Asc);
             single(
                 "series-per-country",
@@ -219,7 +222,10 @@ async fn series_per(db: &Db, by: Breakdown) -> Result<Chart> {
                 )
                 .group_by_col((Genres::Table, Genres::Id))
                 .group_by_col((Genres::Table, Genres::Name))
-                .order_by_expr(Func::count(Expr::col(SeriesGenres::SeriesId)).into(), Order::Desc)
+                .order_by_expr(
+                    Func::count(Expr::col(SeriesGenres::SeriesId)).into(),
+                    Order::Desc,
+                )
                 .order_by((Genres::Table, Genres::Name), Order::Asc);
             single(
                 "series-per-genre",
@@ -255,11 +261,12 @@ async fn rating_distribution(db: &Db) -> Result<Chart> {
         "Reviews",
     );
     for stars in 1..=5 {
-        let n = counts
-            .iter()
-            .find(|b| b.rating == stars)
-            .map_or(0, |b| b.n);
-        let label = if stars == 1 { "1 star".to_owned() } else { [stars.to_string().as_str(), " stars"].concat() };
+        let n = counts.iter().find(|b| b.rating == stars).map_or(0, |b| b.n);
+        let label = if stars == 1 {
+            "1 star".to_owned()
+        } else {
+            [stars.to_string().as_str(), " stars"].concat()
+        };
         push(&mut chart, label, [Cell::Int(n)]);
     }
     Ok(chart)
@@ -303,7 +310,10 @@ async fn house_performance(db: &Db) -> Result<Chart> {
         .group_by_col((ProductionHouses::Table, ProductionHouses::Id))
         .group_by_col((ProductionHouses::Table, ProductionHouses::Name))
         .order_by_expr(total(&v, Col::Viewers), Order::Desc)
-        .order_by((ProductionHouses::Table, ProductionHouses::Name), Order::Asc)
+        .order_by(
+            (ProductionHouses::Table, ProductionHouses::Name),
+            Order::Asc,
+        )
         .to_owned();
     let mut chart = single(
         "house-performance",
@@ -320,7 +330,10 @@ async fn house_performance(db: &Db) -> Result<Chart> {
         push(
             &mut chart,
             row.label,
-            [Cell::Int(row.viewers), Cell::average(row.rating_sum, row.ratings)],
+            [
+                Cell::Int(row.viewers),
+                Cell::average(row.rating_sum, row.ratings),
+            ],
         );
     }
     Ok(chart)

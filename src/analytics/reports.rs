@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_query::{
-    Alias, Expr, Func, InsertStatement, JoinType, Order, Query, SimpleExpr,
-};
+use sea_query::{Alias, Expr, Func, InsertStatement, JoinType, Order, Query, SimpleExpr};
 
 use super::table::{Cell, Rows};
 use super::{as_integer, ratings_per_series, viewers_per_series, Col};
@@ -103,16 +101,40 @@ impl Report {
     pub fn sort_keys(self) -> &'static [SortKey] {
         use SortColumn::{Series as S, Viewer as V};
         const SERIES: [SortKey; 4] = [
-            SortKey { name: "total_viewers", column: S(Rsp::TotalViewers) },
-            SortKey { name: "title", column: S(Rsp::Title) },
-            SortKey { name: "avg_rating", column: S(Rsp::AvgRating) },
-            SortKey { name: "ratings", column: S(Rsp::Ratings) },
+            SortKey {
+                name: "total_viewers",
+                column: S(Rsp::TotalViewers),
+            },
+            SortKey {
+                name: "title",
+                column: S(Rsp::Title),
+            },
+            SortKey {
+                name: "avg_rating",
+                column: S(Rsp::AvgRating),
+            },
+            SortKey {
+                name: "ratings",
+                column: S(Rsp::Ratings),
+            },
         ];
         const VIEWERS: [SortKey; 4] = [
-            SortKey { name: "reviews", column: V(Rve::Reviews) },
-            SortKey { name: "username", column: V(Rve::Username) },
-            SortKey { name: "avg_rating_given", column: V(Rve::AvgRatingGiven) },
-            SortKey { name: "last_review", column: V(Rve::LastReviewAt) },
+            SortKey {
+                name: "reviews",
+                column: V(Rve::Reviews),
+            },
+            SortKey {
+                name: "username",
+                column: V(Rve::Username),
+            },
+            SortKey {
+                name: "avg_rating_given",
+                column: V(Rve::AvgRatingGiven),
+            },
+            SortKey {
+                name: "last_review",
+                column: V(Rve::LastReviewAt),
+            },
         ];
         match self {
             Report::SeriesPerformance => &SERIES,
@@ -153,11 +175,7 @@ pub async fn all(db: &Db, report: Report) -> Result<Rows> {
     read(db, report, None).await
 }
 
-async fn read(
-    db: &Db,
-    report: Report,
-    paging: Option<(SortKey, bool, Page)>,
-) -> Result<Rows> {
+async fn read(db: &Db, report: Report, paging: Option<(SortKey, bool, Page)>) -> Result<Rows> {
     let sort = paging.map_or(report.sort_keys()[0], |(key, _, _)| key);
     let order = match paging {
         Some((_, false, _)) => Order::Asc,
@@ -202,9 +220,7 @@ async fn read(
             .order_by(Rve::AccountId, order),
     };
     if let Some((_, _, page)) = paging {
-        select
-            .limit(u64::from(page.size) + 1)
-            .offset(page.offset());
+        select.limit(u64::from(page.size) + 1).offset(page.offset());
     }
     let rows = match report {
         Report::SeriesPerformance => db
@@ -370,8 +386,14 @@ async fn series_performance(db: &Db) -> Result<Vec<SeriesPerformance>> {
             Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
             Rsp::ProductionHouse,
         )
-        .expr_as(Expr::col((Languages::Table, Languages::Name)), Rsp::Language)
-        .expr_as(Expr::col((Countries::Table, Countries::Name)), Rsp::OriginCountry)
+        .expr_as(
+            Expr::col((Languages::Table, Languages::Name)),
+            Rsp::Language,
+        )
+        .expr_as(
+            Expr::col((Countries::Table, Countries::Name)),
+            Rsp::OriginCountry,
+        )
         .expr_as(
             as_integer(Expr::col((Series::Table, Series::PlannedEpisodes))),
             Rsp::PlannedEpisodes,
@@ -388,7 +410,8 @@ async fn series_performance(db: &Db) -> Result<Vec<SeriesPerformance>> {
         )
         .inner_join(
             Languages::Table,
-            Expr::col((Languages::Table, Languages::Id)).equals((Series::Table, Series::LanguageId)),
+            Expr::col((Languages::Table, Languages::Id))
+                .equals((Series::Table, Series::LanguageId)),
         )
         .inner_join(
             Countries::Table,
@@ -434,18 +457,36 @@ async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
         .expr_as(Expr::col(Feedback::AccountId), Rve::AccountId)
         .expr_as(Func::count(Expr::col(Feedback::Rating)), Rve::Reviews)
         .expr_as(Func::sum(Expr::col(Feedback::Rating)), Col::RatingSum)
-        .expr_as(Func::max(Expr::col(Feedback::RecordedAt)), Rve::LastReviewAt)
+        .expr_as(
+            Func::max(Expr::col(Feedback::RecordedAt)),
+            Rve::LastReviewAt,
+        )
         .from(Feedback::Table)
         .group_by_col(Feedback::AccountId)
         .to_owned();
     let viewers = Query::select()
         .expr_as(Expr::col((Accounts::Table, Accounts::Id)), Rve::AccountId)
-        .expr_as(Expr::col((Accounts::Table, Accounts::Username)), Rve::Username)
+        .expr_as(
+            Expr::col((Accounts::Table, Accounts::Username)),
+            Rve::Username,
+        )
         .expr_as(Expr::col((Countries::Table, Countries::Name)), Rve::Country)
-        .expr_as(Expr::col((Accounts::Table, Accounts::CreatedAt)), Rve::JoinedAt)
-        .expr_as(as_integer(Expr::col((given.clone(), Rve::Reviews))), Rve::Reviews)
-        .expr_as(as_integer(Expr::col((given.clone(), Col::RatingSum))), Col::RatingSum)
-        .expr_as(Expr::col((given.clone(), Rve::LastReviewAt)), Rve::LastReviewAt)
+        .expr_as(
+            Expr::col((Accounts::Table, Accounts::CreatedAt)),
+            Rve::JoinedAt,
+        )
+        .expr_as(
+            as_integer(Expr::col((given.clone(), Rve::Reviews))),
+            Rve::Reviews,
+        )
+        .expr_as(
+            as_integer(Expr::col((given.clone(), Col::RatingSum))),
+            Col::RatingSum,
+        )
+        .expr_as(
+            Expr::col((given.clone(), Rve::LastReviewAt)),
+            Rve::LastReviewAt,
+        )
         .from(Accounts::Table)
         .join_subquery(
             JoinType::InnerJoin,
@@ -455,9 +496,12 @@ async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
         )
         .left_join(
             Countries::Table,
-            Expr::col((Countries::Table, Countries::Id)).equals((Accounts::Table, Accounts::CountryId)),
+            Expr::col((Countries::Table, Countries::Id))
+                .equals((Accounts::Table, Accounts::CountryId)),
         )
-        .and_where(Expr::col((Accounts::Table, Accounts::Role)).eq(crate::auth::Role::Customer.as_str()))
+        .and_where(
+            Expr::col((Accounts::Table, Accounts::Role)).eq(crate::auth::Role::Customer.as_str()),
+        )
         .order_by((Accounts::Table, Accounts::Id), Order::Asc)
         .to_owned();
     Ok(db

@@ -80,7 +80,10 @@ pub async fn status(db: &Db) -> Result<Status> {
         .from(AnalyticsRefresh::Table)
         .and_where(Expr::col(AnalyticsRefresh::Id).eq(1))
         .to_owned();
-    Ok(db.fetch_optional::<Status>(&select).await?.unwrap_or_default())
+    Ok(db
+        .fetch_optional::<Status>(&select)
+        .await?
+        .unwrap_or_default())
 }
 
 /// Records that a refresh was asked for at `now` (the dashboard shows "refreshing" until a
@@ -165,13 +168,21 @@ pub async fn refresh(
 ) -> Result<Outcome> {
     let owner = crate::auth::tokens::random_token();
     let waiting_since = Instant::now();
+    let current = |computed: Option<DateTime<Utc>>| match (requested_at, computed) {
+        (Some(requested), Some(computed)) => computed >= requested,
+        _ => false,
+    };
     loop {
-        if let (Some(requested), Some(computed)) = (requested_at, status(db).await?.computed_at) {
-            if computed >= requested {
-                return Ok(Outcome::AlreadyCurrent);
-            }
+        if current(status(db).await?.computed_at) {
+            return Ok(Outcome::AlreadyCurrent);
         }
         if take_lease(db, &owner, clock.now()).await? {
+            // The refresh that held the lease may have finished between the check above and
+            // taking it: then its snapshot already answers this request.
+            if current(status(db).await?.computed_at) {
+                release_lease(db, &owner).await?;
+                return Ok(Outcome::AlreadyCurrent);
+            }
             break;
         }
         if requested_at.is_none() {
@@ -191,7 +202,10 @@ pub async fn refresh(
     }
     stored?;
     let took = started.elapsed();
-    tracing::info!(took_ms = took.as_millis() as u64, "analytics snapshot refreshed");
+    tracing::info!(
+        took_ms = took.as_millis() as u64,
+        "analytics snapshot refreshed"
+    );
     Ok(Outcome::Refreshed { computed_at, took })
 }
 
@@ -214,8 +228,12 @@ async fn compute_and_store(db: &Db, owner: &str, computed_at: DateTime<Utc>) -> 
             if !finish_lease(tx, &owner, computed_at).await? {
                 return Err(Error::internal("analytics refresh: lease lost"));
             }
-            tx.execute(&Sql::delete().from_table(AnalyticsSnapshots::Table).to_owned())
-                .await?;
+            tx.execute(
+                &Sql::delete()
+                    .from_table(AnalyticsSnapshots::Table)
+                    .to_owned(),
+            )
+            .await?;
             let mut insert = Sql::insert();
             insert.into_table(AnalyticsSnapshots::Table).columns([
                 AnalyticsSnapshots::QueryName,

@@ -8,9 +8,7 @@ use poem::http::{header, StatusCode};
 use poem::web::{Data, Path, Query};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
-use views::analytics::{
-    CellView, ChartView, DashboardView, RegionForm, ResultView, StatusView,
-};
+use views::analytics::{CellView, ChartView, DashboardView, RegionForm, ResultView, StatusView};
 
 use super::access::RequireEmployee;
 use super::common::{see_other, staff_nav as nav};
@@ -173,7 +171,11 @@ pub async fn result(
         return Ok(csv_response(slug, query.header(), &rows));
     }
     let (sort, descending) = sort_param(&params, query.header())?;
-    let page = Page::parse(params.page.as_deref(), params.per_page.as_deref(), PAGE_ROWS)?;
+    let page = Page::parse(
+        params.page.as_deref(),
+        params.per_page.as_deref(),
+        PAGE_ROWS,
+    )?;
     let (status, snapshot) = current(state).await?;
     let mut rows = if live {
         queries::run(&state.db, query, &regions).await?
@@ -191,7 +193,9 @@ pub async fn result(
         None
     };
     if ctx.is_htmx {
-        return Ok(views::analytics::result_section(&view, region_choices.as_ref()).into_response());
+        return Ok(
+            views::analytics::result_section(&view, region_choices.as_ref()).into_response(),
+        );
     }
     Ok(views::analytics::result_page(
         &ctx.page(),
@@ -229,7 +233,11 @@ pub async fn report(
         Some("asc") => false,
         Some(_) => return Err(Error::BadRequest("dir must be asc or desc".into())),
     };
-    let page = Page::parse(params.page.as_deref(), params.per_page.as_deref(), PAGE_ROWS)?;
+    let page = Page::parse(
+        params.page.as_deref(),
+        params.per_page.as_deref(),
+        PAGE_ROWS,
+    )?;
     let (status, _) = current(state).await?;
     let (rows, has_next) = reports::page(&state.db, report, sort, descending, page).await?;
     let header = report.header();
@@ -255,14 +263,10 @@ pub async fn report(
     if ctx.is_htmx {
         return Ok(views::analytics::result_section(&view, None).into_response());
     }
-    Ok(views::analytics::result_page(
-        &ctx.page(),
-        &nav(),
-        &status_view(ctx, &status),
-        &view,
-        None,
+    Ok(
+        views::analytics::result_page(&ctx.page(), &nav(), &status_view(ctx, &status), &view, None)
+            .into_response(),
     )
-    .into_response())
 }
 
 /// `?a=` and `?b=`: the regions to compare (bound as values; empty means the default).
@@ -287,7 +291,12 @@ fn region_pair(params: &TableParams) -> Result<RegionPair> {
 
 /// `sort` names a column of the result; `dir` is `asc` or `desc`.
 fn sort_param(params: &TableParams, header: &[&'static str]) -> Result<(Option<usize>, bool)> {
-    let sort = match params.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let sort = match params
+        .sort
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(name) => Some(
             header
@@ -356,7 +365,12 @@ fn result_view(
     let csv_href = if keep_query.is_empty() {
         views::paths::analytics_csv(query.slug())
     } else {
-        [views::paths::analytics_csv(query.slug()).as_str(), "?", &keep_query].concat()
+        [
+            views::paths::analytics_csv(query.slug()).as_str(),
+            "?",
+            &keep_query,
+        ]
+        .concat()
     };
     ResultView {
         slug: query.slug(),

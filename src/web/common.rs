@@ -1,9 +1,9 @@
 //! Small helpers every handler file shares: redirects, parsing ids from requests, statuses.
 
 use maud::Markup;
-use views::admin::NavLink;
 use poem::http::{header, StatusCode};
 use poem::{IntoResponse, Response};
+use views::admin::NavLink;
 
 use super::cookies;
 use super::middleware::FlashCode;

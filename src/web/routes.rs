@@ -121,7 +121,12 @@ pub fn routes() -> Vec<RouteDef> {
     ));
     // ---- Analytics (issue 10): the dashboard, results, reports, refresh and CSVs ----
     table.extend([
-        route(Method::GET, paths::ADMIN_ANALYTICS, Employee, analytics::dashboard),
+        route(
+            Method::GET,
+            paths::ADMIN_ANALYTICS,
+            Employee,
+            analytics::dashboard,
+        ),
         route(
             Method::POST,
             paths::ADMIN_ANALYTICS_REFRESH,
@@ -140,7 +145,12 @@ pub fn routes() -> Vec<RouteDef> {
             Employee,
             analytics::result,
         ),
-        route(Method::GET, paths::ADMIN_REPORT, Employee, analytics::report),
+        route(
+            Method::GET,
+            paths::ADMIN_REPORT,
+            Employee,
+            analytics::report,
+        ),
     ]);
     for (method, path, endpoint) in admin::tables::endpoints() {
         table.push(route(method, path, Employee, endpoint));

@@ -12,6 +12,9 @@ mod admin_people;
 mod admin_support;
 mod audit;
 
+// Analytics (issue 10).
+mod analytics;
+
 mod access;
 mod account;
 mod auth;
