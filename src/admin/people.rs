@@ -2,12 +2,12 @@
 //! disable and re-enable them (ending their sessions at once), and keep at least one active
 //! employee.
 
-use sea_query::{Expr, LockType, Query};
+use sea_query::{Expr, LockType, Order, Query};
 
-use super::audit::{Action, FieldChange};
 use super::crud::{self, Actor, FormData, NewAccountSecret, Record};
 use super::entity::EntityDef;
 use super::values::Value;
+use crate::audit::{Action, FieldChange};
 use crate::auth::{password, sessions, Role};
 use crate::db::dynrow::DynRow;
 use crate::db::schema::Accounts;
@@ -126,4 +126,21 @@ pub async fn set_disabled(
         })
     })
     .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StaffMember {
+    pub id: i64,
+    pub username: String,
+}
+
+/// Every employee, for the audit page's "who" filter.
+pub async fn staff_members(db: &Db) -> Result<Vec<StaffMember>> {
+    let select = Query::select()
+        .columns([Accounts::Id, Accounts::Username])
+        .from(Accounts::Table)
+        .and_where(Expr::col(Accounts::Role).eq(Role::Employee.as_str()))
+        .order_by(Accounts::Username, Order::Asc)
+        .to_owned();
+    db.fetch_all(&select).await
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_query::{Expr, Func, Order, Query, SimpleExpr};
-use streamvault::catalog::stats;
 use streamvault::db::schema::{AuditLog, Computed, Episodes, Feedback, Series, SeriesStats};
 use streamvault::db::Db;
 use streamvault::feedback::{self, ReviewInput};
+use streamvault::series_stats;
 
 use crate::helpers::{
     captured_logs, create_account, customer, employee, spawn_with, Backend, Client, Options,

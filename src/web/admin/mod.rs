@@ -14,8 +14,8 @@ use super::access::RequireEmployee;
 use super::common::{optional_id, staff_nav as nav};
 use super::middleware::RequestContext;
 use super::state::State;
-use crate::admin::audit::{self, AuditFilter, AuditRow};
 use crate::admin::{crud, entities};
+use crate::audit::{self, AuditFilter, AuditRow};
 use crate::db::page::Page;
 use crate::error::{Error, Result};
 use crate::queue;
@@ -122,7 +122,7 @@ pub async fn audit_log(
         entity_id,
     };
     let (rows, has_next) = audit::list(&state.db, &filter, page).await?;
-    let staff = audit::staff(&state.db)
+    let staff = crate::admin::people::staff_members(&state.db)
         .await?
         .into_iter()
         .map(|m| SelectOption {
