@@ -895,7 +895,7 @@ async fn check_delete(
     // Every active employee's row first (ascending ids), then this one: one lock order.
     let is_employee = def.role() == Some(Role::Employee);
     let active = if is_employee {
-        super::people::active_employees(tx).await?
+        crate::auth::accounts::lock_active_employees(tx).await?
     } else {
         0
     };
