@@ -14,6 +14,7 @@ mod audit;
 
 mod access;
 mod account;
+mod analytics_queries;
 mod auth;
 mod browser;
 mod browser_viewer;
