@@ -16,6 +16,8 @@
 //!   IEEE division is correctly rounded on both databases, so equal fractions give equal
 //!   doubles and different ones (counts far below 2^26) different doubles — unlike `AVG()`,
 //!   which is DECIMAL(…,4) on MariaDB.
+//! - Text keys (titles, country names) are put in order in Rust ([`text_order`]): the two
+//!   databases' collations order case and accents differently.
 //! - Request values (region names) are bound, never part of the SQL text.
 
 use sea_query::{
@@ -191,6 +193,16 @@ fn int(expr: impl Into<SimpleExpr>) -> SimpleExpr {
     Func::cast_as(expr, Computed::Signed).into()
 }
 
+/// The order of text keys (titles, country names) in every result: case-insensitive by code
+/// point, then exact. Applied in Rust after the SQL ORDER BY because the databases' collations
+/// disagree (SQLite compares bytes, MariaDB's utf8mb4_unicode_ci puts "Cádiz" before "Cairo"),
+/// and both backends must list the same rows in the same order.
+fn text_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.to_lowercase()
+        .cmp(&b.to_lowercase())
+        .then_with(|| a.cmp(b))
+}
+
 /// `sum / count` as a double, only for ordering inside SQL (see the module comment).
 fn average_for_ordering(sum: SimpleExpr, count: SimpleExpr) -> SimpleExpr {
     SimpleExpr::from(Func::cast_as(sum, Computed::Double)).div(count)
@@ -324,8 +336,7 @@ async fn overview(db: &Db) -> Result<Rows> {
     Ok(fold_overview(rows))
 }
 
-/// One row per series with its countries joined by "; ". The names are sorted here, not by
-/// the database, so both backends (whose collations differ) list them in the same order.
+/// One row per series with its countries joined by "; ", sorted by [`text_order`].
 fn fold_overview(rows: Vec<OverviewRow>) -> Rows {
     struct Series {
         row: OverviewRow,
@@ -347,7 +358,7 @@ fn fold_overview(rows: Vec<OverviewRow>) -> Rows {
     series
         .into_iter()
         .map(|Series { row, mut countries }| {
-            countries.sort_by(|a, b| a.to_lowercase().cmp(&b.to_lowercase()).then(a.cmp(b)));
+            countries.sort_by(|a, b| text_order(a, b));
             vec![
                 Cell::Int(row.series_id),
                 Cell::Text(row.title),
@@ -448,8 +459,10 @@ struct TopByCountryRow {
 }
 
 /// Each country's available series whose total equals the most any series available there
-/// has (a subquery correlated on the outer country); an inner join, so countries with nothing
-/// available drop out.
+/// has. That maximum is a scalar subquery correlated on the outer country, evaluated once per
+/// country in the `country_best` CTE (in the WHERE clause of the release join SQLite ran it
+/// once per release, quadratic in the catalog's size); the inner joins drop countries with
+/// nothing available (their maximum is NULL).
 fn top_by_country_statement() -> WithQuery {
     let best_in_country = Sql::select()
         .expr(Func::max(Expr::col((A::Best, A::TotalViewers))))
@@ -465,40 +478,60 @@ fn top_by_country_statement() -> WithQuery {
                 .equals((Countries::Table, Countries::Id)),
         )
         .to_owned();
-    let select = Sql::select()
+    let country_best = Sql::select()
         .expr_as(Expr::col((Countries::Table, Countries::Id)), A::CountryId)
         .expr_as(Expr::col((Countries::Table, Countries::Name)), A::Country)
-        .expr_as(Expr::col((A::SeriesViewers, A::SeriesId)), A::SeriesId)
-        .expr_as(Expr::col((A::SeriesViewers, A::Title)), A::Title)
         .expr_as(
-            Expr::col((A::SeriesViewers, A::TotalViewers)),
+            SimpleExpr::SubQuery(None, Box::new(best_in_country.into_sub_query_statement())),
             A::TotalViewers,
         )
         .from(Countries::Table)
+        .to_owned();
+    let select = Sql::select()
+        .column((A::CountryBest, A::CountryId))
+        .column((A::CountryBest, A::Country))
+        .column((A::SeriesViewers, A::SeriesId))
+        .column((A::SeriesViewers, A::Title))
+        .column((A::SeriesViewers, A::TotalViewers))
+        .from(A::CountryBest)
         .inner_join(
             SeriesReleases::Table,
             Expr::col((SeriesReleases::Table, SeriesReleases::CountryId))
-                .equals((Countries::Table, Countries::Id)),
+                .equals((A::CountryBest, A::CountryId)),
         )
         .inner_join(
             A::SeriesViewers,
             Expr::col((A::SeriesViewers, A::SeriesId))
-                .equals((SeriesReleases::Table, SeriesReleases::SeriesId)),
+                .equals((SeriesReleases::Table, SeriesReleases::SeriesId))
+                .and(
+                    Expr::col((A::SeriesViewers, A::TotalViewers))
+                        .equals((A::CountryBest, A::TotalViewers)),
+                ),
         )
-        .and_where(
-            Expr::col((A::SeriesViewers, A::TotalViewers)).eq(SimpleExpr::SubQuery(
-                None,
-                Box::new(best_in_country.into_sub_query_statement()),
-            )),
-        )
-        .order_by((Countries::Table, Countries::Name), Order::Asc)
+        .order_by((A::CountryBest, A::Country), Order::Asc)
         .order_by((A::SeriesViewers, A::SeriesId), Order::Asc)
         .to_owned();
-    with([series_viewers()], select)
+    with(
+        [
+            series_viewers(),
+            CommonTableExpression::new()
+                .query(country_best)
+                .table_name(A::CountryBest)
+                // SQLite would otherwise inline a CTE used once, and with it the subquery.
+                .materialized(true)
+                .to_owned(),
+        ],
+        select,
+    )
 }
 
 async fn top_by_country(db: &Db) -> Result<Rows> {
-    let rows: Vec<TopByCountryRow> = db.fetch_all(&top_by_country_statement()).await?;
+    let mut rows: Vec<TopByCountryRow> = db.fetch_all(&top_by_country_statement()).await?;
+    rows.sort_by(|x, y| {
+        text_order(&x.country, &y.country)
+            .then(x.country_id.cmp(&y.country_id))
+            .then(x.series_id.cmp(&y.series_id))
+    });
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -572,7 +605,13 @@ fn regions_statement(regions: &RegionPair) -> SelectStatement {
 }
 
 async fn regions_query(db: &Db, regions: &RegionPair) -> Result<Rows> {
-    let rows: Vec<RegionsRow> = db.fetch_all(&regions_statement(regions)).await?;
+    let mut rows: Vec<RegionsRow> = db.fetch_all(&regions_statement(regions)).await?;
+    rows.sort_by(|x, y| {
+        x.kind
+            .cmp(&y.kind)
+            .then_with(|| text_order(&x.title, &y.title))
+            .then(x.series_id.cmp(&y.series_id))
+    });
     rows.into_iter()
         .map(|row| {
             let label = usize::try_from(row.kind - 1)
@@ -892,7 +931,14 @@ mod tests {
         assert_eq!(rankings.matches("RANK() OVER").count(), 2, "{rankings}");
         assert!(!rankings.contains("AVG("), "{rankings}");
         let top = sqlite(top_by_country_statement());
-        assert!(top.contains("= (SELECT MAX("), "{top}");
+        assert!(
+            top.contains(r#"(SELECT MAX("best"."total_viewers")"#),
+            "{top}"
+        );
+        assert!(
+            top.contains(r#"WHERE "available"."country_id" = "countries"."id")"#),
+            "{top}"
+        );
         // The viewers are summed from `episodes` alone, grouped by series.
         for sql in [&tiers, &rankings, &top] {
             assert!(

@@ -362,6 +362,8 @@ pub enum AnalyticsAlias {
     /// CTEs of the rankings query.
     ViewerRanks,
     RatingRanks,
+    /// CTE: each country with the most total viewers of any series available there.
+    CountryBest,
     /// Second references to a table or CTE inside a correlated subquery.
     Available,
     Best,
