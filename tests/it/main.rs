@@ -17,6 +17,7 @@ mod analytics;
 
 mod access;
 mod account;
+mod analytics_queries;
 mod auth;
 mod browser;
 mod browser_viewer;
