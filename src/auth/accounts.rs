@@ -346,6 +346,21 @@ pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u
     tx.execute(&update).await
 }
 
+/// Locks every active employee's row (ascending ids) and counts them, so two staff disabling
+/// each other at once cannot leave nobody.
+pub async fn lock_active_employees(tx: &mut Tx) -> Result<i64> {
+    let select = Query::select()
+        .column(Accounts::Id)
+        .from(Accounts::Table)
+        .and_where(Expr::col(Accounts::Role).eq(Role::Employee.as_str()))
+        .and_where(Expr::col(Accounts::Disabled).eq(false))
+        .order_by(Accounts::Id, sea_query::Order::Asc)
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    let rows: Vec<crate::db::dynrow::DynRow> = tx.fetch_all(&select).await?;
+    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,19 +411,4 @@ mod tests {
             assert_eq!(errors.is_empty(), ok, "{name}");
         }
     }
-}
-
-/// Locks every active employee's row (ascending ids) and counts them, so two staff disabling
-/// each other at once cannot leave nobody.
-pub async fn lock_active_employees(tx: &mut Tx) -> Result<i64> {
-    let select = Query::select()
-        .column(Accounts::Id)
-        .from(Accounts::Table)
-        .and_where(Expr::col(Accounts::Role).eq(Role::Employee.as_str()))
-        .and_where(Expr::col(Accounts::Disabled).eq(false))
-        .order_by(Accounts::Id, sea_query::Order::Asc)
-        .lock(sea_query::LockType::Update)
-        .to_owned();
-    let rows: Vec<crate::db::dynrow::DynRow> = tx.fetch_all(&select).await?;
-    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
 }

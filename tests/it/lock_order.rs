@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use streamvault::auth::{accounts, deletion, resets, sessions, Role};
+use streamvault::auth::{deletion, resets, sessions, Role};
 use streamvault::db::Db;
 use tokio::sync::Barrier;
 

@@ -139,7 +139,7 @@ async fn add_episodes(db: &Db, unit: usize, series: [i64; 2]) -> Result<(), Stri
                     ])
                     .to_owned();
                 tx.insert(&insert).await?;
-                stats::episodes_changed(tx, series_id, viewers, 1).await?;
+                series_stats::episodes_changed(tx, series_id, viewers, 1).await?;
                 if half == 0 {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
