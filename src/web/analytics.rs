@@ -76,12 +76,11 @@ pub async fn dashboard(
     let mut charts = Vec::new();
     if let Some(snapshot) = &snapshot {
         for (query, rows) in &snapshot.results {
-            let mut rows = rows.clone();
             let page = Page {
                 number: 1,
                 size: PREVIEW_ROWS,
             };
-            results.push(result_view(*query, &mut rows, None, false, page, &regions));
+            results.push(result_view(*query, rows, None, false, page, &regions));
         }
         charts = snapshot.charts.iter().map(chart_view).collect();
     }
@@ -177,16 +176,16 @@ pub async fn result(
         PAGE_ROWS,
     )?;
     let (status, snapshot) = current(state).await?;
-    let mut rows = if live {
+    let live_rows = if live {
         queries::run(&state.db, query, &regions).await?
     } else {
-        snapshot
-            .as_deref()
-            .and_then(|s| s.result(query))
-            .cloned()
-            .unwrap_or_default()
+        Vec::new()
     };
-    let view = result_view(query, &mut rows, sort, descending, page, &regions);
+    let rows = match snapshot.as_deref().and_then(|s| s.result(query)) {
+        Some(stored) if !live => stored.as_slice(),
+        _ => live_rows.as_slice(),
+    };
+    let view = result_view(query, rows, sort, descending, page, &regions);
     let region_choices = if query == Result6::Regions {
         Some(region_form(state, &regions).await?)
     } else {
@@ -340,17 +339,25 @@ fn cells(rows: &[Vec<Cell>]) -> Vec<Vec<CellView>> {
         .collect()
 }
 
+/// One page of a stored result; only a sorted page copies the rows (to sort them).
 fn result_view(
     query: Result6,
-    rows: &mut Rows,
+    rows: &[Vec<Cell>],
     sort: Option<usize>,
     descending: bool,
     page: Page,
     regions: &RegionPair,
 ) -> ResultView {
-    if let Some(column) = sort {
-        sort_rows(rows, column, descending);
-    }
+    let sorted: Rows;
+    let rows = match sort {
+        Some(column) => {
+            let mut copy = rows.to_vec();
+            sort_rows(&mut copy, column, descending);
+            sorted = copy;
+            sorted.as_slice()
+        }
+        None => rows,
+    };
     let total = rows.len();
     let start = (page.offset() as usize).min(total);
     let end = (start + page.size as usize).min(total);

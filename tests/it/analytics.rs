@@ -556,3 +556,49 @@ async fn every_process_sees_the_same_snapshot(backend: Backend) {
     second.drain_jobs().await;
 }
 both_backends!(every_process_sees_the_same_snapshot);
+
+/// In a real browser: the empty dashboard says a snapshot is coming, reloads itself once the
+/// worker has stored it, and Chart.js (from /assets, under the strict CSP) draws every chart.
+async fn browser_sees_the_first_snapshot_arrive_and_its_charts_drawn(backend: Backend) {
+    use fantoccini::Locator;
+
+    use crate::browser::{browser, click, fill, wait_for_text};
+
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = demo_app(backend, Vec::new()).await;
+    client.goto(&app.url("/login")).await.expect("login page");
+    fill(&client, "#login-form input[name=username]", "admin").await;
+    fill(
+        &client,
+        "#login-form input[name=password]",
+        "streamvault-admin",
+    )
+    .await;
+    click(&client, "#login-form button").await;
+    wait_for_text(&client, ".signed-in-as", "admin").await;
+
+    client
+        .goto(&app.url("/admin/analytics"))
+        .await
+        .expect("dashboard");
+    wait_for_text(&client, "#analytics-status", "Refreshing").await;
+    // The status line polls; once the snapshot lands the page reloads with its charts.
+    wait_for_text(&client, "#analytics-status", "As of").await;
+    let drawn = eventually(DEADLINE, || async {
+        let drawn = client
+            .find_all(Locator::Css("canvas[data-drawn=\"true\"]"))
+            .await
+            .map_err(|e| e.to_string())?
+            .len();
+        (drawn == 8)
+            .then_some(drawn)
+            .ok_or_else(|| format!("{drawn} of 8 charts drawn"))
+    })
+    .await;
+    assert_eq!(drawn, 8);
+    wait_for_text(&client, "#result-tiers", "tier").await;
+    app.drain_jobs().await;
+}
+both_backends!(browser_sees_the_first_snapshot_arrive_and_its_charts_drawn);
