@@ -12,7 +12,7 @@ const VENDOR: [(&str, &str); 2] = [
         "chart.umd.min.js",
     ),
 ];
-const OWN: [&str; 3] = ["app.css", "app.js", "favicon.svg"];
+const OWN: [&str; 4] = ["app.css", "app.js", "analytics.js", "favicon.svg"];
 
 fn main() {
     let assets = PathBuf::from("assets");

@@ -1,12 +1,14 @@
 //! Building and running the application: the same code path for `serve`, `worker` and tests.
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
 use tokio::sync::watch;
 
+use crate::analytics::snapshot::{self, SnapshotCache};
 use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -101,6 +103,8 @@ impl Application {
             limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),
             queue: Queue::new(&db),
             catalog: CatalogCache::new(config.page_cache),
+            analytics: SnapshotCache::default(),
+            analytics_stale: AtomicBool::new(false),
             db,
             config,
             clock,
@@ -164,6 +168,34 @@ impl Application {
                 }
             })
         };
+        // Writes mark the analytics stale; this turns a burst of them into one refresh.
+        let debounce = state.config.analytics_debounce.map(|every| {
+            let (state, mut stop) = (state.clone(), stop_rx.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep(every) => {}
+                        _ = stop.wait_for(|stopped| *stopped) => return,
+                    }
+                    if let Err(e) = state.refresh_analytics_if_stale().await {
+                        tracing::warn!(error = %e, "analytics refresh not queued");
+                    }
+                }
+            })
+        });
+        // A database without a snapshot yet (a fresh install, a new demo) gets one at once,
+        // unless automatic refreshes are off.
+        match snapshot::status(&state.db).await {
+            Ok(status)
+                if debounce.is_some() && status.computed_at.is_none() && !status.refreshing() =>
+            {
+                if let Err(e) = state.request_analytics_refresh().await {
+                    tracing::warn!(error = %e, "first analytics refresh not queued");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "analytics status unavailable"),
+        }
         tracing::info!("listening on http://{}", self.address);
         let mut http_stop = stop_rx;
         let server = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
@@ -179,6 +211,9 @@ impl Application {
         });
         let served = server.await;
         let _ = sweeper.await;
+        if let Some(debounce) = debounce {
+            let _ = debounce.await;
+        }
         if let Some(workers) = workers {
             let _ = workers.await;
         }

@@ -29,6 +29,10 @@ pub struct Config {
     pub trusted_proxies: Vec<IpRange>,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+    /// `ANALYTICS_DEBOUNCE_SECONDS` (default 30): after catalog or review writes, one analytics
+    /// refresh is queued at most this often, however many writes came; a database without a
+    /// snapshot gets one at start. 0 turns both off (the schedule and the button remain).
+    pub analytics_debounce: Option<std::time::Duration>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -181,6 +185,21 @@ impl Config {
                 None | Some("on") => true,
                 Some("off") => false,
                 Some(_) => return Err(ConfigError::invalid("PAGE_CACHE", "must be on or off")),
+            },
+            analytics_debounce: match get("ANALYTICS_DEBOUNCE_SECONDS").as_deref().map(str::trim) {
+                None => Some(std::time::Duration::from_secs(30)),
+                Some(text) => match text.parse::<u64>() {
+                    Ok(0) => None,
+                    Ok(seconds) if seconds <= 86_400 => {
+                        Some(std::time::Duration::from_secs(seconds))
+                    }
+                    _ => {
+                        return Err(ConfigError::invalid(
+                            "ANALYTICS_DEBOUNCE_SECONDS",
+                            "must be a whole number of seconds from 0 (off) to 86400",
+                        ))
+                    }
+                },
             },
         })
     }

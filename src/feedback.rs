@@ -8,12 +8,12 @@
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, Func, LockType, Order, Query, SelectStatement};
 
-use crate::admin::audit::{self, Action, FieldChange};
-use crate::catalog::stats;
+use crate::audit::{self, Action, FieldChange};
 use crate::db::page::Page;
 use crate::db::schema::{Accounts, Computed, Feedback, Series};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
+use crate::series_stats;
 use crate::validation::FieldErrors;
 
 /// Longest review text, in characters (not bytes), as the schema's CHECK says.
@@ -232,7 +232,7 @@ pub async fn save(
             .to_owned();
         tx.execute(&insert).await?;
     }
-    stats::review_changed(tx, series_id, before, Some(review.rating)).await?;
+    series_stats::review_changed(tx, series_id, before, Some(review.rating)).await?;
     Ok(before)
 }
 
@@ -248,7 +248,7 @@ async fn remove(tx: &mut Tx, series_id: i64, account_id: i64) -> Result<Option<R
         .and_where(Expr::col(Feedback::AccountId).eq(account_id))
         .to_owned();
     tx.execute(&delete).await?;
-    stats::review_changed(tx, series_id, Some(before.rating), None).await?;
+    series_stats::review_changed(tx, series_id, Some(before.rating), None).await?;
     Ok(Some(before))
 }
 
@@ -329,7 +329,7 @@ pub async fn remove_all_by_account(tx: &mut Tx, account_id: i64) -> Result<usize
         return Err(Error::internal("feedback changed under its row locks"));
     }
     for row in &rows {
-        stats::review_changed(tx, row.series_id, Some(row.rating), None).await?;
+        series_stats::review_changed(tx, row.series_id, Some(row.rating), None).await?;
     }
     Ok(rows.len())
 }

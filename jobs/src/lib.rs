@@ -2,6 +2,7 @@
 //! for the database work, a [`Mailer`], the public base URL) as worker data; this crate never
 //! imports the application.
 
+pub mod analytics_refresh;
 pub mod email_changed;
 pub mod housekeeping;
 pub mod mailer;
@@ -44,6 +45,13 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Deletes expired sessions and reset tokens; returns how many rows went.
     fn delete_expired(&self) -> BoxFuture<'_, Result<u64, BoxError>>;
+
+    /// Computes and stores a new analytics snapshot, unless one computed after
+    /// `requested_at` exists. `None` (the schedule): skip if another refresh is running.
+    fn refresh_analytics(
+        &self,
+        requested_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> BoxFuture<'_, Result<(), BoxError>>;
 }
 
 /// Shared by every job handler.

@@ -13,16 +13,16 @@ use sea_query::{
     SimpleExpr, SubQueryStatement,
 };
 
-use super::audit::{self, Action, Entry, FieldChange};
 use super::entity::{Behaviour, Col, Column, Edit, EntityDef, Kind, OnDelete};
 use super::values::{self, Value};
+use crate::audit::{self, Action, Entry, FieldChange};
 use crate::auth::Role;
-use crate::catalog::stats;
 use crate::db::dynrow::{DynRow, Raw};
 use crate::db::page::Page;
 use crate::db::schema::{Accounts, AdminAlias, Computed, Feedback};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
+use crate::series_stats;
 use crate::validation::FieldErrors;
 
 /// One row of a described table: its key, its version and a value per column (in the
@@ -766,11 +766,11 @@ pub async fn create(
                 let id = tx.insert(&insert).await?;
                 let record = find_in(tx, def, id).await?;
                 match def.behaviour {
-                    Behaviour::Series => stats::create(tx, id).await?,
+                    Behaviour::Series => series_stats::create(tx, id).await?,
                     Behaviour::Episodes => {
                         let series = record.int(def, "series_id");
                         let viewers = record.int(def, "total_viewers");
-                        stats::episodes_changed(tx, series, viewers, 1).await?;
+                        series_stats::episodes_changed(tx, series, viewers, 1).await?;
                     }
                     Behaviour::Plain | Behaviour::Account(_) => {}
                 }
@@ -865,12 +865,12 @@ async fn episode_moved(tx: &mut Tx, def: &EntityDef, old: &Record, new: &Record)
     let (old_series, new_series) = (old.int(def, "series_id"), new.int(def, "series_id"));
     let (old_viewers, new_viewers) = (old.int(def, "total_viewers"), new.int(def, "total_viewers"));
     if old_series == new_series {
-        return stats::episodes_changed(tx, new_series, new_viewers - old_viewers, 0).await;
+        return series_stats::episodes_changed(tx, new_series, new_viewers - old_viewers, 0).await;
     }
     let mut moves = [(old_series, -old_viewers, -1), (new_series, new_viewers, 1)];
     moves.sort_by_key(|(series, _, _)| *series);
     for (series, viewers, episodes) in moves {
-        stats::episodes_changed(tx, series, viewers, episodes).await?;
+        series_stats::episodes_changed(tx, series, viewers, episodes).await?;
     }
     Ok(())
 }
@@ -895,7 +895,7 @@ async fn check_delete(
     // Every active employee's row first (ascending ids), then this one: one lock order.
     let is_employee = def.role() == Some(Role::Employee);
     let active = if is_employee {
-        super::people::active_employees(tx).await?
+        crate::auth::accounts::lock_active_employees(tx).await?
     } else {
         0
     };
@@ -996,10 +996,10 @@ async fn delete_checked(
     }
     if def.behaviour == Behaviour::Episodes {
         let series = old.int(def, "series_id");
-        stats::episodes_changed(tx, series, -old.int(def, "total_viewers"), -1).await?;
+        series_stats::episodes_changed(tx, series, -old.int(def, "total_viewers"), -1).await?;
     }
     for review in &reviews_gone {
-        stats::review_changed(tx, review.series_id, Some(review.rating), None).await?;
+        series_stats::review_changed(tx, review.series_id, Some(review.rating), None).await?;
     }
     let mut changes = changes(tx, def, Some(&old.values), None).await?;
     changes.extend(cascaded);

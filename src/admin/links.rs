@@ -6,9 +6,9 @@
 use chrono::NaiveDate;
 use sea_query::{Expr, Order, Query};
 
-use super::audit::{Action, FieldChange};
 use super::crud::{self, Actor};
 use super::entity::{EntityDef, Link};
+use crate::audit::{Action, FieldChange};
 use crate::db::dynrow::{DynRow, Raw};
 use crate::db::schema::AdminAlias;
 use crate::db::{Db, Tx};

@@ -2,7 +2,6 @@
 //! `entities/`) served by one read/write path (`crud`), links between rows (`links`),
 //! account actions (`people`) and the audit log (`audit`).
 
-pub mod audit;
 pub mod crud;
 pub mod entities;
 pub mod entity;

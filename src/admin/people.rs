@@ -2,33 +2,17 @@
 //! disable and re-enable them (ending their sessions at once), and keep at least one active
 //! employee.
 
-use sea_query::{Expr, LockType, Query};
+use sea_query::{Expr, Order, Query};
 
-use super::audit::{Action, FieldChange};
 use super::crud::{self, Actor, FormData, NewAccountSecret, Record};
 use super::entity::EntityDef;
 use super::values::Value;
-use crate::auth::{password, sessions, Role};
-use crate::db::dynrow::DynRow;
+use crate::audit::{Action, FieldChange};
+use crate::auth::{accounts, password, sessions, Role};
 use crate::db::schema::Accounts;
-use crate::db::{Db, Tx};
+use crate::db::Db;
 use crate::error::Result;
 use crate::validation::FieldErrors;
-
-/// Locks every active employee's row (ascending ids) and counts them, so two staff disabling
-/// each other at once cannot leave nobody.
-pub async fn active_employees(tx: &mut Tx) -> Result<i64> {
-    let select = Query::select()
-        .column(Accounts::Id)
-        .from(Accounts::Table)
-        .and_where(Expr::col(Accounts::Role).eq(Role::Employee.as_str()))
-        .and_where(Expr::col(Accounts::Disabled).eq(false))
-        .order_by(Accounts::Id, sea_query::Order::Asc)
-        .lock(LockType::Update)
-        .to_owned();
-    let rows: Vec<DynRow> = tx.fetch_all(&select).await?;
-    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
-}
 
 /// Checks the new account's password (the policy of registration and `create-employee`;
 /// `password_confirm` must match when sent). Messages go beside the fields.
@@ -75,7 +59,7 @@ pub async fn set_disabled(
         Box::pin(async move {
             let is_employee = def.role() == Some(Role::Employee);
             let active = if is_employee && disabled {
-                active_employees(tx).await?
+                accounts::lock_active_employees(tx).await?
             } else {
                 0
             };
@@ -126,4 +110,21 @@ pub async fn set_disabled(
         })
     })
     .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StaffMember {
+    pub id: i64,
+    pub username: String,
+}
+
+/// Every employee, for the audit page's "who" filter.
+pub async fn staff_members(db: &Db) -> Result<Vec<StaffMember>> {
+    let select = Query::select()
+        .columns([Accounts::Id, Accounts::Username])
+        .from(Accounts::Table)
+        .and_where(Expr::col(Accounts::Role).eq(Role::Employee.as_str()))
+        .order_by(Accounts::Username, Order::Asc)
+        .to_owned();
+    db.fetch_all(&select).await
 }

@@ -1,4 +1,86 @@
-//! Staff analytics (CONTRACT.md §6): the six queries, described once each, and the snapshots
-//! the background worker materializes so the dashboard never aggregates per request.
+//! Staff analytics (CONTRACT.md §6): the six queries, described once each (`queries`), the
+//! chart datasets (`charts`) and the two reports (`reports`), all materialized by the
+//! background refresh (`snapshot`) so the dashboard never aggregates per request; `csv`
+//! writes any of them as a spreadsheet-safe file.
 
+pub mod charts;
+pub mod csv;
+pub mod queries;
+pub mod reports;
+pub mod snapshot;
 pub mod table;
+
+use sea_query::{Expr, ExprTrait, Func, Iden, Query, SelectStatement, SimpleExpr};
+
+use crate::db::schema::{Computed, Countries, Episodes, Feedback};
+use crate::db::Db;
+use crate::error::Result;
+
+/// Column aliases and SQL functions of the analytics statements.
+#[derive(Iden, Clone, Copy)]
+pub enum Col {
+    Label,
+    N,
+    Rating,
+    RatingSum,
+    Ratings,
+    Viewers,
+    SeriesId,
+    #[iden = "SUBSTR"]
+    Substr,
+}
+
+/// An integer result both drivers decode as `i64` (MariaDB's SUM is DECIMAL).
+pub fn as_integer(expr: impl Into<SimpleExpr>) -> SimpleExpr {
+    Func::cast_as(expr.into(), Computed::Signed).into()
+}
+
+/// `sum / count` as a double on both databases, for ordering by an average exactly the same
+/// way on each (`AVG` is DECIMAL with four places on MariaDB, a double on SQLite).
+pub fn average_expr(sum: Expr, count: Expr) -> SimpleExpr {
+    Func::cast_as(sum, Computed::Double).div(count)
+}
+
+/// `(series_id, viewers, n)`: each series' total viewers and number of episodes, over its
+/// episodes alone.
+pub fn viewers_per_series() -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::col(Episodes::SeriesId), Col::SeriesId)
+        .expr_as(Func::sum(Expr::col(Episodes::TotalViewers)), Col::Viewers)
+        .expr_as(Func::count(Expr::col(Episodes::Id)), Col::N)
+        .from(Episodes::Table)
+        .group_by_col(Episodes::SeriesId)
+        .to_owned()
+}
+
+/// `(series_id, rating_sum, ratings)`: each rated series' feedback, counted over its rows alone.
+pub fn ratings_per_series() -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::col(Feedback::SeriesId), Col::SeriesId)
+        .expr_as(Func::sum(Expr::col(Feedback::Rating)), Col::RatingSum)
+        .expr_as(Func::count(Expr::col(Feedback::Rating)), Col::Ratings)
+        .from(Feedback::Table)
+        .group_by_col(Feedback::SeriesId)
+        .to_owned()
+}
+
+#[derive(sqlx::FromRow)]
+struct RegionName {
+    region: String,
+}
+
+/// Every region some country belongs to, by name (the `regions` comparison's choices).
+pub async fn region_names(db: &Db) -> Result<Vec<String>> {
+    let select = Query::select()
+        .distinct()
+        .column(Countries::Region)
+        .from(Countries::Table)
+        .order_by(Countries::Region, sea_query::Order::Asc)
+        .to_owned();
+    Ok(db
+        .fetch_all::<RegionName>(&select)
+        .await?
+        .into_iter()
+        .map(|r| r.region)
+        .collect())
+}

@@ -91,6 +91,21 @@ impl Cell {
     }
 }
 
+/// Sorts `rows` by `column` (stable, so ties keep the query's own order).
+pub fn sort_rows(rows: &mut [Vec<Cell>], column: usize, descending: bool) {
+    rows.sort_by(|a, b| {
+        let ordering = match (a.get(column), b.get(column)) {
+            (Some(a), Some(b)) => a.compare(b),
+            _ => Ordering::Equal,
+        };
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

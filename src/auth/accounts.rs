@@ -7,7 +7,7 @@ use sea_query::{Expr, Query};
 use super::{password, Role};
 use crate::db::schema::{Accounts, Computed, Countries, SqlFunction};
 use crate::db::{Db, Tx};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::validation::FieldErrors;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -346,32 +346,19 @@ pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u
     tx.execute(&update).await
 }
 
-/// Deletes an account and everything that is only its own, in the lock order of
-/// ARCHITECTURE.md: the account row first (locked by a version bump), then its sessions and
-/// reset tokens, then its reviews, each taken out of its series' figures (`series_stats`), so
-/// ratings and analytics stay exact. Reviews are removed, not anonymized: nothing the person
-/// wrote outlives the account. Staff audit entries keep their rows (`account_id` becomes
-/// NULL). Returns how many reviews went; an account already gone is [`Error::NotFound`].
-pub async fn delete(tx: &mut Tx, id: i64) -> Result<usize> {
-    let lock = Query::update()
-        .table(Accounts::Table)
-        .value(Accounts::Version, Expr::col(Accounts::Version).add(1))
-        .and_where(Expr::col(Accounts::Id).eq(id))
+/// Locks every active employee's row (ascending ids) and counts them, so two staff disabling
+/// each other at once cannot leave nobody.
+pub async fn lock_active_employees(tx: &mut Tx) -> Result<i64> {
+    let select = Query::select()
+        .column(Accounts::Id)
+        .from(Accounts::Table)
+        .and_where(Expr::col(Accounts::Role).eq(Role::Employee.as_str()))
+        .and_where(Expr::col(Accounts::Disabled).eq(false))
+        .order_by(Accounts::Id, sea_query::Order::Asc)
+        .lock(sea_query::LockType::Update)
         .to_owned();
-    if tx.execute(&lock).await? == 0 {
-        return Err(Error::NotFound);
-    }
-    super::sessions::delete_for_account(tx, id, None).await?;
-    super::resets::delete_for_account(tx, id).await?;
-    let reviews = crate::feedback::remove_all_by_account(tx, id).await?;
-    tx.execute(
-        &Query::delete()
-            .from_table(Accounts::Table)
-            .and_where(Expr::col(Accounts::Id).eq(id))
-            .to_owned(),
-    )
-    .await?;
-    Ok(reviews)
+    let rows: Vec<crate::db::dynrow::DynRow> = tx.fetch_all(&select).await?;
+    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

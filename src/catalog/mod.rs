@@ -4,7 +4,6 @@
 
 pub mod cache;
 pub mod search;
-pub mod stats;
 
 use chrono::{Datelike, NaiveDate};
 use sea_query::{

@@ -259,6 +259,11 @@ pub enum SqlFunction {
     /// MariaDB: a string's collation weights (equal exactly when the collation says equal).
     #[iden = "WEIGHT_STRING"]
     WeightString,
+    /// Window functions of the analytics queries (`analytics::queries`); same name on both.
+    #[iden = "RANK"]
+    Rank,
+    #[iden = "PERCENT_RANK"]
+    PercentRank,
 }
 
 /// Column aliases used by computed expressions.
@@ -336,4 +341,97 @@ pub enum AdminAlias {
     Id,
     /// How a row of one entity is named where another refers to it.
     Label,
+}
+
+/// Materialized analytics results (one row per query or dataset), written by the refresh.
+#[derive(Iden, Clone, Copy)]
+pub enum AnalyticsSnapshots {
+    Table,
+    QueryName,
+    Body,
+    RefreshedAt,
+}
+
+/// The analytics refresh's one row: its lease and its "as of" (see `analytics::snapshot`).
+#[derive(Iden, Clone, Copy)]
+pub enum AnalyticsRefresh {
+    Table,
+    Id,
+    RequestedAt,
+    ComputedAt,
+    LeaseOwner,
+    LeaseUntil,
+}
+
+/// The series performance report, materialized by the analytics refresh.
+#[derive(Iden, Clone, Copy)]
+pub enum ReportSeriesPerformance {
+    Table,
+    SeriesId,
+    Title,
+    ProductionHouse,
+    Language,
+    OriginCountry,
+    PlannedEpisodes,
+    ActualEpisodes,
+    TotalViewers,
+    AvgRating,
+    Ratings,
+}
+
+/// The viewer engagement report, materialized by the analytics refresh.
+#[derive(Iden, Clone, Copy)]
+pub enum ReportViewerEngagement {
+    Table,
+    AccountId,
+    Username,
+    Country,
+    JoinedAt,
+    Reviews,
+    AvgRatingGiven,
+    LastReviewAt,
+}
+
+/// Names of the analytics queries' common table expressions, derived tables and computed
+/// columns (`analytics::queries`).
+#[derive(Iden, Clone, Copy)]
+pub enum AnalyticsAlias {
+    /// CTE: every series' id, title and total viewers (0 without episodes).
+    SeriesViewers,
+    /// Derived table: the sum of `episodes.total_viewers` per series, on its own.
+    EpisodeTotals,
+    /// CTE: each rated series' number and sum of ratings.
+    SeriesRatings,
+    /// Derived table: the number and sum of all ratings on the platform.
+    Platform,
+    /// CTE: rated series with their viewers and exact rating figures.
+    Rated,
+    /// CTE: `rated` with both percentile ranks.
+    Ranked,
+    /// CTEs of the rankings query.
+    ViewerRanks,
+    RatingRanks,
+    /// CTE: each country with the most total viewers of any series available there.
+    CountryBest,
+    /// Second references to a table or CTE inside a correlated subquery.
+    Available,
+    Best,
+    SeriesId,
+    Title,
+    TotalViewers,
+    Ratings,
+    RatingSum,
+    /// A series' average rating as a double, used only to order rows inside SQL.
+    Average,
+    PlatformRatings,
+    PlatformSum,
+    ProductionHouse,
+    Country,
+    CountryId,
+    ViewerPercentile,
+    RatingPercentile,
+    /// Which part of a UNION a row came from (mapped to its label in Rust).
+    Kind,
+    RankNo,
+    Value,
 }

@@ -18,7 +18,7 @@ use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
-use super::runner::Runner;
+use super::runner::{Claim, Runner};
 use super::table::Settlement;
 use super::wakeup::job_type_of;
 
@@ -29,15 +29,6 @@ const BUSY_PAUSE: Duration = Duration::from_millis(50);
 /// Claimable ids read per query.
 const BATCH: u64 = 8;
 
-/// The job a worker holds: what its acknowledgement needs to record the outcome.
-#[derive(Clone, Debug, Default)]
-pub struct Claim {
-    pub job_id: String,
-    pub job_type: String,
-    pub worker: String,
-    pub max_attempts: i64,
-}
-
 /// The backend of the workers of job type `J`.
 pub struct SqlBackend<J> {
     runner: Arc<Runner>,
@@ -45,11 +36,19 @@ pub struct SqlBackend<J> {
 }
 
 impl<J> SqlBackend<J> {
-    pub(super) fn new(runner: Arc<Runner>) -> Self {
+    fn new(runner: Arc<Runner>) -> Self {
         Self {
             runner,
             job: PhantomData,
         }
+    }
+}
+
+// Here rather than in `runner`, so the runner never depends on its backends.
+impl Runner {
+    /// The backend for a worker of job type `J` (`WorkerBuilder::backend`).
+    pub fn backend<J>(self: &Arc<Self>) -> SqlBackend<J> {
+        SqlBackend::new(self.clone())
     }
 }
 

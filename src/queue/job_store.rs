@@ -4,6 +4,9 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use jobs::{BoxError, Contact, JobStore, ResetGrant};
 
+use chrono::{DateTime, Utc};
+
+use crate::analytics::snapshot;
 use crate::auth::{accounts, resets, sessions};
 use crate::clock::Clock;
 use crate::db::Db;
@@ -53,6 +56,18 @@ impl JobStore for AppJobStore {
             Ok(sessions::delete_expired(&self.db, now).await?
                 + resets::delete_dead(&self.db, now).await?
                 + super::vacuum(&self.db, FINISHED_JOBS_KEPT_DAYS).await?)
+        }
+        .boxed()
+    }
+
+    fn refresh_analytics(
+        &self,
+        requested_at: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'_, Result<(), BoxError>> {
+        async move {
+            let outcome = snapshot::refresh(&self.db, &self.clock, requested_at).await?;
+            tracing::debug!(?outcome, "analytics refresh");
+            Ok(())
         }
         .boxed()
     }

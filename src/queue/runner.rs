@@ -16,11 +16,19 @@ use apalis_core::task::namespace::Namespace;
 use serde::de::DeserializeOwned;
 use tokio::sync::{watch, Notify};
 
-use super::backend::{Claim, SqlBackend};
 use super::table::{self, Settlement};
 use super::wakeup::Wakeup;
 use crate::db::Db;
 use crate::error::{Error, Result};
+
+/// The job a worker holds: what its acknowledgement needs to record the outcome.
+#[derive(Clone, Debug, Default)]
+pub struct Claim {
+    pub job_id: String,
+    pub job_type: String,
+    pub worker: String,
+    pub max_attempts: i64,
+}
 
 /// How a process polls, beats and recovers. See [`Settings::serve`] and
 /// [`Settings::worker_only`].
@@ -86,11 +94,6 @@ impl Runner {
             workers: Mutex::new(Vec::new()),
             unsettled: Mutex::new(Vec::new()),
         })
-    }
-
-    /// The backend for a worker of job type `J` (`WorkerBuilder::backend`).
-    pub fn backend<J>(self: &Arc<Self>) -> SqlBackend<J> {
-        SqlBackend::new(self.clone())
     }
 
     pub(super) fn max_concurrent(&self) -> usize {

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use apalis::prelude::{Monitor, WorkerBuilder, WorkerFactoryFn};
 use apalis_cron::{CronStream, Schedule};
+use jobs::analytics_refresh::{self, RefreshAnalytics};
 use jobs::email_changed::{self, NotifyEmailChanged};
 use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
@@ -19,6 +20,10 @@ use crate::error::{Error, Result};
 
 /// Housekeeping runs every ten minutes.
 const HOUSEKEEPING_SCHEDULE: &str = "0 */10 * * * *";
+
+/// The analytics snapshot is recomputed every five minutes (besides on demand and after
+/// writes); with several processes the refresh's lease lets one of them do it.
+const ANALYTICS_SCHEDULE: &str = "0 */5 * * * *";
 
 /// Worker ids must differ between processes sharing a queue (they lock jobs by id); a short
 /// random instance tag keeps them apart and within the 36 characters the queue tables allow.
@@ -41,15 +46,28 @@ pub async fn run_workers(
         .collect();
     let name = |kind: &str| worker_name(kind, &instance);
     let runner = Runner::new(queue.db(), queue.wakeup(), settings);
-    let schedule = Schedule::from_str(HOUSEKEEPING_SCHEDULE)
-        .map_err(|e| Error::internal(format_args!("cron schedule: {e}")))?;
+    let schedule = |text: &str| {
+        Schedule::from_str(text).map_err(|e| Error::internal(format_args!("cron schedule: {e}")))
+    };
 
     let monitor = Monitor::new()
         .register(
             WorkerBuilder::new(name("housekeeping"))
                 .data(context.clone())
-                .backend(CronStream::new(schedule))
+                .backend(CronStream::new(schedule(HOUSEKEEPING_SCHEDULE)?))
                 .build_fn(housekeeping::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("analytics-schedule"))
+                .data(context.clone())
+                .backend(CronStream::new(schedule(ANALYTICS_SCHEDULE)?))
+                .build_fn(analytics_refresh::scheduled),
+        )
+        .register(
+            WorkerBuilder::new(name("analytics-refresh"))
+                .data(context.clone())
+                .backend(runner.backend::<RefreshAnalytics>())
+                .build_fn(analytics_refresh::handle),
         )
         .register(
             WorkerBuilder::new(name("password-reset"))

@@ -376,7 +376,7 @@ pub async fn insert(tx: &mut Tx, plan: &DemoPlan) -> Result<DemoSummary> {
     for batch in &plan.batches {
         insert_rows(tx, &batch.template, &batch.rows).await?;
     }
-    crate::catalog::stats::rebuild_all(tx).await?;
+    crate::series_stats::rebuild_all(tx).await?;
     Ok(plan.summary)
 }
 

@@ -12,7 +12,7 @@
 //!
 //! Rows are generated on a blocking thread while the previous batch is written, as multi-row
 //! INSERTs (`db::batch::insert_rows`) in transactions of [`ROWS_PER_TRANSACTION`] rows; the
-//! per-series figures are rebuilt at the end with `catalog::stats::rebuild_all`, and the
+//! per-series figures are rebuilt at the end with `series_stats::rebuild_all`, and the
 //! planner's statistics refreshed.
 //!
 //! Every synthetic account (customers `viewer1`…, staff `staff1`…) signs in with
@@ -154,7 +154,7 @@ pub async fn load(db: &Db, options: ScaleOptions, progress: &ProgressBar) -> Res
     written?;
     generated?;
 
-    db.transaction(|tx| Box::pin(crate::catalog::stats::rebuild_all(tx)))
+    db.transaction(|tx| Box::pin(crate::series_stats::rebuild_all(tx)))
         .await?;
     db.analyze().await?;
     let rows = tables.iter().map(|(_, n)| n).sum();

@@ -14,7 +14,7 @@ use super::cookies;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts::{self, Account, ProfileInput};
-use crate::auth::{password, resets, sessions, CurrentUser};
+use crate::auth::{deletion, password, resets, sessions, CurrentUser};
 use crate::error::{Error, Result};
 use crate::queue;
 use crate::validation::FieldErrors;
@@ -320,7 +320,7 @@ pub struct DeleteForm {
 }
 
 /// Deletes the account after the password is confirmed: sessions, reset tokens and reviews go
-/// with it in one retried transaction (see `accounts::delete`).
+/// with it in one retried transaction (see `deletion::delete_account`).
 #[handler]
 #[tracing::instrument(skip_all, fields(account_id = user.account_id))]
 pub async fn delete(
@@ -349,7 +349,9 @@ pub async fn delete(
     let account_id = account.id;
     let reviews = state
         .db
-        .transaction(move |tx| Box::pin(async move { accounts::delete(tx, account_id).await }))
+        .transaction(move |tx| {
+            Box::pin(async move { deletion::delete_account(tx, account_id).await })
+        })
         .await?;
     if reviews > 0 {
         state.catalog_changed();

@@ -8,6 +8,7 @@ const HTMX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/htmx.min.js"));
 const CHART: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chart.umd.min.js"));
 const APP_CSS: &[u8] = include_bytes!("../../assets/app.css");
 const APP_JS: &[u8] = include_bytes!("../../assets/app.js");
+const ANALYTICS_JS: &[u8] = include_bytes!("../../assets/analytics.js");
 const FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
 
 fn find(name: &str) -> Option<(&'static [u8], &'static str)> {
@@ -15,6 +16,7 @@ fn find(name: &str) -> Option<(&'static [u8], &'static str)> {
         "htmx.min.js" => Some((HTMX, "text/javascript; charset=utf-8")),
         "chart.umd.min.js" => Some((CHART, "text/javascript; charset=utf-8")),
         "app.js" => Some((APP_JS, "text/javascript; charset=utf-8")),
+        "analytics.js" => Some((ANALYTICS_JS, "text/javascript; charset=utf-8")),
         "app.css" => Some((APP_CSS, "text/css; charset=utf-8")),
         "favicon.svg" => Some((FAVICON, "image/svg+xml")),
         _ => None,

@@ -3,9 +3,11 @@
 use maud::Markup;
 use poem::http::{header, StatusCode};
 use poem::{IntoResponse, Response};
+use views::admin::NavLink;
 
 use super::cookies;
 use super::middleware::FlashCode;
+use crate::admin::entities;
 use crate::error::{Error, Result};
 use crate::validation::FieldErrors;
 
@@ -56,6 +58,19 @@ pub fn path_id(text: &str) -> Result<i64> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or(Error::NotFound)
+}
+
+/// The staff navigation: every described table, in the order of `entities::ALL`.
+pub fn staff_nav() -> Vec<NavLink> {
+    entities::ALL
+        .iter()
+        .filter_map(|def| {
+            views::paths::admin_table(def.slug).map(|paths| NavLink {
+                href: paths.list,
+                label: def.plural,
+            })
+        })
+        .collect()
 }
 
 /// The views render the domain's validation errors through this trait.

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod analytics;
 pub mod assets;
 pub mod auth;
 pub mod catalog;

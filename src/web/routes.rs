@@ -8,7 +8,7 @@ use poem::{EndpointExt, IntoEndpoint, Response};
 use views::paths;
 
 use super::access::Access;
-use super::{account, admin, assets, auth, catalog, feedback, health, reset};
+use super::{account, admin, analytics, assets, auth, catalog, feedback, health, reset};
 
 /// One row of the route table.
 pub struct RouteDef {
@@ -119,6 +119,39 @@ pub fn routes() -> Vec<RouteDef> {
         Employee,
         admin::audit_log,
     ));
+    // ---- Analytics (issue 10): the dashboard, results, reports, refresh and CSVs ----
+    table.extend([
+        route(
+            Method::GET,
+            paths::ADMIN_ANALYTICS,
+            Employee,
+            analytics::dashboard,
+        ),
+        route(
+            Method::POST,
+            paths::ADMIN_ANALYTICS_REFRESH,
+            Employee,
+            analytics::refresh,
+        ),
+        route(
+            Method::GET,
+            paths::ADMIN_ANALYTICS_STATUS,
+            Employee,
+            analytics::refresh_status,
+        ),
+        route(
+            Method::GET,
+            paths::ADMIN_ANALYTICS_RESULT,
+            Employee,
+            analytics::result,
+        ),
+        route(
+            Method::GET,
+            paths::ADMIN_REPORT,
+            Employee,
+            analytics::report,
+        ),
+    ]);
     for (method, path, endpoint) in admin::tables::endpoints() {
         table.push(route(method, path, Employee, endpoint));
     }

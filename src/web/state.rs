@@ -1,8 +1,10 @@
 //! The state every handler shares, built once by `app` and cheap to clone.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::rate_limit::Limits;
+use crate::analytics::snapshot::SnapshotCache;
 use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -19,6 +21,10 @@ pub struct AppState {
     pub limits: Limits,
     pub queue: Queue,
     pub catalog: CatalogCache,
+    /// The parsed analytics snapshot, reloaded when a newer one lands.
+    pub analytics: SnapshotCache,
+    /// Set by every catalog or review write; the debounce task turns it into one refresh.
+    pub analytics_stale: AtomicBool,
 }
 
 pub type State = Arc<AppState>;
@@ -28,5 +34,27 @@ impl AppState {
     /// public pages of this process show it at once (other processes within a second).
     pub fn catalog_changed(&self) {
         self.catalog.catalog_changed();
+        self.analytics_stale.store(true, Ordering::Relaxed);
+    }
+
+    /// Asks for a fresh analytics snapshot: the dashboard shows "refreshing" until it lands.
+    pub async fn request_analytics_refresh(&self) -> crate::error::Result<()> {
+        let now = self.clock.now();
+        crate::analytics::snapshot::mark_requested(&self.db, now).await?;
+        self.queue
+            .push(jobs::analytics_refresh::RefreshAnalytics { requested_at: now })
+            .await
+    }
+
+    /// Queues one refresh if anything changed since the last call (the debounce task's tick).
+    pub async fn refresh_analytics_if_stale(&self) -> crate::error::Result<()> {
+        if self.analytics_stale.swap(false, Ordering::Relaxed) {
+            if let Err(e) = self.request_analytics_refresh().await {
+                // Try again on the next tick.
+                self.analytics_stale.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 }

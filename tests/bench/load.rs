@@ -30,8 +30,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sqlx::migrate::MigrateDatabase;
+use streamvault::analytics::snapshot;
 use streamvault::catalog::search::TitleIndex;
 use streamvault::catalog::{CatalogFilter, CatalogSort};
+use streamvault::clock::Clock;
 use streamvault::db::schema::{Countries, Genres, Languages, Series};
 use streamvault::db::Db;
 use streamvault::seed::scale::{self, Sizes};
@@ -216,6 +218,17 @@ async fn bench_backend(
     println!(
         "  seeded in {:.1} s",
         report.seed.map_or(0.0, |d| d.as_secs_f64())
+    );
+
+    println!("  analytics refresh …");
+    let db = Db::connect(&bench_db.url).await?;
+    let started = std::time::Instant::now();
+    snapshot::refresh(&db, &Clock::default(), None).await?;
+    report.analytics_refresh = Some(started.elapsed());
+    db.close().await;
+    println!(
+        "  refreshed in {:.1} s",
+        report.analytics_refresh.map_or(0.0, |d| d.as_secs_f64())
     );
 
     let outcome = measure_pages(settings, &bench_db.url, &mut report).await;

@@ -134,6 +134,8 @@ pub struct BackendReport {
     pub backend: String,
     pub label: String,
     pub seed: Option<Duration>,
+    /// One analytics refresh (all six results, the charts and both reports) after the seed.
+    pub analytics_refresh: Option<Duration>,
     pub pages: Vec<PageResult>,
     pub logins: Option<Run>,
     pub catalog_during_logins: Option<Run>,
@@ -154,6 +156,7 @@ impl BackendReport {
             backend: backend.to_owned(),
             label: label.to_owned(),
             seed: None,
+            analytics_refresh: None,
             pages: Vec::new(),
             logins: None,
             catalog_during_logins: None,
@@ -231,6 +234,13 @@ pub fn markdown(settings: &Settings, machine: &Machine, reports: &[BackendReport
                 settings.scale,
                 seed.as_secs_f64(),
                 mark(seed.as_secs_f64() < limit)
+            );
+        }
+        if let Some(refresh) = report.analytics_refresh {
+            let _ = writeln!(
+                md,
+                "Analytics refresh (six results, eight charts, both reports, stored): **{:.1} s**\n",
+                refresh.as_secs_f64()
             );
         }
         if !report.pages.is_empty() {

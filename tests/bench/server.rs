@@ -49,6 +49,8 @@ impl Server {
             .env("LOGIN_RATE_PER_MIN", "100000000")
             .env("RESET_RATE_PER_MIN", "100000000")
             .env("PAGE_CACHE", if page_cache { "on" } else { "off" })
+            // The benchmark refreshes the analytics itself (timed) before the pages run.
+            .env("ANALYTICS_DEBOUNCE_SECONDS", "0")
             .env("RUST_LOG", "warn,streamvault::app=info")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())

@@ -363,7 +363,7 @@ async fn deleting_a_customer_takes_back_their_reviews(backend: Backend) {
                     ])
                     .to_owned();
                 tx.execute(&insert).await?;
-                streamvault::catalog::stats::review_changed(tx, series, None, Some(4)).await
+                streamvault::series_stats::review_changed(tx, series, None, Some(4)).await
             })
         })
         .await

@@ -108,7 +108,7 @@ async fn search_prefilter_never_changes_a_result(backend: Backend) {
                     ])
                     .to_owned();
                 tx.execute(&insert).await?;
-                streamvault::catalog::stats::create(tx, id).await?;
+                streamvault::series_stats::create(tx, id).await?;
             }
             Ok(())
         })

@@ -90,7 +90,7 @@ pub async fn catalog(app: &TestApp, titles: &[&str]) {
                             .to_owned(),
                     )
                     .await?;
-                    streamvault::catalog::stats::create(tx, id).await?;
+                    streamvault::series_stats::create(tx, id).await?;
                     for number in 1..=2i64 {
                         tx.execute(
                             &Query::insert()
@@ -113,7 +113,7 @@ pub async fn catalog(app: &TestApp, titles: &[&str]) {
                         )
                         .await?;
                     }
-                    streamvault::catalog::stats::episodes_changed(tx, id, 3000, 2).await?;
+                    streamvault::series_stats::episodes_changed(tx, id, 3000, 2).await?;
                 }
                 Ok(())
             })

@@ -231,6 +231,8 @@ pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options)
             "SMTP_URL" => smtp.clone(),
             "LOGIN_RATE_PER_MIN" => Some(login.clone()),
             "RESET_RATE_PER_MIN" => Some(reset.clone()),
+            // Tests that want automatic analytics refreshes ask for them (they queue jobs).
+            "ANALYTICS_DEBOUNCE_SECONDS" => Some("0".to_owned()),
             _ => None,
         }
     })

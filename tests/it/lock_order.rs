@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use streamvault::auth::{accounts, resets, sessions, Role};
+use streamvault::auth::{deletion, resets, sessions, Role};
 use streamvault::db::Db;
 use tokio::sync::Barrier;
 
@@ -52,9 +52,11 @@ async fn deletion_redemption_minting_and_sign_in_queue_instead_of_deadlocking() 
         tasks.push(tokio::spawn(async move {
             let delete = async move {
                 go(b1).await;
-                d.transaction(move |tx| Box::pin(async move { accounts::delete(tx, id).await }))
-                    .await
-                    .is_ok()
+                d.transaction(move |tx| {
+                    Box::pin(async move { deletion::delete_account(tx, id).await })
+                })
+                .await
+                .is_ok()
             };
             let redeem = async move {
                 go(b2).await;

@@ -12,8 +12,12 @@ mod admin_people;
 mod admin_support;
 mod audit;
 
+// Analytics (issue 10).
+mod analytics;
+
 mod access;
 mod account;
+mod analytics_queries;
 mod auth;
 mod browser;
 mod browser_viewer;

@@ -53,6 +53,8 @@ impl AppProcess {
             .env("LOGIN_RATE_PER_MIN", "10000")
             .env("RESET_RATE_PER_MIN", "10000")
             .env("RUST_LOG", "info")
+            // Tests that want automatic analytics refreshes ask for them (they queue jobs).
+            .env("ANALYTICS_DEBOUNCE_SECONDS", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_query::{Expr, Func, Order, Query, SimpleExpr};
-use streamvault::catalog::stats;
 use streamvault::db::schema::{AuditLog, Computed, Episodes, Feedback, Series, SeriesStats};
 use streamvault::db::Db;
 use streamvault::feedback::{self, ReviewInput};
+use streamvault::series_stats;
 
 use crate::helpers::{
     captured_logs, create_account, customer, employee, spawn_with, Backend, Client, Options,
@@ -139,7 +139,7 @@ async fn add_episodes(db: &Db, unit: usize, series: [i64; 2]) -> Result<(), Stri
                     ])
                     .to_owned();
                 tx.insert(&insert).await?;
-                stats::episodes_changed(tx, series_id, viewers, 1).await?;
+                series_stats::episodes_changed(tx, series_id, viewers, 1).await?;
                 if half == 0 {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }

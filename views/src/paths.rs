@@ -104,6 +104,31 @@ pub static ADMIN_TABLES: [AdminPaths; 12] = [
 ];
 
 pub const ADMIN_AUDIT: &str = "/admin/audit";
+pub const ADMIN_ANALYTICS: &str = "/admin/analytics";
+pub const ADMIN_ANALYTICS_REFRESH: &str = "/admin/analytics/refresh";
+pub const ADMIN_ANALYTICS_STATUS: &str = "/admin/analytics/status";
+/// One of the six results (`/admin/analytics/tiers`), or its CSV (`…/tiers.csv`).
+pub const ADMIN_ANALYTICS_RESULT: &str = "/admin/analytics/:q";
+/// A report (`/admin/reports/series-performance`), or its CSV (`….csv`).
+pub const ADMIN_REPORT: &str = "/admin/reports/:report";
+pub const CHART_JS: &str = "/assets/chart.umd.min.js";
+pub const ANALYTICS_JS: &str = "/assets/analytics.js";
+
+pub fn analytics_result(slug: &str) -> String {
+    ["/admin/analytics/", slug].concat()
+}
+
+pub fn analytics_csv(slug: &str) -> String {
+    ["/admin/analytics/", slug, ".csv"].concat()
+}
+
+pub fn report(slug: &str) -> String {
+    ["/admin/reports/", slug].concat()
+}
+
+pub fn report_csv(slug: &str) -> String {
+    ["/admin/reports/", slug, ".csv"].concat()
+}
 pub const ADMIN_EMPLOYEE_DISABLE: &str = "/admin/employees/:id/disable";
 pub const ADMIN_EMPLOYEE_ENABLE: &str = "/admin/employees/:id/enable";
 pub const ADMIN_CUSTOMER_DISABLE: &str = "/admin/customers/:id/disable";

@@ -8,30 +8,17 @@ use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::admin::audit::{AuditEntry, AuditView};
 use views::admin::table::SelectOption;
-use views::admin::{FailedJob, NavLink, Stat};
+use views::admin::{FailedJob, Stat};
 
 use super::access::RequireEmployee;
-use super::common::optional_id;
+use super::common::{optional_id, staff_nav as nav};
 use super::middleware::RequestContext;
 use super::state::State;
-use crate::admin::audit::{self, AuditFilter, AuditRow};
 use crate::admin::{crud, entities};
+use crate::audit::{self, AuditFilter, AuditRow};
 use crate::db::page::Page;
 use crate::error::{Error, Result};
 use crate::queue;
-
-/// The staff navigation: every described table, in the order of `entities::ALL`.
-pub fn nav() -> Vec<NavLink> {
-    entities::ALL
-        .iter()
-        .filter_map(|def| {
-            views::paths::admin_table(def.slug).map(|paths| NavLink {
-                href: paths.list,
-                label: def.plural,
-            })
-        })
-        .collect()
-}
 
 /// An audit row as the views show it, linked to the row it names while that has a page.
 pub fn audit_entry(row: &AuditRow) -> AuditEntry {
@@ -135,7 +122,7 @@ pub async fn audit_log(
         entity_id,
     };
     let (rows, has_next) = audit::list(&state.db, &filter, page).await?;
-    let staff = audit::staff(&state.db)
+    let staff = crate::admin::people::staff_members(&state.db)
         .await?
         .into_iter()
         .map(|m| SelectOption {

@@ -19,10 +19,10 @@ use views::paths::{self, AdminPaths};
 use views::{Flash, FlashKind};
 
 use super::super::access::{safe_next, RequireEmployee};
+use super::super::common::staff_nav as nav;
 use super::super::common::{path_id, see_other, with_status};
 use super::super::middleware::RequestContext;
 use super::super::state::State;
-use super::nav;
 use crate::admin::crud::{self, Actor, Deleted, FormData, Labels, ListQuery, Record, Saved, Sort};
 use crate::admin::entities;
 use crate::admin::entity::{Column, Edit, EntityDef, Kind};

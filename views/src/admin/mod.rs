@@ -32,6 +32,7 @@ pub fn admin_page(ctx: &PageContext, title: &str, nav: &[NavLink], body: Markup)
                     a href=(link.href) aria-current=[(current == link.href || current.starts_with(&[link.href, "/"].concat())).then_some("page")] { (link.label) }
                 }
                 a href=(paths::ADMIN_AUDIT) aria-current=[(current == paths::ADMIN_AUDIT).then_some("page")] { "Audit log" }
+                a href=(paths::ADMIN_ANALYTICS) aria-current=[(current == paths::ADMIN_ANALYTICS || current.starts_with("/admin/analytics/") || current.starts_with("/admin/reports/")).then_some("page")] { "Analytics" }
             }
             (body)
         },

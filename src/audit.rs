@@ -146,20 +146,3 @@ pub async fn list(db: &Db, filter: &AuditFilter, page: Page) -> Result<(Vec<Audi
     rows.truncate(page.size as usize);
     Ok((rows, has_next))
 }
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct StaffMember {
-    pub id: i64,
-    pub username: String,
-}
-
-/// Every employee, for the audit page's "who" filter.
-pub async fn staff(db: &Db) -> Result<Vec<StaffMember>> {
-    let select = Query::select()
-        .columns([Accounts::Id, Accounts::Username])
-        .from(Accounts::Table)
-        .and_where(Expr::col(Accounts::Role).eq(crate::auth::Role::Employee.as_str()))
-        .order_by(Accounts::Username, Order::Asc)
-        .to_owned();
-    db.fetch_all(&select).await
-}

@@ -1,0 +1,411 @@
+//! The dashboard's chart datasets, computed by the refresh and stored with the snapshot. Every
+//! per-series figure comes from its own grouped subquery (viewers over episodes, ratings over
+//! feedback), so joining them to genres, countries or houses never multiplies a figure.
+
+use sea_query::{Alias, Expr, Func, JoinType, Order, Query, SelectStatement};
+use serde::{Deserialize, Serialize};
+
+use super::{as_integer, ratings_per_series, viewers_per_series, Col};
+use crate::analytics::table::Cell;
+use crate::db::schema::{
+    Countries, Feedback, Genres, ProductionHouses, Series, SeriesGenres, SeriesReleases,
+};
+use crate::db::Db;
+use crate::error::Result;
+
+/// How many series the "top" charts show.
+const TOP: u64 = 10;
+/// How many months of reviews the monthly chart covers (the latest ones).
+const MONTHS: u64 = 24;
+
+/// How a chart is drawn (Chart.js's chart types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    /// Horizontal bars: long labels such as series titles.
+    HorizontalBar,
+    Bar,
+    Line,
+    Doughnut,
+}
+
+/// One measure over the chart's labels; `values[i]` belongs to `labels[i]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dataset {
+    pub label: String,
+    pub values: Vec<Cell>,
+}
+
+/// A chart's data: what the canvas draws and the table fallback lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chart {
+    pub slug: String,
+    pub title: String,
+    pub kind: Kind,
+    /// The label column's heading in the table fallback.
+    pub label_heading: String,
+    pub labels: Vec<String>,
+    /// One or two measures (a second one is drawn on its own axis).
+    pub datasets: Vec<Dataset>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Counted {
+    label: String,
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Rated {
+    label: String,
+    rating_sum: i64,
+    ratings: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct HouseFigures {
+    label: String,
+    viewers: i64,
+    rating_sum: i64,
+    ratings: i64,
+}
+
+/// Every chart of the dashboard, in the order it shows them.
+pub async fn compute(db: &Db) -> Result<Vec<Chart>> {
+    Ok(vec![
+        top_by_viewers(db).await?,
+        top_by_rating(db).await?,
+        series_per(db, Breakdown::Country).await?,
+        series_per(db, Breakdown::Genre).await?,
+        rating_distribution(db).await?,
+        house_performance(db).await?,
+        reviews_per_month(db).await?,
+        viewers_per_region(db).await?,
+    ])
+}
+
+fn single(slug: &str, title: &str, kind: Kind, heading: &str, measure: &str) -> Chart {
+    Chart {
+        slug: slug.to_owned(),
+        title: title.to_owned(),
+        kind,
+        label_heading: heading.to_owned(),
+        labels: Vec::new(),
+        datasets: vec![Dataset {
+            label: measure.to_owned(),
+            values: Vec::new(),
+        }],
+    }
+}
+
+fn push(chart: &mut Chart, label: String, values: impl IntoIterator<Item = Cell>) {
+    chart.labels.push(label);
+    for (dataset, value) in chart.datasets.iter_mut().zip(values) {
+        dataset.values.push(value);
+    }
+}
+
+async fn counted(db: &Db, select: &SelectStatement, mut chart: Chart) -> Result<Chart> {
+    for row in db.fetch_all::<Counted>(select).await? {
+        push(&mut chart, row.label, [Cell::Int(row.n)]);
+    }
+    Ok(chart)
+}
+
+async fn top_by_viewers(db: &Db) -> Result<Chart> {
+    let v = Alias::new("v");
+    let select = Query::select()
+        .expr_as(Expr::col((Series::Table, Series::Title)), Col::Label)
+        .expr_as(as_integer(Expr::col((v.clone(), Col::Viewers))), Col::N)
+        .from(Series::Table)
+        .join_subquery(
+            JoinType::InnerJoin,
+            viewers_per_series(),
+            v.clone(),
+            Expr::col((v.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
+        )
+        .order_by((v, Col::Viewers), Order::Desc)
+        .order_by((Series::Table, Series::Id), Order::Asc)
+        .limit(TOP)
+        .to_owned();
+    let chart = single(
+        "top-viewers",
+        "Top series by viewers",
+        Kind::HorizontalBar,
+        "Series",
+        "Total viewers",
+    );
+    counted(db, &select, chart).await
+}
+
+async fn top_by_rating(db: &Db) -> Result<Chart> {
+    let r = Alias::new("r");
+    let sum = Expr::col((r.clone(), Col::RatingSum));
+    let count = Expr::col((r.clone(), Col::Ratings));
+    let select = Query::select()
+        .expr_as(Expr::col((Series::Table, Series::Title)), Col::Label)
+        .expr_as(as_integer(sum.clone()), Col::RatingSum)
+        .expr_as(as_integer(count.clone()), Col::Ratings)
+        .from(Series::Table)
+        .join_subquery(
+            JoinType::InnerJoin,
+            ratings_per_series(),
+            r.clone(),
+            Expr::col((r.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
+        )
+        // The exact average as a double on both databases (AVG is DECIMAL on MariaDB).
+        .order_by_expr(super::average_expr(sum, count.clone()), Order::Desc)
+        .order_by_expr(count.into(), Order::Desc)
+        .order_by((Series::Table, Series::Id), Order::Asc)
+        .limit(TOP)
+        .to_owned();
+    let mut chart = single(
+        "top-rating",
+        "Top series by average rating",
+        Kind::HorizontalBar,
+        "Series",
+        "Average rating",
+    );
+    for row in db.fetch_all::<Rated>(&select).await? {
+        push(
+            &mut chart,
+            row.label,
+            [Cell::average(row.rating_sum, row.ratings)],
+        );
+    }
+    Ok(chart)
+}
+
+#[derive(Clone, Copy)]
+enum Breakdown {
+    Country,
+    Genre,
+}
+
+/// How many series are available in each country, or belong to each genre.
+async fn series_per(db: &Db, by: Breakdown) -> Result<Chart> {
+    let mut select = Query::select();
+    let chart = match by {
+        Breakdown::Country => {
+            select
+                .expr_as(Expr::col((Countries::Table, Countries::Name)), Col::Label)
+                .expr_as(Func::count(Expr::col(SeriesReleases::SeriesId)), Col::N)
+                .from(SeriesReleases::Table)
+                .inner_join(
+                    Countries::Table,
+                    Expr::col((Countries::Table, Countries::Id))
+                        .equals((SeriesReleases::Table, SeriesReleases::CountryId)),
+                )
+                .group_by_col((Countries::Table, Countries::Id))
+                .group_by_col((Countries::Table, Countries::Name))
+                .order_by_expr(
+                    Func::count(Expr::col(SeriesReleases::SeriesId)).into(),
+                    Order::Desc,
+                )
+                .order_by((Countries::Table, Countries::Name), Order::Asc);
+            single(
+                "series-per-country",
+                "Series available per country",
+                Kind::Bar,
+                "Country",
+                "Series",
+            )
+        }
+        Breakdown::Genre => {
+            select
+                .expr_as(Expr::col((Genres::Table, Genres::Name)), Col::Label)
+                .expr_as(Func::count(Expr::col(SeriesGenres::SeriesId)), Col::N)
+                .from(SeriesGenres::Table)
+                .inner_join(
+                    Genres::Table,
+                    Expr::col((Genres::Table, Genres::Id))
+                        .equals((SeriesGenres::Table, SeriesGenres::GenreId)),
+                )
+                .group_by_col((Genres::Table, Genres::Id))
+                .group_by_col((Genres::Table, Genres::Name))
+                .order_by_expr(
+                    Func::count(Expr::col(SeriesGenres::SeriesId)).into(),
+                    Order::Desc,
+                )
+                .order_by((Genres::Table, Genres::Name), Order::Asc);
+            single(
+                "series-per-genre",
+                "Series per genre",
+                Kind::Bar,
+                "Genre",
+                "Series",
+            )
+        }
+    };
+    counted(db, &select, chart).await
+}
+
+#[derive(sqlx::FromRow)]
+struct Bucket {
+    rating: i64,
+    n: i64,
+}
+
+async fn rating_distribution(db: &Db) -> Result<Chart> {
+    let select = Query::select()
+        .expr_as(as_integer(Expr::col(Feedback::Rating)), Col::Rating)
+        .expr_as(Func::count(Expr::col(Feedback::Rating)), Col::N)
+        .from(Feedback::Table)
+        .group_by_col(Feedback::Rating)
+        .to_owned();
+    let counts = db.fetch_all::<Bucket>(&select).await?;
+    let mut chart = single(
+        "rating-distribution",
+        "Ratings given, by stars",
+        Kind::Doughnut,
+        "Stars",
+        "Reviews",
+    );
+    for stars in 1..=5 {
+        let n = counts.iter().find(|b| b.rating == stars).map_or(0, |b| b.n);
+        let label = if stars == 1 {
+            "1 star".to_owned()
+        } else {
+            [stars.to_string().as_str(), " stars"].concat()
+        };
+        push(&mut chart, label, [Cell::Int(n)]);
+    }
+    Ok(chart)
+}
+
+/// Per production house: the viewers of all its series and the average of all their ratings.
+async fn house_performance(db: &Db) -> Result<Chart> {
+    let (v, r) = (Alias::new("v"), Alias::new("r"));
+    let total = |alias: &Alias, col: Col| {
+        as_integer(Func::coalesce([
+            Func::sum(Expr::col((alias.clone(), col))).into(),
+            Expr::val(0).into(),
+        ]))
+    };
+    let select = Query::select()
+        .expr_as(
+            Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
+            Col::Label,
+        )
+        .expr_as(total(&v, Col::Viewers), Col::Viewers)
+        .expr_as(total(&r, Col::RatingSum), Col::RatingSum)
+        .expr_as(total(&r, Col::Ratings), Col::Ratings)
+        .from(ProductionHouses::Table)
+        .inner_join(
+            Series::Table,
+            Expr::col((Series::Table, Series::ProductionHouseId))
+                .equals((ProductionHouses::Table, ProductionHouses::Id)),
+        )
+        .join_subquery(
+            JoinType::LeftJoin,
+            viewers_per_series(),
+            v.clone(),
+            Expr::col((v.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
+        )
+        .join_subquery(
+            JoinType::LeftJoin,
+            ratings_per_series(),
+            r.clone(),
+            Expr::col((r.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
+        )
+        .group_by_col((ProductionHouses::Table, ProductionHouses::Id))
+        .group_by_col((ProductionHouses::Table, ProductionHouses::Name))
+        .order_by_expr(total(&v, Col::Viewers), Order::Desc)
+        .order_by(
+            (ProductionHouses::Table, ProductionHouses::Name),
+            Order::Asc,
+        )
+        .to_owned();
+    let mut chart = single(
+        "house-performance",
+        "Production houses: viewers and average rating",
+        Kind::Bar,
+        "Production house",
+        "Total viewers",
+    );
+    chart.datasets.push(Dataset {
+        label: "Average rating".to_owned(),
+        values: Vec::new(),
+    });
+    for row in db.fetch_all::<HouseFigures>(&select).await? {
+        push(
+            &mut chart,
+            row.label,
+            [
+                Cell::Int(row.viewers),
+                Cell::average(row.rating_sum, row.ratings),
+            ],
+        );
+    }
+    Ok(chart)
+}
+
+/// Reviews per calendar month (the latest [`MONTHS`] months that have any).
+async fn reviews_per_month(db: &Db) -> Result<Chart> {
+    // `YYYY-MM` is the first seven characters of a timestamp on both databases (a SQLite TEXT
+    // timestamp, a MariaDB DATETIME converted to text).
+    let months = Query::select()
+        .expr_as(
+            Func::cust(Col::Substr)
+                .arg(Expr::col(Feedback::RecordedAt))
+                .arg(1)
+                .arg(7),
+            Col::Label,
+        )
+        .from(Feedback::Table)
+        .to_owned();
+    let m = Alias::new("m");
+    let select = Query::select()
+        .column((m.clone(), Col::Label))
+        .expr_as(Func::count(Expr::col((m.clone(), Col::Label))), Col::N)
+        .from_subquery(months, m.clone())
+        .group_by_col((m.clone(), Col::Label))
+        .order_by((m, Col::Label), Order::Desc)
+        .limit(MONTHS)
+        .to_owned();
+    let mut rows = db.fetch_all::<Counted>(&select).await?;
+    rows.reverse();
+    let mut chart = single(
+        "reviews-per-month",
+        "Reviews per month",
+        Kind::Line,
+        "Month",
+        "Reviews",
+    );
+    for row in rows {
+        push(&mut chart, row.label, [Cell::Int(row.n)]);
+    }
+    Ok(chart)
+}
+
+/// Viewers of the series made in each region (by the series' origin country).
+async fn viewers_per_region(db: &Db) -> Result<Chart> {
+    let v = Alias::new("v");
+    let total = as_integer(Func::sum(Expr::col((v.clone(), Col::Viewers))));
+    let select = Query::select()
+        .expr_as(Expr::col((Countries::Table, Countries::Region)), Col::Label)
+        .expr_as(total.clone(), Col::N)
+        .from(Series::Table)
+        .inner_join(
+            Countries::Table,
+            Expr::col((Countries::Table, Countries::Id))
+                .equals((Series::Table, Series::OriginCountryId)),
+        )
+        .join_subquery(
+            JoinType::InnerJoin,
+            viewers_per_series(),
+            v.clone(),
+            Expr::col((v, Col::SeriesId)).equals((Series::Table, Series::Id)),
+        )
+        .group_by_col((Countries::Table, Countries::Region))
+        .order_by_expr(total, Order::Desc)
+        .order_by((Countries::Table, Countries::Region), Order::Asc)
+        .to_owned();
+    let chart = single(
+        "viewers-per-region",
+        "Viewers by region of origin",
+        Kind::Bar,
+        "Region",
+        "Total viewers",
+    );
+    counted(db, &select, chart).await
+}

@@ -1,0 +1,76 @@
+//! CSV files as spreadsheets should read them: RFC 4180 quoting, CRLF line ends, and text
+//! cells that a spreadsheet would run as a formula neutralized (OWASP "CSV injection").
+
+use super::table::Cell;
+
+/// A whole file: the header line, then one line per row.
+pub fn write(header: &[&str], rows: &[Vec<Cell>]) -> String {
+    let mut out = String::with_capacity(64 * (rows.len() + 1));
+    line(&mut out, header.iter().map(|h| field(h)));
+    for row in rows {
+        line(&mut out, row.iter().map(cell));
+    }
+    out
+}
+
+fn line(out: &mut String, fields: impl Iterator<Item = String>) {
+    for (i, value) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&value);
+    }
+    out.push_str("\r\n");
+}
+
+fn cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => field(&neutralize(text)),
+        other => other.display(),
+    }
+}
+
+/// Text a spreadsheet would treat as a formula (`=`, `+`, `-`, `@`, or a tab or carriage
+/// return that hides one) gets a leading apostrophe, so it shows as the text it is.
+fn neutralize(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => ["'", text].concat(),
+        _ => text.to_owned(),
+    }
+}
+
+/// A field, quoted when it holds a comma, a quote or a line break (quotes doubled).
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        ["\"", &text.replace('"', "\"\""), "\""].concat()
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_and_neutralizes() {
+        let rows = vec![
+            vec![Cell::Int(1), Cell::text("Plain"), Cell::Hundredths(433)],
+            vec![
+                Cell::Int(2),
+                Cell::text("=HYPERLINK(\"http://x\",\"y\")"),
+                Cell::Empty,
+            ],
+            vec![Cell::Int(3), Cell::text("a, b\nc"), Cell::text("@SUM(A1)")],
+            vec![Cell::Int(4), Cell::text("-2+3"), Cell::text("+1")],
+        ];
+        assert_eq!(
+            write(&["id", "title", "avg"], &rows),
+            "id,title,avg\r\n\
+             1,Plain,4.33\r\n\
+             2,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\r\n\
+             3,\"a, b\nc\",'@SUM(A1)\r\n\
+             4,'-2+3,'+1\r\n"
+        );
+    }
+}

@@ -1,0 +1,38 @@
+//! Closing an account: the one unit of work that reaches into every table an account owns,
+//! so it lives above `accounts`, `sessions` and `resets` instead of making them import each
+//! other.
+
+use sea_query::{Expr, Query};
+
+use super::{resets, sessions};
+use crate::db::schema::Accounts;
+use crate::db::Tx;
+use crate::error::{Error, Result};
+
+/// Deletes an account and everything that is only its own, in the lock order of
+/// ARCHITECTURE.md: the account row first (locked by a version bump), then its sessions and
+/// reset tokens, then its reviews, each taken out of its series' figures (`series_stats`), so
+/// ratings and analytics stay exact. Reviews are removed, not anonymized: nothing the person
+/// wrote outlives the account. Staff audit entries keep their rows (`account_id` becomes
+/// NULL). Returns how many reviews went; an account already gone is [`Error::NotFound`].
+pub async fn delete_account(tx: &mut Tx, id: i64) -> Result<usize> {
+    let lock = Query::update()
+        .table(Accounts::Table)
+        .value(Accounts::Version, Expr::col(Accounts::Version).add(1))
+        .and_where(Expr::col(Accounts::Id).eq(id))
+        .to_owned();
+    if tx.execute(&lock).await? == 0 {
+        return Err(Error::NotFound);
+    }
+    sessions::delete_for_account(tx, id, None).await?;
+    resets::delete_for_account(tx, id).await?;
+    let reviews = crate::feedback::remove_all_by_account(tx, id).await?;
+    tx.execute(
+        &Query::delete()
+            .from_table(Accounts::Table)
+            .and_where(Expr::col(Accounts::Id).eq(id))
+            .to_owned(),
+    )
+    .await?;
+    Ok(reviews)
+}

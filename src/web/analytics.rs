@@ -1,0 +1,454 @@
+//! Staff analytics: the dashboard, each of the six results on its own page, the two reports,
+//! the refresh button and its status, and the CSV downloads. Pages read the stored snapshot
+//! only; a CSV is computed when it is asked for, so a download is exact as of that moment.
+
+use std::sync::Arc;
+
+use poem::http::{header, StatusCode};
+use poem::web::{Data, Path, Query};
+use poem::{handler, IntoResponse, Response};
+use serde::Deserialize;
+use views::analytics::{CellView, ChartView, DashboardView, RegionForm, ResultView, StatusView};
+
+use super::access::RequireEmployee;
+use super::common::{see_other, staff_nav as nav};
+use super::middleware::RequestContext;
+use super::state::State;
+use crate::analytics::charts::{Chart, Kind};
+use crate::analytics::queries::{self, Query as Result6, RegionPair};
+use crate::analytics::reports::{self, Report};
+use crate::analytics::snapshot::{Snapshot, Status};
+use crate::analytics::table::{sort_rows, Cell, Rows};
+use crate::analytics::{csv, region_names};
+use crate::db::page::Page;
+use crate::error::{Error, Result};
+
+/// Rows of each result the dashboard shows; the result's own page has them all.
+const PREVIEW_ROWS: u32 = 10;
+/// Rows per page on a result's or report's own page (unless `per_page` says otherwise).
+const PAGE_ROWS: u32 = 25;
+/// The longest region name a comparison accepts (the column holds at most 100).
+const MAX_REGION_CHARS: usize = 100;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TableParams {
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+    a: Option<String>,
+    b: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusParams {
+    shown: Option<String>,
+}
+
+fn status_view(ctx: &RequestContext, status: &Status) -> StatusView {
+    StatusView {
+        as_of: status.computed_at,
+        refreshing: status.refreshing(),
+        csrf_token: ctx.csrf_token.clone(),
+    }
+}
+
+/// The stored snapshot; when there is none and none is on its way, one is asked for.
+async fn current(state: &State) -> Result<(Status, Option<Arc<Snapshot>>)> {
+    let (mut status, snapshot) = state.analytics.get(&state.db).await?;
+    if snapshot.is_none() && !status.refreshing() {
+        state.request_analytics_refresh().await?;
+        status = crate::analytics::snapshot::status(&state.db).await?;
+    }
+    Ok((status, snapshot))
+}
+
+#[handler]
+#[tracing::instrument(skip_all)]
+pub async fn dashboard(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+) -> Result<Response> {
+    let (status, snapshot) = current(state).await?;
+    let regions = RegionPair::default();
+    let mut results = Vec::new();
+    let mut charts = Vec::new();
+    if let Some(snapshot) = &snapshot {
+        for (query, rows) in &snapshot.results {
+            let page = Page {
+                number: 1,
+                size: PREVIEW_ROWS,
+            };
+            results.push(result_view(*query, rows, None, false, page, &regions));
+        }
+        charts = snapshot.charts.iter().map(chart_view).collect();
+    }
+    let view = DashboardView {
+        status: status_view(ctx, &status),
+        charts,
+        results,
+        regions: region_form(state, &regions).await?,
+        reports: Report::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.title(),
+                    views::paths::report(r.slug()),
+                    views::paths::report_csv(r.slug()),
+                )
+            })
+            .collect(),
+    };
+    Ok(views::analytics::dashboard_page(&ctx.page(), &nav(), &view).into_response())
+}
+
+#[handler]
+#[tracing::instrument(skip_all)]
+pub async fn refresh(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+) -> Result<Response> {
+    state.request_analytics_refresh().await?;
+    if ctx.is_htmx {
+        let status = crate::analytics::snapshot::status(&state.db).await?;
+        return Ok(views::analytics::status_fragment(&status_view(ctx, &status)).into_response());
+    }
+    Ok(see_other(
+        views::paths::ADMIN_ANALYTICS,
+        None,
+        state.config.secure_cookies(),
+    ))
+}
+
+/// The status line the dashboard polls while a refresh is on its way; once a snapshot other
+/// than the one on screen (`shown`) has landed, htmx reloads the whole page.
+#[handler]
+pub async fn refresh_status(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+    Query(params): Query<StatusParams>,
+) -> Result<Response> {
+    let status = crate::analytics::snapshot::status(&state.db).await?;
+    let shown = params.shown.unwrap_or_default();
+    let on_screen = status
+        .computed_at
+        .map(|at| at.to_rfc3339())
+        .unwrap_or_default();
+    let mut response =
+        views::analytics::status_fragment(&status_view(ctx, &status)).into_response();
+    if ctx.is_htmx && !status.refreshing() && on_screen != shown {
+        response
+            .headers_mut()
+            .insert("HX-Refresh", header::HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// `/admin/analytics/{q}`: one result with every row, sorted and paged; `{q}.csv`: the
+/// result as a file.
+#[handler]
+#[tracing::instrument(skip_all)]
+pub async fn result(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+    Path(name): Path<String>,
+    Query(params): Query<TableParams>,
+) -> Result<Response> {
+    let (slug, is_csv) = match name.strip_suffix(".csv") {
+        Some(slug) => (slug, true),
+        None => (name.as_str(), false),
+    };
+    let query = Result6::from_slug(slug).ok_or(Error::NotFound)?;
+    let regions = region_pair(&params)?;
+    let live = query == Result6::Regions && regions != RegionPair::default();
+    if is_csv {
+        let rows = queries::run(&state.db, query, &regions).await?;
+        return Ok(csv_response(slug, query.header(), &rows));
+    }
+    let (sort, descending) = sort_param(&params, query.header())?;
+    let page = Page::parse(
+        params.page.as_deref(),
+        params.per_page.as_deref(),
+        PAGE_ROWS,
+    )?;
+    let (status, snapshot) = current(state).await?;
+    let live_rows = if live {
+        queries::run(&state.db, query, &regions).await?
+    } else {
+        Vec::new()
+    };
+    let rows = match snapshot.as_deref().and_then(|s| s.result(query)) {
+        Some(stored) if !live => stored.as_slice(),
+        _ => live_rows.as_slice(),
+    };
+    let view = result_view(query, rows, sort, descending, page, &regions);
+    let region_choices = if query == Result6::Regions {
+        Some(region_form(state, &regions).await?)
+    } else {
+        None
+    };
+    if ctx.is_htmx {
+        return Ok(
+            views::analytics::result_section(&view, region_choices.as_ref()).into_response(),
+        );
+    }
+    Ok(views::analytics::result_page(
+        &ctx.page(),
+        &nav(),
+        &status_view(ctx, &status),
+        &view,
+        region_choices.as_ref(),
+    )
+    .into_response())
+}
+
+/// `/admin/reports/{report}`: the stored report, sorted and paged; `{report}.csv`: the
+/// report computed now, as a file.
+#[handler]
+#[tracing::instrument(skip_all)]
+pub async fn report(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireEmployee(_staff): RequireEmployee,
+    Path(name): Path<String>,
+    Query(params): Query<TableParams>,
+) -> Result<Response> {
+    let (slug, is_csv) = match name.strip_suffix(".csv") {
+        Some(slug) => (slug, true),
+        None => (name.as_str(), false),
+    };
+    let report = Report::from_slug(slug).ok_or(Error::NotFound)?;
+    if is_csv {
+        let rows = reports::compute_rows(&state.db, report).await?;
+        return Ok(csv_response(slug, report.header(), &rows));
+    }
+    let sort = report.sort_key(params.sort.as_deref())?;
+    let descending = match params.dir.as_deref().map(str::trim) {
+        None | Some("") | Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => return Err(Error::BadRequest("dir must be asc or desc".into())),
+    };
+    let page = Page::parse(
+        params.page.as_deref(),
+        params.per_page.as_deref(),
+        PAGE_ROWS,
+    )?;
+    let (status, _) = current(state).await?;
+    let (rows, has_next) = reports::page(&state.db, report, sort, descending, page).await?;
+    let header = report.header();
+    let view = ResultView {
+        slug: report.slug(),
+        title: report.title(),
+        description: report.description(),
+        header: header.to_vec(),
+        sortable: header
+            .iter()
+            .map(|h| report.sort_keys().iter().any(|k| k.name == *h))
+            .collect(),
+        rows: cells(&rows),
+        base_href: views::paths::report(report.slug()),
+        keep_query: String::new(),
+        sort: Some(sort.name),
+        descending,
+        page: page.number,
+        has_next,
+        total_rows: None,
+        csv_href: views::paths::report_csv(report.slug()),
+    };
+    if ctx.is_htmx {
+        return Ok(views::analytics::result_section(&view, None).into_response());
+    }
+    Ok(
+        views::analytics::result_page(&ctx.page(), &nav(), &status_view(ctx, &status), &view, None)
+            .into_response(),
+    )
+}
+
+/// `?a=` and `?b=`: the regions to compare (bound as values; empty means the default).
+fn region_pair(params: &TableParams) -> Result<RegionPair> {
+    let default = RegionPair::default();
+    let pick = |value: Option<&str>, fallback: String, name: &str| -> Result<String> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(fallback),
+            Some(v) if v.chars().count() > MAX_REGION_CHARS || v.chars().any(char::is_control) => {
+                Err(Error::BadRequest(
+                    [name, " must be a region name of at most 100 characters"].concat(),
+                ))
+            }
+            Some(v) => Ok(v.to_owned()),
+        }
+    };
+    Ok(RegionPair {
+        a: pick(params.a.as_deref(), default.a, "a")?,
+        b: pick(params.b.as_deref(), default.b, "b")?,
+    })
+}
+
+/// `sort` names a column of the result; `dir` is `asc` or `desc`.
+fn sort_param(params: &TableParams, header: &[&'static str]) -> Result<(Option<usize>, bool)> {
+    let sort = match params
+        .sort
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(name) => Some(
+            header
+                .iter()
+                .position(|h| *h == name)
+                .ok_or_else(|| Error::BadRequest("unknown sort column".into()))?,
+        ),
+    };
+    let descending = match params.dir.as_deref().map(str::trim) {
+        None | Some("") | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(Error::BadRequest("dir must be asc or desc".into())),
+    };
+    Ok((sort, descending))
+}
+
+async fn region_form(state: &State, regions: &RegionPair) -> Result<RegionForm> {
+    let mut choices = region_names(&state.db).await?;
+    for chosen in [&regions.a, &regions.b] {
+        if !choices.contains(chosen) {
+            choices.push(chosen.clone());
+        }
+    }
+    Ok(RegionForm {
+        a: regions.a.clone(),
+        b: regions.b.clone(),
+        choices,
+    })
+}
+
+fn cells(rows: &[Vec<Cell>]) -> Vec<Vec<CellView>> {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| CellView {
+                    text: cell.display(),
+                    numeric: cell.is_numeric(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One page of a stored result; only a sorted page copies the rows (to sort them).
+fn result_view(
+    query: Result6,
+    rows: &[Vec<Cell>],
+    sort: Option<usize>,
+    descending: bool,
+    page: Page,
+    regions: &RegionPair,
+) -> ResultView {
+    let sorted: Rows;
+    let rows = match sort {
+        Some(column) => {
+            let mut copy = rows.to_vec();
+            sort_rows(&mut copy, column, descending);
+            sorted = copy;
+            sorted.as_slice()
+        }
+        None => rows,
+    };
+    let total = rows.len();
+    let start = (page.offset() as usize).min(total);
+    let end = (start + page.size as usize).min(total);
+    let keep_query = if query == Result6::Regions && *regions != RegionPair::default() {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("a", &regions.a)
+            .append_pair("b", &regions.b)
+            .finish()
+    } else {
+        String::new()
+    };
+    let csv_href = if keep_query.is_empty() {
+        views::paths::analytics_csv(query.slug())
+    } else {
+        [
+            views::paths::analytics_csv(query.slug()).as_str(),
+            "?",
+            &keep_query,
+        ]
+        .concat()
+    };
+    ResultView {
+        slug: query.slug(),
+        title: query.title(),
+        description: query.description(),
+        header: query.header().to_vec(),
+        sortable: vec![true; query.header().len()],
+        rows: cells(&rows[start..end]),
+        base_href: views::paths::analytics_result(query.slug()),
+        keep_query,
+        sort: sort.and_then(|i| query.header().get(i).copied()),
+        descending,
+        page: page.number,
+        has_next: end < total,
+        total_rows: Some(total),
+        csv_href,
+    }
+}
+
+fn chart_view(chart: &Chart) -> ChartView {
+    let kind = match chart.kind {
+        Kind::HorizontalBar => "horizontalBar",
+        Kind::Bar => "bar",
+        Kind::Line => "line",
+        Kind::Doughnut => "doughnut",
+    };
+    let number = |cell: &Cell| -> serde_json::Value {
+        match cell {
+            Cell::Int(n) => serde_json::Value::from(*n),
+            Cell::Hundredths(h) => serde_json::Value::from(*h as f64 / 100.0),
+            _ => serde_json::Value::Null,
+        }
+    };
+    let data = serde_json::json!({
+        "type": kind,
+        "labels": chart.labels,
+        "datasets": chart.datasets.iter().map(|d| serde_json::json!({
+            "label": d.label,
+            "data": d.values.iter().map(number).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
+    ChartView {
+        slug: chart.slug.clone(),
+        title: chart.title.clone(),
+        data_json: data.to_string(),
+        label_heading: chart.label_heading.clone(),
+        dataset_labels: chart.datasets.iter().map(|d| d.label.clone()).collect(),
+        rows: chart
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                (
+                    label.clone(),
+                    chart
+                        .datasets
+                        .iter()
+                        .map(|d| d.values.get(i).map(Cell::display).unwrap_or_default())
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A CSV download: `attachment`, named after the result.
+fn csv_response(slug: &str, header: &[&str], rows: &[Vec<Cell>]) -> Response {
+    let filename = ["attachment; filename=\"", slug, ".csv\""].concat();
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(header::CONTENT_DISPOSITION, filename)
+        .body(csv::write(header, rows))
+}
