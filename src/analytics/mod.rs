@@ -10,7 +10,7 @@ pub mod reports;
 pub mod snapshot;
 pub mod table;
 
-use sea_query::{Expr, ExprTrait, Func, Iden, Query, SelectStatement, SimpleExpr};
+use sea_query::{Expr, Func, Iden, Query, SelectStatement, SimpleExpr};
 
 use crate::db::schema::{Computed, Countries, Episodes, Feedback};
 use crate::db::Db;
@@ -37,8 +37,8 @@ pub fn as_integer(expr: impl Into<SimpleExpr>) -> SimpleExpr {
 
 /// `sum / count` as a double on both databases, for ordering by an average exactly the same
 /// way on each (`AVG` is DECIMAL with four places on MariaDB, a double on SQLite).
-pub fn average_expr(sum: Expr, count: Expr) -> SimpleExpr {
-    Func::cast_as(sum, Computed::Double).div(count)
+pub fn average_expr(sum: impl Into<SimpleExpr>, count: impl Into<SimpleExpr>) -> SimpleExpr {
+    SimpleExpr::from(Func::cast_as(sum.into(), Computed::Double)).div(count.into())
 }
 
 /// `(series_id, viewers, n)`: each series' total viewers and number of episodes, over its
@@ -53,12 +53,19 @@ pub fn viewers_per_series() -> SelectStatement {
         .to_owned()
 }
 
-/// `(series_id, rating_sum, ratings)`: each rated series' feedback, counted over its rows alone.
+/// `(series_id, rating_sum, ratings)`: each rated series' feedback, counted over its rows alone
+/// (integers on both databases).
 pub fn ratings_per_series() -> SelectStatement {
     Query::select()
         .expr_as(Expr::col(Feedback::SeriesId), Col::SeriesId)
-        .expr_as(Func::sum(Expr::col(Feedback::Rating)), Col::RatingSum)
-        .expr_as(Func::count(Expr::col(Feedback::Rating)), Col::Ratings)
+        .expr_as(
+            as_integer(Func::sum(Expr::col(Feedback::Rating))),
+            Col::RatingSum,
+        )
+        .expr_as(
+            as_integer(Func::count(Expr::col(Feedback::Rating))),
+            Col::Ratings,
+        )
         .from(Feedback::Table)
         .group_by_col(Feedback::SeriesId)
         .to_owned()

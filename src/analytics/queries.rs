@@ -26,9 +26,9 @@ use sea_query::{
 };
 
 use super::table::{Cell, Rows};
+use super::{as_integer, average_expr, ratings_per_series, viewers_per_series, Col};
 use crate::db::schema::{
-    AnalyticsAlias as A, Computed, Countries, Episodes, Feedback, ProductionHouses, Series,
-    SeriesReleases, SqlFunction,
+    AnalyticsAlias as A, Countries, Feedback, ProductionHouses, Series, SeriesReleases, SqlFunction,
 };
 use crate::db::Db;
 use crate::error::Result;
@@ -188,11 +188,6 @@ pub async fn run(db: &Db, query: Query, regions: &RegionPair) -> Result<Rows> {
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
 
-/// A whole number as a signed 64-bit integer on both backends.
-fn int(expr: impl Into<SimpleExpr>) -> SimpleExpr {
-    Func::cast_as(expr, Computed::Signed).into()
-}
-
 /// The order of text keys (titles, country names) in every result: case-insensitive by code
 /// point, then exact. Applied in Rust after the SQL ORDER BY because the databases' collations
 /// disagree (SQLite compares bytes, MariaDB's utf8mb4_unicode_ci puts "Cádiz" before "Cairo"),
@@ -203,30 +198,17 @@ fn text_order(a: &str, b: &str) -> std::cmp::Ordering {
         .then_with(|| a.cmp(b))
 }
 
-/// `sum / count` as a double, only for ordering inside SQL (see the module comment).
-fn average_for_ordering(sum: SimpleExpr, count: SimpleExpr) -> SimpleExpr {
-    SimpleExpr::from(Func::cast_as(sum, Computed::Double)).div(count)
-}
-
 /// `series_viewers(series_id, title, total_viewers)`: every series, with the sum of its
 /// episodes' viewers computed in a derived table grouped by series before anything is joined
 /// to it, and 0 for a series without episodes.
 fn series_viewers() -> CommonTableExpression {
-    let episode_totals = Sql::select()
-        .expr_as(Expr::col(Episodes::SeriesId), A::SeriesId)
-        .expr_as(
-            Func::sum(Expr::col(Episodes::TotalViewers)),
-            A::TotalViewers,
-        )
-        .from(Episodes::Table)
-        .group_by_col(Episodes::SeriesId)
-        .to_owned();
+    let episode_totals = viewers_per_series();
     let select = Sql::select()
         .expr_as(Expr::col((Series::Table, Series::Id)), A::SeriesId)
         .expr_as(Expr::col((Series::Table, Series::Title)), A::Title)
         .expr_as(
-            int(Func::coalesce([
-                Expr::col((A::EpisodeTotals, A::TotalViewers)).into(),
+            as_integer(Func::coalesce([
+                Expr::col((A::EpisodeTotals, Col::Viewers)).into(),
                 Expr::val(0).into(),
             ])),
             A::TotalViewers,
@@ -248,13 +230,7 @@ fn series_viewers() -> CommonTableExpression {
 /// `series_ratings(series_id, ratings, rating_sum)`: per rated series, the number and sum of
 /// its feedback rows, grouped on their own.
 fn series_ratings() -> CommonTableExpression {
-    let select = Sql::select()
-        .expr_as(Expr::col(Feedback::SeriesId), A::SeriesId)
-        .expr_as(int(Func::count(Expr::col(Asterisk))), A::Ratings)
-        .expr_as(int(Func::sum(Expr::col(Feedback::Rating))), A::RatingSum)
-        .from(Feedback::Table)
-        .group_by_col(Feedback::SeriesId)
-        .to_owned();
+    let select = ratings_per_series();
     CommonTableExpression::new()
         .query(select)
         .table_name(A::SeriesRatings)
@@ -290,7 +266,7 @@ struct OverviewRow {
 /// them rather than multiply them).
 fn overview_statement() -> WithQuery {
     let ratings = |col: A| {
-        int(Func::coalesce([
+        as_integer(Func::coalesce([
             Expr::col((A::SeriesRatings, col)).into(),
             Expr::val(0).into(),
         ]))
@@ -389,8 +365,14 @@ struct AboveAverageRow {
 /// `sum * platform_count > platform_sum * count` in integers.
 fn above_average_statement() -> WithQuery {
     let platform = Sql::select()
-        .expr_as(int(Func::count(Expr::col(Asterisk))), A::PlatformRatings)
-        .expr_as(int(Func::sum(Expr::col(Feedback::Rating))), A::PlatformSum)
+        .expr_as(
+            as_integer(Func::count(Expr::col(Asterisk))),
+            A::PlatformRatings,
+        )
+        .expr_as(
+            as_integer(Func::sum(Expr::col(Feedback::Rating))),
+            A::PlatformSum,
+        )
         .from(Feedback::Table)
         .to_owned();
     let sum = || Expr::col((A::SeriesRatings, A::RatingSum));
@@ -421,10 +403,7 @@ fn above_average_statement() -> WithQuery {
                 .mul(Expr::col((A::Platform, A::PlatformRatings)))
                 .gt(Expr::col((A::Platform, A::PlatformSum)).mul(count())),
         )
-        .order_by_expr(
-            average_for_ordering(sum().into(), count().into()),
-            Order::Desc,
-        )
+        .order_by_expr(average_expr(sum(), count()), Order::Desc)
         .order_by((Series::Table, Series::Id), Order::Asc)
         .to_owned();
     with([series_ratings()], select)
@@ -587,7 +566,7 @@ fn regions_statement(regions: &RegionPair) -> SelectStatement {
         let a = available_in(&regions.a);
         let b = available_in(&regions.b);
         Sql::select()
-            .expr_as(int(Expr::val(kind)), A::Kind)
+            .expr_as(as_integer(Expr::val(kind)), A::Kind)
             .expr_as(Expr::col((Series::Table, Series::Id)), A::SeriesId)
             .expr_as(Expr::col((Series::Table, Series::Title)), A::Title)
             .from(Series::Table)
@@ -651,9 +630,9 @@ fn tiers_statement() -> WithQuery {
         .column((A::SeriesRatings, A::Ratings))
         .column((A::SeriesRatings, A::RatingSum))
         .expr_as(
-            average_for_ordering(
-                Expr::col((A::SeriesRatings, A::RatingSum)).into(),
-                Expr::col((A::SeriesRatings, A::Ratings)).into(),
+            average_expr(
+                Expr::col((A::SeriesRatings, A::RatingSum)),
+                Expr::col((A::SeriesRatings, A::Ratings)),
             ),
             A::Average,
         )
@@ -788,9 +767,9 @@ fn rankings_statement() -> WithQuery {
             Func::cust(SqlFunction::Rank),
             WindowStatement::new()
                 .order_by_expr(
-                    average_for_ordering(
-                        Expr::col((A::SeriesRatings, A::RatingSum)).into(),
-                        Expr::col((A::SeriesRatings, A::Ratings)).into(),
+                    average_expr(
+                        Expr::col((A::SeriesRatings, A::RatingSum)),
+                        Expr::col((A::SeriesRatings, A::Ratings)),
                     ),
                     Order::Asc,
                 )
@@ -804,18 +783,18 @@ fn rankings_statement() -> WithQuery {
         )
         .to_owned();
     let top = Sql::select()
-        .expr_as(int(Expr::val(1)), A::Kind)
-        .expr_as(int(Expr::col(A::RankNo)), A::RankNo)
+        .expr_as(as_integer(Expr::val(1)), A::Kind)
+        .expr_as(as_integer(Expr::col(A::RankNo)), A::RankNo)
         .column(A::SeriesId)
         .column(A::Title)
         .expr_as(Expr::col(A::TotalViewers), A::Value)
-        .expr_as(int(Expr::val(0)), A::Ratings)
+        .expr_as(as_integer(Expr::val(0)), A::Ratings)
         .from(A::ViewerRanks)
         .and_where(Expr::col(A::RankNo).lte(RANKED_PLACES))
         .to_owned();
     let bottom = Sql::select()
-        .expr_as(int(Expr::val(2)), A::Kind)
-        .expr_as(int(Expr::col(A::RankNo)), A::RankNo)
+        .expr_as(as_integer(Expr::val(2)), A::Kind)
+        .expr_as(as_integer(Expr::col(A::RankNo)), A::RankNo)
         .column(A::SeriesId)
         .column(A::Title)
         .expr_as(Expr::col(A::RatingSum), A::Value)
@@ -943,7 +922,7 @@ mod tests {
         for sql in [&tiers, &rankings, &top] {
             assert!(
                 sql.contains(
-                    r#"(SELECT "series_id" AS "series_id", SUM("total_viewers") AS "total_viewers" FROM "episodes" GROUP BY "series_id")"#
+                    r#"(SELECT "series_id" AS "series_id", SUM("total_viewers") AS "viewers", COUNT("id") AS "n" FROM "episodes" GROUP BY "series_id")"#
                 ),
                 "{sql}"
             );
