@@ -557,6 +557,59 @@ async fn every_process_sees_the_same_snapshot(backend: Backend) {
 }
 both_backends!(every_process_sees_the_same_snapshot);
 
+/// The dashboard and the report pages show the snapshot, not the base tables: reviews removed
+/// behind the app's back (no refresh asked for) leave the pages as they were, until a
+/// refresh, which picks the change up.
+async fn pages_read_the_snapshot_not_the_base_tables(backend: Backend) {
+    let app = demo_app(backend, Vec::new()).await;
+    let staff = admin(&app).await;
+    refreshed(&app, &staff).await;
+    let reviews = app.db().count_rows(Feedback::Table).await.expect("count");
+    assert!(reviews > 0);
+    let rating_chart = |body: &str| -> Vec<i64> {
+        let snapshot_counts = body
+            .split("id=\"chart-table-rating-distribution\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</table>").next())
+            .unwrap_or_default()
+            .split("<td class=\"num\">")
+            .skip(1)
+            .filter_map(|cell| cell.split('<').next()?.replace(',', "").parse().ok())
+            .collect();
+        snapshot_counts
+    };
+    let before = staff.get("/admin/analytics").await;
+    assert_eq!(rating_chart(&before.body).iter().sum::<i64>(), reviews);
+    let report_before = staff.get("/admin/reports/viewer-engagement").await.body;
+
+    app.db()
+        .write(Query::delete().from_table(Feedback::Table).to_owned())
+        .await
+        .expect("remove every review directly");
+    let after = staff.get("/admin/analytics").await;
+    assert_eq!(
+        rating_chart(&after.body).iter().sum::<i64>(),
+        reviews,
+        "still the snapshot"
+    );
+    let report_after = staff.get("/admin/reports/viewer-engagement").await.body;
+    assert_eq!(
+        report_after.replace(&before.csrf(), ""),
+        report_before.replace(&before.csrf(), ""),
+        "the report page reads its stored rows"
+    );
+
+    refreshed(&app, &staff).await;
+    let refreshed_page = staff.get("/admin/analytics").await;
+    assert_eq!(rating_chart(&refreshed_page.body).iter().sum::<i64>(), 0);
+    assert!(staff
+        .get("/admin/reports/viewer-engagement")
+        .await
+        .body
+        .contains("No rows."));
+}
+both_backends!(pages_read_the_snapshot_not_the_base_tables);
+
 /// In a real browser: the empty dashboard says a snapshot is coming, reloads itself once the
 /// worker has stored it, and Chart.js (from /assets, under the strict CSP) draws every chart.
 async fn browser_sees_the_first_snapshot_arrive_and_its_charts_drawn(backend: Backend) {
@@ -598,6 +651,18 @@ async fn browser_sees_the_first_snapshot_arrive_and_its_charts_drawn(backend: Ba
     })
     .await;
     assert_eq!(drawn, 8);
+    // Every chart has data points, and its canvas holds pixels.
+    let points = client
+        .execute(
+            "return Array.from(document.querySelectorAll('canvas[data-chart]')).map(function (c) {\
+               var chart = c.chartInstance;\
+               return chart ? chart.data.datasets[0].data.length : -1; });",
+            vec![],
+        )
+        .await
+        .expect("chart data");
+    let points: Vec<i64> = serde_json::from_value(points).expect("numbers");
+    assert!(points.iter().all(|n| *n > 0), "{points:?}");
     wait_for_text(&client, "#result-tiers", "tier").await;
     app.drain_jobs().await;
 }
