@@ -27,6 +27,10 @@ use crate::error::{Error, Result};
 /// presumed gone, and the next refresh takes over.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
+/// A scheduled refresh skips its turn when the snapshot is younger than this (another
+/// process's schedule, a button or a debounced write has just refreshed it).
+pub const SCHEDULED_SKIP_IF_NEWER: chrono::Duration = chrono::Duration::minutes(2);
+
 /// How often a refresh waiting for another one to finish looks again.
 const WAIT_STEP: Duration = Duration::from_millis(250);
 
@@ -160,7 +164,8 @@ pub enum Outcome {
 
 /// Computes and stores a new snapshot, unless one computed after `requested_at` already
 /// exists. With a request time it waits for a running refresh to finish first (then usually
-/// finds its result current); without one (the schedule) it skips when another one runs.
+/// finds its result current); without one (the schedule) it skips when another one runs or
+/// the snapshot is younger than [`SCHEDULED_SKIP_IF_NEWER`].
 pub async fn refresh(
     db: &Db,
     clock: &Clock,
@@ -173,7 +178,13 @@ pub async fn refresh(
         _ => false,
     };
     loop {
-        if current(status(db).await?.computed_at) {
+        let computed_at = status(db).await?.computed_at;
+        if current(computed_at) {
+            return Ok(Outcome::AlreadyCurrent);
+        }
+        if requested_at.is_none()
+            && computed_at.is_some_and(|at| at > clock.now() - SCHEDULED_SKIP_IF_NEWER)
+        {
             return Ok(Outcome::AlreadyCurrent);
         }
         if take_lease(db, &owner, clock.now()).await? {

@@ -434,6 +434,11 @@ async fn two_refreshes_never_run_at_once(backend: Backend) {
         .expect("lease runs out");
     let outcome = waiting.await.expect("join").expect("refresh");
     assert!(matches!(outcome, Outcome::Refreshed { .. }), "{outcome:?}");
+    // The schedule skips a snapshot that is only minutes old.
+    assert_eq!(
+        snapshot::refresh(&db, &clock, None).await.expect("refresh"),
+        Outcome::AlreadyCurrent
+    );
     // A request older than the snapshot is already satisfied.
     let old = clock.now() - chrono::Duration::minutes(1);
     assert_eq!(
