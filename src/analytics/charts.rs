@@ -5,7 +5,7 @@
 use sea_query::{Alias, Expr, Func, JoinType, Order, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
 
-use super::{as_integer, ratings_per_series, viewers_per_series, Col};
+use super::{as_integer, join_ratings, join_viewers, Col};
 use crate::analytics::table::Cell;
 use crate::db::schema::{
     Countries, Feedback, Genres, ProductionHouses, Series, SeriesGenres, SeriesReleases,
@@ -112,18 +112,11 @@ async fn counted(db: &Db, select: &SelectStatement, mut chart: Chart) -> Result<
 }
 
 async fn top_by_viewers(db: &Db) -> Result<Chart> {
-    let v = Alias::new("v");
-    let select = Query::select()
+    let select = join_viewers(&mut Query::select(), JoinType::InnerJoin)
         .expr_as(Expr::col((Series::Table, Series::Title)), Col::Label)
-        .expr_as(as_integer(Expr::col((v.clone(), Col::Viewers))), Col::N)
+        .expr_as(as_integer(Expr::col((Col::V, Col::Viewers))), Col::N)
         .from(Series::Table)
-        .join_subquery(
-            JoinType::InnerJoin,
-            viewers_per_series(),
-            v.clone(),
-            Expr::col((v.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
-        )
-        .order_by((v, Col::Viewers), Order::Desc)
+        .order_by((Col::V, Col::Viewers), Order::Desc)
         .order_by((Series::Table, Series::Id), Order::Asc)
         .limit(TOP)
         .to_owned();
@@ -138,20 +131,13 @@ async fn top_by_viewers(db: &Db) -> Result<Chart> {
 }
 
 async fn top_by_rating(db: &Db) -> Result<Chart> {
-    let r = Alias::new("r");
-    let sum = Expr::col((r.clone(), Col::RatingSum));
-    let count = Expr::col((r.clone(), Col::Ratings));
-    let select = Query::select()
+    let sum = Expr::col((Col::R, Col::RatingSum));
+    let count = Expr::col((Col::R, Col::Ratings));
+    let select = join_ratings(&mut Query::select(), JoinType::InnerJoin)
         .expr_as(Expr::col((Series::Table, Series::Title)), Col::Label)
-        .expr_as(as_integer(sum.clone()), Col::RatingSum)
-        .expr_as(as_integer(count.clone()), Col::Ratings)
+        .expr_as(sum.clone(), Col::RatingSum)
+        .expr_as(count.clone(), Col::Ratings)
         .from(Series::Table)
-        .join_subquery(
-            JoinType::InnerJoin,
-            ratings_per_series(),
-            r.clone(),
-            Expr::col((r.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
-        )
         // The exact average as a double on both databases (AVG is DECIMAL on MariaDB).
         .order_by_expr(super::average_expr(sum, count.clone()), Order::Desc)
         .order_by_expr(count.into(), Order::Desc)
@@ -274,42 +260,32 @@ async fn rating_distribution(db: &Db) -> Result<Chart> {
 
 /// Per production house: the viewers of all its series and the average of all their ratings.
 async fn house_performance(db: &Db) -> Result<Chart> {
-    let (v, r) = (Alias::new("v"), Alias::new("r"));
-    let total = |alias: &Alias, col: Col| {
+    let total = |alias: Col, col: Col| {
         as_integer(Func::coalesce([
-            Func::sum(Expr::col((alias.clone(), col))).into(),
+            Func::sum(Expr::col((alias, col))).into(),
             Expr::val(0).into(),
         ]))
     };
-    let select = Query::select()
+    let mut select = Query::select();
+    // `series` is joined first: the figures' join conditions name it.
+    select.from(ProductionHouses::Table).inner_join(
+        Series::Table,
+        Expr::col((Series::Table, Series::ProductionHouseId))
+            .equals((ProductionHouses::Table, ProductionHouses::Id)),
+    );
+    join_viewers(&mut select, JoinType::LeftJoin);
+    join_ratings(&mut select, JoinType::LeftJoin);
+    let select = select
         .expr_as(
             Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
             Col::Label,
         )
-        .expr_as(total(&v, Col::Viewers), Col::Viewers)
-        .expr_as(total(&r, Col::RatingSum), Col::RatingSum)
-        .expr_as(total(&r, Col::Ratings), Col::Ratings)
-        .from(ProductionHouses::Table)
-        .inner_join(
-            Series::Table,
-            Expr::col((Series::Table, Series::ProductionHouseId))
-                .equals((ProductionHouses::Table, ProductionHouses::Id)),
-        )
-        .join_subquery(
-            JoinType::LeftJoin,
-            viewers_per_series(),
-            v.clone(),
-            Expr::col((v.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
-        )
-        .join_subquery(
-            JoinType::LeftJoin,
-            ratings_per_series(),
-            r.clone(),
-            Expr::col((r.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
-        )
+        .expr_as(total(Col::V, Col::Viewers), Col::Viewers)
+        .expr_as(total(Col::R, Col::RatingSum), Col::RatingSum)
+        .expr_as(total(Col::R, Col::Ratings), Col::Ratings)
         .group_by_col((ProductionHouses::Table, ProductionHouses::Id))
         .group_by_col((ProductionHouses::Table, ProductionHouses::Name))
-        .order_by_expr(total(&v, Col::Viewers), Order::Desc)
+        .order_by_expr(total(Col::V, Col::Viewers), Order::Desc)
         .order_by(
             (ProductionHouses::Table, ProductionHouses::Name),
             Order::Asc,
@@ -379,9 +355,8 @@ async fn reviews_per_month(db: &Db) -> Result<Chart> {
 
 /// Viewers of the series made in each region (by the series' origin country).
 async fn viewers_per_region(db: &Db) -> Result<Chart> {
-    let v = Alias::new("v");
-    let total = as_integer(Func::sum(Expr::col((v.clone(), Col::Viewers))));
-    let select = Query::select()
+    let total = as_integer(Func::sum(Expr::col((Col::V, Col::Viewers))));
+    let select = join_viewers(&mut Query::select(), JoinType::InnerJoin)
         .expr_as(Expr::col((Countries::Table, Countries::Region)), Col::Label)
         .expr_as(total.clone(), Col::N)
         .from(Series::Table)
@@ -389,12 +364,6 @@ async fn viewers_per_region(db: &Db) -> Result<Chart> {
             Countries::Table,
             Expr::col((Countries::Table, Countries::Id))
                 .equals((Series::Table, Series::OriginCountryId)),
-        )
-        .join_subquery(
-            JoinType::InnerJoin,
-            viewers_per_series(),
-            v.clone(),
-            Expr::col((v, Col::SeriesId)).equals((Series::Table, Series::Id)),
         )
         .group_by_col((Countries::Table, Countries::Region))
         .order_by_expr(total, Order::Desc)

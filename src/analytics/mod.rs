@@ -10,9 +10,9 @@ pub mod reports;
 pub mod snapshot;
 pub mod table;
 
-use sea_query::{Expr, Func, Iden, Query, SelectStatement, SimpleExpr};
+use sea_query::{Expr, Func, Iden, JoinType, Query, SelectStatement, SimpleExpr};
 
-use crate::db::schema::{Computed, Countries, Episodes, Feedback};
+use crate::db::schema::{Computed, Countries, Episodes, Feedback, Series};
 use crate::db::Db;
 use crate::error::Result;
 
@@ -26,6 +26,12 @@ pub enum Col {
     Ratings,
     Viewers,
     SeriesId,
+    /// The derived table of [`viewers_per_series`] once joined (see [`join_viewers`]).
+    #[iden = "v"]
+    V,
+    /// The derived table of [`ratings_per_series`] once joined (see [`join_ratings`]).
+    #[iden = "r"]
+    R,
     #[iden = "SUBSTR"]
     Substr,
 }
@@ -69,6 +75,26 @@ pub fn ratings_per_series() -> SelectStatement {
         .from(Feedback::Table)
         .group_by_col(Feedback::SeriesId)
         .to_owned()
+}
+
+/// Joins [`viewers_per_series`] as `v` to a select from `series`.
+pub fn join_viewers(select: &mut SelectStatement, join: JoinType) -> &mut SelectStatement {
+    select.join_subquery(
+        join,
+        viewers_per_series(),
+        Col::V,
+        Expr::col((Col::V, Col::SeriesId)).equals((Series::Table, Series::Id)),
+    )
+}
+
+/// Joins [`ratings_per_series`] as `r` to a select from `series`.
+pub fn join_ratings(select: &mut SelectStatement, join: JoinType) -> &mut SelectStatement {
+    select.join_subquery(
+        join,
+        ratings_per_series(),
+        Col::R,
+        Expr::col((Col::R, Col::SeriesId)).equals((Series::Table, Series::Id)),
+    )
 }
 
 #[derive(sqlx::FromRow)]

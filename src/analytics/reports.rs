@@ -8,14 +8,40 @@ use chrono::{DateTime, Utc};
 use sea_query::{Alias, Expr, Func, InsertStatement, JoinType, Order, Query, SimpleExpr};
 
 use super::table::{Cell, Rows};
-use super::{as_integer, ratings_per_series, viewers_per_series, Col};
+use super::{as_integer, join_ratings, join_viewers, Col};
+use crate::catalog::with_series_names;
 use crate::db::page::Page;
 use crate::db::schema::{
-    Accounts, Countries, Feedback, Languages, ProductionHouses, ReportSeriesPerformance as Rsp,
-    ReportViewerEngagement as Rve, Series,
+    Accounts, Countries, Feedback, ReportSeriesPerformance as Rsp, ReportViewerEngagement as Rve,
+    Series,
 };
 use crate::db::{batch, Db, Tx};
 use crate::error::{Error, Result};
+
+/// The stored series performance report's columns, in its CSV order.
+const SERIES_COLUMNS: [Rsp; 10] = [
+    Rsp::SeriesId,
+    Rsp::Title,
+    Rsp::ProductionHouse,
+    Rsp::Language,
+    Rsp::OriginCountry,
+    Rsp::PlannedEpisodes,
+    Rsp::ActualEpisodes,
+    Rsp::TotalViewers,
+    Rsp::AvgRating,
+    Rsp::Ratings,
+];
+
+/// The stored viewer engagement report's columns, in its CSV order.
+const VIEWER_COLUMNS: [Rve; 7] = [
+    Rve::AccountId,
+    Rve::Username,
+    Rve::Country,
+    Rve::JoinedAt,
+    Rve::Reviews,
+    Rve::AvgRatingGiven,
+    Rve::LastReviewAt,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Report {
@@ -184,30 +210,11 @@ async fn read(db: &Db, report: Report, paging: Option<(SortKey, bool, Page)>) ->
     let mut select = Query::select();
     match report {
         Report::SeriesPerformance => {
-            select.columns([
-                Rsp::SeriesId,
-                Rsp::Title,
-                Rsp::ProductionHouse,
-                Rsp::Language,
-                Rsp::OriginCountry,
-                Rsp::PlannedEpisodes,
-                Rsp::ActualEpisodes,
-                Rsp::TotalViewers,
-                Rsp::AvgRating,
-                Rsp::Ratings,
-            ]);
+            select.columns(SERIES_COLUMNS);
             select.from(Rsp::Table);
         }
         Report::ViewerEngagement => {
-            select.columns([
-                Rve::AccountId,
-                Rve::Username,
-                Rve::Country,
-                Rve::JoinedAt,
-                Rve::Reviews,
-                Rve::AvgRatingGiven,
-                Rve::LastReviewAt,
-            ]);
+            select.columns(VIEWER_COLUMNS);
             select.from(Rve::Table);
         }
     }
@@ -372,66 +379,29 @@ pub async fn compute(db: &Db) -> Result<Computed> {
 }
 
 async fn series_performance(db: &Db) -> Result<Vec<SeriesPerformance>> {
-    let (v, r) = (Alias::new("v"), Alias::new("r"));
-    let zero = |alias: &Alias, col: Col| -> SimpleExpr {
+    let zero = |alias: Col, col: Col| -> SimpleExpr {
         as_integer(Func::coalesce([
-            Expr::col((alias.clone(), col)).into(),
+            Expr::col((alias, col)).into(),
             Expr::val(0).into(),
         ]))
     };
-    let series = Query::select()
+    let mut series = Query::select();
+    with_series_names(&mut series);
+    join_viewers(&mut series, JoinType::LeftJoin);
+    join_ratings(&mut series, JoinType::LeftJoin);
+    series
         .expr_as(Expr::col((Series::Table, Series::Id)), Rsp::SeriesId)
         .expr_as(Expr::col((Series::Table, Series::Title)), Rsp::Title)
-        .expr_as(
-            Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
-            Rsp::ProductionHouse,
-        )
-        .expr_as(
-            Expr::col((Languages::Table, Languages::Name)),
-            Rsp::Language,
-        )
-        .expr_as(
-            Expr::col((Countries::Table, Countries::Name)),
-            Rsp::OriginCountry,
-        )
         .expr_as(
             as_integer(Expr::col((Series::Table, Series::PlannedEpisodes))),
             Rsp::PlannedEpisodes,
         )
-        .expr_as(zero(&v, Col::N), Rsp::ActualEpisodes)
-        .expr_as(zero(&v, Col::Viewers), Rsp::TotalViewers)
-        .expr_as(zero(&r, Col::RatingSum), Col::RatingSum)
-        .expr_as(zero(&r, Col::Ratings), Col::Ratings)
+        .expr_as(zero(Col::V, Col::N), Rsp::ActualEpisodes)
+        .expr_as(zero(Col::V, Col::Viewers), Rsp::TotalViewers)
+        .expr_as(zero(Col::R, Col::RatingSum), Col::RatingSum)
+        .expr_as(zero(Col::R, Col::Ratings), Col::Ratings)
         .from(Series::Table)
-        .inner_join(
-            ProductionHouses::Table,
-            Expr::col((ProductionHouses::Table, ProductionHouses::Id))
-                .equals((Series::Table, Series::ProductionHouseId)),
-        )
-        .inner_join(
-            Languages::Table,
-            Expr::col((Languages::Table, Languages::Id))
-                .equals((Series::Table, Series::LanguageId)),
-        )
-        .inner_join(
-            Countries::Table,
-            Expr::col((Countries::Table, Countries::Id))
-                .equals((Series::Table, Series::OriginCountryId)),
-        )
-        .join_subquery(
-            JoinType::LeftJoin,
-            viewers_per_series(),
-            v.clone(),
-            Expr::col((v.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
-        )
-        .join_subquery(
-            JoinType::LeftJoin,
-            ratings_per_series(),
-            r.clone(),
-            Expr::col((r.clone(), Col::SeriesId)).equals((Series::Table, Series::Id)),
-        )
-        .order_by((Series::Table, Series::Id), Order::Asc)
-        .to_owned();
+        .order_by((Series::Table, Series::Id), Order::Asc);
     Ok(db
         .fetch_all::<SeriesSource>(&series)
         .await?
@@ -567,32 +537,13 @@ pub async fn store(tx: &mut Tx, computed: &Arc<Computed>) -> Result<()> {
 fn series_template() -> InsertStatement {
     Query::insert()
         .into_table(Rsp::Table)
-        .columns([
-            Rsp::SeriesId,
-            Rsp::Title,
-            Rsp::ProductionHouse,
-            Rsp::Language,
-            Rsp::OriginCountry,
-            Rsp::PlannedEpisodes,
-            Rsp::ActualEpisodes,
-            Rsp::TotalViewers,
-            Rsp::AvgRating,
-            Rsp::Ratings,
-        ])
+        .columns(SERIES_COLUMNS)
         .to_owned()
 }
 
 fn viewer_template() -> InsertStatement {
     Query::insert()
         .into_table(Rve::Table)
-        .columns([
-            Rve::AccountId,
-            Rve::Username,
-            Rve::Country,
-            Rve::JoinedAt,
-            Rve::Reviews,
-            Rve::AvgRatingGiven,
-            Rve::LastReviewAt,
-        ])
+        .columns(VIEWER_COLUMNS)
         .to_owned()
 }

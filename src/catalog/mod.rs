@@ -348,19 +348,10 @@ fn stat(column: SeriesStats) -> SimpleExpr {
     Func::cast_as(Expr::col((SeriesStats::Table, column)), Computed::Signed).into()
 }
 
-pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
-    let query = Query::select()
-        .column((Series::Table, Series::Id))
-        .column((Series::Table, Series::Title))
-        .column((Series::Table, Series::PosterUrl))
-        .expr_as(
-            Func::cast_as(
-                Expr::col((Series::Table, Series::PlannedEpisodes)),
-                Computed::Signed,
-            ),
-            Series::PlannedEpisodes,
-        )
-        .column((Series::Table, Series::ReleaseDate))
+/// Adds a series' production house, language and origin country names (as
+/// `production_house`, `language` and `origin_country`) to a select from `series`.
+pub fn with_series_names(select: &mut SelectStatement) -> &mut SelectStatement {
+    select
         .expr_as(
             Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
             Computed::ProductionHouse,
@@ -373,6 +364,37 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
             Expr::col((Countries::Table, Countries::Name)),
             Computed::OriginCountry,
         )
+        .inner_join(
+            ProductionHouses::Table,
+            Expr::col((ProductionHouses::Table, ProductionHouses::Id))
+                .equals((Series::Table, Series::ProductionHouseId)),
+        )
+        .inner_join(
+            Languages::Table,
+            Expr::col((Languages::Table, Languages::Id))
+                .equals((Series::Table, Series::LanguageId)),
+        )
+        .inner_join(
+            Countries::Table,
+            Expr::col((Countries::Table, Countries::Id))
+                .equals((Series::Table, Series::OriginCountryId)),
+        )
+}
+
+pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
+    let mut query = Query::select();
+    query
+        .column((Series::Table, Series::Id))
+        .column((Series::Table, Series::Title))
+        .column((Series::Table, Series::PosterUrl))
+        .expr_as(
+            Func::cast_as(
+                Expr::col((Series::Table, Series::PlannedEpisodes)),
+                Computed::Signed,
+            ),
+            Series::PlannedEpisodes,
+        )
+        .column((Series::Table, Series::ReleaseDate))
         .expr_as(genre_names(), Computed::GenreNames)
         .expr_as(
             Expr::col((SeriesStats::Table, SeriesStats::AvgRating)),
@@ -391,23 +413,8 @@ pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
             Expr::col((SeriesStats::Table, SeriesStats::SeriesId))
                 .equals((Series::Table, Series::Id)),
         )
-        .inner_join(
-            ProductionHouses::Table,
-            Expr::col((ProductionHouses::Table, ProductionHouses::Id))
-                .equals((Series::Table, Series::ProductionHouseId)),
-        )
-        .inner_join(
-            Languages::Table,
-            Expr::col((Languages::Table, Languages::Id))
-                .equals((Series::Table, Series::LanguageId)),
-        )
-        .inner_join(
-            Countries::Table,
-            Expr::col((Countries::Table, Countries::Id))
-                .equals((Series::Table, Series::OriginCountryId)),
-        )
-        .and_where(Expr::col((Series::Table, Series::Id)).eq(id))
-        .to_owned();
+        .and_where(Expr::col((Series::Table, Series::Id)).eq(id));
+    with_series_names(&mut query);
     db.fetch_optional(&query).await
 }
 

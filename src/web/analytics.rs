@@ -158,10 +158,7 @@ pub async fn result(
     Path(name): Path<String>,
     Query(params): Query<TableParams>,
 ) -> Result<Response> {
-    let (slug, is_csv) = match name.strip_suffix(".csv") {
-        Some(slug) => (slug, true),
-        None => (name.as_str(), false),
-    };
+    let (slug, is_csv) = csv_or_page(&name);
     let query = Result6::from_slug(slug).ok_or(Error::NotFound)?;
     let regions = region_pair(&params)?;
     let live = query == Result6::Regions && regions != RegionPair::default();
@@ -191,19 +188,7 @@ pub async fn result(
     } else {
         None
     };
-    if ctx.is_htmx {
-        return Ok(
-            views::analytics::result_section(&view, region_choices.as_ref()).into_response(),
-        );
-    }
-    Ok(views::analytics::result_page(
-        &ctx.page(),
-        &nav(),
-        &status_view(ctx, &status),
-        &view,
-        region_choices.as_ref(),
-    )
-    .into_response())
+    Ok(table_response(ctx, &status, &view, region_choices.as_ref()))
 }
 
 /// `/admin/reports/{report}`: the stored report, sorted and paged; `{report}.csv`: the
@@ -217,10 +202,7 @@ pub async fn report(
     Path(name): Path<String>,
     Query(params): Query<TableParams>,
 ) -> Result<Response> {
-    let (slug, is_csv) = match name.strip_suffix(".csv") {
-        Some(slug) => (slug, true),
-        None => (name.as_str(), false),
-    };
+    let (slug, is_csv) = csv_or_page(&name);
     let report = Report::from_slug(slug).ok_or(Error::NotFound)?;
     if is_csv {
         let rows = reports::compute_rows(&state.db, report).await?;
@@ -259,13 +241,35 @@ pub async fn report(
         total_rows: None,
         csv_href: views::paths::report_csv(report.slug()),
     };
-    if ctx.is_htmx {
-        return Ok(views::analytics::result_section(&view, None).into_response());
+    Ok(table_response(ctx, &status, &view, None))
+}
+
+/// `name.csv` names a download, `name` a page.
+fn csv_or_page(name: &str) -> (&str, bool) {
+    match name.strip_suffix(".csv") {
+        Some(slug) => (slug, true),
+        None => (name, false),
     }
-    Ok(
-        views::analytics::result_page(&ctx.page(), &nav(), &status_view(ctx, &status), &view, None)
-            .into_response(),
+}
+
+/// A result or report table: just the swappable section for htmx, else its own page.
+fn table_response(
+    ctx: &RequestContext,
+    status: &Status,
+    view: &ResultView,
+    regions: Option<&RegionForm>,
+) -> Response {
+    if ctx.is_htmx {
+        return views::analytics::result_section(view, regions).into_response();
+    }
+    views::analytics::result_page(
+        &ctx.page(),
+        &nav(),
+        &status_view(ctx, status),
+        view,
+        regions,
     )
+    .into_response()
 }
 
 /// `?a=` and `?b=`: the regions to compare (bound as values; empty means the default).
