@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 
 use crate::admin_support::{demo_app, htmx, staff, stored, version};
 use crate::both_backends;
-use crate::browser::{browser, click, fill, wait_for_text};
+use crate::browser::{browser, click, fill, sign_in, wait_for_text};
 use crate::helpers::{eventually, Backend, DEADLINE};
 
 async fn value_of(client: &Client, css: &str) -> String {
@@ -50,16 +50,7 @@ async fn staff_edit_a_series_inline_and_see_a_conflict(backend: Backend) {
     let id = 2;
     let title = stored(&app, "series", id, "title").await;
 
-    client.goto(&app.url("/login")).await.expect("login page");
-    fill(&client, "#login-form input[name=username]", "admin").await;
-    fill(
-        &client,
-        "#login-form input[name=password]",
-        "streamvault-admin",
-    )
-    .await;
-    click(&client, "#login-form button").await;
-    wait_for_text(&client, ".signed-in-as", "admin").await;
+    sign_in(&client, &app.url("/login"), "admin", "streamvault-admin").await;
 
     let query = title.replace(' ', "+");
     client

@@ -250,26 +250,7 @@ async fn csv_downloads_have_the_contract_headers_and_are_spreadsheet_safe(backen
         )
         .await
         .expect("rename");
-    let contract = [
-        (
-            "overview",
-            "series_id,title,production_house,countries,avg_rating,ratings",
-        ),
-        (
-            "above-average",
-            "series_id,title,avg_rating,ratings,platform_avg",
-        ),
-        (
-            "top-by-country",
-            "country_id,country,series_id,title,total_viewers",
-        ),
-        ("regions", "availability,series_id,title"),
-        (
-            "tiers",
-            "series_id,title,total_viewers,avg_rating,viewer_percentile,rating_percentile,tier",
-        ),
-        ("rankings", "category,rank,series_id,title,value"),
-    ];
+    let contract = crate::analytics_queries::CONTRACT_HEADERS;
     for (slug, header) in contract {
         let page = staff.get(&format!("/admin/analytics/{slug}.csv")).await;
         assert_eq!(page.status, 200, "{slug}");
@@ -620,22 +601,13 @@ both_backends!(pages_read_the_snapshot_not_the_base_tables);
 async fn browser_sees_the_first_snapshot_arrive_and_its_charts_drawn(backend: Backend) {
     use fantoccini::Locator;
 
-    use crate::browser::{browser, click, fill, wait_for_text};
+    use crate::browser::{browser, sign_in, wait_for_text};
 
     let Some((_driver, client)) = browser().await else {
         return;
     };
     let app = demo_app(backend, Vec::new()).await;
-    client.goto(&app.url("/login")).await.expect("login page");
-    fill(&client, "#login-form input[name=username]", "admin").await;
-    fill(
-        &client,
-        "#login-form input[name=password]",
-        "streamvault-admin",
-    )
-    .await;
-    click(&client, "#login-form button").await;
-    wait_for_text(&client, ".signed-in-as", "admin").await;
+    sign_in(&client, &app.url("/login"), "admin", "streamvault-admin").await;
 
     client
         .goto(&app.url("/admin/analytics"))

@@ -310,28 +310,30 @@ async fn catalog(backend: Backend) -> TestDb {
     test_db
 }
 
+/// The header column of CONTRACT.md §6, verbatim.
+pub const CONTRACT_HEADERS: [(&str, &str); 6] = [
+    (
+        "overview",
+        "series_id,title,production_house,countries,avg_rating,ratings",
+    ),
+    (
+        "above-average",
+        "series_id,title,avg_rating,ratings,platform_avg",
+    ),
+    (
+        "top-by-country",
+        "country_id,country,series_id,title,total_viewers",
+    ),
+    ("regions", "availability,series_id,title"),
+    (
+        "tiers",
+        "series_id,title,total_viewers,avg_rating,viewer_percentile,rating_percentile,tier",
+    ),
+    ("rankings", "category,rank,series_id,title,value"),
+];
+
 async fn analytics_queries_headers_match_the_contract(_backend: Backend) {
-    // The header column of CONTRACT.md §6, verbatim.
-    let contract = [
-        (
-            "overview",
-            "series_id,title,production_house,countries,avg_rating,ratings",
-        ),
-        (
-            "above-average",
-            "series_id,title,avg_rating,ratings,platform_avg",
-        ),
-        (
-            "top-by-country",
-            "country_id,country,series_id,title,total_viewers",
-        ),
-        ("regions", "availability,series_id,title"),
-        (
-            "tiers",
-            "series_id,title,total_viewers,avg_rating,viewer_percentile,rating_percentile,tier",
-        ),
-        ("rankings", "category,rank,series_id,title,value"),
-    ];
+    let contract = CONTRACT_HEADERS;
     assert_eq!(Query::ALL.len(), contract.len());
     for (query, (slug, header)) in Query::ALL.iter().zip(contract) {
         assert_eq!(query.slug(), slug);

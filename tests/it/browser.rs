@@ -101,6 +101,15 @@ pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     element.send_keys(text).await.expect("type");
 }
 
+/// Signs in through the login form at `login_url` and waits for the header to name `username`.
+pub(crate) async fn sign_in(client: &Client, login_url: &str, username: &str, password: &str) {
+    client.goto(login_url).await.expect("login page");
+    fill(client, "#login-form input[name=username]", username).await;
+    fill(client, "#login-form input[name=password]", password).await;
+    click(client, "#login-form button").await;
+    wait_for_text(client, ".signed-in-as", username).await;
+}
+
 pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
@@ -148,16 +157,7 @@ async fn a_viewer_uses_the_site_in_a_browser(backend: Backend) {
     );
 
     // Sign in with a demo account.
-    client.goto(&app.url("/login")).await.expect("login page");
-    fill(&client, "#login-form input[name=username]", "alice").await;
-    fill(
-        &client,
-        "#login-form input[name=password]",
-        "streamvault-demo",
-    )
-    .await;
-    click(&client, "#login-form button").await;
-    wait_for_text(&client, ".signed-in-as", "alice").await;
+    sign_in(&client, &app.url("/login"), "alice", "streamvault-demo").await;
     wait_for_text(&client, ".flash", "signed in").await;
 
     // A wrong current password: the 422 fragment is swapped into the form, no navigation.
