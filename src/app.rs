@@ -105,6 +105,7 @@ impl Application {
             catalog: CatalogCache::new(config.page_cache),
             analytics: SnapshotCache::default(),
             analytics_stale: AtomicBool::new(false),
+            analytics_view: std::sync::Mutex::new(None),
             db,
             config,
             clock,

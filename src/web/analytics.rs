@@ -8,12 +8,14 @@ use poem::http::{header, StatusCode};
 use poem::web::{Data, Path, Query};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
-use views::analytics::{CellView, ChartView, DashboardView, RegionForm, ResultView, StatusView};
+use views::analytics::{
+    CellView, ChartView, DashboardView, RegionForm, ResultView, SnapshotView, StatusView,
+};
 
 use super::access::RequireEmployee;
 use super::common::{see_other, staff_nav as nav};
 use super::middleware::RequestContext;
-use super::state::State;
+use super::state::{AnalyticsView, State};
 use crate::analytics::charts::{Chart, Kind};
 use crate::analytics::queries::{self, Query as Result6, RegionPair};
 use crate::analytics::reports::{self, Report};
@@ -53,6 +55,34 @@ fn status_view(ctx: &RequestContext, status: &Status) -> StatusView {
     }
 }
 
+/// The dashboard's view of `snapshot`: charts, the first rows of each result and the region
+/// choices, built once per snapshot (per process) and shared by every request after that.
+async fn snapshot_view(state: &State, snapshot: &Snapshot) -> Result<Arc<AnalyticsView>> {
+    if let Some(built) = state
+        .analytics_view()
+        .filter(|b| b.0 == snapshot.computed_at)
+    {
+        return Ok(built);
+    }
+    let regions = RegionPair::default();
+    let preview = Page {
+        number: 1,
+        size: PREVIEW_ROWS,
+    };
+    let view = SnapshotView {
+        charts: snapshot.charts.iter().map(chart_view).collect(),
+        results: snapshot
+            .results
+            .iter()
+            .map(|(query, rows)| result_view(*query, rows, None, false, preview, &regions))
+            .collect(),
+        regions: region_form(state, &regions).await?,
+    };
+    let built = Arc::new((snapshot.computed_at, view));
+    state.set_analytics_view(built.clone());
+    Ok(built)
+}
+
 /// The stored snapshot; when there is none and none is on its way, one is asked for.
 async fn current(state: &State) -> Result<(Status, Option<Arc<Snapshot>>)> {
     let (mut status, snapshot) = state.analytics.get(&state.db).await?;
@@ -71,24 +101,13 @@ pub async fn dashboard(
     RequireEmployee(_staff): RequireEmployee,
 ) -> Result<Response> {
     let (status, snapshot) = current(state).await?;
-    let regions = RegionPair::default();
-    let mut results = Vec::new();
-    let mut charts = Vec::new();
-    if let Some(snapshot) = &snapshot {
-        for (query, rows) in &snapshot.results {
-            let page = Page {
-                number: 1,
-                size: PREVIEW_ROWS,
-            };
-            results.push(result_view(*query, rows, None, false, page, &regions));
-        }
-        charts = snapshot.charts.iter().map(chart_view).collect();
-    }
+    let parts = match &snapshot {
+        Some(snapshot) => Some(snapshot_view(state, snapshot).await?),
+        None => None,
+    };
     let view = DashboardView {
         status: status_view(ctx, &status),
-        charts,
-        results,
-        regions: region_form(state, &regions).await?,
+        snapshot: parts.as_deref().map(|(_, view)| view),
         reports: Report::ALL
             .iter()
             .map(|r| {

@@ -1,7 +1,7 @@
 //! The state every handler shares, built once by `app` and cheap to clone.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::rate_limit::Limits;
 use crate::analytics::snapshot::SnapshotCache;
@@ -25,7 +25,15 @@ pub struct AppState {
     pub analytics: SnapshotCache,
     /// Set by every catalog or review write; the debounce task turns it into one refresh.
     pub analytics_stale: AtomicBool,
+    /// The dashboard's view of the current snapshot (see `web::analytics`), by its "as of".
+    pub analytics_view: Mutex<Option<Arc<AnalyticsView>>>,
 }
+
+/// A snapshot's "as of" and the dashboard's view of it.
+pub type AnalyticsView = (
+    chrono::DateTime<chrono::Utc>,
+    views::analytics::SnapshotView,
+);
 
 pub type State = Arc<AppState>;
 
@@ -44,6 +52,20 @@ impl AppState {
         self.queue
             .push(jobs::analytics_refresh::RefreshAnalytics { requested_at: now })
             .await
+    }
+
+    pub fn analytics_view(&self) -> Option<Arc<AnalyticsView>> {
+        self.analytics_view
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_analytics_view(&self, view: Arc<AnalyticsView>) {
+        *self
+            .analytics_view
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(view);
     }
 
     /// Queues one refresh if anything changed since the last call (the debounce task's tick).

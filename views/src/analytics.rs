@@ -90,19 +90,27 @@ pub struct ChartView {
     pub rows: Vec<(String, Vec<String>)>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RegionForm {
     pub a: String,
     pub b: String,
     pub choices: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
-pub struct DashboardView {
-    pub status: StatusView,
+/// What the dashboard shows from one snapshot: built once per snapshot and shared by every
+/// request until a newer one lands.
+#[derive(Clone, Debug, Default)]
+pub struct SnapshotView {
     pub charts: Vec<ChartView>,
     pub results: Vec<ResultView>,
     pub regions: RegionForm,
+}
+
+#[derive(Clone, Debug)]
+pub struct DashboardView<'a> {
+    pub status: StatusView,
+    /// `None` before the first snapshot.
+    pub snapshot: Option<&'a SnapshotView>,
     /// (title, page, csv) of each report.
     pub reports: Vec<(&'static str, String, String)>,
 }
@@ -143,7 +151,7 @@ pub fn status_fragment(status: &StatusView) -> Markup {
     }
 }
 
-pub fn dashboard_page(ctx: &PageContext, nav: &[NavLink], view: &DashboardView) -> Markup {
+pub fn dashboard_page(ctx: &PageContext, nav: &[NavLink], view: &DashboardView<'_>) -> Markup {
     admin_page(
         ctx,
         "Analytics",
@@ -156,12 +164,12 @@ pub fn dashboard_page(ctx: &PageContext, nav: &[NavLink], view: &DashboardView) 
                     span { a href=(page) { (title) } " (" a href=(csv) download { "CSV" } ")" }
                 }
             }
-            @if view.status.as_of.is_some() {
+            @if let Some(snapshot) = view.snapshot {
                 section.chart-grid aria-label="Charts" {
-                    @for chart in &view.charts { (chart_panel(chart)) }
+                    @for chart in &snapshot.charts { (chart_panel(chart)) }
                 }
-                @for result in &view.results {
-                    (result_section(result, (result.slug == "regions").then_some(&view.regions)))
+                @for result in &snapshot.results {
+                    (result_section(result, (result.slug == "regions").then_some(&snapshot.regions)))
                 }
             }
             script src=([paths::CHART_JS, "?v=", ctx.asset_version].concat()) defer {}
