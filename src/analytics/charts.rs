@@ -15,6 +15,9 @@ use crate::error::Result;
 
 /// How many series the "top" charts show.
 const TOP: u64 = 10;
+/// How many production houses their chart shows (those with the most viewers): hundreds of
+/// bars say nothing, and every one would be sent with each page.
+const TOP_HOUSES: u64 = 15;
 /// How many months of reviews the monthly chart covers (the latest ones).
 const MONTHS: u64 = 24;
 
@@ -258,7 +261,8 @@ async fn rating_distribution(db: &Db) -> Result<Chart> {
     Ok(chart)
 }
 
-/// Per production house: the viewers of all its series and the average of all their ratings.
+/// The production houses with the most viewers: the viewers of all their series and the
+/// average of all their ratings.
 async fn house_performance(db: &Db) -> Result<Chart> {
     let total = |alias: Col, col: Col| {
         as_integer(Func::coalesce([
@@ -290,10 +294,11 @@ async fn house_performance(db: &Db) -> Result<Chart> {
             (ProductionHouses::Table, ProductionHouses::Name),
             Order::Asc,
         )
+        .limit(TOP_HOUSES)
         .to_owned();
     let mut chart = single(
         "house-performance",
-        "Production houses: viewers and average rating",
+        "Top production houses: viewers and average rating",
         Kind::Bar,
         "Production house",
         "Total viewers",
