@@ -71,7 +71,6 @@ enum Phase {
 #[derive(Debug)]
 struct Answer {
     phase: Phase,
-    #[allow(dead_code)] // read through Debug in failure messages
     request: &'static str,
     /// `None`: no HTTP answer at all.
     status: Option<u16>,
@@ -168,12 +167,45 @@ async fn the_database_going_away_under_load_answers_503_and_recovers() {
         }));
     }
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Some load while the database is there, then the cut.
+    let answered = |phase: Phase, check: fn(&Answer) -> bool, least: usize| {
+        let answers = answers.clone();
+        move || {
+            let answers = answers.clone();
+            async move {
+                let seen = answers
+                    .lock()
+                    .expect("answers")
+                    .iter()
+                    .filter(|a| a.phase == phase && check(a))
+                    .count();
+                (seen >= least)
+                    .then_some(())
+                    .ok_or_else(|| format!("{seen} of {least} answers while {phase:?}"))
+            }
+        }
+    };
+    eventually(DEADLINE, answered(Phase::Up, |a| a.status == Some(200), 20)).await;
     *phase.lock().expect("phase") = Phase::Down;
     proxy.cut();
-    // Longer than the pool's acquire timeout (5 s): requests waiting for a connection time out
-    // as well as requests whose connection broke.
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    // Down until every kind of request has met the outage and answered 503.
+    eventually(DEADLINE, || {
+        let answers = answers.clone();
+        async move {
+            let answers = answers.lock().expect("answers");
+            let mut kinds: Vec<&str> = answers
+                .iter()
+                .filter(|a| a.phase == Phase::Down && a.status == Some(503))
+                .map(|a| a.request)
+                .collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            (kinds.len() == 5)
+                .then_some(())
+                .ok_or_else(|| format!("503 so far only from {kinds:?}"))
+        }
+    })
+    .await;
     *phase.lock().expect("phase") = Phase::Back;
     proxy.restore();
     // Recovered without a restart: every kind of request succeeds again.
@@ -192,7 +224,12 @@ async fn the_database_going_away_under_load_answers_503_and_recovers() {
         Ok(())
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The load keeps going until it, too, has been answered again.
+    eventually(
+        DEADLINE,
+        answered(Phase::Back, |a| a.status == Some(200), 20),
+    )
+    .await;
     running.store(0, Ordering::SeqCst);
     for task in load {
         task.await.expect("load task");

@@ -263,8 +263,20 @@ async fn idle_processes_stay_quiet_and_mail_still_leaves_at_once() {
     ];
     let serve = AppProcess::serve(&test_db.url, &["--demo"], &env).await;
     let worker = AppProcess::worker(&test_db.url, &env).await;
-    // Start-up work (migrations, demo data, registering workers) is over after a moment.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Start-up work (migrations, demo data, registering workers, the first recovery pass) is
+    // over once a whole second passes with at most one statement in either process.
+    serve.wait_for_line("listening on").await;
+    worker.wait_for_line("workers running").await;
+    eventually(DEADLINE, || async {
+        let to = Instant::now();
+        let from = to - Duration::from_secs(1);
+        let busy = serve.count_lines("sqlx::query", from, to)
+            + worker.count_lines("sqlx::query", from, to);
+        (busy <= 2)
+            .then_some(())
+            .ok_or_else(|| format!("{busy} statements in the last second"))
+    })
+    .await;
     let window = Duration::from_secs(8);
     let from = Instant::now();
     tokio::time::sleep(window).await;
