@@ -1,0 +1,390 @@
+//! The one read and write path behind every staff table: list (search, filters, allow-listed
+//! sort keys, paging), read a row, create, update and delete with optimistic concurrency, an
+//! audit entry in the same transaction, and the per-series figures kept current.
+//!
+//! Writes lock in the order of ARCHITECTURE.md: the row itself first (a locking read that
+//! checks its version), then the tables below it, `series_stats`, and the audit log last.
+
+mod form;
+mod write;
+
+pub use form::{check_with_db, form_version, parse_form, FormData, Parsed};
+pub use write::{
+    audit_change, bump_version, create, delete, delete_many, lock_row, update, Actor, Deleted,
+    NewAccountSecret, Saved,
+};
+
+use std::collections::HashMap;
+
+use sea_query::{
+    Cond, Expr, ExprTrait, Func, LikeExpr, LockType, Order, Query, SelectStatement, SimpleExpr,
+    SubQueryStatement,
+};
+
+use super::entity::{Col, EntityDef, Kind};
+use super::values::Value;
+use crate::db::dynrow::{DynRow, Raw};
+use crate::db::page::Page;
+use crate::db::schema::{Accounts, AdminAlias, Computed};
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+
+/// One row of a described table: its key, its version and a value per column (in the
+/// description's order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub id: i64,
+    pub version: i64,
+    pub values: Vec<Value>,
+    /// How the row is named (the description's label expression).
+    pub label: String,
+}
+
+impl Record {
+    pub fn value(&self, def: &EntityDef, name: &str) -> Option<&Value> {
+        def.column(name).and_then(|(i, _)| self.values.get(i))
+    }
+
+    fn int(&self, def: &EntityDef, name: &str) -> i64 {
+        self.value(def, name).and_then(Value::as_int).unwrap_or(0)
+    }
+}
+
+/// How a table is ordered: a sortable column (or the id), ascending or descending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    /// Index into the description's columns; `None` is the id.
+    pub column: Option<usize>,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// `name` or `-name` for a sortable column (or `id`); anything else is refused.
+    pub fn parse(def: &EntityDef, text: Option<&str>) -> Result<Sort> {
+        let text = match text.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => text,
+            None => def.default_sort,
+        };
+        let (descending, name) = match text.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, text),
+        };
+        if name == "id" {
+            return Ok(Sort {
+                column: None,
+                descending,
+            });
+        }
+        match def.column(name) {
+            Some((index, column)) if column.sortable => Ok(Sort {
+                column: Some(index),
+                descending,
+            }),
+            _ => Err(Error::BadRequest("unknown sort order".into())),
+        }
+    }
+
+    /// The `sort` parameter that asks for this order.
+    pub fn key(&self, def: &EntityDef) -> String {
+        let name = self
+            .column
+            .and_then(|i| def.columns.get(i))
+            .map_or("id", |c| c.name);
+        if self.descending {
+            ["-", name].concat()
+        } else {
+            name.to_owned()
+        }
+    }
+}
+
+/// What a table page asks for.
+#[derive(Clone, Debug)]
+pub struct ListQuery {
+    pub q: String,
+    pub sort: Sort,
+    /// (column index, value) pairs every row must match.
+    pub filters: Vec<(usize, Value)>,
+    pub page: Page,
+}
+
+/// Names of the rows that reference columns point at, by (column index, id).
+#[derive(Clone, Debug, Default)]
+pub struct Labels(HashMap<(usize, i64), String>);
+
+impl Labels {
+    pub fn get(&self, column: usize, id: i64) -> Option<&str> {
+        self.0.get(&(column, id)).map(String::as_str)
+    }
+}
+
+pub struct Listing {
+    pub records: Vec<Record>,
+    pub total: i64,
+    pub labels: Labels,
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    n: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OptionRow {
+    pub id: i64,
+    pub label: String,
+}
+
+fn col(def: &EntityDef, column: Col) -> SimpleExpr {
+    Expr::col((def.table, column)).into()
+}
+
+fn sub_query(select: SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(select)))
+}
+
+/// Rows of `accounts` belong to the entity of their role only.
+fn scope(def: &EntityDef) -> Option<SimpleExpr> {
+    def.role()
+        .map(|role| Expr::col((def.table, Col::Accounts(Accounts::Role))).eq(role.as_str()))
+}
+
+fn where_id(def: &EntityDef, id: i64) -> Cond {
+    let mut cond = Cond::all().add(col(def, def.id).eq(id));
+    if let Some(scope) = scope(def) {
+        cond = cond.add(scope);
+    }
+    cond
+}
+
+/// `(SELECT <label> FROM target WHERE target.id = fk)`.
+fn label_of(target: &EntityDef, fk: SimpleExpr) -> SimpleExpr {
+    sub_query(
+        Query::select()
+            .expr((target.label)())
+            .from(target.table)
+            .and_where(col(target, target.id).eq(fk))
+            .to_owned(),
+    )
+}
+
+fn select_record(def: &EntityDef) -> SelectStatement {
+    let mut select = Query::select();
+    select.expr(col(def, def.id)).expr(col(def, def.version));
+    for column in def.columns {
+        select.expr(col(def, column.col));
+    }
+    select.expr((def.label)()).from(def.table);
+    select
+}
+
+fn decode(def: &EntityDef, row: DynRow) -> Result<Record> {
+    let mut raws = row.0.into_iter();
+    let (Some(Raw::Int(id)), Some(Raw::Int(version))) = (raws.next(), raws.next()) else {
+        return Err(Error::internal(format_args!(
+            "{}: a row without id or version",
+            def.slug
+        )));
+    };
+    let values: Vec<Value> = def
+        .columns
+        .iter()
+        .zip(raws.by_ref())
+        .map(|(column, raw)| Value::from_raw(raw, column.kind))
+        .collect();
+    let label = match raws.next() {
+        Some(Raw::Text(label)) => label,
+        _ => ["#", &id.to_string()].concat(),
+    };
+    Ok(Record {
+        id,
+        version,
+        values,
+        label,
+    })
+}
+
+/// `%text%` with LIKE's wildcards escaped.
+fn like(text: &str) -> LikeExpr {
+    LikeExpr::new(crate::catalog::contains_pattern(text)).escape('\\')
+}
+
+fn list_condition(def: &EntityDef, query: &ListQuery) -> Cond {
+    let mut cond = Cond::all();
+    if let Some(scope) = scope(def) {
+        cond = cond.add(scope);
+    }
+    for (index, value) in &query.filters {
+        if let Some(column) = def.columns.get(*index) {
+            cond = cond.add(col(def, column.col).eq(value.to_sql(column.kind)));
+        }
+    }
+    let q = query.q.trim();
+    if !q.is_empty() {
+        let mut any = Cond::any();
+        if let Ok(id) = q.parse::<i64>() {
+            any = any.add(col(def, def.id).eq(id));
+        }
+        for column in def.columns.iter().filter(|c| c.searchable) {
+            any = match column.kind {
+                Kind::Ref(target) => any.add(
+                    col(def, column.col).in_subquery(
+                        Query::select()
+                            .expr(col(target, target.id))
+                            .from(target.table)
+                            .and_where(Expr::expr((target.label)()).like(like(q)))
+                            .to_owned(),
+                    ),
+                ),
+                _ => any.add(Expr::expr(col(def, column.col)).like(like(q))),
+            };
+        }
+        cond = cond.add(any);
+    }
+    cond
+}
+
+/// One page of a table, its total and the names behind its references.
+pub async fn list(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result<Listing> {
+    let condition = list_condition(def, query);
+    let order = if query.sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut select = select_record(def);
+    select.cond_where(condition.clone());
+    match query.sort.column.and_then(|i| def.columns.get(i)) {
+        Some(column) => match column.kind {
+            Kind::Ref(target) => {
+                select.order_by_expr(label_of(target, col(def, column.col)), order.clone())
+            }
+            _ => select.order_by_expr(col(def, column.col), order.clone()),
+        },
+        None => select.order_by_expr(col(def, def.id), order.clone()),
+    };
+    select
+        .order_by_expr(col(def, def.id), order)
+        .limit(u64::from(query.page.size))
+        .offset(query.page.offset());
+    let rows: Vec<DynRow> = db.fetch_all(&select).await?;
+    let records = rows
+        .into_iter()
+        .map(|row| decode(def, row))
+        .collect::<Result<Vec<_>>>()?;
+
+    let count = Query::select()
+        .expr_as(Func::count(col(def, def.id)), Computed::Count)
+        .from(def.table)
+        .cond_where(condition)
+        .to_owned();
+    let total = db
+        .fetch_optional::<CountRow>(&count)
+        .await?
+        .map_or(0, |c| c.n);
+    let labels = labels(db, def, &records).await?;
+    Ok(Listing {
+        records,
+        total,
+        labels,
+    })
+}
+
+/// How many rows the entity has.
+pub async fn count(db: &Db, def: &'static EntityDef) -> Result<i64> {
+    let mut count = Query::select();
+    count
+        .expr_as(Func::count(col(def, def.id)), Computed::Count)
+        .from(def.table);
+    if let Some(scope) = scope(def) {
+        count.and_where(scope);
+    }
+    Ok(db
+        .fetch_optional::<CountRow>(&count)
+        .await?
+        .map_or(0, |c| c.n))
+}
+
+pub async fn find(db: &Db, def: &'static EntityDef, id: i64) -> Result<Option<Record>> {
+    let mut select = select_record(def);
+    select.cond_where(where_id(def, id));
+    match db.fetch_optional::<DynRow>(&select).await? {
+        Some(row) => decode(def, row).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads a row inside a write and locks it (MariaDB `FOR UPDATE`; SQLite's write
+/// transaction already excludes other writers).
+async fn find_for_update(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<Option<Record>> {
+    let mut select = select_record(def);
+    select.cond_where(where_id(def, id)).lock(LockType::Update);
+    match tx.fetch_optional::<DynRow>(&select).await? {
+        Some(row) => decode(def, row).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The names of the rows that `records` refer to, one query per reference column.
+pub async fn labels(db: &Db, def: &'static EntityDef, records: &[Record]) -> Result<Labels> {
+    let mut labels = Labels::default();
+    for (index, column) in def.columns.iter().enumerate() {
+        let Kind::Ref(target) = column.kind else {
+            continue;
+        };
+        let mut ids: Vec<i64> = records
+            .iter()
+            .filter_map(|r| r.values.get(index).and_then(Value::as_int))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        for row in named(db, target, ids).await? {
+            labels.0.insert((index, row.id), row.label);
+        }
+    }
+    Ok(labels)
+}
+
+async fn named(db: &Db, target: &EntityDef, ids: Vec<i64>) -> Result<Vec<OptionRow>> {
+    let select = Query::select()
+        .expr_as(col(target, target.id), AdminAlias::Id)
+        .expr_as((target.label)(), AdminAlias::Label)
+        .from(target.table)
+        .and_where(col(target, target.id).is_in(ids))
+        .to_owned();
+    db.fetch_all(&select).await
+}
+
+/// Choices for a reference to `target`: ordered by name, those matching `q` when given.
+pub async fn options(
+    db: &Db,
+    target: &'static EntityDef,
+    q: &str,
+    limit: u64,
+) -> Result<Vec<OptionRow>> {
+    let mut select = Query::select();
+    select
+        .expr_as(col(target, target.id), AdminAlias::Id)
+        .expr_as((target.label)(), AdminAlias::Label)
+        .from(target.table);
+    if let Some(scope) = scope(target) {
+        select.and_where(scope);
+    }
+    let q = q.trim();
+    if !q.is_empty() {
+        select.and_where(Expr::expr((target.label)()).like(like(q)));
+    }
+    select
+        .order_by_expr((target.label)(), Order::Asc)
+        .order_by_expr(col(target, target.id), Order::Asc)
+        .limit(limit);
+    db.fetch_all(&select).await
+}
+
+/// The name of one row of `target`, if it exists.
+pub async fn label(db: &Db, target: &'static EntityDef, id: i64) -> Result<Option<String>> {
+    Ok(named(db, target, vec![id]).await?.pop().map(|r| r.label))
+}

@@ -1,0 +1,488 @@
+//! Writing through a description: create, update and delete (one, or many at once) with
+//! optimistic concurrency, in the house lock order, each with its audit entry and the
+//! per-series figures kept current in the same transaction.
+
+use chrono::{DateTime, Utc};
+use sea_query::{Asterisk, Expr, Func, LockType, Order, Query, SimpleExpr};
+
+use super::form::explain_refusal;
+use super::{col, decode, find_for_update, select_record, where_id, CountRow, OptionRow, Record};
+use crate::admin::entity::{Behaviour, Col, Column, Edit, EntityDef, Kind, OnDelete};
+use crate::admin::values::Value;
+use crate::audit::{self, Action, Entry, FieldChange};
+use crate::auth::Role;
+use crate::db::dynrow::DynRow;
+use crate::db::schema::{Accounts, AdminAlias, Computed, Feedback};
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+use crate::series_stats;
+use crate::validation::FieldErrors;
+
+/// Who writes, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor {
+    pub account_id: i64,
+    pub now: DateTime<Utc>,
+}
+
+/// What an account row needs besides its columns when created.
+#[derive(Clone, Debug)]
+pub struct NewAccountSecret {
+    /// bcrypt hash, computed before the transaction.
+    pub password_hash: String,
+}
+
+pub enum Saved {
+    Done(Record),
+    Invalid(FieldErrors),
+    /// The row changed since the form was shown: its current values.
+    Conflict(Record),
+    NotFound,
+}
+
+pub(super) fn audit_text(value: &Value, label: Option<&str>) -> Option<String> {
+    if value.is_null() {
+        return None;
+    }
+    let text = value.input_text();
+    Some(match label {
+        Some(label) => [label, " (#", &text, ")"].concat(),
+        None => text,
+    })
+}
+
+pub(super) async fn tx_label(tx: &mut Tx, target: &EntityDef, id: i64) -> Result<Option<String>> {
+    let select = Query::select()
+        .expr_as(col(target, target.id), AdminAlias::Id)
+        .expr_as((target.label)(), AdminAlias::Label)
+        .from(target.table)
+        .and_where(col(target, target.id).eq(id))
+        .to_owned();
+    Ok(tx
+        .fetch_optional::<OptionRow>(&select)
+        .await?
+        .map(|r| r.label))
+}
+
+/// The audit text of one column's value, with the referenced row's name.
+pub(super) async fn describe(
+    tx: &mut Tx,
+    column: &Column,
+    value: &Value,
+) -> Result<Option<String>> {
+    let label = match (column.kind, value) {
+        (Kind::Ref(target), Value::Int(id)) => tx_label(tx, target, *id).await?,
+        _ => None,
+    };
+    Ok(audit_text(value, label.as_deref()))
+}
+
+pub(super) async fn changes(
+    tx: &mut Tx,
+    def: &EntityDef,
+    before: Option<&[Value]>,
+    after: Option<&[Value]>,
+) -> Result<Vec<FieldChange>> {
+    let mut changes = Vec::new();
+    for (index, column) in def.columns.iter().enumerate() {
+        let old = before.and_then(|v| v.get(index));
+        let new = after.and_then(|v| v.get(index));
+        if old == new {
+            continue;
+        }
+        let before = match old {
+            Some(value) => describe(tx, column, value).await?,
+            None => None,
+        };
+        let after = match new {
+            Some(value) => describe(tx, column, value).await?,
+            None => None,
+        };
+        if before != after {
+            changes.push(FieldChange {
+                field: column.name.to_owned(),
+                before,
+                after,
+            });
+        }
+    }
+    Ok(changes)
+}
+
+/// Writes the audit entry of a change, in the transaction that makes it.
+pub async fn audit_change(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    actor: Actor,
+    action: Action,
+    id: i64,
+    changes: Vec<FieldChange>,
+) -> Result<()> {
+    let entry = Entry {
+        actor_id: actor.account_id,
+        action,
+        entity: def.slug,
+        entity_id: id.to_string(),
+        changes,
+    };
+    audit::record(tx, &entry, actor.now).await
+}
+
+/// Inserts a row (validated by the caller with [`parse_form`] and [`check_with_db`]).
+pub async fn create(
+    db: &Db,
+    def: &'static EntityDef,
+    values: Vec<Value>,
+    secret: Option<NewAccountSecret>,
+    actor: Actor,
+) -> Result<Saved> {
+    let attempt = db
+        .transaction(|tx| {
+            let values = values.clone();
+            let secret = secret.clone();
+            Box::pin(async move {
+                let mut insert = Query::insert();
+                insert.into_table(def.table);
+                let mut columns: Vec<Col> = Vec::new();
+                let mut row: Vec<SimpleExpr> = Vec::new();
+                for (column, value) in def.columns.iter().zip(&values) {
+                    if column.edit == Edit::Never && value.is_null() {
+                        continue;
+                    }
+                    columns.push(column.col);
+                    row.push(value.to_sql(column.kind).into());
+                }
+                if let Some(role) = def.role() {
+                    let secret =
+                        secret.ok_or_else(|| Error::internal("account without password"))?;
+                    columns.extend([
+                        Col::Accounts(Accounts::PasswordHash),
+                        Col::Accounts(Accounts::Role),
+                        Col::Accounts(Accounts::CreatedAt),
+                    ]);
+                    row.extend([
+                        secret.password_hash.into(),
+                        role.as_str().into(),
+                        actor.now.into(),
+                    ]);
+                }
+                insert.columns(columns);
+                insert
+                    .values(row)
+                    .map_err(|e| Error::internal(format_args!("insert {}: {e}", def.slug)))?;
+                let id = tx.insert(&insert).await?;
+                let record = find_in(tx, def, id).await?;
+                match def.behaviour {
+                    Behaviour::Series => series_stats::create(tx, id).await?,
+                    Behaviour::Episodes => {
+                        let series = record.int(def, "series_id");
+                        let viewers = record.int(def, "total_viewers");
+                        series_stats::episodes_changed(tx, series, viewers, 1).await?;
+                    }
+                    Behaviour::Plain | Behaviour::Account(_) => {}
+                }
+                let changes = changes(tx, def, None, Some(&record.values)).await?;
+                audit_change(tx, def, actor, Action::Create, id, changes).await?;
+                Ok(record)
+            })
+        })
+        .await;
+    match attempt {
+        Ok(record) => Ok(Saved::Done(record)),
+        Err(error) => Ok(Saved::Invalid(
+            explain_refusal(db, def, &values, None, error).await?,
+        )),
+    }
+}
+
+pub(super) async fn find_in(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<Record> {
+    let mut select = select_record(def);
+    select.cond_where(where_id(def, id));
+    let row = tx
+        .fetch_optional::<DynRow>(&select)
+        .await?
+        .ok_or_else(|| Error::internal(format_args!("{} {id} vanished", def.slug)))?;
+    decode(def, row)
+}
+
+pub(super) enum Step<T> {
+    Done(T),
+    Conflict(Record),
+    NotFound,
+}
+
+/// Updates the row if it is still at `version`: `UPDATE … SET …, version = version + 1
+/// WHERE id = ? AND version = ?`, after a locking read that also gives the audit its
+/// "before" values.
+pub async fn update(
+    db: &Db,
+    def: &'static EntityDef,
+    id: i64,
+    version: i64,
+    values: Vec<Value>,
+    actor: Actor,
+) -> Result<Saved> {
+    let attempt = db
+        .transaction(|tx| {
+            let values = values.clone();
+            Box::pin(async move {
+                let Some(old) = find_for_update(tx, def, id).await? else {
+                    return Ok(Step::NotFound);
+                };
+                if old.version != version {
+                    return Ok(Step::Conflict(old));
+                }
+                let mut update = Query::update();
+                update.table(def.table);
+                for ((column, new), before) in def.columns.iter().zip(&values).zip(&old.values) {
+                    if column.edit != Edit::Never && new != before {
+                        update.value(column.col, new.to_sql(column.kind));
+                    }
+                }
+                update
+                    .value(def.version, Expr::col(def.version).add(1))
+                    .cond_where(where_id(def, id))
+                    .and_where(col(def, def.version).eq(version));
+                if tx.execute(&update).await? != 1 {
+                    return Ok(Step::Conflict(old));
+                }
+                let new = find_in(tx, def, id).await?;
+                if def.behaviour == Behaviour::Episodes {
+                    episode_moved(tx, def, &old, &new).await?;
+                }
+                let changes = changes(tx, def, Some(&old.values), Some(&new.values)).await?;
+                audit_change(tx, def, actor, Action::Update, id, changes).await?;
+                Ok(Step::Done(new))
+            })
+        })
+        .await;
+    match attempt {
+        Ok(Step::Done(record)) => Ok(Saved::Done(record)),
+        Ok(Step::Conflict(current)) => Ok(Saved::Conflict(current)),
+        Ok(Step::NotFound) => Ok(Saved::NotFound),
+        Err(error) => Ok(Saved::Invalid(
+            explain_refusal(db, def, &values, Some(id), error).await?,
+        )),
+    }
+}
+
+/// An episode's viewers or series changed: move the figures of the series involved, lower
+/// series id first so two such writes never wait on each other in opposite orders.
+pub(super) async fn episode_moved(
+    tx: &mut Tx,
+    def: &EntityDef,
+    old: &Record,
+    new: &Record,
+) -> Result<()> {
+    let (old_series, new_series) = (old.int(def, "series_id"), new.int(def, "series_id"));
+    let (old_viewers, new_viewers) = (old.int(def, "total_viewers"), new.int(def, "total_viewers"));
+    if old_series == new_series {
+        return series_stats::episodes_changed(tx, new_series, new_viewers - old_viewers, 0).await;
+    }
+    let mut moves = [(old_series, -old_viewers, -1), (new_series, new_viewers, 1)];
+    moves.sort_by_key(|(series, _, _)| *series);
+    for (series, viewers, episodes) in moves {
+        series_stats::episodes_changed(tx, series, viewers, episodes).await?;
+    }
+    Ok(())
+}
+
+pub enum Deleted {
+    Done,
+    NotFound,
+    Conflict(Record),
+    /// The delete would destroy records that must stay, or break a rule; the message says why.
+    Refused(String),
+}
+
+/// Checks (and locks) one row for deletion: it exists, is still at `version`, and nothing
+/// that must stay depends on it.
+pub(super) async fn check_delete(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    id: i64,
+    version: i64,
+    actor: Actor,
+) -> Result<std::result::Result<Record, Deleted>> {
+    // Every active employee's row first (ascending ids), then this one: one lock order.
+    let is_employee = def.role() == Some(Role::Employee);
+    let active = if is_employee {
+        crate::auth::accounts::lock_active_employees(tx).await?
+    } else {
+        0
+    };
+    let Some(old) = find_for_update(tx, def, id).await? else {
+        return Ok(Err(Deleted::NotFound));
+    };
+    if old.version != version {
+        return Ok(Err(Deleted::Conflict(old)));
+    }
+    if is_employee {
+        if id == actor.account_id {
+            return Ok(Err(Deleted::Refused(
+                "You cannot delete your own account.".into(),
+            )));
+        }
+        if !old
+            .value(def, "disabled")
+            .is_some_and(|v| *v == Value::Bool(true))
+            && active <= 1
+        {
+            return Ok(Err(Deleted::Refused(
+                "This is the last active employee.".into(),
+            )));
+        }
+    }
+    for dependent in def.dependents {
+        let OnDelete::Refuse(message) = dependent.on_delete else {
+            continue;
+        };
+        let count = Query::select()
+            .expr_as(Func::count(Expr::col(Asterisk)), Computed::Count)
+            .from(dependent.table)
+            .and_where(Expr::col((dependent.table, dependent.fk)).eq(id))
+            .to_owned();
+        let n = tx
+            .fetch_optional::<CountRow>(&count)
+            .await?
+            .map_or(0, |c| c.n);
+        if n > 0 {
+            return Ok(Err(Deleted::Refused(message.to_owned())));
+        }
+    }
+    Ok(Ok(old))
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ReviewRow {
+    series_id: i64,
+    rating: i64,
+}
+
+/// Deletes a checked row: its dependents in the description's order (lock order), the row,
+/// the figures it leaves behind, and the audit entry.
+pub(super) async fn delete_checked(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    old: &Record,
+    actor: Actor,
+) -> Result<()> {
+    let id = old.id;
+    let mut cascaded = Vec::new();
+    let mut reviews_gone: Vec<ReviewRow> = Vec::new();
+    for dependent in def.dependents {
+        if !matches!(dependent.on_delete, OnDelete::Cascade) {
+            continue;
+        }
+        // A customer's reviews carry rating figures of other series: take them back.
+        if matches!(dependent.fk, Col::Feedback(Feedback::AccountId)) {
+            let select = Query::select()
+                .columns([Feedback::SeriesId, Feedback::Rating])
+                .from(Feedback::Table)
+                .and_where(Expr::col(Feedback::AccountId).eq(id))
+                .order_by(Feedback::SeriesId, Order::Asc)
+                .lock(LockType::Update)
+                .to_owned();
+            reviews_gone = tx.fetch_all(&select).await?;
+        }
+        let delete = Query::delete()
+            .from_table(dependent.table)
+            .and_where(Expr::col((dependent.table, dependent.fk)).eq(id))
+            .to_owned();
+        let n = tx.execute(&delete).await?;
+        if n > 0 {
+            cascaded.push(FieldChange {
+                field: dependent.what.to_owned(),
+                before: Some(n.to_string()),
+                after: None,
+            });
+        }
+    }
+    let delete = Query::delete()
+        .from_table(def.table)
+        .cond_where(where_id(def, id))
+        .and_where(col(def, def.version).eq(old.version))
+        .to_owned();
+    if tx.execute(&delete).await? != 1 {
+        return Err(Error::internal(format_args!("{} {id} vanished", def.slug)));
+    }
+    if def.behaviour == Behaviour::Episodes {
+        let series = old.int(def, "series_id");
+        series_stats::episodes_changed(tx, series, -old.int(def, "total_viewers"), -1).await?;
+    }
+    for review in &reviews_gone {
+        series_stats::review_changed(tx, review.series_id, Some(review.rating), None).await?;
+    }
+    let mut changes = changes(tx, def, Some(&old.values), None).await?;
+    changes.extend(cascaded);
+    audit_change(tx, def, actor, Action::Delete, id, changes).await
+}
+
+pub async fn delete(
+    db: &Db,
+    def: &'static EntityDef,
+    id: i64,
+    version: i64,
+    actor: Actor,
+) -> Result<Deleted> {
+    db.transaction(|tx| {
+        Box::pin(async move {
+            match check_delete(tx, def, id, version, actor).await? {
+                Ok(old) => {
+                    delete_checked(tx, def, &old, actor).await?;
+                    Ok(Deleted::Done)
+                }
+                Err(outcome) => Ok(outcome),
+            }
+        })
+    })
+    .await
+}
+
+/// Deletes every (id, version) in one transaction, or none of them: the first row that
+/// cannot go (gone, changed, or refused) is returned with the reason.
+pub async fn delete_many(
+    db: &Db,
+    def: &'static EntityDef,
+    items: &[(i64, i64)],
+    actor: Actor,
+) -> Result<std::result::Result<usize, (i64, Deleted)>> {
+    let mut items = items.to_vec();
+    // One lock order for every bulk delete: ascending ids.
+    items.sort_unstable();
+    items.dedup_by_key(|(id, _)| *id);
+    db.transaction(|tx| {
+        let items = items.clone();
+        Box::pin(async move {
+            let mut checked = Vec::with_capacity(items.len());
+            for (id, version) in &items {
+                match check_delete(tx, def, *id, *version, actor).await? {
+                    Ok(old) => checked.push(old),
+                    Err(outcome) => return Ok(Err((*id, outcome))),
+                }
+            }
+            for old in &checked {
+                delete_checked(tx, def, old, actor).await?;
+            }
+            Ok(Ok(checked.len()))
+        })
+    })
+    .await
+}
+
+/// Locks a row and checks it exists (for changes to what hangs off it, such as links).
+pub async fn lock_row(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<Option<Record>> {
+    find_for_update(tx, def, id).await
+}
+
+/// Bumps a row's version after a change made through its own actions (disable, links), so
+/// forms showing the old state answer 409.
+pub async fn bump_version(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<()> {
+    let update = Query::update()
+        .table(def.table)
+        .value(def.version, Expr::col(def.version).add(1))
+        .cond_where(where_id(def, id))
+        .to_owned();
+    tx.execute(&update).await?;
+    Ok(())
+}
