@@ -11,7 +11,7 @@ use sea_query::{Expr, Func, LockType, Order, Query, SelectStatement};
 use crate::audit::{self, Action, FieldChange};
 use crate::db::page::Page;
 use crate::db::schema::{Accounts, Computed, Feedback, Series};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Reader, Tx};
 use crate::error::{Error, Result};
 use crate::series_stats;
 use crate::validation::FieldErrors;
@@ -106,7 +106,7 @@ fn select_reviews() -> SelectStatement {
 }
 
 /// A page of a series' reviews, newest first (ties in a fixed order).
-pub async fn for_series(db: &Db, series_id: i64, page: Page) -> Result<ReviewsPage> {
+pub async fn for_series(db: &mut Reader, series_id: i64, page: Page) -> Result<ReviewsPage> {
     let query = select_reviews()
         .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id))
         .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)

@@ -10,7 +10,7 @@ use crate::db::schema::{
     Computed, Countries, Episodes, Languages, ProductionHouses, Schedules, Series, SeriesDubbings,
     SeriesPageAlias, SeriesReleases, SeriesStats, SeriesSubtitles,
 };
-use crate::db::Db;
+use crate::db::{Db, Reader};
 use crate::error::Result;
 use crate::feedback;
 
@@ -86,7 +86,7 @@ pub fn with_series_names(select: &mut SelectStatement) -> &mut SelectStatement {
         )
 }
 
-pub async fn find_series(db: &Db, id: i64) -> Result<Option<SeriesRow>> {
+pub async fn find_series(db: &mut Reader, id: i64) -> Result<Option<SeriesRow>> {
     let mut query = Query::select();
     query
         .column((Series::Table, Series::Id))
@@ -140,6 +140,8 @@ pub struct SeriesPage {
 /// The series page's data, or `None` for an unknown id: six queries, none per row.
 /// `today` decides which airing windows are still to come.
 pub async fn series_page(db: &Db, id: i64, today: NaiveDate) -> Result<Option<SeriesPage>> {
+    // One connection for the six reads (see `Reader`).
+    let db = &mut db.reader().await?;
     let Some(series) = find_series(db, id).await? else {
         return Ok(None);
     };
@@ -166,7 +168,7 @@ pub struct ReleaseRow {
 }
 
 /// Where a series is available and since when, earliest first.
-pub async fn releases(db: &Db, series_id: i64) -> Result<Vec<ReleaseRow>> {
+pub async fn releases(db: &mut Reader, series_id: i64) -> Result<Vec<ReleaseRow>> {
     let query = Query::select()
         .expr_as(
             Expr::col((Countries::Table, Countries::Name)),
@@ -196,7 +198,7 @@ struct LanguageLink {
 }
 
 /// Subtitle and dubbing languages of a series, each list by name, in one query (UNION ALL).
-pub async fn language_links(db: &Db, series_id: i64) -> Result<(Vec<String>, Vec<String>)> {
+pub async fn language_links(db: &mut Reader, series_id: i64) -> Result<(Vec<String>, Vec<String>)> {
     fn links(
         kind: &'static str,
         table: impl sea_query::IntoTableRef + Copy,
@@ -254,7 +256,7 @@ pub struct EpisodeRow {
     pub tech_interrupt: bool,
 }
 
-pub async fn episodes(db: &Db, series_id: i64) -> Result<Vec<EpisodeRow>> {
+pub async fn episodes(db: &mut Reader, series_id: i64) -> Result<Vec<EpisodeRow>> {
     let query = Query::select()
         .expr_as(
             Func::cast_as(Expr::col(Episodes::Number), Computed::Signed),
@@ -285,7 +287,7 @@ const UPCOMING_SCHEDULES: u64 = 12;
 
 /// Airing windows of a series' episodes that have not ended by `today`, soonest first.
 pub async fn upcoming_schedules(
-    db: &Db,
+    db: &mut Reader,
     series_id: i64,
     today: NaiveDate,
 ) -> Result<Vec<ScheduleRow>> {

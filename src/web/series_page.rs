@@ -68,7 +68,8 @@ pub async fn render(state: &State, ctx: &RequestContext, request: Request) -> Re
     let reviews: &ReviewsPage = if request.reviews_page.number == 1 {
         &data.reviews
     } else {
-        later_page = feedback::for_series(&state.db, id, request.reviews_page).await?;
+        later_page =
+            feedback::for_series(&mut state.db.reader().await?, id, request.reviews_page).await?;
         &later_page
     };
 

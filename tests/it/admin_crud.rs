@@ -968,10 +968,11 @@ async fn episode_writes_keep_the_series_figures(backend: Backend) {
     let viewers = |app: &crate::helpers::TestApp, series: i64| {
         let db = app.db().clone();
         async move {
-            let page = streamvault::catalog::find_series(&db, series)
-                .await
-                .expect("series")
-                .expect("exists");
+            let page =
+                streamvault::catalog::find_series(&mut db.reader().await.expect("reader"), series)
+                    .await
+                    .expect("series")
+                    .expect("exists");
             page.total_viewers
         }
     };

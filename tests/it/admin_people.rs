@@ -369,7 +369,7 @@ async fn deleting_a_customer_takes_back_their_reviews(backend: Backend) {
         .await
         .expect("review");
     let ratings = |db: streamvault::db::Db| async move {
-        streamvault::catalog::find_series(&db, series)
+        streamvault::catalog::find_series(&mut db.reader().await.expect("reader"), series)
             .await
             .expect("series")
             .expect("exists")
