@@ -348,14 +348,28 @@ fn sub_query(select: SelectStatement) -> SimpleExpr {
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(select)))
 }
 
-/// Genre names of the outer `series` row, comma-separated (order fixed in Rust).
+/// Genre names of the outer `series` row, comma-separated (order fixed in Rust). Both
+/// databases join with a comma, and only the default separator is written alike on both, so
+/// commas (and the backslash that escapes them) inside a name are escaped first, as bound
+/// values; [`split_names`] undoes it.
 fn genre_names() -> SimpleExpr {
+    let replace = |text: SimpleExpr, from: &str, to: &str| -> SimpleExpr {
+        Func::cust(Alias::new("REPLACE"))
+            .args([text, Expr::val(from).into(), Expr::val(to).into()])
+            .into()
+    };
+    let escaped = replace(
+        replace(
+            Expr::col((Genres::Table, Genres::Name)).into(),
+            "\\",
+            "\\\\",
+        ),
+        ",",
+        "\\,",
+    );
     sub_query(
         Query::select()
-            .expr(
-                Func::cust(Alias::new("GROUP_CONCAT"))
-                    .arg(Expr::col((Genres::Table, Genres::Name))),
-            )
+            .expr(Func::cust(Alias::new("GROUP_CONCAT")).arg(escaped))
             .from(SeriesGenres::Table)
             .inner_join(
                 Genres::Table,
@@ -384,14 +398,24 @@ pub fn contains_pattern(text: &str) -> String {
     pattern
 }
 
-/// Splits a GROUP_CONCAT list into sorted names.
+/// Splits the list [`genre_names`] builds into sorted names: commas separate, a backslash
+/// takes the next character as it is.
 pub fn split_names(names: Option<&str>) -> Vec<String> {
-    let mut list: Vec<String> = names
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    let mut list = Vec::new();
+    let mut name = String::new();
+    let mut chars = names.unwrap_or_default().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => name.extend(chars.next()),
+            ',' => list.push(std::mem::take(&mut name)),
+            _ => name.push(c),
+        }
+    }
+    list.push(name);
+    let mut list: Vec<String> = list
+        .into_iter()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
         .collect();
     list.sort();
     list
@@ -404,6 +428,15 @@ mod tests {
     #[test]
     fn like_wildcards_are_escaped() {
         assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn names_with_commas_and_backslashes_survive_the_list() {
+        assert_eq!(
+            split_names(Some("Drama,Action\\, Adventure,C:\\\\x")),
+            ["Action, Adventure", "C:\\x", "Drama"]
+        );
+        assert!(split_names(None).is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The public catalog on the demo data set.
 
 use sea_query::{Expr, Func, Query};
-use streamvault::db::schema::{Computed, Episodes, Series};
+use streamvault::db::schema::{Computed, Episodes, Genres, Series, SeriesGenres};
 
 use crate::both_backends;
 use crate::helpers::{spawn_with, Backend, Options};
@@ -188,3 +188,54 @@ async fn health_and_assets(backend: Backend) {
     assert_eq!(client.get("/assets/../Cargo.toml").await.status, 404);
 }
 both_backends!(health_and_assets);
+
+#[derive(sqlx::FromRow)]
+struct GenreId {
+    genre_id: i64,
+}
+
+/// A genre whose name holds a comma (or a backslash) is still one genre on the catalog's cards
+/// and on the series page (the names travel as one comma-separated list).
+async fn genre_names_keep_their_commas(backend: Backend) {
+    let app = demo_app(backend).await;
+    let tagged: GenreId = app
+        .db()
+        .fetch_optional(
+            &Query::select()
+                .column(SeriesGenres::GenreId)
+                .from(SeriesGenres::Table)
+                .and_where(Expr::col(SeriesGenres::SeriesId).eq(1))
+                .limit(1)
+                .to_owned(),
+        )
+        .await
+        .expect("genre")
+        .expect("series 1 has a genre");
+    let name = "Action, Adventure \\ Co";
+    app.db()
+        .write(
+            Query::update()
+                .table(Genres::Table)
+                .value(Genres::Name, name)
+                .and_where(Expr::col(Genres::Id).eq(tagged.genre_id))
+                .to_owned(),
+        )
+        .await
+        .expect("rename");
+    let client = app.client();
+    let expected = "<li>Action, Adventure \\ Co</li>";
+    let cards = client.get(&format!("/?genre={}", tagged.genre_id)).await;
+    assert_eq!(cards.status, 200);
+    assert!(
+        cards.body.contains(expected),
+        "the card lists {name:?} whole"
+    );
+    let page = client.get("/series/1").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(expected),
+        "the series page lists {name:?} whole"
+    );
+    assert!(!page.body.contains("<li>Action</li>"));
+}
+both_backends!(genre_names_keep_their_commas);
