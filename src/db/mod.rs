@@ -137,10 +137,10 @@ impl Db {
                     Purpose::BulkLoad => 1,
                 })
                 .acquire_timeout(Duration::from_secs(5))
-                // sqlx pings a connection before lending it (and again when it comes back): a
-                // hand-off to the connection's thread and back, ~10 % of a catalog page's CPU.
-                // A SQLite connection is a file handle in this process; it cannot hang up, so
-                // the ping on return is check enough. (MariaDB's pool keeps both: a server
+                // sqlx pings a connection before lending it (and again when it comes back),
+                // each a hand-off to the connection's thread and back. A SQLite connection is
+                // a file handle in this process; it cannot hang up, so the ping on return is
+                // check enough. (MariaDB's pool keeps both: a server
                 // restart must not hand a dead connection to a request.)
                 .test_before_acquire(false)
                 .connect_with(options)
