@@ -496,42 +496,39 @@ pub async fn store(tx: &mut Tx, computed: &Arc<Computed>) -> Result<()> {
         .await?;
     tx.execute(&Query::delete().from_table(Rve::Table).to_owned())
         .await?;
-    let series_rows: Vec<Vec<SimpleExpr>> = computed
-        .series
-        .iter()
-        .map(|s| {
-            vec![
-                s.series_id.into(),
-                s.title.clone().into(),
-                s.production_house.clone().into(),
-                s.language.clone().into(),
-                s.origin_country.clone().into(),
-                s.planned_episodes.into(),
-                s.actual_episodes.into(),
-                s.total_viewers.into(),
-                s.avg_rating.into(),
-                s.ratings.into(),
-            ]
-        })
-        .collect();
-    batch::insert_rows(tx, &series_template(), &series_rows).await?;
-    let viewer_rows: Vec<Vec<SimpleExpr>> = computed
-        .viewers
-        .iter()
-        .map(|a| {
-            vec![
-                a.account_id.into(),
-                a.username.clone().into(),
-                a.country.clone().into(),
-                a.joined_at.into(),
-                a.reviews.into(),
-                a.avg_rating_given.into(),
-                a.last_review_at.into(),
-            ]
-        })
-        .collect();
-    batch::insert_rows(tx, &viewer_template(), &viewer_rows).await?;
+    // Rows become bound values one statement at a time (100,000 viewers at scale 10).
+    let series_rows = computed.series.iter().map(series_values);
+    batch::insert_each(tx, &series_template(), SERIES_COLUMNS.len(), series_rows).await?;
+    let viewer_rows = computed.viewers.iter().map(viewer_values);
+    batch::insert_each(tx, &viewer_template(), VIEWER_COLUMNS.len(), viewer_rows).await?;
     Ok(())
+}
+
+fn series_values(s: &SeriesPerformance) -> Vec<SimpleExpr> {
+    vec![
+        s.series_id.into(),
+        s.title.clone().into(),
+        s.production_house.clone().into(),
+        s.language.clone().into(),
+        s.origin_country.clone().into(),
+        s.planned_episodes.into(),
+        s.actual_episodes.into(),
+        s.total_viewers.into(),
+        s.avg_rating.into(),
+        s.ratings.into(),
+    ]
+}
+
+fn viewer_values(a: &ViewerEngagement) -> Vec<SimpleExpr> {
+    vec![
+        a.account_id.into(),
+        a.username.clone().into(),
+        a.country.clone().into(),
+        a.joined_at.into(),
+        a.reviews.into(),
+        a.avg_rating_given.into(),
+        a.last_review_at.into(),
+    ]
 }
 
 fn series_template() -> InsertStatement {

@@ -20,13 +20,25 @@ pub async fn insert_rows(
     let Some(width) = rows.first().map(Vec::len) else {
         return Ok(0);
     };
+    insert_each(tx, template, width, rows.iter().cloned()).await
+}
+
+/// Like [`insert_rows`], for rows made as they are sent (`width` values each): a large table
+/// is then never in memory twice, once as data and once as bound values.
+pub async fn insert_each(
+    tx: &mut Tx,
+    template: &InsertStatement,
+    width: usize,
+    rows: impl Iterator<Item = Vec<SimpleExpr>> + Send,
+) -> Result<u64> {
     let per_statement = (MAX_VALUES_PER_STATEMENT / width.max(1)).max(1);
+    let mut rows = rows.peekable();
     let mut inserted = 0;
-    for chunk in rows.chunks(per_statement) {
+    while rows.peek().is_some() {
         let mut statement = template.clone();
-        for row in chunk {
+        for row in rows.by_ref().take(per_statement) {
             statement
-                .values(row.iter().cloned())
+                .values(row)
                 .map_err(|e| Error::internal(format_args!("batch insert: {e}")))?;
         }
         inserted += tx.execute(&statement).await?;
