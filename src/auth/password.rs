@@ -71,9 +71,13 @@ static BCRYPT_THREADS: LazyLock<std::sync::mpsc::Sender<Job>> = LazyLock::new(||
     jobs
 });
 
+/// Raises this thread's nice value by `BCRYPT_NICE` (nice values run from -20 to 19).
 fn lower_priority() {
     let thread = Some(rustix::thread::gettid());
-    if let Err(e) = rustix::process::setpriority_process(thread, BCRYPT_NICE) {
+    let lowered = rustix::process::getpriority_process(thread).and_then(|nice| {
+        rustix::process::setpriority_process(thread, (nice + BCRYPT_NICE).min(19))
+    });
+    if let Err(e) = lowered {
         tracing::warn!(error = %e, "bcrypt thread keeps the normal priority");
     }
 }
@@ -148,6 +152,19 @@ mod tests {
         assert_eq!(check_policy(&"€".repeat(24)), Err("That password is too long once encoded (at most 71 bytes); use fewer accented or special characters."));
         assert!(check_policy("with a\u{0} nul inside").is_err());
         assert!(check_policy("tab\tinside password").is_err());
+    }
+
+    #[tokio::test]
+    async fn bcrypt_runs_below_the_priority_of_page_serving() {
+        fn own_nice() -> rustix::io::Result<i32> {
+            rustix::process::getpriority_process(Some(rustix::thread::gettid()))
+        }
+        let serving = own_nice().expect("this thread's priority");
+        let bcrypt = on_bcrypt_slot(own_nice)
+            .await
+            .expect("bcrypt thread")
+            .expect("its priority");
+        assert_eq!(bcrypt, (serving + BCRYPT_NICE).min(19));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
