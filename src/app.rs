@@ -144,13 +144,16 @@ impl Application {
                 state.base_url.clone(),
             )?;
             let queue = state.queue.clone();
+            let analytics_schedule = state.config.analytics_schedule;
             let mut stop = stop_rx.clone();
             Some(tokio::spawn(async move {
                 let signal = async move {
                     let _ = stop.wait_for(|stopped| *stopped).await;
                 };
                 let settings = queue::WorkerSettings::serve();
-                if let Err(e) = queue::run_workers(&queue, context, settings, signal).await {
+                if let Err(e) =
+                    queue::run_workers(&queue, context, settings, analytics_schedule, signal).await
+                {
                     tracing::error!(error = %e, "workers failed");
                 }
             }))

@@ -150,7 +150,14 @@ pub async fn run() -> Result<()> {
             // once a second (see `WorkerSettings::worker_only`).
             let queue = crate::queue::Queue::new(&db);
             let settings = crate::queue::WorkerSettings::worker_only();
-            crate::queue::run_workers(&queue, context, settings, app::shutdown_signal()).await
+            crate::queue::run_workers(
+                &queue,
+                context,
+                settings,
+                config.analytics_schedule,
+                app::shutdown_signal(),
+            )
+            .await
         }
         Command::CreateEmployee { username, email } => {
             let db = connect(&config).await?;

@@ -33,6 +33,11 @@ pub struct Config {
     /// refresh is queued at most this often, however many writes came; a database without a
     /// snapshot gets one at start. 0 turns both off (the schedule and the button remain).
     pub analytics_debounce: Option<std::time::Duration>,
+    /// `ANALYTICS_SCHEDULE` (`on`, the default, or `off`): whether this process's workers also
+    /// refresh the analytics snapshot every five minutes. Off leaves the button and the
+    /// refreshes after writes; tests and benchmarks turn it off so a clock tick cannot change
+    /// what they measure.
+    pub analytics_schedule: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -186,6 +191,16 @@ impl Config {
                 Some("off") => false,
                 Some(_) => return Err(ConfigError::invalid("PAGE_CACHE", "must be on or off")),
             },
+            analytics_schedule: match get("ANALYTICS_SCHEDULE").as_deref().map(str::trim) {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(_) => {
+                    return Err(ConfigError::invalid(
+                        "ANALYTICS_SCHEDULE",
+                        "must be on or off",
+                    ))
+                }
+            },
             analytics_debounce: match get("ANALYTICS_DEBOUNCE_SECONDS").as_deref().map(str::trim) {
                 None => Some(std::time::Duration::from_secs(30)),
                 Some(text) => match text.parse::<u64>() {
@@ -257,6 +272,8 @@ mod tests {
         assert_eq!(config.login_rate_per_min, 10);
         assert_eq!(config.reset_rate_per_min, 5);
         assert!(config.page_cache);
+        assert!(config.analytics_schedule);
+        assert!(!with(&[("ANALYTICS_SCHEDULE", "off")])?.analytics_schedule);
         assert!(config.smtp_url.is_none());
         assert_eq!(
             config.base_url_for(config.addr).as_str(),
@@ -274,6 +291,7 @@ mod tests {
             ("DATABASE_URL", "postgres://x"),
             ("SMTP_URL", "http://x"),
             ("PAGE_CACHE", "sometimes"),
+            ("ANALYTICS_SCHEDULE", "hourly"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TRUSTED_PROXIES", "proxy.local"),
             ("LOG_FORMAT", "xml"),

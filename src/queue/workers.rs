@@ -32,11 +32,13 @@ fn worker_name(kind: &str, instance: &str) -> String {
 }
 
 /// Runs every worker until `shutdown` resolves; running jobs are allowed to finish. Jobs
-/// pushed through `queue` in this process wake its workers at once.
+/// pushed through `queue` in this process wake its workers at once. `analytics_schedule`
+/// decides whether the five-minute analytics refresh runs here (`ANALYTICS_SCHEDULE`).
 pub async fn run_workers(
     queue: &Queue,
     context: JobContext,
     settings: Settings,
+    analytics_schedule: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let instance: String = crate::auth::tokens::random_token()
@@ -50,19 +52,21 @@ pub async fn run_workers(
         Schedule::from_str(text).map_err(|e| Error::internal(format_args!("cron schedule: {e}")))
     };
 
-    let monitor = Monitor::new()
-        .register(
-            WorkerBuilder::new(name("housekeeping"))
-                .data(context.clone())
-                .backend(CronStream::new(schedule(HOUSEKEEPING_SCHEDULE)?))
-                .build_fn(housekeeping::handle),
-        )
-        .register(
+    let mut monitor = Monitor::new().register(
+        WorkerBuilder::new(name("housekeeping"))
+            .data(context.clone())
+            .backend(CronStream::new(schedule(HOUSEKEEPING_SCHEDULE)?))
+            .build_fn(housekeeping::handle),
+    );
+    if analytics_schedule {
+        monitor = monitor.register(
             WorkerBuilder::new(name("analytics-schedule"))
                 .data(context.clone())
                 .backend(CronStream::new(schedule(ANALYTICS_SCHEDULE)?))
                 .build_fn(analytics_refresh::scheduled),
-        )
+        );
+    }
+    let monitor = monitor
         .register(
             WorkerBuilder::new(name("analytics-refresh"))
                 .data(context.clone())

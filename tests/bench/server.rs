@@ -51,6 +51,8 @@ impl Server {
             .env("PAGE_CACHE", if page_cache { "on" } else { "off" })
             // The benchmark refreshes the analytics itself (timed) before the pages run.
             .env("ANALYTICS_DEBOUNCE_SECONDS", "0")
+            // The refresh is timed on its own; a five-minute tick inside a run skewed it.
+            .env("ANALYTICS_SCHEDULE", "off")
             .env("RUST_LOG", "warn,streamvault::app=info")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())

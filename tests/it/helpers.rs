@@ -233,6 +233,8 @@ pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options)
             "RESET_RATE_PER_MIN" => Some(reset.clone()),
             // Tests that want automatic analytics refreshes ask for them (they queue jobs).
             "ANALYTICS_DEBOUNCE_SECONDS" => Some("0".to_owned()),
+            // Nor may a five-minute clock tick refresh the snapshot under a test.
+            "ANALYTICS_SCHEDULE" => Some("off".to_owned()),
             _ => None,
         }
     })

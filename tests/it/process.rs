@@ -55,6 +55,7 @@ impl AppProcess {
             .env("RUST_LOG", "info")
             // Tests that want automatic analytics refreshes ask for them (they queue jobs).
             .env("ANALYTICS_DEBOUNCE_SECONDS", "0")
+            .env("ANALYTICS_SCHEDULE", "off")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
