@@ -84,7 +84,7 @@ fn lower_priority() {
 
 /// Runs `work` on a bcrypt thread, after the work queued before it. A request cancelled while
 /// its work waits is skipped; once started, the work runs to the end.
-async fn on_bcrypt_slot<T, F>(work: F) -> Result<T>
+async fn on_bcrypt_thread<T, F>(work: F) -> Result<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
@@ -105,7 +105,7 @@ where
 
 pub async fn hash(password: &str) -> Result<String> {
     let password = password.to_owned();
-    on_bcrypt_slot(move || bcrypt::hash(password, BCRYPT_COST))
+    on_bcrypt_thread(move || bcrypt::hash(password, BCRYPT_COST))
         .await?
         .map_err(|e| Error::internal(format_args!("bcrypt: {e}")))
 }
@@ -116,7 +116,7 @@ pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool> {
     let password = password.to_owned();
     let stored = stored.map(str::to_owned);
     let known = stored.is_some();
-    let matches = on_bcrypt_slot(move || {
+    let matches = on_bcrypt_thread(move || {
         let hash = stored.as_deref().unwrap_or_else(|| DUMMY_HASH.as_str());
         bcrypt::verify(password, hash).unwrap_or(false)
     })
@@ -127,7 +127,7 @@ pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool> {
 /// Computes the dummy hash now (on a bcrypt thread), so the first sign-in attempt for an
 /// unknown user is not slower than the rest: that difference would itself leak.
 pub async fn warm_up() {
-    let _ = on_bcrypt_slot(|| DUMMY_HASH.len()).await;
+    let _ = on_bcrypt_thread(|| DUMMY_HASH.len()).await;
 }
 
 /// A real cost-12 hash of a random string nobody knows, made once per process.
@@ -160,7 +160,7 @@ mod tests {
             rustix::process::getpriority_process(Some(rustix::thread::gettid()))
         }
         let serving = own_nice().expect("this thread's priority");
-        let bcrypt = on_bcrypt_slot(own_nice)
+        let bcrypt = on_bcrypt_thread(own_nice)
             .await
             .expect("bcrypt thread")
             .expect("its priority");
@@ -176,7 +176,7 @@ mod tests {
         let tasks: Vec<_> = (0..cores * 4)
             .map(|_| {
                 let (running, peak) = (running.clone(), peak.clone());
-                tokio::spawn(on_bcrypt_slot(move || {
+                tokio::spawn(on_bcrypt_thread(move || {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(now, Ordering::SeqCst);
                     // Long enough for the others to pile up if nothing held them back.

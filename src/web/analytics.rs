@@ -228,11 +228,8 @@ pub async fn report(
         return Ok(csv_response(slug, report.header(), &rows));
     }
     let sort = report.sort_key(params.sort.as_deref())?;
-    let descending = match params.dir.as_deref().map(str::trim) {
-        None | Some("") | Some("desc") => true,
-        Some("asc") => false,
-        Some(_) => return Err(Error::BadRequest("dir must be asc or desc".into())),
-    };
+    // Reports open on their biggest figures first.
+    let descending = descending(&params, true)?;
     let page = Page::parse(
         params.page.as_deref(),
         params.per_page.as_deref(),
@@ -327,12 +324,17 @@ fn sort_param(params: &TableParams, header: &[&'static str]) -> Result<(Option<u
                 .ok_or_else(|| Error::BadRequest("unknown sort column".into()))?,
         ),
     };
-    let descending = match params.dir.as_deref().map(str::trim) {
-        None | Some("") | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(Error::BadRequest("dir must be asc or desc".into())),
-    };
-    Ok((sort, descending))
+    Ok((sort, descending(params, false)?))
+}
+
+/// `dir`: `asc` or `desc`, or `by_default` when absent.
+fn descending(params: &TableParams, by_default: bool) -> Result<bool> {
+    match params.dir.as_deref().map(str::trim) {
+        None | Some("") => Ok(by_default),
+        Some("asc") => Ok(false),
+        Some("desc") => Ok(true),
+        Some(_) => Err(Error::BadRequest("dir must be asc or desc".into())),
+    }
 }
 
 async fn region_form(state: &State, regions: &RegionPair) -> Result<RegionForm> {
