@@ -1,4 +1,4 @@
-//! The `streamvault` command line (CONTRACT.md §1).
+//! The `streamvault` command line.
 
 use clap::{Parser, Subcommand};
 
@@ -222,7 +222,9 @@ async fn connect(config: &Config) -> Result<Db> {
     let db = Db::connect(&config.database_url)
         .await
         .map_err(|e| match e {
-            Error::Db(cause) => Error::internal(format_args!("cannot reach the database: {cause}")),
+            Error::Db { source, .. } => {
+                Error::internal(format_args!("cannot reach the database: {source}"))
+            }
             other => other,
         })?;
     db.migrate().await?;
@@ -268,7 +270,7 @@ async fn create_employee(db: &Db, clock: &Clock, username: &str, email: &str) ->
     };
     let now = clock.now();
     let id = db
-        .transaction(move |tx| {
+        .transaction("create an employee", move |tx| {
             let account = account.clone();
             Box::pin(async move { accounts::insert(tx, &account, now).await })
         })

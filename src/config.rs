@@ -1,4 +1,4 @@
-//! Configuration from the environment (CONTRACT.md §2), validated once at start-up.
+//! Configuration from the environment (the README lists every variable), validated once at start-up.
 
 use std::net::SocketAddr;
 

@@ -1,6 +1,6 @@
 //! One error type for the application; the web layer turns each variant into a status code.
 
-use std::time::Duration;
+use crate::db::{DbError, DbErrorKind};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -10,19 +10,20 @@ pub enum Error {
     NotFound,
     #[error("forbidden")]
     Forbidden,
-    #[error("the form's security token is missing or wrong")]
-    Csrf,
     #[error("invalid input: {0}")]
     BadRequest(String),
     #[error("someone else changed this record first")]
     Conflict,
-    #[error("too many attempts")]
-    TooManyRequests { retry_after: Duration },
     /// A transaction still failed after its retries, or the database is unreachable.
     #[error("the service is busy")]
     Unavailable,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    /// A database failure, with the operation (the unit of work) it happened in.
+    #[error("{op}: {source}")]
+    Db {
+        op: &'static str,
+        #[source]
+        source: DbError,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -32,19 +33,41 @@ impl Error {
         Error::Internal(anyhow::anyhow!("{message}"))
     }
 
+    /// Names the operation a database error without one happened in (the innermost name
+    /// wins: a unit of work names its errors before its caller could).
+    pub fn during(self, op: &'static str) -> Self {
+        match self {
+            Error::Db {
+                op: UNNAMED,
+                source,
+            } => Error::Db { op, source },
+            other => other,
+        }
+    }
+
+    /// What kind of database failure this is, if it is one.
+    pub fn db_kind(&self) -> Option<DbErrorKind> {
+        match self {
+            Error::Db { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+
     /// True when the database refused the write because of a UNIQUE constraint.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+        self.db_kind() == Some(DbErrorKind::UniqueViolation)
     }
+}
 
-    /// True when the database refused the write because of a FOREIGN KEY constraint.
-    pub fn is_foreign_key_violation(&self) -> bool {
-        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
-    }
+/// The operation of a database error raised outside any named unit of work.
+const UNNAMED: &str = "database";
 
-    /// True when the database refused the write because of a CHECK constraint.
-    pub fn is_check_violation(&self) -> bool {
-        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_check_violation())
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::Db {
+            op: UNNAMED,
+            source: DbError::from(error),
+        }
     }
 }
 

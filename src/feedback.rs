@@ -11,7 +11,7 @@ use sea_query::{Expr, Func, LockType, Order, Query, SelectStatement};
 use crate::audit::{self, Action, FieldChange};
 use crate::db::page::Page;
 use crate::db::schema::{Accounts, Computed, Feedback, Series};
-use crate::db::{Db, Reader, Tx};
+use crate::db::{Db, Reader, Touched, Tx};
 use crate::error::{Error, Result};
 use crate::series_stats;
 use crate::validation::FieldErrors;
@@ -191,9 +191,23 @@ async fn current(tx: &mut Tx, series_id: i64, account_id: i64) -> Result<Option<
 }
 
 /// Creates or replaces `account_id`'s review of `series_id` (one per customer and series) and
-/// updates the series' figures. An unknown series is [`Error::NotFound`]. Returns the rating
-/// it replaced, if any.
+/// updates the series' figures, as one unit of work. An unknown series is
+/// [`Error::NotFound`]. Returns the rating it replaced, if any.
 pub async fn save(
+    db: &Db,
+    series_id: i64,
+    account_id: i64,
+    review: &ReviewInput,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    db.transaction("save a review", |tx| {
+        let review = review.clone();
+        Box::pin(async move { save_in(tx, series_id, account_id, &review, now).await })
+    })
+    .await
+}
+
+async fn save_in(
     tx: &mut Tx,
     series_id: i64,
     account_id: i64,
@@ -233,6 +247,7 @@ pub async fn save(
         tx.execute(&insert).await?;
     }
     series_stats::review_changed(tx, series_id, before, Some(review.rating)).await?;
+    tx.touch(Touched::Reviews);
     Ok(before)
 }
 
@@ -249,20 +264,41 @@ async fn remove(tx: &mut Tx, series_id: i64, account_id: i64) -> Result<Option<R
         .to_owned();
     tx.execute(&delete).await?;
     series_stats::review_changed(tx, series_id, Some(before.rating), None).await?;
+    tx.touch(Touched::Reviews);
     Ok(Some(before))
 }
 
-/// A customer removes their own review. Unknown series or no review: [`Error::NotFound`].
-pub async fn remove_own(tx: &mut Tx, series_id: i64, account_id: i64) -> Result<i64> {
-    lock_parents(tx, series_id, account_id).await?;
-    remove(tx, series_id, account_id)
-        .await?
-        .map(|r| r.rating)
-        .ok_or(Error::NotFound)
+/// A customer removes their own review (one unit of work). Unknown series or no review:
+/// [`Error::NotFound`]. Returns the removed rating.
+pub async fn remove_own(db: &Db, series_id: i64, account_id: i64) -> Result<i64> {
+    db.transaction("delete one's review", |tx| {
+        Box::pin(async move {
+            lock_parents(tx, series_id, account_id).await?;
+            remove(tx, series_id, account_id)
+                .await?
+                .map(|r| r.rating)
+                .ok_or(Error::NotFound)
+        })
+    })
+    .await
 }
 
-/// Staff remove anyone's review; the audit log keeps who, when, and what was removed.
+/// Staff remove anyone's review (one unit of work); the audit log keeps who, when, and what
+/// was removed.
 pub async fn remove_by_staff(
+    db: &Db,
+    series_id: i64,
+    account_id: i64,
+    actor_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.transaction("remove a review (staff)", |tx| {
+        Box::pin(remove_by_staff_in(tx, series_id, account_id, actor_id, now))
+    })
+    .await
+}
+
+async fn remove_by_staff_in(
     tx: &mut Tx,
     series_id: i64,
     account_id: i64,

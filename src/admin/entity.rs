@@ -3,19 +3,24 @@
 //! tables, and the few behaviours the generic path must add (per-series figures, accounts).
 //! The descriptions live in `entities/`; `crud` serves every one of them the same way.
 
+use futures::future::BoxFuture;
 use sea_query::{Iden, SimpleExpr};
+use views::paths::AdminPaths;
 
+use crate::admin::values::Value;
 use crate::auth::Role;
 use crate::db::schema::{
     Accounts, AuditLog, Contracts, Countries, Episodes, Feedback, Genres, Languages,
     PasswordResetTokens, ProducerAlliances, Producers, ProductionHouses, Schedules, Series,
     SeriesDubbings, SeriesGenres, SeriesReleases, SeriesStats, SeriesSubtitles, Sessions,
 };
+use crate::db::{Touched, Tx};
+use crate::error::{Error, Result};
 
 /// A table or column identifier of any staff table. It wraps the schema enums so that
 /// descriptions can be `static`, and every identifier still comes from `db::schema`.
 #[derive(Clone, Copy)]
-pub enum Col {
+pub enum TableIden {
     Countries(Countries),
     Languages(Languages),
     Genres(Genres),
@@ -38,36 +43,36 @@ pub enum Col {
     AuditLog(AuditLog),
 }
 
-impl Iden for Col {
+impl Iden for TableIden {
     fn unquoted(&self, s: &mut dyn std::fmt::Write) {
         match self {
-            Col::Countries(c) => c.unquoted(s),
-            Col::Languages(c) => c.unquoted(s),
-            Col::Genres(c) => c.unquoted(s),
-            Col::ProductionHouses(c) => c.unquoted(s),
-            Col::Producers(c) => c.unquoted(s),
-            Col::ProducerAlliances(c) => c.unquoted(s),
-            Col::Series(c) => c.unquoted(s),
-            Col::SeriesGenres(c) => c.unquoted(s),
-            Col::SeriesSubtitles(c) => c.unquoted(s),
-            Col::SeriesDubbings(c) => c.unquoted(s),
-            Col::SeriesReleases(c) => c.unquoted(s),
-            Col::SeriesStats(c) => c.unquoted(s),
-            Col::Episodes(c) => c.unquoted(s),
-            Col::Schedules(c) => c.unquoted(s),
-            Col::Contracts(c) => c.unquoted(s),
-            Col::Accounts(c) => c.unquoted(s),
-            Col::Feedback(c) => c.unquoted(s),
-            Col::Sessions(c) => c.unquoted(s),
-            Col::PasswordResetTokens(c) => c.unquoted(s),
-            Col::AuditLog(c) => c.unquoted(s),
+            TableIden::Countries(c) => c.unquoted(s),
+            TableIden::Languages(c) => c.unquoted(s),
+            TableIden::Genres(c) => c.unquoted(s),
+            TableIden::ProductionHouses(c) => c.unquoted(s),
+            TableIden::Producers(c) => c.unquoted(s),
+            TableIden::ProducerAlliances(c) => c.unquoted(s),
+            TableIden::Series(c) => c.unquoted(s),
+            TableIden::SeriesGenres(c) => c.unquoted(s),
+            TableIden::SeriesSubtitles(c) => c.unquoted(s),
+            TableIden::SeriesDubbings(c) => c.unquoted(s),
+            TableIden::SeriesReleases(c) => c.unquoted(s),
+            TableIden::SeriesStats(c) => c.unquoted(s),
+            TableIden::Episodes(c) => c.unquoted(s),
+            TableIden::Schedules(c) => c.unquoted(s),
+            TableIden::Contracts(c) => c.unquoted(s),
+            TableIden::Accounts(c) => c.unquoted(s),
+            TableIden::Feedback(c) => c.unquoted(s),
+            TableIden::Sessions(c) => c.unquoted(s),
+            TableIden::PasswordResetTokens(c) => c.unquoted(s),
+            TableIden::AuditLog(c) => c.unquoted(s),
         }
     }
 }
 
 /// What a column holds, which decides how it is parsed, checked, stored and shown.
 #[derive(Clone, Copy)]
-pub enum Kind {
+pub enum ColumnKind {
     /// Trimmed text of at most `max` characters, no control characters.
     Text {
         max: usize,
@@ -112,9 +117,9 @@ pub enum Edit {
 pub struct Column {
     /// The form field and the database column: the same name (CONTRACT §4).
     pub name: &'static str,
-    pub col: Col,
+    pub col: TableIden,
     pub label: &'static str,
-    pub kind: Kind,
+    pub kind: ColumnKind,
     pub required: bool,
     pub edit: Edit,
     /// Shown as a column of the table (every editable column is in the edit form).
@@ -124,7 +129,12 @@ pub struct Column {
 }
 
 impl Column {
-    const fn new(name: &'static str, col: Col, label: &'static str, kind: Kind) -> Self {
+    const fn new(
+        name: &'static str,
+        col: TableIden,
+        label: &'static str,
+        kind: ColumnKind,
+    ) -> Self {
         Self {
             name,
             col,
@@ -138,11 +148,16 @@ impl Column {
         }
     }
 
-    pub const fn text(name: &'static str, col: Col, label: &'static str, max: usize) -> Self {
-        Self::new(name, col, label, Kind::Text { max })
+    pub const fn text(name: &'static str, col: TableIden, label: &'static str, max: usize) -> Self {
+        Self::new(name, col, label, ColumnKind::Text { max })
     }
 
-    pub const fn of(name: &'static str, col: Col, label: &'static str, kind: Kind) -> Self {
+    pub const fn of(
+        name: &'static str,
+        col: TableIden,
+        label: &'static str,
+        kind: ColumnKind,
+    ) -> Self {
         Self::new(name, col, label, kind)
     }
 
@@ -180,7 +195,7 @@ impl Column {
 
     pub fn target(&self) -> Option<&'static EntityDef> {
         match self.kind {
-            Kind::Ref(target) => Some(target),
+            ColumnKind::Ref(target) => Some(target),
             _ => None,
         }
     }
@@ -214,8 +229,8 @@ pub enum OnDelete {
 /// Rows of another table that point at this entity's rows. They are handled in the order
 /// listed, which follows the lock order of ARCHITECTURE.md.
 pub struct Dependent {
-    pub table: Col,
-    pub fk: Col,
+    pub table: TableIden,
+    pub fk: TableIden,
     /// Plural noun for messages and the audit entry ("episodes").
     pub what: &'static str,
     pub on_delete: OnDelete,
@@ -233,34 +248,82 @@ pub struct Link {
     /// Path segment and audit field name.
     pub name: &'static str,
     pub label: &'static str,
-    pub table: Col,
-    pub owner: Col,
-    pub target_col: Col,
+    pub table: TableIden,
+    pub owner: TableIden,
+    pub target_col: TableIden,
     pub target: &'static EntityDef,
-    pub date: Option<(Col, &'static str)>,
+    pub date: Option<(TableIden, &'static str)>,
 }
 
-/// The few things the generic path adds for particular entities.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Behaviour {
-    Plain,
-    /// New series get their `series_stats` row.
-    Series,
-    /// Episode writes move the series' viewer and episode figures.
-    Episodes,
-    /// Rows of `accounts` with this role: created with a password, never showing its hash;
-    /// deleting a customer also takes back their reviews' figures.
-    Account(Role),
+/// What a write to one row must also do inside its transaction (the per-series figures an
+/// episode moves), declared by the entity's description and run by the generic write path.
+pub type RowHook =
+    for<'a> fn(&'a mut Tx, &'static EntityDef, &'a Record) -> BoxFuture<'a, Result<()>>;
+/// The same for an update, with the row before and after.
+pub type ChangeHook =
+    for<'a> fn(&'a mut Tx, &'static EntityDef, &'a Record, &'a Record) -> BoxFuture<'a, Result<()>>;
+
+#[derive(Clone, Copy, Default)]
+pub struct Hooks {
+    pub created: Option<RowHook>,
+    pub updated: Option<ChangeHook>,
+    pub deleted: Option<RowHook>,
+}
+
+impl Hooks {
+    pub const NONE: Hooks = Hooks {
+        created: None,
+        updated: None,
+        deleted: None,
+    };
+}
+
+/// One row of a described table: its key, its version and a value per column (in the
+/// description's order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub id: i64,
+    pub version: i64,
+    pub values: Vec<Value>,
+    /// How the row is named (the description's label expression).
+    pub label: String,
+}
+
+impl Record {
+    pub fn value(&self, def: &EntityDef, name: &str) -> Option<&Value> {
+        def.column(name).and_then(|(i, _)| self.values.get(i))
+    }
+
+    /// A whole-number column's value; a column the description does not have, or one that is
+    /// not a number, is an error rather than a silent 0.
+    pub fn int(&self, def: &EntityDef, name: &str) -> Result<i64> {
+        self.value(def, name)
+            .and_then(Value::as_int)
+            .ok_or_else(|| Error::internal(format_args!("{}.{name} is not a number", def.slug)))
+    }
+
+    /// A flag column's value (a missing column is an error).
+    pub fn flag(&self, def: &EntityDef, name: &str) -> Result<bool> {
+        match self.value(def, name) {
+            Some(Value::Bool(flag)) => Ok(*flag),
+            _ => Err(Error::internal(format_args!(
+                "{}.{name} is not a flag",
+                def.slug
+            ))),
+        }
+    }
 }
 
 pub struct EntityDef {
     /// URL segment, audit entity name.
     pub slug: &'static str,
+    /// Its routes (`slug` is theirs too).
+    pub paths: &'static AdminPaths,
     pub singular: &'static str,
     pub plural: &'static str,
-    pub table: Col,
-    pub id: Col,
-    pub version: Col,
+    pub table: TableIden,
+    pub id: TableIden,
+    pub version: TableIden,
     pub columns: &'static [Column],
     /// A column name, `-name` for descending, or `id`.
     pub default_sort: &'static str,
@@ -275,7 +338,13 @@ pub struct EntityDef {
     pub links: &'static [Link],
     /// How a row is named where another entity refers to it (and in messages).
     pub label: fn() -> SimpleExpr,
-    pub behaviour: Behaviour,
+    /// Rows of `accounts` with this role: created with a password, never showing its hash,
+    /// with disable and enable actions.
+    pub account: Option<Role>,
+    pub hooks: Hooks,
+    /// What its writes change for the public pages and analytics (`Tx::touch`); `None` when
+    /// nothing they show depends on it.
+    pub touches: Option<Touched>,
 }
 
 impl EntityDef {
@@ -287,10 +356,7 @@ impl EntityDef {
     }
 
     pub fn role(&self) -> Option<Role> {
-        match self.behaviour {
-            Behaviour::Account(role) => Some(role),
-            _ => None,
-        }
+        self.account
     }
 
     pub fn link(&self, name: &str) -> Option<&'static Link> {

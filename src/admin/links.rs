@@ -115,7 +115,7 @@ pub async fn add(
     if crud::label(db, link.target, target_id).await?.is_none() {
         return Ok(Linked::TargetNotFound);
     }
-    db.transaction(|tx| {
+    db.transaction("link to a series", |tx| {
         Box::pin(async move {
             if crud::lock_row(tx, owner, owner_id).await?.is_none() {
                 return Ok(Linked::OwnerNotFound);
@@ -158,6 +158,7 @@ pub async fn add(
                 after: after.as_ref().map(describe),
             };
             crud::audit_change(tx, owner, actor, Action::Update, owner_id, vec![change]).await?;
+            crud::touch(tx, owner);
             Ok(Linked::Done)
         })
     })
@@ -173,7 +174,7 @@ pub async fn remove(
     target_id: i64,
     actor: Actor,
 ) -> Result<Linked> {
-    db.transaction(|tx| {
+    db.transaction("unlink from a series", |tx| {
         Box::pin(async move {
             if crud::lock_row(tx, owner, owner_id).await?.is_none() {
                 return Ok(Linked::OwnerNotFound);
@@ -197,6 +198,7 @@ pub async fn remove(
                 after: None,
             };
             crud::audit_change(tx, owner, actor, Action::Update, owner_id, vec![change]).await?;
+            crud::touch(tx, owner);
             Ok(Linked::Done)
         })
     })

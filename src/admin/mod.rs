@@ -1,12 +1,13 @@
 //! What staff see and do: the overview on `/admin`, the described staff tables (`entity`,
-//! `entities/`) served by one read/write path (`crud`), links between rows (`links`),
-//! account actions (`people`) and the audit log (`audit`).
+//! `entities/`) served by one read/write path (`crud`) and the units of work of a submitted
+//! form (`submit`), links between rows (`links`) and account actions (`people`).
 
 pub mod crud;
 pub mod entities;
 pub mod entity;
 pub mod links;
 pub mod people;
+pub mod submit;
 pub mod values;
 
 use crate::db::schema::{Accounts, Episodes, Feedback, ProductionHouses, Series};

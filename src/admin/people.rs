@@ -6,7 +6,6 @@ use sea_query::{Expr, Order, Query};
 
 use super::crud::{self, Actor, FormData, NewAccountSecret, Record};
 use super::entity::EntityDef;
-use super::values::Value;
 use crate::audit::{Action, FieldChange};
 use crate::auth::{accounts, password, sessions, Role};
 use crate::db::schema::Accounts;
@@ -55,7 +54,7 @@ pub async fn set_disabled(
     disabled: bool,
     actor: Actor,
 ) -> Result<Toggled> {
-    db.transaction(|tx| {
+    db.transaction("disable or enable an account", |tx| {
         Box::pin(async move {
             let is_employee = def.role() == Some(Role::Employee);
             let active = if is_employee && disabled {
@@ -66,7 +65,7 @@ pub async fn set_disabled(
             let Some(old) = crud::lock_row(tx, def, id).await? else {
                 return Ok(Toggled::NotFound);
             };
-            let was = old.value(def, "disabled") == Some(&Value::Bool(true));
+            let was = old.flag(def, "disabled")?;
             if was == disabled {
                 return Ok(Toggled::Unchanged(old));
             }

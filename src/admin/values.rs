@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use super::entity::{Column, Kind};
+use super::entity::{Column, ColumnKind};
 use crate::auth::accounts;
 use crate::db::dynrow::Raw;
 
@@ -50,41 +50,49 @@ impl Value {
     }
 
     /// The value bound into a statement for a column of `kind`.
-    pub fn to_sql(&self, kind: Kind) -> sea_query::Value {
+    pub fn to_sql(&self, kind: ColumnKind) -> sea_query::Value {
         match (self, kind) {
             (Value::Int(n), _) => (*n).into(),
             (Value::Text(s), _) => s.clone().into(),
             (Value::Date(d), _) => (*d).into(),
             (Value::Bool(b), _) => (*b).into(),
             (Value::Timestamp(at), _) => (*at).into(),
-            (Value::Null, Kind::Date) => sea_query::Value::ChronoDate(None),
-            (Value::Null, Kind::Bool) => sea_query::Value::Bool(None),
-            (Value::Null, Kind::Timestamp) => sea_query::Value::ChronoDateTimeUtc(None),
-            (Value::Null, Kind::Int { .. } | Kind::Count | Kind::Cents { .. } | Kind::Ref(_)) => {
-                sea_query::Value::BigInt(None)
-            }
-            (Value::Null, Kind::Text { .. } | Kind::Username | Kind::Email | Kind::Url) => {
-                sea_query::Value::String(None)
-            }
+            (Value::Null, ColumnKind::Date) => sea_query::Value::ChronoDate(None),
+            (Value::Null, ColumnKind::Bool) => sea_query::Value::Bool(None),
+            (Value::Null, ColumnKind::Timestamp) => sea_query::Value::ChronoDateTimeUtc(None),
+            (
+                Value::Null,
+                ColumnKind::Int { .. }
+                | ColumnKind::Count
+                | ColumnKind::Cents { .. }
+                | ColumnKind::Ref(_),
+            ) => sea_query::Value::BigInt(None),
+            (
+                Value::Null,
+                ColumnKind::Text { .. }
+                | ColumnKind::Username
+                | ColumnKind::Email
+                | ColumnKind::Url,
+            ) => sea_query::Value::String(None),
         }
     }
 
     /// Interprets what the database returned for a column of `kind`.
-    pub fn from_raw(raw: Raw, kind: Kind) -> Value {
+    pub fn from_raw(raw: Raw, kind: ColumnKind) -> Value {
         match (raw, kind) {
             (Raw::Null, _) => Value::Null,
-            (Raw::Int(n), Kind::Bool) => Value::Bool(n != 0),
+            (Raw::Int(n), ColumnKind::Bool) => Value::Bool(n != 0),
             (Raw::Int(n), _) => Value::Int(n),
             (Raw::Date(d), _) => Value::Date(d),
             (Raw::Timestamp(at), _) => Value::Timestamp(at),
-            (Raw::Text(text), Kind::Date) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            (Raw::Text(text), ColumnKind::Date) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
                 .map(Value::Date)
                 .unwrap_or(Value::Text(text)),
-            (Raw::Text(text), Kind::Timestamp) => text
+            (Raw::Text(text), ColumnKind::Timestamp) => text
                 .parse::<DateTime<Utc>>()
                 .map(Value::Timestamp)
                 .unwrap_or(Value::Text(text)),
-            (Raw::Text(text), Kind::Bool) => Value::Bool(text == "1" || text == "true"),
+            (Raw::Text(text), ColumnKind::Bool) => Value::Bool(text == "1" || text == "true"),
             (Raw::Text(text), _) => Value::Text(text),
             (Raw::Float(x), _) => Value::Int(x as i64),
         }
@@ -100,7 +108,7 @@ const MAX_URL: usize = 500;
 /// only parsed here; whether they exist is checked against the database by `crud`.
 pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
     let text = typed.unwrap_or_default().trim();
-    if let Kind::Bool = column.kind {
+    if let ColumnKind::Bool = column.kind {
         return match text.to_ascii_lowercase().as_str() {
             "true" | "on" | "1" | "yes" => Ok(Value::Bool(true)),
             "" | "false" | "off" | "0" | "no" => Ok(Value::Bool(false)),
@@ -110,7 +118,7 @@ pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
     if text.is_empty() {
         return if column.required {
             Err(match column.kind {
-                Kind::Ref(_) => "Choose one from the list.".into(),
+                ColumnKind::Ref(_) => "Choose one from the list.".into(),
                 _ => "Please fill this in.".into(),
             })
         } else {
@@ -121,14 +129,14 @@ pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
         return Err("Control characters are not allowed.".into());
     }
     match column.kind {
-        Kind::Text { max } => {
+        ColumnKind::Text { max } => {
             if text.chars().count() > max {
                 Err(format!("Use at most {max} characters."))
             } else {
                 Ok(Value::Text(text.to_owned()))
             }
         }
-        Kind::Username => {
+        ColumnKind::Username => {
             let username = accounts::normalize_username(text);
             let mut errors = crate::validation::FieldErrors::new();
             accounts::check_username(&mut errors, &username);
@@ -137,7 +145,7 @@ pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
                 None => Ok(Value::Text(username)),
             }
         }
-        Kind::Email => {
+        ColumnKind::Email => {
             let email = accounts::normalize_email(text);
             let mut errors = crate::validation::FieldErrors::new();
             accounts::check_email(&mut errors, &email);
@@ -146,7 +154,7 @@ pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
                 None => Ok(Value::Text(email)),
             }
         }
-        Kind::Url => {
+        ColumnKind::Url => {
             let valid = text.len() <= MAX_URL
                 && url::Url::parse(text)
                     .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
@@ -156,54 +164,54 @@ pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
                 Err("Enter a web address starting with https:// (at most 500 characters).".into())
             }
         }
-        Kind::Int { min, max } => match text.parse::<i64>() {
+        ColumnKind::Int { min, max } => match text.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Value::Int(n)),
             Ok(_) => Err(format!("Enter a number from {min} to {max}.")),
             Err(_) => Err("Enter a whole number.".into()),
         },
-        Kind::Count => match text.parse::<i64>() {
+        ColumnKind::Count => match text.parse::<i64>() {
             Ok(n) if (0..=1_000_000_000_000_000).contains(&n) => Ok(Value::Int(n)),
             Ok(_) => Err("Enter a count of zero or more.".into()),
             Err(_) => Err("Enter a whole number.".into()),
         },
-        Kind::Cents { min } => match text.parse::<i64>() {
+        ColumnKind::Cents { min } => match text.parse::<i64>() {
             Ok(n) if (min..=100_000_000_000).contains(&n) => Ok(Value::Int(n)),
             Ok(_) if min > 0 => Err("Enter an amount above zero.".into()),
             Ok(_) => Err("Enter an amount of zero or more.".into()),
             Err(_) => Err("Enter whole cents, e.g. 1999 for $19.99.".into()),
         },
-        Kind::Date => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        ColumnKind::Date => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             Ok(date) if YEARS.contains(&date.year()) && text.len() == 10 => Ok(Value::Date(date)),
             Ok(_) => Err("Enter a date between 1800 and 2200.".into()),
             Err(_) => Err("Enter a date as YYYY-MM-DD.".into()),
         },
-        Kind::Ref(_) => match text.parse::<i64>() {
+        ColumnKind::Ref(_) => match text.parse::<i64>() {
             Ok(id) if id > 0 => Ok(Value::Int(id)),
             _ => Err("Choose one from the list.".into()),
         },
-        Kind::Bool | Kind::Timestamp => Err("This cannot be typed.".into()),
+        ColumnKind::Bool | ColumnKind::Timestamp => Err("This cannot be typed.".into()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::entity::Col;
+    use crate::admin::entity::TableIden;
     use crate::db::schema::Episodes;
 
-    fn column(kind: Kind) -> Column {
-        Column::of("title", Col::Episodes(Episodes::Title), "Title", kind)
+    fn column(kind: ColumnKind) -> Column {
+        Column::of("title", TableIden::Episodes(Episodes::Title), "Title", kind)
     }
 
     #[test]
     fn typed_text_parses_or_says_why_not() {
-        let int = column(Kind::Int { min: 1, max: 10 });
+        let int = column(ColumnKind::Int { min: 1, max: 10 });
         assert_eq!(parse(&int, Some(" 7 ")), Ok(Value::Int(7)));
         assert!(parse(&int, Some("0")).is_err());
         assert!(parse(&int, Some("7.5")).is_err());
         assert!(parse(&int, Some("")).is_err(), "required");
         assert!(parse(&int.optional(), None) == Ok(Value::Null));
-        let date = column(Kind::Date);
+        let date = column(ColumnKind::Date);
         assert!(parse(&date, Some("2024-02-30")).is_err());
         assert!(parse(&date, Some("24-02-03")).is_err());
         assert!(parse(&date, Some("0001-01-01")).is_err());
@@ -213,17 +221,17 @@ mod tests {
                 NaiveDate::from_ymd_opt(2024, 2, 29).unwrap_or_default()
             ))
         );
-        let text = column(Kind::Text { max: 3 });
+        let text = column(ColumnKind::Text { max: 3 });
         assert!(parse(&text, Some("abcd")).is_err());
         assert!(parse(&text, Some("a\u{0}b")).is_err());
         assert_eq!(parse(&text, Some(" éé ")), Ok(Value::Text("éé".into())));
-        let cents = column(Kind::Cents { min: 1 });
+        let cents = column(ColumnKind::Cents { min: 1 });
         assert!(parse(&cents, Some("19.99")).is_err());
         assert!(parse(&cents, Some("0")).is_err());
-        let url = column(Kind::Url);
+        let url = column(ColumnKind::Url);
         assert!(parse(&url, Some("javascript:alert(1)")).is_err());
         assert!(parse(&url, Some("https://example.com/p.jpg")).is_ok());
-        let flag = column(Kind::Bool);
+        let flag = column(ColumnKind::Bool);
         assert_eq!(parse(&flag, None), Ok(Value::Bool(false)));
         assert_eq!(parse(&flag, Some("on")), Ok(Value::Bool(true)));
     }

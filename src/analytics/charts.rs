@@ -5,7 +5,7 @@
 use sea_query::{Alias, Expr, Func, JoinType, Order, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
 
-use super::{as_integer, join_ratings, join_viewers, Col};
+use super::{as_integer, join_ratings, join_viewers, StatAlias};
 use crate::analytics::table::Cell;
 use crate::db::schema::{
     Countries, Feedback, Genres, ProductionHouses, Series, SeriesGenres, SeriesReleases,
@@ -23,7 +23,7 @@ const MONTHS: u64 = 24;
 
 /// How a chart is drawn (Chart.js's chart types).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Kind {
+pub enum ChartKind {
     /// Horizontal bars: long labels such as series titles.
     HorizontalBar,
     Bar,
@@ -43,7 +43,7 @@ pub struct Dataset {
 pub struct Chart {
     pub slug: String,
     pub title: String,
-    pub kind: Kind,
+    pub kind: ChartKind,
     /// The label column's heading in the table fallback.
     pub label_heading: String,
     pub labels: Vec<String>,
@@ -86,7 +86,7 @@ pub async fn compute(db: &Db) -> Result<Vec<Chart>> {
     ])
 }
 
-fn single(slug: &str, title: &str, kind: Kind, heading: &str, measure: &str) -> Chart {
+fn single(slug: &str, title: &str, kind: ChartKind, heading: &str, measure: &str) -> Chart {
     Chart {
         slug: slug.to_owned(),
         title: title.to_owned(),
@@ -116,17 +116,20 @@ async fn counted(db: &Db, select: &SelectStatement, mut chart: Chart) -> Result<
 
 async fn top_by_viewers(db: &Db) -> Result<Chart> {
     let select = join_viewers(&mut Query::select(), JoinType::InnerJoin)
-        .expr_as(Expr::col((Series::Table, Series::Title)), Col::Label)
-        .expr_as(as_integer(Expr::col((Col::V, Col::Viewers))), Col::N)
+        .expr_as(Expr::col((Series::Table, Series::Title)), StatAlias::Label)
+        .expr_as(
+            as_integer(Expr::col((StatAlias::V, StatAlias::Viewers))),
+            StatAlias::N,
+        )
         .from(Series::Table)
-        .order_by((Col::V, Col::Viewers), Order::Desc)
+        .order_by((StatAlias::V, StatAlias::Viewers), Order::Desc)
         .order_by((Series::Table, Series::Id), Order::Asc)
         .limit(TOP)
         .to_owned();
     let chart = single(
         "top-viewers",
         "Top series by viewers",
-        Kind::HorizontalBar,
+        ChartKind::HorizontalBar,
         "Series",
         "Total viewers",
     );
@@ -134,12 +137,12 @@ async fn top_by_viewers(db: &Db) -> Result<Chart> {
 }
 
 async fn top_by_rating(db: &Db) -> Result<Chart> {
-    let sum = Expr::col((Col::R, Col::RatingSum));
-    let count = Expr::col((Col::R, Col::Ratings));
+    let sum = Expr::col((StatAlias::R, StatAlias::RatingSum));
+    let count = Expr::col((StatAlias::R, StatAlias::Ratings));
     let select = join_ratings(&mut Query::select(), JoinType::InnerJoin)
-        .expr_as(Expr::col((Series::Table, Series::Title)), Col::Label)
-        .expr_as(sum.clone(), Col::RatingSum)
-        .expr_as(count.clone(), Col::Ratings)
+        .expr_as(Expr::col((Series::Table, Series::Title)), StatAlias::Label)
+        .expr_as(sum.clone(), StatAlias::RatingSum)
+        .expr_as(count.clone(), StatAlias::Ratings)
         .from(Series::Table)
         // The exact average as a double on both databases (AVG is DECIMAL on MariaDB).
         .order_by_expr(super::average_expr(sum, count.clone()), Order::Desc)
@@ -150,7 +153,7 @@ async fn top_by_rating(db: &Db) -> Result<Chart> {
     let mut chart = single(
         "top-rating",
         "Top series by average rating",
-        Kind::HorizontalBar,
+        ChartKind::HorizontalBar,
         "Series",
         "Average rating",
     );
@@ -176,8 +179,14 @@ async fn series_per(db: &Db, by: Breakdown) -> Result<Chart> {
     let chart = match by {
         Breakdown::Country => {
             select
-                .expr_as(Expr::col((Countries::Table, Countries::Name)), Col::Label)
-                .expr_as(Func::count(Expr::col(SeriesReleases::SeriesId)), Col::N)
+                .expr_as(
+                    Expr::col((Countries::Table, Countries::Name)),
+                    StatAlias::Label,
+                )
+                .expr_as(
+                    Func::count(Expr::col(SeriesReleases::SeriesId)),
+                    StatAlias::N,
+                )
                 .from(SeriesReleases::Table)
                 .inner_join(
                     Countries::Table,
@@ -194,15 +203,15 @@ async fn series_per(db: &Db, by: Breakdown) -> Result<Chart> {
             single(
                 "series-per-country",
                 "Series available per country",
-                Kind::Bar,
+                ChartKind::Bar,
                 "Country",
                 "Series",
             )
         }
         Breakdown::Genre => {
             select
-                .expr_as(Expr::col((Genres::Table, Genres::Name)), Col::Label)
-                .expr_as(Func::count(Expr::col(SeriesGenres::SeriesId)), Col::N)
+                .expr_as(Expr::col((Genres::Table, Genres::Name)), StatAlias::Label)
+                .expr_as(Func::count(Expr::col(SeriesGenres::SeriesId)), StatAlias::N)
                 .from(SeriesGenres::Table)
                 .inner_join(
                     Genres::Table,
@@ -219,7 +228,7 @@ async fn series_per(db: &Db, by: Breakdown) -> Result<Chart> {
             single(
                 "series-per-genre",
                 "Series per genre",
-                Kind::Bar,
+                ChartKind::Bar,
                 "Genre",
                 "Series",
             )
@@ -236,8 +245,8 @@ struct Bucket {
 
 async fn rating_distribution(db: &Db) -> Result<Chart> {
     let select = Query::select()
-        .expr_as(as_integer(Expr::col(Feedback::Rating)), Col::Rating)
-        .expr_as(Func::count(Expr::col(Feedback::Rating)), Col::N)
+        .expr_as(as_integer(Expr::col(Feedback::Rating)), StatAlias::Rating)
+        .expr_as(Func::count(Expr::col(Feedback::Rating)), StatAlias::N)
         .from(Feedback::Table)
         .group_by_col(Feedback::Rating)
         .to_owned();
@@ -245,7 +254,7 @@ async fn rating_distribution(db: &Db) -> Result<Chart> {
     let mut chart = single(
         "rating-distribution",
         "Ratings given, by stars",
-        Kind::Doughnut,
+        ChartKind::Doughnut,
         "Stars",
         "Reviews",
     );
@@ -264,7 +273,7 @@ async fn rating_distribution(db: &Db) -> Result<Chart> {
 /// The production houses with the most viewers: the viewers of all their series and the
 /// average of all their ratings.
 async fn house_performance(db: &Db) -> Result<Chart> {
-    let total = |alias: Col, col: Col| {
+    let total = |alias: StatAlias, col: StatAlias| {
         as_integer(Func::coalesce([
             Func::sum(Expr::col((alias, col))).into(),
             Expr::val(0).into(),
@@ -282,14 +291,17 @@ async fn house_performance(db: &Db) -> Result<Chart> {
     let select = select
         .expr_as(
             Expr::col((ProductionHouses::Table, ProductionHouses::Name)),
-            Col::Label,
+            StatAlias::Label,
         )
-        .expr_as(total(Col::V, Col::Viewers), Col::Viewers)
-        .expr_as(total(Col::R, Col::RatingSum), Col::RatingSum)
-        .expr_as(total(Col::R, Col::Ratings), Col::Ratings)
+        .expr_as(total(StatAlias::V, StatAlias::Viewers), StatAlias::Viewers)
+        .expr_as(
+            total(StatAlias::R, StatAlias::RatingSum),
+            StatAlias::RatingSum,
+        )
+        .expr_as(total(StatAlias::R, StatAlias::Ratings), StatAlias::Ratings)
         .group_by_col((ProductionHouses::Table, ProductionHouses::Id))
         .group_by_col((ProductionHouses::Table, ProductionHouses::Name))
-        .order_by_expr(total(Col::V, Col::Viewers), Order::Desc)
+        .order_by_expr(total(StatAlias::V, StatAlias::Viewers), Order::Desc)
         .order_by(
             (ProductionHouses::Table, ProductionHouses::Name),
             Order::Asc,
@@ -299,7 +311,7 @@ async fn house_performance(db: &Db) -> Result<Chart> {
     let mut chart = single(
         "house-performance",
         "Top production houses: viewers and average rating",
-        Kind::Bar,
+        ChartKind::Bar,
         "Production house",
         "Total viewers",
     );
@@ -326,21 +338,24 @@ async fn reviews_per_month(db: &Db) -> Result<Chart> {
     // timestamp, a MariaDB DATETIME converted to text).
     let months = Query::select()
         .expr_as(
-            Func::cust(Col::Substr)
+            Func::cust(StatAlias::Substr)
                 .arg(Expr::col(Feedback::RecordedAt))
                 .arg(1)
                 .arg(7),
-            Col::Label,
+            StatAlias::Label,
         )
         .from(Feedback::Table)
         .to_owned();
     let m = Alias::new("m");
     let select = Query::select()
-        .column((m.clone(), Col::Label))
-        .expr_as(Func::count(Expr::col((m.clone(), Col::Label))), Col::N)
+        .column((m.clone(), StatAlias::Label))
+        .expr_as(
+            Func::count(Expr::col((m.clone(), StatAlias::Label))),
+            StatAlias::N,
+        )
         .from_subquery(months, m.clone())
-        .group_by_col((m.clone(), Col::Label))
-        .order_by((m, Col::Label), Order::Desc)
+        .group_by_col((m.clone(), StatAlias::Label))
+        .order_by((m, StatAlias::Label), Order::Desc)
         .limit(MONTHS)
         .to_owned();
     let mut rows = db.fetch_all::<Counted>(&select).await?;
@@ -348,7 +363,7 @@ async fn reviews_per_month(db: &Db) -> Result<Chart> {
     let mut chart = single(
         "reviews-per-month",
         "Reviews per month",
-        Kind::Line,
+        ChartKind::Line,
         "Month",
         "Reviews",
     );
@@ -360,10 +375,13 @@ async fn reviews_per_month(db: &Db) -> Result<Chart> {
 
 /// Viewers of the series made in each region (by the series' origin country).
 async fn viewers_per_region(db: &Db) -> Result<Chart> {
-    let total = as_integer(Func::sum(Expr::col((Col::V, Col::Viewers))));
+    let total = as_integer(Func::sum(Expr::col((StatAlias::V, StatAlias::Viewers))));
     let select = join_viewers(&mut Query::select(), JoinType::InnerJoin)
-        .expr_as(Expr::col((Countries::Table, Countries::Region)), Col::Label)
-        .expr_as(total.clone(), Col::N)
+        .expr_as(
+            Expr::col((Countries::Table, Countries::Region)),
+            StatAlias::Label,
+        )
+        .expr_as(total.clone(), StatAlias::N)
         .from(Series::Table)
         .inner_join(
             Countries::Table,
@@ -377,7 +395,7 @@ async fn viewers_per_region(db: &Db) -> Result<Chart> {
     let chart = single(
         "viewers-per-region",
         "Viewers by region of origin",
-        Kind::Bar,
+        ChartKind::Bar,
         "Region",
         "Total viewers",
     );

@@ -1,12 +1,14 @@
-//! Staff analytics (CONTRACT.md §6): the six queries, described once each (`queries`), the
+//! Staff analytics: the six queries, described once each (`queries`), the
 //! chart datasets (`charts`) and the two reports (`reports`), all materialized by the
 //! background refresh (`snapshot`) so the dashboard never aggregates per request; `csv`
 //! writes any of them as a spreadsheet-safe file.
 
 pub mod charts;
 pub mod csv;
+pub mod dataset;
 pub mod queries;
 pub mod reports;
+pub mod service;
 pub mod snapshot;
 pub mod table;
 
@@ -18,7 +20,7 @@ use crate::error::Result;
 
 /// Column aliases and SQL functions of the analytics statements.
 #[derive(Iden, Clone, Copy)]
-pub enum Col {
+pub enum StatAlias {
     Label,
     N,
     Rating,
@@ -51,9 +53,12 @@ pub fn average_expr(sum: impl Into<SimpleExpr>, count: impl Into<SimpleExpr>) ->
 /// episodes alone.
 pub fn viewers_per_series() -> SelectStatement {
     Query::select()
-        .expr_as(Expr::col(Episodes::SeriesId), Col::SeriesId)
-        .expr_as(Func::sum(Expr::col(Episodes::TotalViewers)), Col::Viewers)
-        .expr_as(Func::count(Expr::col(Episodes::Id)), Col::N)
+        .expr_as(Expr::col(Episodes::SeriesId), StatAlias::SeriesId)
+        .expr_as(
+            Func::sum(Expr::col(Episodes::TotalViewers)),
+            StatAlias::Viewers,
+        )
+        .expr_as(Func::count(Expr::col(Episodes::Id)), StatAlias::N)
         .from(Episodes::Table)
         .group_by_col(Episodes::SeriesId)
         .to_owned()
@@ -63,14 +68,14 @@ pub fn viewers_per_series() -> SelectStatement {
 /// (integers on both databases).
 pub fn ratings_per_series() -> SelectStatement {
     Query::select()
-        .expr_as(Expr::col(Feedback::SeriesId), Col::SeriesId)
+        .expr_as(Expr::col(Feedback::SeriesId), StatAlias::SeriesId)
         .expr_as(
             as_integer(Func::sum(Expr::col(Feedback::Rating))),
-            Col::RatingSum,
+            StatAlias::RatingSum,
         )
         .expr_as(
             as_integer(Func::count(Expr::col(Feedback::Rating))),
-            Col::Ratings,
+            StatAlias::Ratings,
         )
         .from(Feedback::Table)
         .group_by_col(Feedback::SeriesId)
@@ -82,8 +87,8 @@ pub fn join_viewers(select: &mut SelectStatement, join: JoinType) -> &mut Select
     select.join_subquery(
         join,
         viewers_per_series(),
-        Col::V,
-        Expr::col((Col::V, Col::SeriesId)).equals((Series::Table, Series::Id)),
+        StatAlias::V,
+        Expr::col((StatAlias::V, StatAlias::SeriesId)).equals((Series::Table, Series::Id)),
     )
 }
 
@@ -92,8 +97,8 @@ pub fn join_ratings(select: &mut SelectStatement, join: JoinType) -> &mut Select
     select.join_subquery(
         join,
         ratings_per_series(),
-        Col::R,
-        Expr::col((Col::R, Col::SeriesId)).equals((Series::Table, Series::Id)),
+        StatAlias::R,
+        Expr::col((StatAlias::R, StatAlias::SeriesId)).equals((Series::Table, Series::Id)),
     )
 }
 

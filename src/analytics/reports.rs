@@ -7,8 +7,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_query::{Alias, Expr, Func, InsertStatement, JoinType, Order, Query, SimpleExpr};
 
+use super::dataset::Dataset;
 use super::table::{Cell, Rows};
-use super::{as_integer, join_ratings, join_viewers, Col};
+use super::{as_integer, join_ratings, join_viewers, StatAlias};
 use crate::catalog::with_series_names;
 use crate::db::page::Page;
 use crate::db::schema::{
@@ -62,28 +63,24 @@ enum SortColumn {
     Viewer(Rve),
 }
 
-impl Report {
-    pub const ALL: [Report; 2] = [Report::SeriesPerformance, Report::ViewerEngagement];
+impl Dataset for Report {
+    const ALL: &'static [Report] = &[Report::SeriesPerformance, Report::ViewerEngagement];
 
-    pub fn slug(self) -> &'static str {
+    fn slug(self) -> &'static str {
         match self {
             Report::SeriesPerformance => "series-performance",
             Report::ViewerEngagement => "viewer-engagement",
         }
     }
 
-    pub fn from_slug(slug: &str) -> Option<Report> {
-        Self::ALL.into_iter().find(|r| r.slug() == slug)
-    }
-
-    pub fn title(self) -> &'static str {
+    fn title(self) -> &'static str {
         match self {
             Report::SeriesPerformance => "Series performance",
             Report::ViewerEngagement => "Viewer engagement",
         }
     }
 
-    pub fn description(self) -> &'static str {
+    fn description(self) -> &'static str {
         match self {
             Report::SeriesPerformance => {
                 "Every series: its house, language and origin, episodes planned and made, \
@@ -97,7 +94,7 @@ impl Report {
     }
 
     /// The CSV header and the table's column headings (same names).
-    pub fn header(self) -> &'static [&'static str] {
+    fn header(self) -> &'static [&'static str] {
         match self {
             Report::SeriesPerformance => &[
                 "series_id",
@@ -122,7 +119,9 @@ impl Report {
             ],
         }
     }
+}
 
+impl Report {
     /// The sortable columns (the first is the default); each has an index on its table.
     pub fn sort_keys(self) -> &'static [SortKey] {
         use SortColumn::{Series as S, Viewer as V};
@@ -307,7 +306,7 @@ impl ViewerEngagement {
 }
 
 /// Both reports, computed from the base tables (the refresh stores them with [`store`]).
-pub struct Computed {
+pub struct ComputedReports {
     series: Vec<SeriesPerformance>,
     viewers: Vec<ViewerEngagement>,
 }
@@ -371,15 +370,15 @@ fn hundredths(sum: i64, count: i64) -> Option<i64> {
 
 /// Reads both reports' figures; each per-series or per-account figure comes from its own
 /// grouped subquery, so no join multiplies it.
-pub async fn compute(db: &Db) -> Result<Computed> {
-    Ok(Computed {
+pub async fn compute(db: &Db) -> Result<ComputedReports> {
+    Ok(ComputedReports {
         series: series_performance(db).await?,
         viewers: viewer_engagement(db).await?,
     })
 }
 
 async fn series_performance(db: &Db) -> Result<Vec<SeriesPerformance>> {
-    let zero = |alias: Col, col: Col| -> SimpleExpr {
+    let zero = |alias: StatAlias, col: StatAlias| -> SimpleExpr {
         as_integer(Func::coalesce([
             Expr::col((alias, col)).into(),
             Expr::val(0).into(),
@@ -396,10 +395,13 @@ async fn series_performance(db: &Db) -> Result<Vec<SeriesPerformance>> {
             as_integer(Expr::col((Series::Table, Series::PlannedEpisodes))),
             Rsp::PlannedEpisodes,
         )
-        .expr_as(zero(Col::V, Col::N), Rsp::ActualEpisodes)
-        .expr_as(zero(Col::V, Col::Viewers), Rsp::TotalViewers)
-        .expr_as(zero(Col::R, Col::RatingSum), Col::RatingSum)
-        .expr_as(zero(Col::R, Col::Ratings), Col::Ratings)
+        .expr_as(zero(StatAlias::V, StatAlias::N), Rsp::ActualEpisodes)
+        .expr_as(zero(StatAlias::V, StatAlias::Viewers), Rsp::TotalViewers)
+        .expr_as(
+            zero(StatAlias::R, StatAlias::RatingSum),
+            StatAlias::RatingSum,
+        )
+        .expr_as(zero(StatAlias::R, StatAlias::Ratings), StatAlias::Ratings)
         .from(Series::Table)
         .order_by((Series::Table, Series::Id), Order::Asc);
     Ok(db
@@ -426,7 +428,7 @@ async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
     let per_account = Query::select()
         .expr_as(Expr::col(Feedback::AccountId), Rve::AccountId)
         .expr_as(Func::count(Expr::col(Feedback::Rating)), Rve::Reviews)
-        .expr_as(Func::sum(Expr::col(Feedback::Rating)), Col::RatingSum)
+        .expr_as(Func::sum(Expr::col(Feedback::Rating)), StatAlias::RatingSum)
         .expr_as(
             Func::max(Expr::col(Feedback::RecordedAt)),
             Rve::LastReviewAt,
@@ -450,8 +452,8 @@ async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
             Rve::Reviews,
         )
         .expr_as(
-            as_integer(Expr::col((given.clone(), Col::RatingSum))),
-            Col::RatingSum,
+            as_integer(Expr::col((given.clone(), StatAlias::RatingSum))),
+            StatAlias::RatingSum,
         )
         .expr_as(
             Expr::col((given.clone(), Rve::LastReviewAt)),
@@ -491,7 +493,7 @@ async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
 }
 
 /// Replaces both stored reports with `computed`, inside the refresh's transaction.
-pub async fn store(tx: &mut Tx, computed: &Arc<Computed>) -> Result<()> {
+pub async fn store(tx: &mut Tx, computed: &Arc<ComputedReports>) -> Result<()> {
     tx.execute(&Query::delete().from_table(Rsp::Table).to_owned())
         .await?;
     tx.execute(&Query::delete().from_table(Rve::Table).to_owned())

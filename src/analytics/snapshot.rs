@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use sea_query::{Expr, Query as Sql};
 
 use super::charts::{self, Chart};
-use super::queries::{self, Query, RegionPair};
+use super::dataset::Dataset;
+use super::queries::{self, AnalyticsQuery, RegionPair};
 use super::reports;
 use super::table::Rows;
 use crate::clock::Clock;
@@ -41,13 +42,13 @@ const CHARTS: &str = "charts";
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub computed_at: DateTime<Utc>,
-    /// The six results, in [`Query::ALL`] order (`regions` for the default pair).
-    pub results: Vec<(Query, Rows)>,
+    /// The six results, in [`AnalyticsQuery::ALL`] order (`regions` for the default pair).
+    pub results: Vec<(AnalyticsQuery, Rows)>,
     pub charts: Vec<Chart>,
 }
 
 impl Snapshot {
-    pub fn result(&self, query: Query) -> Option<&Rows> {
+    pub fn result(&self, query: AnalyticsQuery) -> Option<&Rows> {
         self.results
             .iter()
             .find(|(q, _)| *q == query)
@@ -91,8 +92,8 @@ pub async fn status(db: &Db) -> Result<Status> {
 }
 
 /// Records that a refresh was asked for at `now` (the dashboard shows "refreshing" until a
-/// snapshot computed after it lands). The caller queues the job.
-pub async fn mark_requested(db: &Db, now: DateTime<Utc>) -> Result<()> {
+/// snapshot computed after it lands), in the unit of work that queues the job.
+pub async fn mark_requested(tx: &mut Tx, now: DateTime<Utc>) -> Result<()> {
     let update = Sql::update()
         .table(AnalyticsRefresh::Table)
         .value(AnalyticsRefresh::RequestedAt, now)
@@ -103,7 +104,7 @@ pub async fn mark_requested(db: &Db, now: DateTime<Utc>) -> Result<()> {
                 .or(Expr::col(AnalyticsRefresh::RequestedAt).lt(now)),
         )
         .to_owned();
-    db.write(update).await?;
+    tx.execute(&update).await?;
     Ok(())
 }
 
@@ -129,8 +130,8 @@ pub async fn load(db: &Db) -> Result<Option<Snapshot>> {
         return Ok(None);
     };
     let corrupt = |e: serde_json::Error| Error::internal(format_args!("analytics snapshot: {e}"));
-    let mut results = Vec::with_capacity(Query::ALL.len());
-    for query in Query::ALL {
+    let mut results = Vec::with_capacity(AnalyticsQuery::ALL.len());
+    for &query in AnalyticsQuery::ALL {
         let Some(row) = rows.iter().find(|r| r.query_name == query.slug()) else {
             return Ok(None);
         };
@@ -222,8 +223,8 @@ pub async fn refresh(
 
 async fn compute_and_store(db: &Db, owner: &str, computed_at: DateTime<Utc>) -> Result<()> {
     let regions = RegionPair::default();
-    let mut bodies = Vec::with_capacity(Query::ALL.len() + 1);
-    for query in Query::ALL {
+    let mut bodies = Vec::with_capacity(AnalyticsQuery::ALL.len() + 1);
+    for &query in AnalyticsQuery::ALL {
         let rows = queries::run(db, query, &regions).await?;
         bodies.push((query.slug().to_owned(), to_json(&rows)?));
     }
@@ -231,7 +232,7 @@ async fn compute_and_store(db: &Db, owner: &str, computed_at: DateTime<Utc>) -> 
     let reports = Arc::new(reports::compute(db).await?);
     let bodies = Arc::new(bodies);
     let owner = Arc::new(owner.to_owned());
-    db.transaction(move |tx| {
+    db.transaction("store an analytics snapshot", move |tx| {
         let (bodies, reports, owner) = (bodies.clone(), reports.clone(), owner.clone());
         Box::pin(async move {
             // The lease row first (the house lock order puts bookkeeping before the data it
@@ -280,7 +281,7 @@ async fn take_lease(db: &Db, owner: &str, now: DateTime<Utc>) -> Result<bool> {
                 .or(Expr::col(AnalyticsRefresh::LeaseUntil).lt(now)),
         )
         .to_owned();
-    Ok(db.write(update).await? == 1)
+    Ok(db.write("take the analytics lease", update).await? == 1)
 }
 
 /// Inside the storing transaction: records the new "as of" and frees the lease, if `owner`
@@ -305,7 +306,7 @@ async fn release_lease(db: &Db, owner: &str) -> Result<()> {
         .and_where(Expr::col(AnalyticsRefresh::Id).eq(1))
         .and_where(Expr::col(AnalyticsRefresh::LeaseOwner).eq(owner))
         .to_owned();
-    db.write(update).await?;
+    db.write("release the analytics lease", update).await?;
     Ok(())
 }
 

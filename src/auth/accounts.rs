@@ -6,7 +6,7 @@ use sea_query::{Expr, Query};
 
 use super::{password, Role};
 use crate::db::schema::{Accounts, Computed, Countries, SqlFunction};
-use crate::db::{Db, Tx};
+use crate::db::{Backend, Db, Tx};
 use crate::error::Result;
 use crate::validation::FieldErrors;
 
@@ -46,9 +46,9 @@ const MAX_FOLDED_CHARS: usize = 256;
 /// unknown names take the same path.
 pub async fn fold_identity(db: &Db, name: &str) -> Result<Vec<u8>> {
     let name: String = name.chars().take(MAX_FOLDED_CHARS).collect();
-    match db {
-        Db::Sqlite(_) => Ok(name.into_bytes()),
-        Db::MySql(_) => {
+    match db.backend() {
+        Backend::Sqlite => Ok(name.into_bytes()),
+        Backend::MySql => {
             #[derive(sqlx::FromRow)]
             struct Folded {
                 folded: Option<Vec<u8>>,

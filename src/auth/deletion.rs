@@ -6,7 +6,7 @@ use sea_query::{Expr, Query};
 
 use super::{resets, sessions};
 use crate::db::schema::Accounts;
-use crate::db::Tx;
+use crate::db::{Db, Touched, Tx};
 use crate::error::{Error, Result};
 
 /// Deletes an account and everything that is only its own, in the lock order of
@@ -15,7 +15,13 @@ use crate::error::{Error, Result};
 /// ratings and analytics stay exact. Reviews are removed, not anonymized: nothing the person
 /// wrote outlives the account. Staff audit entries keep their rows (`account_id` becomes
 /// NULL). Returns how many reviews went; an account already gone is [`Error::NotFound`].
-pub async fn delete_account(tx: &mut Tx, id: i64) -> Result<usize> {
+/// One unit of work of its own.
+pub async fn delete_account(db: &Db, id: i64) -> Result<usize> {
+    db.transaction("delete an account", |tx| Box::pin(delete_in(tx, id)))
+        .await
+}
+
+async fn delete_in(tx: &mut Tx, id: i64) -> Result<usize> {
     let lock = Query::update()
         .table(Accounts::Table)
         .value(Accounts::Version, Expr::col(Accounts::Version).add(1))
@@ -27,6 +33,9 @@ pub async fn delete_account(tx: &mut Tx, id: i64) -> Result<usize> {
     sessions::delete_for_account(tx, id, None).await?;
     resets::delete_for_account(tx, id).await?;
     let reviews = crate::feedback::remove_all_by_account(tx, id).await?;
+    if reviews > 0 {
+        tx.touch(Touched::Reviews);
+    }
     tx.execute(
         &Query::delete()
             .from_table(Accounts::Table)

@@ -4,9 +4,11 @@
 pub mod accounts;
 pub mod deletion;
 pub mod password;
+pub mod registration;
 pub mod resets;
 pub mod secrets;
 pub mod sessions;
+pub mod settings;
 pub mod tokens;
 
 /// An account's role. Stored as `customer` / `employee`; compared only as this enum.

@@ -13,7 +13,7 @@ pub const MAX_CHARS: usize = 64;
 /// bcrypt reads at most 72 bytes; anything past 71 (plus its NUL) would be silently ignored.
 pub const MAX_BYTES: usize = 71;
 
-/// Checks the password policy (SECURITY.md D.28); the message is safe to show beside the field.
+/// Checks the password policy; the message is safe to show beside the field.
 pub fn check_policy(password: &str) -> Result<(), &'static str> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {

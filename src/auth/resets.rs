@@ -4,11 +4,15 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_query::{Cond, Expr, Query};
 
+use jobs::password_changed::NotifyPasswordChanged;
+use jobs::password_reset::SendPasswordReset;
+
 use crate::auth::accounts;
 use crate::auth::tokens;
 use crate::db::schema::PasswordResetTokens;
 use crate::db::{Db, Tx};
 use crate::error::Result;
+use crate::queue;
 
 pub const VALID_FOR: Duration = Duration::minutes(60);
 
@@ -69,23 +73,43 @@ pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option
     Ok((tx.execute(&update).await? == 1).then_some(row.account_id))
 }
 
+/// Asks for a reset e-mail to whatever address was typed: one queued job, whose worker
+/// decides whether an account uses the address, so the request does the same work either way.
+pub async fn request(db: &Db, normalized_email: &str) -> Result<()> {
+    let job = SendPasswordReset {
+        email: normalized_email.to_owned(),
+    };
+    db.transaction("ask for a reset e-mail", |tx| {
+        let job = job.clone();
+        Box::pin(async move { queue::enqueue(tx, &job).await })
+    })
+    .await
+}
+
 /// A whole reset, as one unit of work: redeems the token, sets the new password (hashed by
-/// the caller, before the transaction), retires the account's other tokens and ends every
-/// session of the account. The account it was for, or `None` when the token was not live
-/// (or a concurrent redemption won).
-pub async fn complete(
-    tx: &mut Tx,
+/// the caller, before the transaction), retires the account's other tokens, ends every
+/// session of the account and queues the "password changed" notice. The account it was for,
+/// or `None` when the token was not live (or a concurrent redemption won).
+pub async fn reset_password(
+    db: &Db,
     raw: &str,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let Some(account_id) = redeem(tx, raw, now).await? else {
-        return Ok(None);
-    };
-    accounts::set_password(tx, account_id, password_hash).await?;
-    retire_for_account(tx, account_id, now).await?;
-    super::sessions::delete_for_account(tx, account_id, None).await?;
-    Ok(Some(account_id))
+    db.transaction("reset a password", |tx| {
+        let (raw, password_hash) = (raw.to_owned(), password_hash.to_owned());
+        Box::pin(async move {
+            let Some(account_id) = redeem(tx, &raw, now).await? else {
+                return Ok(None);
+            };
+            accounts::set_password(tx, account_id, &password_hash).await?;
+            retire_for_account(tx, account_id, now).await?;
+            super::sessions::delete_for_account(tx, account_id, None).await?;
+            queue::enqueue(tx, &NotifyPasswordChanged { account_id }).await?;
+            Ok(Some(account_id))
+        })
+    })
+    .await
 }
 
 /// Retires every unused token of an account (a newer one supersedes them, or the password
@@ -145,7 +169,7 @@ pub async fn mint(
     let hash = tokens::sha256_hex(&raw);
     let account_id = account.id;
     let minted = db
-        .transaction(move |tx| {
+        .transaction("mint a reset token", move |tx| {
             let hash = hash.clone();
             Box::pin(async move {
                 // The account first (house lock order): a deletion racing this mint queues.
@@ -186,5 +210,5 @@ pub async fn delete_dead(db: &Db, now: DateTime<Utc>) -> Result<u64> {
                 .add(Expr::col(PasswordResetTokens::UsedAt).is_not_null()),
         )
         .to_owned();
-    db.write(delete).await
+    db.write("delete dead reset tokens", delete).await
 }

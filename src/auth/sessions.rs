@@ -35,12 +35,12 @@ pub async fn create(
     replacing: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    db.transaction(move |tx| {
+    db.transaction("start a session", move |tx| {
         Box::pin(async move {
             super::accounts::lock(tx, account_id).await?;
             let raw = create_in(tx, account_id, now).await?;
             if let Some(previous) = replacing {
-                tx.execute(&delete_one(previous)).await?;
+                delete_one_in(tx, previous).await?;
             }
             Ok(raw)
         })
@@ -113,7 +113,7 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
             .value(Sessions::LastSeenAt, now)
             .and_where(Expr::col(Sessions::Id).eq(row.id))
             .to_owned();
-        db.write(touch).await?;
+        db.write("touch a session", touch).await?;
     }
     Ok(Some(CurrentUser {
         session_id: row.id,
@@ -130,8 +130,13 @@ fn delete_one(session_id: i64) -> sea_query::DeleteStatement {
         .to_owned()
 }
 
+/// Ends one session inside a unit of work (the one a new session replaces).
+pub async fn delete_one_in(tx: &mut Tx, session_id: i64) -> Result<u64> {
+    tx.execute(&delete_one(session_id)).await
+}
+
 pub async fn delete_by_id(db: &Db, session_id: i64) -> Result<()> {
-    db.write(delete_one(session_id)).await?;
+    db.write("end a session", delete_one(session_id)).await?;
     Ok(())
 }
 
@@ -158,5 +163,5 @@ pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64> {
                 .add(Expr::col(Sessions::CreatedAt).lt(now - ABSOLUTE_TIMEOUT)),
         )
         .to_owned();
-    db.write(delete).await
+    db.write("delete expired sessions", delete).await
 }

@@ -2,6 +2,7 @@
 //! backend's query builder and bound through sea-query-binder; no SQL text is assembled here.
 
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -19,11 +20,14 @@ use crate::error::{Error, Result};
 
 pub mod batch;
 pub mod dynrow;
+mod effects;
+mod error;
 pub mod page;
 mod retry;
 pub mod schema;
 
-pub use retry::{is_unavailable, retry_cause, retry_cause_of};
+pub use effects::{CommitListener, Effects, Touched};
+pub use error::{DbError, DbErrorKind};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("migrations/mysql");
@@ -31,10 +35,33 @@ static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("migrations/mysql");
 /// How many times a unit of work is re-run after a deadlock, lock-wait timeout or busy database.
 pub const MAX_RETRIES: u32 = 3;
 
+/// The application's database: a pool of either backend, and what to tell after a commit.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    /// Told about each committed transaction's effects (set once, by the app's wiring).
+    listener: Arc<OnceLock<Arc<dyn CommitListener>>>,
+}
+
 #[derive(Clone, Debug)]
-pub enum Db {
+pub enum Pool {
     Sqlite(SqlitePool),
     MySql(MySqlPool),
+}
+
+/// Which database a [`Db`] talks to, for the few statements that differ between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Prepared statements kept per connection. The catalog alone has a few hundred statement
@@ -71,8 +98,15 @@ impl<T> Row for T where
 {
 }
 
-/// An open transaction on either backend.
-pub enum Tx {
+/// An open transaction on either backend, and the effects its unit of work declared
+/// ([`Tx::touch`], jobs queued through it): they take effect only if it commits.
+pub struct Tx {
+    conn: TxConn,
+    effects: Effects,
+    listener: Option<Arc<dyn CommitListener>>,
+}
+
+enum TxConn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     MySql(sqlx::Transaction<'static, sqlx::MySql>),
 }
@@ -90,6 +124,15 @@ pub enum Reader {
 pub enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
     MySql(&'c mut MySqlConnection),
+}
+
+impl From<Pool> for Db {
+    fn from(pool: Pool) -> Self {
+        Db {
+            pool,
+            listener: Arc::new(OnceLock::new()),
+        }
+    }
 }
 
 impl Db {
@@ -145,7 +188,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::from(Pool::Sqlite(pool)))
         } else {
             let url = url
                 .strip_prefix("mariadb:")
@@ -169,15 +212,34 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
-            Ok(Db::MySql(pool))
+            Ok(Db::from(Pool::MySql(pool)))
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::MySql(_) => Backend::MySql,
+        }
+    }
+
+    /// Installs what is told about every committed transaction's effects (this process's
+    /// wake-ups and cache clearing). Once per pool; later calls are ignored.
+    pub fn on_commit(&self, listener: Arc<dyn CommitListener>) {
+        if self.listener.set(listener).is_err() {
+            tracing::warn!("a commit listener was already installed");
         }
     }
 
     /// Applies pending migrations; already-applied ones are skipped.
     pub async fn migrate(&self) -> Result<()> {
-        let outcome = match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
-            Db::MySql(pool) => MYSQL_MIGRATIONS.run(pool).await,
+        let outcome = match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pool::MySql(pool) => MYSQL_MIGRATIONS.run(pool).await,
         };
         outcome.map_err(|e| Error::internal(format_args!("migration failed: {e}")))
     }
@@ -186,11 +248,11 @@ impl Db {
     /// SQLite has none until `ANALYZE`, and InnoDB recomputes its own only some time later (it
     /// then briefly planned the catalog as a scan of production houses).
     pub async fn analyze(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(pool) => {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
                 sqlx::query("ANALYZE").execute(pool).await?;
             }
-            Db::MySql(pool) => {
+            Pool::MySql(pool) => {
                 sqlx::query(
                     "ANALYZE TABLE countries, languages, genres, production_houses, producers, \
                      producer_alliances, series, series_genres, series_subtitles, \
@@ -205,28 +267,28 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite(pool) => pool.close().await,
-            Db::MySql(pool) => pool.close().await,
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::MySql(pool) => pool.close().await,
         }
     }
 
     /// Takes one connection from the pool for several reads (see `Reader`).
     pub async fn reader(&self) -> Result<Reader> {
-        Ok(match self {
-            Db::Sqlite(pool) => Reader::Sqlite(pool.acquire().await?),
-            Db::MySql(pool) => Reader::MySql(pool.acquire().await?),
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Reader::Sqlite(pool.acquire().await?),
+            Pool::MySql(pool) => Reader::MySql(pool.acquire().await?),
         })
     }
 
     pub async fn fetch_all<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
-        match self {
-            Db::Sqlite(pool) => {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
                 Conn::Sqlite(&mut *pool.acquire().await?)
                     .fetch_all(stmt)
                     .await
             }
-            Db::MySql(pool) => {
+            Pool::MySql(pool) => {
                 Conn::MySql(&mut *pool.acquire().await?)
                     .fetch_all(stmt)
                     .await
@@ -235,13 +297,13 @@ impl Db {
     }
 
     pub async fn fetch_optional<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
-        match self {
-            Db::Sqlite(pool) => {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
                 Conn::Sqlite(&mut *pool.acquire().await?)
                     .fetch_optional(stmt)
                     .await
             }
-            Db::MySql(pool) => {
+            Pool::MySql(pool) => {
                 Conn::MySql(&mut *pool.acquire().await?)
                     .fetch_optional(stmt)
                     .await
@@ -281,15 +343,15 @@ impl Db {
             .map_or(0, |row| row.n))
     }
 
-    /// One write statement as a unit of work of its own, through [`Db::transaction`] (so a
-    /// deadlock, lock-wait timeout or busy SQLite re-runs it, and a lasting failure is a 503);
-    /// returns the number of rows affected.
-    pub async fn write<S>(&self, stmt: S) -> Result<u64>
+    /// One write statement as a unit of work of its own (named `op`), through
+    /// [`Db::transaction`] (so a deadlock, lock-wait timeout or busy SQLite re-runs it, and a
+    /// lasting failure is a 503); returns the number of rows affected.
+    pub async fn write<S>(&self, op: &'static str, stmt: S) -> Result<u64>
     where
         S: SqlxBinder + Send + Sync + 'static,
     {
         let stmt = std::sync::Arc::new(stmt);
-        self.transaction(move |tx| {
+        self.transaction(op, move |tx| {
             let stmt = stmt.clone();
             Box::pin(async move { tx.execute(&*stmt).await })
         })
@@ -300,34 +362,41 @@ impl Db {
     /// number of rows affected. For writes prefer [`Db::write`] or [`Db::transaction`]; this is
     /// for statements that carry their own retry (the job queue's, set-up at start).
     pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
-        match self {
-            Db::Sqlite(pool) => {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
                 Conn::Sqlite(&mut *pool.acquire().await?)
                     .execute(stmt)
                     .await
             }
-            Db::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).execute(stmt).await,
+            Pool::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).execute(stmt).await,
         }
     }
 
     /// Starts a transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two
     /// writers queue on the busy timeout instead of failing when a read lock is upgraded.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::MySql(pool) => Tx::MySql(pool.begin().await?),
+        let conn = match &self.pool {
+            Pool::Sqlite(pool) => TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::MySql(pool) => TxConn::MySql(pool.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            effects: Effects::default(),
+            listener: self.listener.get().cloned(),
         })
     }
 
-    /// Runs `unit` inside a transaction and commits it. A deadlock (MySQL 1213), a lock-wait
-    /// timeout (1205) or a busy/locked SQLite database rolls the transaction back explicitly
-    /// and re-runs the whole unit from BEGIN, at most [`MAX_RETRIES`] times with jittered
-    /// exponential backoff; after that the result is [`Error::Unavailable`] (a 503). Any other
-    /// error is returned as it is, after the rollback.
+    /// Runs the unit of work `op` inside a transaction and commits it. A deadlock (MySQL
+    /// 1213), a lock-wait timeout (1205) or a busy/locked SQLite database rolls the
+    /// transaction back explicitly and re-runs the whole unit from BEGIN, at most
+    /// [`MAX_RETRIES`] times with jittered exponential backoff; after that the result is
+    /// [`Error::Unavailable`] (a 503). Any other error is returned as it is, after the
+    /// rollback, named after `op`.
     ///
-    /// `unit` may run more than once, so it must only touch the database through `tx`; side
-    /// effects such as e-mail belong after this returns.
-    pub async fn transaction<T, F>(&self, mut unit: F) -> Result<T>
+    /// `unit` may run more than once, so it must only touch the database through `tx`. What
+    /// it declares on `tx` (jobs queued through it, [`Tx::touch`]) takes effect after the
+    /// commit that makes it true, through the commit listener; a re-run starts with none.
+    pub async fn transaction<T, F>(&self, op: &'static str, mut unit: F) -> Result<T>
     where
         F: for<'t> FnMut(&'t mut Tx) -> BoxFuture<'t, Result<T>>,
     {
@@ -349,11 +418,12 @@ impl Db {
                     }
                 },
             };
-            let Some(cause) = retry_cause_of(&error) else {
-                return Err(error);
+            let Some(DbErrorKind::Retryable(cause)) = error.db_kind() else {
+                return Err(error.during(op));
             };
             if retries >= MAX_RETRIES {
                 tracing::error!(
+                    op,
                     cause,
                     retries,
                     "transaction still failing after its retries"
@@ -363,6 +433,7 @@ impl Db {
             retries += 1;
             let delay = backoff(retries);
             tracing::warn!(
+                op,
                 cause,
                 retry = retries,
                 delay_ms = delay.as_millis() as u64,
@@ -392,10 +463,29 @@ impl Reader {
 
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Tx::Sqlite(tx) => Conn::Sqlite(&mut *tx),
-            Tx::MySql(tx) => Conn::MySql(&mut *tx),
+        match &mut self.conn {
+            TxConn::Sqlite(tx) => Conn::Sqlite(&mut *tx),
+            TxConn::MySql(tx) => Conn::MySql(&mut *tx),
         }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::MySql(_) => Backend::MySql,
+        }
+    }
+
+    /// Declares that this unit of work changed `what`: once it commits, this process's page
+    /// caches are cleared and the analytics refresh is asked for (see `CommitListener`).
+    pub fn touch(&mut self, what: Touched) {
+        self.effects.touch(what);
+    }
+
+    /// Records that a job of `job_type` was inserted through this transaction, so the
+    /// workers of this process are woken once it commits.
+    pub fn queued(&mut self, job_type: &'static str) {
+        self.effects.queued(job_type);
     }
 
     pub async fn fetch_all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
@@ -417,24 +507,32 @@ impl Tx {
     /// Runs a fixed statement with no parameters, such as a session setting. Taking only
     /// `&'static str` keeps anything built at run time out of this door.
     pub async fn execute_static(&mut self, sql: &'static str) -> Result<u64> {
-        Ok(match self {
-            Tx::Sqlite(tx) => sqlx::query(sql).execute(&mut **tx).await?.rows_affected(),
-            Tx::MySql(tx) => sqlx::query(sql).execute(&mut **tx).await?.rows_affected(),
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => sqlx::query(sql).execute(&mut **tx).await?.rows_affected(),
+            TxConn::MySql(tx) => sqlx::query(sql).execute(&mut **tx).await?.rows_affected(),
         })
     }
 
+    /// Commits, then hands the declared effects to the commit listener: the one place where
+    /// a unit of work's effects follow its commit.
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::MySql(tx) => tx.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await?,
+            TxConn::MySql(tx) => tx.commit().await?,
+        }
+        if let Some(listener) = &self.listener {
+            if !self.effects.is_empty() {
+                listener.committed(&self.effects);
+            }
         }
         Ok(())
     }
 
+    /// Rolls back; the declared effects are dropped with the changes.
     pub async fn rollback(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.rollback().await?,
-            Tx::MySql(tx) => tx.rollback().await?,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.rollback().await?,
+            TxConn::MySql(tx) => tx.rollback().await?,
         }
         Ok(())
     }

@@ -1,18 +1,9 @@
-//! Which database errors are worth re-running a whole transaction for.
-
-use crate::error::Error;
+//! Which database errors are worth re-running a whole transaction for, and which mean the
+//! database is out of reach (read through `DbError::kind`).
 
 /// Why a transaction is worth re-running, if it is: a deadlock, a lock-wait timeout or a
 /// busy/locked SQLite database. Constraint violations and everything else are final.
-pub fn retry_cause_of(error: &Error) -> Option<&'static str> {
-    match error {
-        Error::Db(e) => retry_cause(e),
-        _ => None,
-    }
-}
-
-/// Classifies a database error as worth re-running the whole transaction.
-pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
+pub(super) fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
     let sqlx::Error::Database(db) = error else {
         return None;
     };
@@ -51,7 +42,7 @@ pub fn retry_cause(error: &sqlx::Error) -> Option<&'static str> {
 /// restarting, shutting down, out of connections): the request may succeed later, so the
 /// answer is 503 with `Retry-After`, never 500. Not retried inside a transaction: whether a
 /// lost COMMIT took effect is unknown.
-pub fn is_unavailable(error: &sqlx::Error) -> bool {
+pub(super) fn is_unavailable(error: &sqlx::Error) -> bool {
     use sqlx::Error as E;
     match error {
         E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::Protocol(_) => true,

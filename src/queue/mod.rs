@@ -3,25 +3,17 @@
 //! our own backend: `backend`, `runner`, `table`), and what staff see of jobs that gave up.
 
 mod backend;
-pub mod job_store;
 mod runner;
 mod table;
 mod wakeup;
 mod workers;
 
-use apalis::prelude::{Request, Storage};
-use apalis_sql::context::SqlContext;
-use apalis_sql::mysql::MysqlStorage;
-use apalis_sql::sqlite::SqliteStorage;
-use jobs::email_changed::NotifyEmailChanged;
-use jobs::password_changed::NotifyPasswordChanged;
-use jobs::password_reset::SendPasswordReset;
+use apalis_core::task::task_id::TaskId;
 use sea_query::{Expr, Order, Query};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::db::schema::{Computed, Jobs};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 
 pub use backend::retry_delay_secs;
@@ -33,9 +25,8 @@ pub use workers::run_workers;
 /// Attempts a job gets before it gives up (with [`retry_delay_secs`] between them: hours).
 pub const MAX_ATTEMPTS: i32 = 25;
 
-/// Pushes jobs into the queue tables of the application's database and wakes this process's
-/// workers. Any job type works: its storage is a cheap handle made per push, and the workers
-/// (see `workers.rs`) consume it.
+/// This process's handle on the queue tables: the database its workers poll and what they
+/// sleep on between polls. Jobs are queued by units of work with [`enqueue`], never from here.
 #[derive(Clone, Debug)]
 pub struct Queue {
     db: Db,
@@ -58,62 +49,44 @@ impl Queue {
     pub fn wakeup(&self) -> &Wakeup {
         &self.wakeup
     }
-
-    /// Queues `job`; it is stored (committed) when this returns, and a worker of this process
-    /// (if it runs any) takes it up at once.
-    pub async fn push<J>(&self, job: J) -> Result<()>
-    where
-        J: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static,
-    {
-        let mut context = SqlContext::new();
-        context.set_max_attempts(MAX_ATTEMPTS);
-        let request = Request::new_with_ctx(job, context);
-        let pushed = match &self.db {
-            Db::Sqlite(pool) => SqliteStorage::<J>::new(pool.clone())
-                .push_request(request)
-                .await
-                .map(|_| ()),
-            Db::MySql(pool) => MysqlStorage::<J>::new(pool.clone())
-                .push_request(request)
-                .await
-                .map(|_| ()),
-        };
-        pushed.map_err(Error::from)?;
-        self.wakeup.wake(wakeup::job_type_of::<J>());
-        Ok(())
-    }
 }
 
-/// Queues a reset e-mail for whatever address was typed; the worker decides whether an
-/// account uses it, so the request does the same work either way.
-pub async fn request_password_reset(queue: &Queue, normalized_email: &str) -> Result<()> {
-    queue
-        .push(SendPasswordReset {
-            email: normalized_email.to_owned(),
-        })
-        .await
-}
-
-/// Queues the "your password was changed" notice. Called after the change committed; a failure
-/// to queue is logged rather than undoing a password change that already happened.
-pub async fn notify_password_changed(queue: &Queue, account_id: i64) {
-    if let Err(e) = queue.push(NotifyPasswordChanged { account_id }).await {
-        tracing::error!(error = %e, account_id, "could not queue the password-changed notice");
-    }
-}
-
-/// Queues the notice to an account's previous address after its e-mail address changed
-/// (called after the commit; a failure to queue is logged, the change stands).
-pub async fn notify_email_changed(queue: &Queue, account_id: i64, old_email: String) {
-    if let Err(e) = queue
-        .push(NotifyEmailChanged {
-            account_id,
-            old_email,
-        })
-        .await
-    {
-        tracing::error!(error = %e, account_id, "could not queue the e-mail-changed notice");
-    }
+/// Queues `job` through the unit of work's own transaction (a transactional outbox): the job
+/// row commits with the change that causes it, or not at all. The workers of this process are
+/// woken once the transaction commits (`Tx::queued`); other processes, and this one after a
+/// crash between the commit and the wake-up, find it with their regular poll.
+pub async fn enqueue<J: Serialize>(tx: &mut Tx, job: &J) -> Result<()> {
+    let job_type = wakeup::job_type_of::<J>();
+    // The row apalis-sql's own push writes: the payload as JSON, a ULID task id, now.
+    let payload = serde_json::to_string(job)
+        .map_err(|e| Error::internal(format_args!("cannot serialize a {job_type}: {e}")))?;
+    let insert = Query::insert()
+        .into_table(Jobs::Table)
+        .columns([
+            Jobs::Job,
+            Jobs::Id,
+            Jobs::JobType,
+            Jobs::Status,
+            Jobs::Attempts,
+            Jobs::MaxAttempts,
+            Jobs::RunAt,
+            Jobs::Priority,
+        ])
+        .values([
+            payload.into(),
+            TaskId::new().to_string().into(),
+            job_type.into(),
+            table::PENDING.into(),
+            0.into(),
+            MAX_ATTEMPTS.into(),
+            table::db_now_plus(tx.backend(), 0),
+            0.into(),
+        ])
+        .map_err(|e| Error::internal(format_args!("queue insert: {e}")))?
+        .to_owned();
+    tx.execute(&insert).await?;
+    tx.queued(job_type);
+    Ok(())
 }
 
 /// A background job that gave up, for the staff overview.

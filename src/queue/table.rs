@@ -12,7 +12,7 @@
 use sea_query::{CaseStatement, Cond, Expr, Func, OnConflict, Order, Query, SimpleExpr};
 
 use crate::db::schema::{Computed, Jobs, SqlFunction, Workers};
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::Result;
 
 pub const PENDING: &str = "Pending";
@@ -28,10 +28,10 @@ const MAX_ERROR_CHARS: usize = 900;
 
 /// The database's clock `seconds` from now, in the queue tables' time format: Unix seconds
 /// on SQLite, a DATETIME on MySQL (sqlx connections run in UTC, like apalis-sql's `NOW()`).
-pub fn db_now_plus(db: &Db, seconds: i64) -> SimpleExpr {
-    match db {
-        Db::Sqlite(_) => Expr::expr(Func::cust(SqlFunction::UnixEpoch)).add(seconds),
-        Db::MySql(_) => Func::cust(SqlFunction::FromUnixtime)
+pub fn db_now_plus(backend: Backend, seconds: i64) -> SimpleExpr {
+    match backend {
+        Backend::Sqlite => Expr::expr(Func::cust(SqlFunction::UnixEpoch)).add(seconds),
+        Backend::MySql => Func::cust(SqlFunction::FromUnixtime)
             .arg(Expr::expr(Func::cust(SqlFunction::UnixTimestamp)).add(seconds))
             .into(),
     }
@@ -42,7 +42,7 @@ pub fn db_now_plus(db: &Db, seconds: i64) -> SimpleExpr {
 fn claimable(db: &Db) -> Cond {
     Cond::all()
         .add(Expr::col(Jobs::LockBy).is_null())
-        .add(Expr::col(Jobs::RunAt).lte(db_now_plus(db, 0)))
+        .add(Expr::col(Jobs::RunAt).lte(db_now_plus(db.backend(), 0)))
         .add(
             Cond::any().add(Expr::col(Jobs::Status).eq(PENDING)).add(
                 Cond::all()
@@ -99,7 +99,7 @@ pub async fn claim(db: &Db, id: &str, job_type: &str, worker: &str) -> Result<bo
         .table(Jobs::Table)
         .value(Jobs::Status, RUNNING)
         .value(Jobs::LockBy, worker)
-        .value(Jobs::LockAt, db_now_plus(db, 0))
+        .value(Jobs::LockAt, db_now_plus(db.backend(), 0))
         .cond_where(
             claimable(db)
                 .add(Expr::col(Jobs::Id).eq(id))
@@ -167,7 +167,7 @@ pub async fn settle(
         Settlement::Done => {
             update
                 .value(Jobs::Status, DONE)
-                .value(Jobs::DoneAt, db_now_plus(db, 0))
+                .value(Jobs::DoneAt, db_now_plus(db.backend(), 0))
                 .value(Jobs::LastError, Option::<String>::None);
         }
         Settlement::Retry {
@@ -177,7 +177,7 @@ pub async fn settle(
             update
                 .value(Jobs::Status, FAILED)
                 .value(Jobs::LastError, shorten(error))
-                .value(Jobs::RunAt, db_now_plus(db, *retry_in_secs))
+                .value(Jobs::RunAt, db_now_plus(db.backend(), *retry_in_secs))
                 .value(Jobs::LockBy, Option::<String>::None)
                 .value(Jobs::LockAt, Option::<String>::None);
         }
@@ -185,7 +185,7 @@ pub async fn settle(
             update
                 .value(Jobs::Status, KILLED)
                 .value(Jobs::LastError, shorten(error))
-                .value(Jobs::DoneAt, db_now_plus(db, 0));
+                .value(Jobs::DoneAt, db_now_plus(db.backend(), 0));
         }
     }
     update
@@ -214,7 +214,7 @@ pub async fn heartbeat(db: &Db, workers: &[(String, String)]) -> Result<()> {
             job_type.as_str().into(),
             STORAGE_NAME.into(),
             "".into(),
-            db_now_plus(db, 0),
+            db_now_plus(db.backend(), 0),
         ]);
     }
     insert.on_conflict(
@@ -233,7 +233,7 @@ pub async fn recover_abandoned(db: &Db, stale_after_secs: i64) -> Result<u64> {
     let live_workers = Query::select()
         .column(Workers::Id)
         .from(Workers::Table)
-        .and_where(Expr::col(Workers::LastSeen).gte(db_now_plus(db, -stale_after_secs)))
+        .and_where(Expr::col(Workers::LastSeen).gte(db_now_plus(db.backend(), -stale_after_secs)))
         .to_owned();
     let out_of_attempts =
         || Expr::expr(Expr::col(Jobs::Attempts).add(1)).gte(Expr::col(Jobs::MaxAttempts));
@@ -250,7 +250,7 @@ pub async fn recover_abandoned(db: &Db, stale_after_secs: i64) -> Result<u64> {
         .value(
             Jobs::DoneAt,
             CaseStatement::new()
-                .case(out_of_attempts(), db_now_plus(db, 0))
+                .case(out_of_attempts(), db_now_plus(db.backend(), 0))
                 .finally(Expr::value(Option::<String>::None)),
         )
         .value(Jobs::Attempts, Expr::col(Jobs::Attempts).add(1))
@@ -293,7 +293,7 @@ pub async fn release(db: &Db, workers: &[String]) -> Result<u64> {
 /// so do worker rows silent for as long that no job refers to any more. Jobs that gave up
 /// stay (staff see them).
 pub async fn vacuum(db: &Db, keep_days: i64) -> Result<u64> {
-    let cutoff = || db_now_plus(db, -keep_days * 24 * 60 * 60);
+    let cutoff = || db_now_plus(db.backend(), -keep_days * 24 * 60 * 60);
     let old_jobs = Query::delete()
         .from_table(Jobs::Table)
         .and_where(Expr::col(Jobs::Status).eq(DONE))

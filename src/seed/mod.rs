@@ -46,7 +46,7 @@ pub struct DemoSummary {
 /// the inserts. A mistake in the data (an unknown name) fails here, before anything is written.
 pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
     let plan = demo_plan(now).await?;
-    db.transaction(move |tx| {
+    db.transaction("load the demo data", move |tx| {
         let plan = plan.clone();
         Box::pin(async move { demo::insert(tx, &plan).await })
     })
@@ -57,7 +57,7 @@ pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
 /// and everything that refers to them, then loads the demo data, all in one transaction.
 pub async fn replace_with_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
     let plan = demo_plan(now).await?;
-    db.transaction(move |tx| {
+    db.transaction("replace with the demo data", move |tx| {
         let plan = plan.clone();
         Box::pin(async move {
             clear_all(tx).await?;
@@ -85,7 +85,8 @@ pub async fn replace_with_scale(
     options: ScaleOptions,
     progress: &indicatif::ProgressBar,
 ) -> Result<ScaleSummary> {
-    db.transaction(|tx| Box::pin(clear_all(tx))).await?;
+    db.transaction("clear the catalog", |tx| Box::pin(clear_all(tx)))
+        .await?;
     scale::load(db, options, progress).await
 }
 

@@ -5,6 +5,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::http::{header, StatusCode};
 use poem::{Endpoint, FromRequest, Request, RequestBody, Response};
 
+use super::errors::WebError;
 use super::middleware::RequestContext;
 use crate::auth::{CurrentUser, Role};
 use crate::error::Error;
@@ -53,7 +54,7 @@ impl Endpoint for Guard {
             return Err(Error::Forbidden.into());
         };
         match self.access.admits(ctx.user.as_ref()) {
-            Ok(()) if !ctx.csrf_ok => Err(Error::Csrf.into()),
+            Ok(()) if !ctx.csrf_ok => Err(WebError::Csrf.into()),
             Ok(()) => self.inner.call(req).await,
             Err(Refusal::WrongRole) => Err(Error::Forbidden.into()),
             Err(Refusal::SignIn) => Ok(sign_in_redirect(ctx, req.method(), req.uri())),

@@ -8,16 +8,16 @@ use serde::Deserialize;
 use views::account::{AccountView, ProfileValues};
 
 use super::access::RequireCustomer;
-use super::catalog::country_choices;
-use super::common::{form_status, see_other, with_status};
+use super::common::{country_choices, form_status, see_other, with_status};
 use super::cookies;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts::{self, Account, ProfileInput};
-use crate::auth::{deletion, password, resets, sessions, CurrentUser};
-use crate::error::{Error, Result};
-use crate::queue;
+use crate::auth::settings::{self, ProfileSaved};
+use crate::auth::{deletion, password, CurrentUser};
+use crate::error::Error;
 use crate::validation::FieldErrors;
+use crate::web::errors::Result;
 
 fn profile_values(account: &Account) -> ProfileValues {
     ProfileValues {
@@ -31,9 +31,9 @@ fn profile_values(account: &Account) -> ProfileValues {
 }
 
 async fn load(state: &State, user: &CurrentUser) -> Result<Account> {
-    accounts::find_by_id(&state.db, user.account_id)
+    Ok(accounts::find_by_id(&state.db, user.account_id)
         .await?
-        .ok_or(Error::NotFound)
+        .ok_or(Error::NotFound)?)
 }
 
 /// What the account page shows after a request: values, messages per form, and which form
@@ -194,27 +194,15 @@ pub async fn update_profile(
     }
 
     if errors.is_empty() {
-        let account_id = account.id;
-        let saved = profile.clone();
-        let outcome = state
-            .db
-            .transaction(move |tx| {
-                let saved = saved.clone();
-                Box::pin(async move { accounts::update_profile(tx, account_id, &saved).await })
-            })
-            .await;
-        match outcome {
-            Ok(_) => {
-                if email_changes {
+        match settings::update_profile(&state.db, &account, &profile).await? {
+            ProfileSaved::Saved { email_changed } => {
+                if email_changed {
                     tracing::info!("e-mail address changed");
-                    queue::notify_email_changed(&state.queue, account.id, account.email.clone())
-                        .await;
                 }
             }
-            Err(e) if e.is_unique_violation() => {
+            ProfileSaved::EmailTaken => {
                 errors.add("email", "Another account already uses this e-mail address.")
             }
-            Err(e) => return Err(e),
         }
     }
     let saved = errors.is_empty();
@@ -272,20 +260,8 @@ pub async fn change_password(
     }
 
     let password_hash = password::hash(&form.password).await?;
-    let (account_id, now) = (account.id, state.clock.now());
-    let raw_session = state
-        .db
-        .transaction(move |tx| {
-            let password_hash = password_hash.clone();
-            Box::pin(async move {
-                accounts::set_password(tx, account_id, &password_hash).await?;
-                sessions::delete_for_account(tx, account_id, None).await?;
-                resets::retire_for_account(tx, account_id, now).await?;
-                sessions::create_in(tx, account_id, now).await
-            })
-        })
-        .await?;
-    queue::notify_password_changed(&state.queue, account_id).await;
+    let raw_session =
+        settings::change_password(&state.db, account.id, &password_hash, state.clock.now()).await?;
     tracing::info!("password changed; session renewed");
 
     // The page's CSRF token belongs to the old session id: load the page afresh.
@@ -320,7 +296,7 @@ pub struct DeleteForm {
 }
 
 /// Deletes the account after the password is confirmed: sessions, reset tokens and reviews go
-/// with it in one retried transaction (see `deletion::delete_account`).
+/// with it in one unit of work (`deletion::delete_account`).
 #[handler]
 #[tracing::instrument(skip_all, fields(account_id = user.account_id))]
 pub async fn delete(
@@ -346,16 +322,7 @@ pub async fn delete(
         )
         .await;
     }
-    let account_id = account.id;
-    let reviews = state
-        .db
-        .transaction(move |tx| {
-            Box::pin(async move { deletion::delete_account(tx, account_id).await })
-        })
-        .await?;
-    if reviews > 0 {
-        state.catalog_changed();
-    }
+    let reviews = deletion::delete_account(&state.db, account.id).await?;
     tracing::info!(reviews, "account deleted");
     let secure = state.config.secure_cookies();
     let mut response = see_other(views::paths::HOME, Some(FlashCode::AccountDeleted), secure);

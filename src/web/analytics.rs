@@ -2,7 +2,9 @@
 //! the refresh button and its status, and the CSV downloads. Pages read the stored snapshot
 //! only; a CSV is computed when it is asked for, so a download is exact as of that moment.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
 
 use poem::http::{header, StatusCode};
 use poem::web::{Data, Path, Query};
@@ -15,15 +17,17 @@ use views::analytics::{
 use super::access::RequireEmployee;
 use super::common::{see_other, staff_nav as nav};
 use super::middleware::RequestContext;
-use super::state::{AnalyticsView, State};
-use crate::analytics::charts::{Chart, Kind};
-use crate::analytics::queries::{self, Query as Result6, RegionPair};
+use super::state::State;
+use crate::analytics::charts::{Chart, ChartKind};
+use crate::analytics::dataset::Dataset;
+use crate::analytics::queries::{self, AnalyticsQuery, RegionPair};
 use crate::analytics::reports::{self, Report};
 use crate::analytics::snapshot::{Snapshot, Status};
 use crate::analytics::table::{sort_rows, Cell, Rows};
 use crate::analytics::{csv, region_names};
 use crate::db::page::Page;
-use crate::error::{Error, Result};
+use crate::error::Error;
+use crate::web::errors::Result;
 
 /// Rows of each result the dashboard shows; the result's own page has them all.
 const PREVIEW_ROWS: u32 = 10;
@@ -55,13 +59,44 @@ fn status_view(ctx: &RequestContext, status: &Status) -> StatusView {
     }
 }
 
+/// The dashboard's view of a snapshot, built once per snapshot and process and shared by
+/// every request after that (the router holds one, as endpoint data).
+#[derive(Clone, Default)]
+pub struct DashboardViews {
+    current: Arc<Mutex<Option<Arc<SnapshotViewAsOf>>>>,
+}
+
+/// A snapshot's "as of" and the dashboard's view of it.
+struct SnapshotViewAsOf {
+    computed_at: DateTime<Utc>,
+    view: SnapshotView,
+}
+
+impl DashboardViews {
+    fn get(&self, computed_at: DateTime<Utc>) -> Option<Arc<SnapshotViewAsOf>> {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .filter(|built| built.computed_at == computed_at)
+    }
+
+    fn set(&self, built: Arc<SnapshotViewAsOf>) {
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(built);
+    }
+}
+
 /// The dashboard's view of `snapshot`: charts, the first rows of each result and the region
-/// choices, built once per snapshot (per process) and shared by every request after that.
-async fn snapshot_view(state: &State, snapshot: &Snapshot) -> Result<Arc<AnalyticsView>> {
-    if let Some(built) = state
-        .analytics_view()
-        .filter(|b| b.0 == snapshot.computed_at)
-    {
+/// choices.
+async fn snapshot_view(
+    state: &State,
+    views: &DashboardViews,
+    snapshot: &Snapshot,
+) -> Result<Arc<SnapshotViewAsOf>> {
+    if let Some(built) = views.get(snapshot.computed_at) {
         return Ok(built);
     }
     let regions = RegionPair::default();
@@ -78,19 +113,12 @@ async fn snapshot_view(state: &State, snapshot: &Snapshot) -> Result<Arc<Analyti
             .collect(),
         regions: region_form(state, &regions).await?,
     };
-    let built = Arc::new((snapshot.computed_at, view));
-    state.set_analytics_view(built.clone());
+    let built = Arc::new(SnapshotViewAsOf {
+        computed_at: snapshot.computed_at,
+        view,
+    });
+    views.set(built.clone());
     Ok(built)
-}
-
-/// The stored snapshot; when there is none and none is on its way, one is asked for.
-async fn current(state: &State) -> Result<(Status, Option<Arc<Snapshot>>)> {
-    let (mut status, snapshot) = state.analytics.get(&state.db).await?;
-    if snapshot.is_none() && !status.refreshing() {
-        state.request_analytics_refresh().await?;
-        status = crate::analytics::snapshot::status(&state.db).await?;
-    }
-    Ok((status, snapshot))
 }
 
 #[handler]
@@ -98,25 +126,20 @@ async fn current(state: &State) -> Result<(Status, Option<Arc<Snapshot>>)> {
 pub async fn dashboard(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
+    Data(views_cache): Data<&DashboardViews>,
     RequireEmployee(_staff): RequireEmployee,
 ) -> Result<Response> {
-    let (status, snapshot) = current(state).await?;
+    let (status, snapshot) = state.analytics.current().await?;
     let parts = match &snapshot {
-        Some(snapshot) => Some(snapshot_view(state, snapshot).await?),
+        Some(snapshot) => Some(snapshot_view(state, views_cache, snapshot).await?),
         None => None,
     };
     let view = DashboardView {
         status: status_view(ctx, &status),
-        snapshot: parts.as_deref().map(|(_, view)| view),
+        snapshot: parts.as_deref().map(|built| &built.view),
         reports: Report::ALL
             .iter()
-            .map(|r| {
-                (
-                    r.title(),
-                    views::paths::report(r.slug()),
-                    views::paths::report_csv(r.slug()),
-                )
-            })
+            .map(|r| (r.title(), r.page_href(), r.csv_href()))
             .collect(),
     };
     Ok(views::analytics::dashboard_page(&ctx.page(), &nav(), &view).into_response())
@@ -129,9 +152,9 @@ pub async fn refresh(
     Data(ctx): Data<&RequestContext>,
     RequireEmployee(_staff): RequireEmployee,
 ) -> Result<Response> {
-    state.request_analytics_refresh().await?;
+    state.analytics.request_refresh().await?;
     if ctx.is_htmx {
-        let status = crate::analytics::snapshot::status(&state.db).await?;
+        let status = state.analytics.status().await?;
         return Ok(views::analytics::status_fragment(&status_view(ctx, &status)).into_response());
     }
     Ok(see_other(
@@ -150,7 +173,7 @@ pub async fn refresh_status(
     RequireEmployee(_staff): RequireEmployee,
     Query(params): Query<StatusParams>,
 ) -> Result<Response> {
-    let status = crate::analytics::snapshot::status(&state.db).await?;
+    let status = state.analytics.status().await?;
     let shown = params.shown.unwrap_or_default();
     let on_screen = status
         .computed_at
@@ -177,13 +200,12 @@ pub async fn result(
     Path(name): Path<String>,
     Query(params): Query<TableParams>,
 ) -> Result<Response> {
-    let (slug, is_csv) = csv_or_page(&name);
-    let query = Result6::from_slug(slug).ok_or(Error::NotFound)?;
+    let (query, is_csv) = named::<AnalyticsQuery>(&name)?;
     let regions = region_pair(&params)?;
-    let live = query == Result6::Regions && regions != RegionPair::default();
+    let live = query == AnalyticsQuery::Regions && regions != RegionPair::default();
     if is_csv {
         let rows = queries::run(&state.db, query, &regions).await?;
-        return Ok(csv_response(slug, query.header(), &rows));
+        return Ok(csv_response(query, &rows));
     }
     let (sort, descending) = sort_param(&params, query.header())?;
     let page = Page::parse(
@@ -191,7 +213,7 @@ pub async fn result(
         params.per_page.as_deref(),
         PAGE_ROWS,
     )?;
-    let (status, snapshot) = current(state).await?;
+    let (status, snapshot) = state.analytics.current().await?;
     let live_rows = if live {
         queries::run(&state.db, query, &regions).await?
     } else {
@@ -202,7 +224,7 @@ pub async fn result(
         _ => live_rows.as_slice(),
     };
     let view = result_view(query, rows, sort, descending, page, &regions);
-    let region_choices = if query == Result6::Regions {
+    let region_choices = if query == AnalyticsQuery::Regions {
         Some(region_form(state, &regions).await?)
     } else {
         None
@@ -221,11 +243,10 @@ pub async fn report(
     Path(name): Path<String>,
     Query(params): Query<TableParams>,
 ) -> Result<Response> {
-    let (slug, is_csv) = csv_or_page(&name);
-    let report = Report::from_slug(slug).ok_or(Error::NotFound)?;
+    let (report, is_csv) = named::<Report>(&name)?;
     if is_csv {
         let rows = reports::compute_rows(&state.db, report).await?;
-        return Ok(csv_response(slug, report.header(), &rows));
+        return Ok(csv_response(report, &rows));
     }
     let sort = report.sort_key(params.sort.as_deref())?;
     // Reports open on their biggest figures first.
@@ -235,36 +256,100 @@ pub async fn report(
         params.per_page.as_deref(),
         PAGE_ROWS,
     )?;
-    let (status, _) = current(state).await?;
+    let (status, _) = state.analytics.current().await?;
     let (rows, has_next) = reports::page(&state.db, report, sort, descending, page).await?;
-    let header = report.header();
-    let view = ResultView {
-        slug: report.slug(),
-        title: report.title(),
-        description: report.description(),
-        header: header.to_vec(),
-        sortable: header
-            .iter()
-            .map(|h| report.sort_keys().iter().any(|k| k.name == *h))
-            .collect(),
-        rows: cells(&rows),
-        base_href: views::paths::report(report.slug()),
-        keep_query: String::new(),
+    let sortable = report
+        .header()
+        .iter()
+        .map(|h| report.sort_keys().iter().any(|k| k.name == *h))
+        .collect();
+    let shown = Shown {
+        rows: &rows,
+        sortable,
         sort: Some(sort.name),
         descending,
-        page: page.number,
+        page,
         has_next,
         total_rows: None,
-        csv_href: views::paths::report_csv(report.slug()),
+        keep_query: String::new(),
     };
-    Ok(table_response(ctx, &status, &view, None))
+    Ok(table_response(
+        ctx,
+        &status,
+        &dataset_view(report, shown),
+        None,
+    ))
 }
 
-/// `name.csv` names a download, `name` a page.
-fn csv_or_page(name: &str) -> (&str, bool) {
-    match name.strip_suffix(".csv") {
+/// Where a dataset's page and CSV file are (the paths live in `views`).
+trait Linked: Dataset {
+    fn page_href(self) -> String;
+    fn csv_href(self) -> String;
+}
+
+impl Linked for AnalyticsQuery {
+    fn page_href(self) -> String {
+        views::paths::analytics_result(self.slug())
+    }
+    fn csv_href(self) -> String {
+        views::paths::analytics_csv(self.slug())
+    }
+}
+
+impl Linked for Report {
+    fn page_href(self) -> String {
+        views::paths::report(self.slug())
+    }
+    fn csv_href(self) -> String {
+        views::paths::report_csv(self.slug())
+    }
+}
+
+/// `name.csv` names a dataset's download, `name` its page; unknown names are 404.
+fn named<D: Dataset>(name: &str) -> Result<(D, bool)> {
+    let (slug, is_csv) = match name.strip_suffix(".csv") {
         Some(slug) => (slug, true),
         None => (name, false),
+    };
+    let dataset = D::from_slug(slug).ok_or(Error::NotFound)?;
+    Ok((dataset, is_csv))
+}
+
+/// One page of a dataset's rows and how it is ordered.
+struct Shown<'a> {
+    rows: &'a [Vec<Cell>],
+    sortable: Vec<bool>,
+    sort: Option<&'static str>,
+    descending: bool,
+    page: Page,
+    has_next: bool,
+    total_rows: Option<usize>,
+    /// Query parameters that choose the data itself (the regions compared), kept by every
+    /// link and by the CSV link.
+    keep_query: String,
+}
+
+fn dataset_view<D: Linked>(dataset: D, shown: Shown<'_>) -> ResultView {
+    let csv_href = if shown.keep_query.is_empty() {
+        dataset.csv_href()
+    } else {
+        [dataset.csv_href().as_str(), "?", &shown.keep_query].concat()
+    };
+    ResultView {
+        slug: dataset.slug(),
+        title: dataset.title(),
+        description: dataset.description(),
+        header: dataset.header().to_vec(),
+        sortable: shown.sortable,
+        rows: cells(shown.rows),
+        base_href: dataset.page_href(),
+        keep_query: shown.keep_query,
+        sort: shown.sort,
+        descending: shown.descending,
+        page: shown.page.number,
+        has_next: shown.has_next,
+        total_rows: shown.total_rows,
+        csv_href,
     }
 }
 
@@ -297,7 +382,8 @@ fn region_pair(params: &TableParams) -> Result<RegionPair> {
             Some(v) if v.chars().count() > MAX_REGION_CHARS || v.chars().any(char::is_control) => {
                 Err(Error::BadRequest(
                     [name, " must be a region name of at most 100 characters"].concat(),
-                ))
+                )
+                .into())
             }
             Some(v) => Ok(v.to_owned()),
         }
@@ -333,7 +419,7 @@ fn descending(params: &TableParams, by_default: bool) -> Result<bool> {
         None | Some("") => Ok(by_default),
         Some("asc") => Ok(false),
         Some("desc") => Ok(true),
-        Some(_) => Err(Error::BadRequest("dir must be asc or desc".into())),
+        Some(_) => Err(Error::BadRequest("dir must be asc or desc".into()).into()),
     }
 }
 
@@ -366,7 +452,7 @@ fn cells(rows: &[Vec<Cell>]) -> Vec<Vec<CellView>> {
 
 /// One page of a stored result; only a sorted page copies the rows (to sort them).
 fn result_view(
-    query: Result6,
+    query: AnalyticsQuery,
     rows: &[Vec<Cell>],
     sort: Option<usize>,
     descending: bool,
@@ -386,7 +472,7 @@ fn result_view(
     let total = rows.len();
     let start = (page.offset() as usize).min(total);
     let end = (start + page.size as usize).min(total);
-    let keep_query = if query == Result6::Regions && *regions != RegionPair::default() {
+    let keep_query = if query == AnalyticsQuery::Regions && *regions != RegionPair::default() {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("a", &regions.a)
             .append_pair("b", &regions.b)
@@ -394,40 +480,25 @@ fn result_view(
     } else {
         String::new()
     };
-    let csv_href = if keep_query.is_empty() {
-        views::paths::analytics_csv(query.slug())
-    } else {
-        [
-            views::paths::analytics_csv(query.slug()).as_str(),
-            "?",
-            &keep_query,
-        ]
-        .concat()
-    };
-    ResultView {
-        slug: query.slug(),
-        title: query.title(),
-        description: query.description(),
-        header: query.header().to_vec(),
+    let shown = Shown {
+        rows: &rows[start..end],
         sortable: vec![true; query.header().len()],
-        rows: cells(&rows[start..end]),
-        base_href: views::paths::analytics_result(query.slug()),
-        keep_query,
         sort: sort.and_then(|i| query.header().get(i).copied()),
         descending,
-        page: page.number,
+        page,
         has_next: end < total,
         total_rows: Some(total),
-        csv_href,
-    }
+        keep_query,
+    };
+    dataset_view(query, shown)
 }
 
 fn chart_view(chart: &Chart) -> ChartView {
     let kind = match chart.kind {
-        Kind::HorizontalBar => "horizontalBar",
-        Kind::Bar => "bar",
-        Kind::Line => "line",
-        Kind::Doughnut => "doughnut",
+        ChartKind::HorizontalBar => "horizontalBar",
+        ChartKind::Bar => "bar",
+        ChartKind::Line => "line",
+        ChartKind::Doughnut => "doughnut",
     };
     let number = |cell: &Cell| -> serde_json::Value {
         match cell {
@@ -468,12 +539,12 @@ fn chart_view(chart: &Chart) -> ChartView {
     }
 }
 
-/// A CSV download: `attachment`, named after the result.
-fn csv_response(slug: &str, header: &[&str], rows: &[Vec<Cell>]) -> Response {
-    let filename = ["attachment; filename=\"", slug, ".csv\""].concat();
+/// A CSV download: `attachment`, named after the dataset.
+fn csv_response<D: Dataset>(dataset: D, rows: &[Vec<Cell>]) -> Response {
+    let filename = ["attachment; filename=\"", dataset.slug(), ".csv\""].concat();
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
         .header(header::CONTENT_DISPOSITION, filename)
-        .body(csv::write(header, rows))
+        .body(csv::write(dataset.header(), rows))
 }

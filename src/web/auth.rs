@@ -8,16 +8,16 @@ use views::auth::RegisterValues;
 use views::forms::NoMessages;
 
 use super::access::safe_next;
-use super::catalog::country_choices;
-use super::common::{see_other, with_status};
+use super::common::{country_choices, see_other, with_status};
 use super::cookies;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts::{self, NewAccount, ProfileInput};
+use crate::auth::registration::{self, Registered};
 use crate::auth::{password, sessions, Role};
 use crate::db::schema::Accounts;
-use crate::error::Result;
 use crate::validation::FieldErrors;
+use crate::web::errors::Result;
 
 /// Starts a fresh session (a new id, so a planted pre-login id is worthless) and ends the
 /// previous one, if any.
@@ -29,10 +29,15 @@ pub async fn start_session(
 ) -> Result<()> {
     let previous = ctx.user.as_ref().map(|user| user.session_id);
     let raw = sessions::create(&state.db, account_id, previous, state.clock.now()).await?;
-    let secure = state.config.secure_cookies();
-    cookies::set(response, cookies::SESSION, &raw, secure);
-    cookies::clear(response, cookies::PRE_SESSION, secure);
+    set_session_cookie(state, response, &raw);
     Ok(())
+}
+
+/// The new session's cookie, and the pre-login cookie gone.
+fn set_session_cookie(state: &State, response: &mut Response, raw_session: &str) {
+    let secure = state.config.secure_cookies();
+    cookies::set(response, cookies::SESSION, raw_session, secure);
+    cookies::clear(response, cookies::PRE_SESSION, secure);
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,25 +211,22 @@ pub async fn register(
         role: Role::Customer,
         monthly_subscription_cents: 0,
     };
-    let now = state.clock.now();
-    let created = state
-        .db
-        .transaction(move |tx| {
-            let account = account.clone();
-            Box::pin(async move { accounts::insert(tx, &account, now).await })
-        })
-        .await;
-    let account_id = match created {
-        Ok(id) => id,
+    let replacing = ctx.user.as_ref().map(|user| user.session_id);
+    let registered =
+        registration::register(&state.db, &account, replacing, state.clock.now()).await?;
+    let (account_id, raw_session) = match registered {
+        Registered::Created {
+            account_id,
+            raw_session,
+        } => (account_id, raw_session),
         // Someone took the name or address between the check and the insert.
-        Err(e) if e.is_unique_violation() => {
+        Registered::Taken => {
             errors.add(
                 "username",
                 "That username or e-mail address is already registered.",
             );
             return register_invalid(state, ctx, &values, &errors).await;
         }
-        Err(e) => return Err(e),
     };
     tracing::info!(account_id, "registered");
     let mut response = see_other(
@@ -232,7 +234,7 @@ pub async fn register(
         Some(FlashCode::Registered),
         state.config.secure_cookies(),
     );
-    start_session(state, ctx, account_id, &mut response).await?;
+    set_session_cookie(state, &mut response, &raw_session);
     Ok(response)
 }
 

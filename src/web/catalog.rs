@@ -3,15 +3,16 @@
 use poem::web::{Data, Path, Query};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
-use views::catalog::{CatalogItem, CatalogQuery, CatalogView, Choice};
+use views::catalog::{CatalogItem, CatalogQuery, CatalogView};
 
-use super::common::{optional_id, path_id};
+use super::common::{optional_id, path_id, view_choices};
 use super::middleware::RequestContext;
 use super::series_page;
 use super::state::State;
-use crate::catalog::{self, CatalogFilter, CatalogSort, FilterChoices};
+use crate::catalog::{CatalogFilter, CatalogSort};
 use crate::db::page::Page;
-use crate::error::{Error, Result};
+use crate::error::Error;
+use crate::web::errors::Result;
 
 pub const PAGE_SIZE: u32 = 24;
 
@@ -25,23 +26,6 @@ pub struct CatalogParams {
     page: Option<String>,
 }
 
-/// The choices of a filter, as the templates want them.
-pub fn view_choices(choices: &[catalog::Choice]) -> Vec<Choice> {
-    choices
-        .iter()
-        .map(|c| Choice {
-            id: c.id,
-            name: c.name.clone(),
-        })
-        .collect()
-}
-
-/// The countries of the profile forms (registration, `/account`).
-pub async fn country_choices(state: &State) -> Result<Vec<Choice>> {
-    let choices: std::sync::Arc<FilterChoices> = state.catalog.choices(&state.db).await?;
-    Ok(view_choices(&choices.countries))
-}
-
 #[handler]
 #[tracing::instrument(skip_all)]
 pub async fn index(
@@ -51,9 +35,7 @@ pub async fn index(
 ) -> Result<Response> {
     let q = params.q.unwrap_or_default();
     if q.chars().count() > 100 {
-        return Err(Error::BadRequest(
-            "search text is limited to 100 characters".into(),
-        ));
+        return Err(Error::BadRequest("search text is limited to 100 characters".into()).into());
     }
     let filter = CatalogFilter {
         q: q.trim().to_owned(),

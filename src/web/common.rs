@@ -7,9 +7,12 @@ use views::admin::NavLink;
 
 use super::cookies;
 use super::middleware::FlashCode;
+use super::state::State;
 use crate::admin::entities;
-use crate::error::{Error, Result};
+use crate::catalog::{self, FilterChoices};
+use crate::error::Error;
 use crate::validation::FieldErrors;
+use crate::web::errors::Result;
 
 /// A 303 to `location`, optionally leaving a flash message for the next page.
 pub fn see_other(location: &str, flash: Option<FlashCode>, secure: bool) -> Response {
@@ -45,15 +48,13 @@ pub fn optional_id(value: Option<&str>, name: &str) -> Result<Option<i64>> {
         None => Ok(None),
         Some(text) => match text.parse::<i64>() {
             Ok(id) if id > 0 => Ok(Some(id)),
-            _ => Err(Error::BadRequest(
-                [name, " must be a positive whole number"].concat(),
-            )),
+            _ => Err(Error::BadRequest([name, " must be a positive whole number"].concat()).into()),
         },
     }
 }
 
 /// Path ids that are not positive numbers name nothing: 404, like an unknown id.
-pub fn path_id(text: &str) -> Result<i64> {
+pub fn path_id(text: &str) -> crate::error::Result<i64> {
     text.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -64,11 +65,9 @@ pub fn path_id(text: &str) -> Result<i64> {
 pub fn staff_nav() -> Vec<NavLink> {
     entities::ALL
         .iter()
-        .filter_map(|def| {
-            views::paths::admin_table(def.slug).map(|paths| NavLink {
-                href: paths.list,
-                label: def.plural,
-            })
+        .map(|def| NavLink {
+            href: def.paths.list,
+            label: def.plural,
         })
         .collect()
 }
@@ -82,4 +81,21 @@ impl views::forms::Messages for FieldErrors {
     fn is_empty(&self) -> bool {
         FieldErrors::is_empty(self)
     }
+}
+
+/// The choices of a filter or a profile's country, as the templates want them.
+pub fn view_choices(choices: &[catalog::Choice]) -> Vec<views::catalog::Choice> {
+    choices
+        .iter()
+        .map(|c| views::catalog::Choice {
+            id: c.id,
+            name: c.name.clone(),
+        })
+        .collect()
+}
+
+/// The countries of the profile forms (registration, `/account`).
+pub async fn country_choices(state: &State) -> Result<Vec<views::catalog::Choice>> {
+    let choices: std::sync::Arc<FilterChoices> = state.catalog.choices(&state.db).await?;
+    Ok(view_choices(&choices.countries))
 }

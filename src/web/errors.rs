@@ -1,11 +1,28 @@
 //! Turning errors into responses: a page for normal requests, a fragment for htmx. 4xx
 //! messages are safe to show; 5xx causes are logged and never shown.
 
+use std::time::Duration;
+
 use poem::http::{header, StatusCode};
 use poem::{IntoResponse, Response};
 
+use crate::db::DbErrorKind;
 use crate::error::Error;
 use views::PageContext;
+
+/// What a request can fail with: the domain's errors, plus the refusals that only exist in
+/// HTTP (a forged or stale form, a throttle).
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error(transparent)]
+    App(#[from] Error),
+    #[error("the form's security token is missing or wrong")]
+    Csrf,
+    #[error("too many attempts")]
+    TooManyRequests { retry_after: Duration },
+}
+
+pub type Result<T, E = WebError> = std::result::Result<T, E>;
 
 pub struct Problem {
     pub status: StatusCode,
@@ -25,6 +42,25 @@ impl Problem {
     }
 }
 
+pub fn from_web_error(error: &WebError) -> Problem {
+    match error {
+        WebError::App(error) => from_app_error(error),
+        WebError::Csrf => Problem::new(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form's security token was missing or out of date. Reload the page and try again.",
+        ),
+        WebError::TooManyRequests { retry_after } => Problem {
+            retry_after: Some(retry_after.as_secs().max(1)),
+            ..Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "Please wait a moment before trying again.",
+            )
+        },
+    }
+}
+
 pub fn from_app_error(error: &Error) -> Problem {
     match error {
         Error::NotFound => Problem::new(
@@ -37,11 +73,6 @@ pub fn from_app_error(error: &Error) -> Problem {
             "Not allowed",
             "Your account cannot open this page.",
         ),
-        Error::Csrf => Problem::new(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form's security token was missing or out of date. Reload the page and try again.",
-        ),
         Error::BadRequest(message) => {
             Problem::new(StatusCode::BAD_REQUEST, "Bad request", message.clone())
         }
@@ -50,16 +81,8 @@ pub fn from_app_error(error: &Error) -> Problem {
             "Changed meanwhile",
             "Someone else changed this first. Reload and try again.",
         ),
-        Error::TooManyRequests { retry_after } => Problem {
-            retry_after: Some(retry_after.as_secs().max(1)),
-            ..Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                "Please wait a moment before trying again.",
-            )
-        },
         Error::Unavailable => unavailable(),
-        Error::Db(db) => from_db_error(db),
+        Error::Db { op, source } => from_db_error(op, source),
         Error::Internal(cause) => {
             tracing::error!(error = format!("{cause:#}"), "internal error");
             internal()
@@ -86,31 +109,28 @@ fn internal() -> Problem {
     )
 }
 
-fn from_db_error(error: &sqlx::Error) -> Problem {
-    use sqlx::Error as E;
-    match error {
-        _ if crate::db::is_unavailable(error) => {
-            tracing::warn!(%error, "database unavailable");
+fn from_db_error(op: &str, error: &crate::db::DbError) -> Problem {
+    match error.kind() {
+        DbErrorKind::Unavailable => {
+            tracing::warn!(op, %error, "database unavailable");
             unavailable()
         }
-        E::Database(db) if crate::db::retry_cause(error).is_some() => {
-            tracing::warn!(error = %db, "database busy");
+        DbErrorKind::Retryable(cause) => {
+            tracing::warn!(op, cause, "database busy");
             unavailable()
         }
-        E::Database(db)
-            if db.is_unique_violation()
-                || db.is_check_violation()
-                || db.is_foreign_key_violation() =>
-        {
-            tracing::info!(error = %db, "constraint refused a write");
+        DbErrorKind::UniqueViolation
+        | DbErrorKind::ForeignKeyViolation
+        | DbErrorKind::CheckViolation => {
+            tracing::info!(op, %error, "constraint refused a write");
             Problem::new(
                 StatusCode::CONFLICT,
                 "Conflicts with existing data",
                 "That change conflicts with existing data.",
             )
         }
-        _ => {
-            tracing::error!(%error, "database error");
+        DbErrorKind::Other => {
+            tracing::error!(op, %error, "database error");
             internal()
         }
     }
@@ -164,17 +184,52 @@ pub fn render(problem: Problem, page: Option<&PageContext>) -> Response {
     response
 }
 
-impl poem::error::ResponseError for Error {
-    /// The status alone; the middleware renders the page with [`from_app_error`].
+impl poem::error::ResponseError for WebError {
+    /// The status alone; the middleware renders the page with [`from_web_error`].
     fn status(&self) -> StatusCode {
-        match self {
-            Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::Conflict => StatusCode::CONFLICT,
-            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        from_web_error_status(self)
     }
+}
+
+impl poem::error::ResponseError for Error {
+    fn status(&self) -> StatusCode {
+        app_error_status(self)
+    }
+}
+
+fn from_web_error_status(error: &WebError) -> StatusCode {
+    match error {
+        WebError::App(error) => app_error_status(error),
+        WebError::Csrf => StatusCode::FORBIDDEN,
+        WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+    }
+}
+
+fn app_error_status(error: &Error) -> StatusCode {
+    match error {
+        Error::NotFound => StatusCode::NOT_FOUND,
+        Error::Forbidden => StatusCode::FORBIDDEN,
+        Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+        Error::Conflict => StatusCode::CONFLICT,
+        Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Db { source, .. } => match source.kind() {
+            DbErrorKind::Unavailable | DbErrorKind::Retryable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            DbErrorKind::UniqueViolation
+            | DbErrorKind::ForeignKeyViolation
+            | DbErrorKind::CheckViolation => StatusCode::CONFLICT,
+            DbErrorKind::Other => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The problem behind an error a handler or the framework returned.
+pub fn from_any(error: &poem::Error) -> Problem {
+    if let Some(web) = error.downcast_ref::<WebError>() {
+        return from_web_error(web);
+    }
+    if let Some(app) = error.downcast_ref::<Error>() {
+        return from_app_error(app);
+    }
+    from_poem_error(error)
 }

@@ -14,8 +14,8 @@ use super::middleware::{FlashCode, RequestContext};
 use super::series_page::{self, FormState, Part};
 use super::state::State;
 use crate::db::page::Page;
-use crate::error::Result;
 use crate::feedback;
+use crate::web::errors::Result;
 
 #[derive(Debug, Deserialize)]
 pub struct ReviewInput {
@@ -40,7 +40,6 @@ async fn written(
     notice: &'static str,
     flash: FlashCode,
 ) -> Result<Response> {
-    state.catalog_changed();
     if !ctx.is_htmx {
         let back = [
             views::paths::series(series_id).as_str(),
@@ -100,14 +99,14 @@ pub async fn save(
             return Ok(with_status(markup, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let (account_id, now) = (user.account_id, state.clock.now());
-    state
-        .db
-        .transaction(move |tx| {
-            let review = review.clone();
-            Box::pin(async move { feedback::save(tx, series_id, account_id, &review, now).await })
-        })
-        .await?;
+    feedback::save(
+        &state.db,
+        series_id,
+        user.account_id,
+        &review,
+        state.clock.now(),
+    )
+    .await?;
     tracing::info!(series_id, "review saved");
     written(
         state,
@@ -130,13 +129,7 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let series_id = path_id(&id)?;
-    let account_id = user.account_id;
-    state
-        .db
-        .transaction(move |tx| {
-            Box::pin(async move { feedback::remove_own(tx, series_id, account_id).await })
-        })
-        .await?;
+    feedback::remove_own(&state.db, series_id, user.account_id).await?;
     tracing::info!(series_id, "review deleted");
     written(
         state,
@@ -159,15 +152,14 @@ pub async fn staff_remove(
     Path((series_id, account_id)): Path<(String, String)>,
 ) -> Result<Response> {
     let (series_id, account_id) = (path_id(&series_id)?, path_id(&account_id)?);
-    let (actor_id, now) = (user.account_id, state.clock.now());
-    state
-        .db
-        .transaction(move |tx| {
-            Box::pin(async move {
-                feedback::remove_by_staff(tx, series_id, account_id, actor_id, now).await
-            })
-        })
-        .await?;
+    feedback::remove_by_staff(
+        &state.db,
+        series_id,
+        account_id,
+        user.account_id,
+        state.clock.now(),
+    )
+    .await?;
     tracing::info!(series_id, account_id, "review removed by staff");
     written(
         state,

@@ -43,5 +43,7 @@ pub fn app(state: State) -> impl Endpoint<Output = Response> {
     for (path, methods) in by_path {
         router = router.at(path, methods);
     }
-    middleware::WithContext::new(router, state.clone()).data(state)
+    middleware::WithContext::new(router, state.clone())
+        .data(state)
+        .data(analytics::DashboardViews::default())
 }

@@ -1,5 +1,5 @@
 //! Throttles for login, password reset, registration and current-password checks
-//! (SECURITY.md B.17, A.7, A.10). Per-client limits key on the client address (IPv6 by its
+//!. Per-client limits key on the client address (IPv6 by its
 //! /64, the block one host can rotate through); per-account login failures use a growing
 //! lockout, so guessing one account's password from many addresses slows down too. Unknown
 //! accounts are throttled identically.
@@ -8,7 +8,7 @@
 //! `alicé`, `ALICE` and `alice\0` all reach the account `alice`, so they share its lockout.
 //!
 //! Per-key limits are governor rate limiters (GCRA) over a bounded state store.
-//! Memory stays bounded whatever clients send (issue 12): keys are small and fixed-size
+//! Memory stays bounded whatever clients send: keys are small and fixed-size
 //! (addresses, account ids, 64-bit keyed hashes); an entry whose budget is full again is
 //! forgotten (it behaves exactly as an unseen key); and each table holds at most
 //! [`MAX_KEYS`] entries. When that many keys are all mid-window (a flood of distinct
@@ -34,8 +34,8 @@ use governor::state::keyed::ShrinkableKeyedStateStore;
 use governor::state::StateStore;
 use governor::{Quota, RateLimiter};
 
+use super::errors::{Result, WebError};
 use crate::db::Db;
-use crate::error::{Error, Result};
 
 /// Failures allowed per account before the lockout starts.
 const FREE_FAILURES: u32 = 5;
@@ -59,7 +59,7 @@ pub struct Limits {
     /// Reset-token pages (GET and POST) per IP, against token guessing.
     token_by_ip: KeyedLimit<IpAddr>,
     failures: FailureTable,
-    // Registration and current-password checks (issue 9), at the login rate.
+    // Registration and current-password checks, at the login rate.
     register_by_ip: KeyedLimit<IpAddr>,
     register_by_identity: KeyedLimit<u64>,
     password_check_by_ip: KeyedLimit<IpAddr>,
@@ -195,8 +195,8 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn too_many(wait: Duration) -> Error {
-    Error::TooManyRequests {
+fn too_many(wait: Duration) -> WebError {
+    WebError::TooManyRequests {
         retry_after: wait.max(Duration::from_secs(1)),
     }
 }
@@ -484,7 +484,7 @@ mod tests {
         limits.record_failure(nobody);
         assert!(matches!(
             limits.account_unlocked(nobody),
-            Err(Error::TooManyRequests { .. })
+            Err(WebError::TooManyRequests { .. })
         ));
         limits.record_success(nobody);
         assert!(limits.account_unlocked(nobody).is_ok());
@@ -527,7 +527,7 @@ mod tests {
         assert!(limits.login_attempt(ip).is_ok());
         assert!(limits.login_attempt(ip).is_ok());
         match limits.login_attempt(ip) {
-            Err(Error::TooManyRequests { retry_after }) => {
+            Err(WebError::TooManyRequests { retry_after }) => {
                 assert!(retry_after >= Duration::from_secs(1))
             }
             other => panic!("expected 429, got {other:?}"),
@@ -561,7 +561,7 @@ mod tests {
         assert_eq!(client(mapped), IpAddr::from([192, 0, 2, 1]));
     }
 
-    /// Issue 12 item 2: 100,000 distinct keys (a flood of fresh addresses, names or
+    /// 100,000 distinct keys (a flood of fresh addresses, names or
     /// e-mail addresses) leave every table at most `MAX_KEYS` long; keys already tracked keep
     /// their exact budgets, unseen ones are refused while the table is full, and once the
     /// window has passed the tables empty out and admit again.

@@ -1,4 +1,4 @@
-//! Forgot-password and reset-password pages (SECURITY.md A).
+//! Forgot-password and reset-password pages.
 
 use poem::http::{header, HeaderValue, StatusCode};
 use poem::web::{Data, Form, Path};
@@ -11,9 +11,8 @@ use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts;
 use crate::auth::{password, resets};
-use crate::error::Result;
-use crate::queue;
 use crate::validation::FieldErrors;
+use crate::web::errors::Result;
 
 #[handler]
 pub fn forgot_form(Data(ctx): Data<&RequestContext>) -> Response {
@@ -46,7 +45,7 @@ pub async fn forgot(
     }
     let address = state.limits.account_key(&state.db, &email).await?;
     state.limits.reset_request(ctx.client_ip, address)?;
-    queue::request_password_reset(&state.queue, &email).await?;
+    resets::request(&state.db, &email).await?;
     Ok(views::auth::forgot_password_sent_page(&ctx.page()).into_response())
 }
 
@@ -89,7 +88,7 @@ pub struct ResetForm {
 }
 
 /// Sets the new password, retires the token, ends every session of the account, and queues
-/// a "password changed" notice. The visitor is not signed in: they sign in with the new
+/// a "password changed" notice (`resets::reset_password`, one unit of work). The visitor is not signed in: they sign in with the new
 /// password.
 #[handler]
 #[tracing::instrument(skip_all)]
@@ -117,18 +116,11 @@ pub async fn reset(
 
     // bcrypt before the transaction; the token is redeemed inside it.
     let password_hash = password::hash(&form.password).await?;
-    let now = state.clock.now();
-    let redeemed = state
-        .db
-        .transaction(move |tx| {
-            let (token, password_hash) = (token.clone(), password_hash.clone());
-            Box::pin(async move { resets::complete(tx, &token, &password_hash, now).await })
-        })
-        .await?;
+    let redeemed =
+        resets::reset_password(&state.db, &token, &password_hash, state.clock.now()).await?;
     let Some(account_id) = redeemed else {
         return Ok(invalid(ctx));
     };
-    queue::notify_password_changed(&state.queue, account_id).await;
     tracing::info!(account_id, "password reset");
     Ok(no_referrer(see_other(
         views::paths::LOGIN,

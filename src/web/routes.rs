@@ -80,7 +80,7 @@ pub fn routes() -> Vec<RouteDef> {
             account::delete,
         ),
         route(Method::GET, paths::ADMIN, Employee, admin::dashboard),
-        // Reviews (issue 9); the POST …/delete routes are the forms' no-JavaScript fallbacks.
+        // Reviews; the POST …/delete routes are the forms' no-JavaScript fallbacks.
         route(
             Method::POST,
             paths::SERIES_FEEDBACK,
@@ -119,7 +119,7 @@ pub fn routes() -> Vec<RouteDef> {
         Employee,
         admin::audit_log,
     ));
-    // ---- Analytics (issue 10): the dashboard, results, reports, refresh and CSVs ----
+    // ---- Analytics: the dashboard, results, reports, refresh and CSVs ----
     table.extend([
         route(
             Method::GET,

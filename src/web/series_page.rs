@@ -12,15 +12,18 @@ use super::state::State;
 use crate::auth::Role;
 use crate::catalog::{self, SeriesPage};
 use crate::db::page::Page;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::feedback::{self, ReviewRow, ReviewsPage};
 use crate::validation::FieldErrors;
+use crate::web::errors::Result;
 
 /// Which reviews page `reviews_page` asks for, validated like any page number (400 if bad).
 pub fn reviews_page(text: Option<&str>) -> Result<Page> {
-    Page::parse(text, None, feedback::REVIEWS_PER_PAGE).map_err(|_| {
-        Error::BadRequest("reviews_page must be a whole number from 1 to 10000".into())
-    })
+    Ok(
+        Page::parse(text, None, feedback::REVIEWS_PER_PAGE).map_err(|_| {
+            Error::BadRequest("reviews_page must be a whole number from 1 to 10000".into())
+        })?,
+    )
 }
 
 /// The state of the review form for this answer.

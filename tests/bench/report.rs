@@ -13,7 +13,7 @@ pub const BEGIN: &str =
     "<!-- bench:begin (written by `just bench`; edits here are overwritten) -->";
 pub const END: &str = "<!-- bench:end -->";
 
-/// Targets of issue 11.
+/// The speed targets.
 const PAGE_P99_MS: f64 = 20.0;
 const DASHBOARD_P99_MS: f64 = 15.0;
 const OVERHEAD: f64 = 1.25;

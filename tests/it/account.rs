@@ -1,4 +1,4 @@
-//! An account that is safe to own (issue 9): the current password guards the e-mail address,
+//! An account that is safe to own: the current password guards the e-mail address,
 //! a password change renews this session and ends the others, deletion leaves nothing behind,
 //! and every place that checks a password (or reveals a taken name) is throttled.
 

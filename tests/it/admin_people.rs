@@ -343,7 +343,7 @@ async fn deleting_a_customer_takes_back_their_reviews(backend: Backend) {
     );
     let now = app.clock.now();
     app.db()
-        .transaction(move |tx| {
+        .transaction("test setup", move |tx| {
             Box::pin(async move {
                 let insert = sea_query::Query::insert()
                     .into_table(streamvault::db::schema::Feedback::Table)

@@ -1,10 +1,11 @@
-//! Analytics (issue 10): snapshots refreshed by the worker, the dashboard that reads only
+//! Analytics: snapshots refreshed by the worker, the dashboard that reads only
 //! them, reports and CSV downloads; exact figures on both databases.
 
 use std::collections::BTreeMap;
 
 use sea_query::{Expr, Func, Query};
-use streamvault::analytics::queries::Query as Result6;
+use streamvault::analytics::dataset::Dataset;
+use streamvault::analytics::queries::AnalyticsQuery;
 use streamvault::analytics::reports::Report;
 use streamvault::analytics::snapshot::{self, Outcome};
 use streamvault::analytics::table::Cell;
@@ -93,7 +94,7 @@ async fn dashboard_without_a_snapshot_queues_one_and_then_shows_it(backend: Back
     assert!(page.body.contains("As of"), "{}", page.body);
     assert!(!page.body.contains("Refreshing"));
     assert_eq!(page.body.matches("data-chart=").count(), 8, "eight charts");
-    for query in Result6::ALL {
+    for &query in AnalyticsQuery::ALL {
         assert!(
             page.body
                 .contains(&format!("id=\"result-{}\"", query.slug())),
@@ -242,6 +243,7 @@ async fn csv_downloads_have_the_contract_headers_and_are_spreadsheet_safe(backen
     let hostile = "=HYPERLINK(\"http://evil.example\",\"x\")";
     app.db()
         .write(
+            "test setup",
             Query::update()
                 .table(ProductionHouses::Table)
                 .value(ProductionHouses::Name, hostile)
@@ -389,7 +391,7 @@ async fn two_refreshes_never_run_at_once(backend: Backend) {
             .and_where(Expr::col(AnalyticsRefresh::Id).eq(1))
             .to_owned()
     };
-    db.write(hold("elsewhere", 5))
+    db.write("test setup", hold("elsewhere", 5))
         .await
         .expect("hold the lease");
     // The schedule skips its turn.
@@ -410,7 +412,7 @@ async fn two_refreshes_never_run_at_once(backend: Backend) {
         .expect("status")
         .computed_at
         .is_none());
-    db.write(hold("elsewhere", -1))
+    db.write("test setup", hold("elsewhere", -1))
         .await
         .expect("lease runs out");
     let outcome = waiting.await.expect("join").expect("refresh");
@@ -569,7 +571,10 @@ async fn pages_read_the_snapshot_not_the_base_tables(backend: Backend) {
     let report_before = staff.get("/admin/reports/viewer-engagement").await.body;
 
     app.db()
-        .write(Query::delete().from_table(Feedback::Table).to_owned())
+        .write(
+            "test setup",
+            Query::delete().from_table(Feedback::Table).to_owned(),
+        )
         .await
         .expect("remove every review directly");
     let after = staff.get("/admin/analytics").await;

@@ -1,4 +1,4 @@
-//! The six analytics queries (CONTRACT.md §6) on a small hand-built catalog whose every figure
+//! The six analytics queries on a small hand-built catalog whose every figure
 //! is computed by hand below. The catalog sets the traps the original app fell into: a series
 //! with three genres, three releases and three reviews (a fan-out join would multiply its
 //! viewers), a series without episodes, an unrated and an unreleased series, ties for the top
@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use sea_query::Query as Sql;
-use streamvault::analytics::queries::{run, Query, RegionPair};
+use streamvault::analytics::dataset::Dataset;
+use streamvault::analytics::queries::{run, AnalyticsQuery, RegionPair};
 use streamvault::analytics::table::{Cell, Rows};
 use streamvault::auth::Role;
 use streamvault::db::schema::{
@@ -121,7 +122,7 @@ async fn load(db: &Db, series: &'static [SeriesSpec]) {
     for n in 1..=reviewers {
         accounts.push(create_account_in(db, &format!("viewer{n}"), Role::Customer).await);
     }
-    db.transaction(move |tx| {
+    db.transaction("test setup", move |tx| {
         let accounts = accounts.clone();
         Box::pin(async move {
             for (id, name, region) in COUNTRIES {
@@ -294,7 +295,7 @@ fn expected(rows: &[&[&str]]) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn query(db: &Db, query: Query) -> Vec<Vec<String>> {
+async fn query(db: &Db, query: AnalyticsQuery) -> Vec<Vec<String>> {
     let rows = run(db, query, &RegionPair::default())
         .await
         .unwrap_or_else(|e| panic!("{}: {e:?}", query.slug()));
@@ -310,7 +311,7 @@ async fn catalog(backend: Backend) -> TestDb {
     test_db
 }
 
-/// The header column of CONTRACT.md §6, verbatim.
+/// The published CSV header of each query, verbatim.
 pub const CONTRACT_HEADERS: [(&str, &str); 6] = [
     (
         "overview",
@@ -334,20 +335,20 @@ pub const CONTRACT_HEADERS: [(&str, &str); 6] = [
 
 async fn analytics_queries_headers_match_the_contract(_backend: Backend) {
     let contract = CONTRACT_HEADERS;
-    assert_eq!(Query::ALL.len(), contract.len());
-    for (query, (slug, header)) in Query::ALL.iter().zip(contract) {
+    assert_eq!(AnalyticsQuery::ALL.len(), contract.len());
+    for (query, (slug, header)) in AnalyticsQuery::ALL.iter().zip(contract) {
         assert_eq!(query.slug(), slug);
-        assert_eq!(Query::from_slug(slug), Some(*query));
+        assert_eq!(AnalyticsQuery::from_slug(slug), Some(*query));
         assert_eq!(query.header().join(","), header, "{slug}");
     }
-    assert_eq!(Query::from_slug("nope"), None);
+    assert_eq!(AnalyticsQuery::from_slug("nope"), None);
 }
 both_backends!(analytics_queries_headers_match_the_contract);
 
 async fn analytics_overview_lists_every_series_once(backend: Backend) {
     let test_db = catalog(backend).await;
     assert_eq!(
-        query(&test_db.db, Query::Overview).await,
+        query(&test_db.db, AnalyticsQuery::Overview).await,
         expected(&[
             &[
                 "1",
@@ -400,7 +401,7 @@ async fn analytics_above_average_is_strict_and_exact(backend: Backend) {
     let test_db = catalog(backend).await;
     // Platform: 43 / 14 = 3.07.
     assert_eq!(
-        query(&test_db.db, Query::AboveAverage).await,
+        query(&test_db.db, AnalyticsQuery::AboveAverage).await,
         expected(&[
             &["3", "Cascade", "5.00", "1", "3.07"],
             &["1", "Aurora", "4.33", "3", "3.07"],
@@ -414,7 +415,7 @@ async fn analytics_top_by_country_keeps_ties(backend: Backend) {
     let test_db = catalog(backend).await;
     // Brazil has nothing available; Kenya only a series without episodes.
     assert_eq!(
-        query(&test_db.db, Query::TopByCountry).await,
+        query(&test_db.db, AnalyticsQuery::TopByCountry).await,
         expected(&[
             &["1", "Canada", "1", "Aurora", "6000"],
             &["1", "Canada", "2", "Borealis", "6000"],
@@ -432,7 +433,7 @@ async fn analytics_regions_compare_two_named_regions(backend: Backend) {
     let test_db = catalog(backend).await;
     let db = &test_db.db;
     assert_eq!(
-        query(db, Query::Regions).await,
+        query(db, AnalyticsQuery::Regions).await,
         expected(&[
             &["a_only", "2", "Borealis"],
             &["a_only", "7", "Glacier"],
@@ -445,7 +446,7 @@ async fn analytics_regions_compare_two_named_regions(backend: Backend) {
         a: a.to_owned(),
         b: b.to_owned(),
     };
-    let asia_europe = run(db, Query::Regions, &regions("Asia", "Europe"))
+    let asia_europe = run(db, AnalyticsQuery::Regions, &regions("Asia", "Europe"))
         .await
         .expect("regions Asia/Europe");
     assert_eq!(
@@ -460,7 +461,7 @@ async fn analytics_regions_compare_two_named_regions(backend: Backend) {
     // A region name is a value: quotes and SQL in it just match no region.
     let hostile = run(
         db,
-        Query::Regions,
+        AnalyticsQuery::Regions,
         &regions("North America' OR '1'='1", "Europe"),
     )
     .await
@@ -473,9 +474,13 @@ async fn analytics_regions_compare_two_named_regions(backend: Backend) {
             &["b_only", "5", "Ember"],
         ])
     );
-    let nothing = run(db, Query::Regions, &regions("Atlantis", "\" OR \"\"=\""))
-        .await
-        .expect("regions nobody has");
+    let nothing = run(
+        db,
+        AnalyticsQuery::Regions,
+        &regions("Atlantis", "\" OR \"\"=\""),
+    )
+    .await
+    .expect("regions nobody has");
     assert_eq!(nothing, Vec::<Vec<Cell>>::new());
 }
 both_backends!(analytics_regions_compare_two_named_regions);
@@ -486,7 +491,7 @@ async fn analytics_tiers_rank_rated_series(backend: Backend) {
     // Glacier 100; Cascade 500; Aurora, Borealis 6000. Averages ascending: Dune Sea 1.5;
     // Borealis, Glacier 2.5 (5/2 and 10/4 tie exactly); Fjord 3.5; Aurora 4.33; Cascade 5.
     assert_eq!(
-        query(&test_db.db, Query::Tiers).await,
+        query(&test_db.db, AnalyticsQuery::Tiers).await,
         expected(&[
             &[
                 "1",
@@ -528,7 +533,7 @@ async fn analytics_rankings_share_places_on_ties(backend: Backend) {
     // Fjord and Glacier share fifth place by viewers (six rows); Dune Sea (0) is seventh.
     // Cascade (5.00) is sixth from the bottom and left out.
     assert_eq!(
-        query(&test_db.db, Query::Rankings).await,
+        query(&test_db.db, AnalyticsQuery::Rankings).await,
         expected(&[
             &["top_viewers", "1", "5", "Ember", "9000"],
             &["top_viewers", "2", "1", "Aurora", "6000"],
@@ -582,7 +587,7 @@ async fn analytics_edges_equal_averages_and_half_percentiles(backend: Backend) {
     let test_db = TestDb::new(backend).await;
     let db = &test_db.db;
     // An empty catalog: every query runs and returns nothing.
-    for q in Query::ALL {
+    for &q in AnalyticsQuery::ALL {
         assert_eq!(
             query(db, q).await,
             Vec::<Vec<String>>::new(),
@@ -593,12 +598,12 @@ async fn analytics_edges_equal_averages_and_half_percentiles(backend: Backend) {
     load(db, EVEN).await;
     // Platform 25 / 7 = 3.57: only Three (5.00); One and Two (10/3 each) are below.
     assert_eq!(
-        query(db, Query::AboveAverage).await,
+        query(db, AnalyticsQuery::AboveAverage).await,
         expected(&[&["3", "Three", "5.00", "1", "3.57"]])
     );
     // Viewers 10, 20, 30 → 0, 0.5, 1; averages 10/3, 10/3, 5 → 0, 0, 1.
     assert_eq!(
-        query(db, Query::Tiers).await,
+        query(db, AnalyticsQuery::Tiers).await,
         expected(&[
             &["1", "One", "10", "3.33", "0.00", "0.00", "DEVELOPING"],
             &["2", "Two", "20", "3.33", "0.50", "0.00", "HIGH VIEWERSHIP"],
@@ -606,7 +611,7 @@ async fn analytics_edges_equal_averages_and_half_percentiles(backend: Backend) {
         ])
     );
     assert_eq!(
-        query(db, Query::Rankings).await,
+        query(db, AnalyticsQuery::Rankings).await,
         expected(&[
             &["top_viewers", "1", "3", "Three", "30"],
             &["top_viewers", "2", "2", "Two", "20"],
@@ -647,15 +652,15 @@ async fn analytics_lone_rated_series(backend: Backend) {
     let db = &test_db.db;
     load(db, LONE).await;
     assert_eq!(
-        query(db, Query::AboveAverage).await,
+        query(db, AnalyticsQuery::AboveAverage).await,
         Vec::<Vec<String>>::new()
     );
     assert_eq!(
-        query(db, Query::Tiers).await,
+        query(db, AnalyticsQuery::Tiers).await,
         expected(&[&["1", "Solo", "7", "4.33", "0.00", "0.00", "DEVELOPING"]])
     );
     assert_eq!(
-        query(db, Query::Overview).await,
+        query(db, AnalyticsQuery::Overview).await,
         expected(&[
             &["1", "Solo", "Maple Studios", "Canada", "4.33", "3"],
             &["2", "Unrated", "Maple Studios", "", "", "0"],
@@ -675,7 +680,7 @@ async fn seeded_results(
         .await
         .expect("seed");
     let mut results = Vec::new();
-    for q in Query::ALL {
+    for &q in AnalyticsQuery::ALL {
         let started = Instant::now();
         let rows = run(&test_db.db, q, &RegionPair::default())
             .await
@@ -691,7 +696,7 @@ async fn seeded_results(
 async fn assert_backends_agree(options: ScaleOptions, limit: Duration) {
     let (_sqlite_db, sqlite) = seeded_results(Backend::Sqlite, options, limit).await;
     let (_mysql_db, mysql) = seeded_results(Backend::MySql, options, limit).await;
-    for ((q, on_sqlite), on_mysql) in Query::ALL.iter().zip(&sqlite).zip(&mysql) {
+    for ((q, on_sqlite), on_mysql) in AnalyticsQuery::ALL.iter().zip(&sqlite).zip(&mysql) {
         assert!(!on_sqlite.is_empty(), "{}: no rows", q.slug());
         assert_eq!(
             printed(on_sqlite),
@@ -780,7 +785,7 @@ async fn analytics_text_orders_alike_on_both_backends(backend: Backend) {
     let db = &test_db.db;
     load(db, ACCENTS).await;
     assert_eq!(
-        query(db, Query::Regions).await,
+        query(db, AnalyticsQuery::Regions).await,
         expected(&[
             &["a_only", "3", "apple Tree"],
             &["a_only", "4", "Banana Road"],
@@ -789,7 +794,7 @@ async fn analytics_text_orders_alike_on_both_backends(backend: Backend) {
         ])
     );
     assert_eq!(
-        query(db, Query::TopByCountry).await,
+        query(db, AnalyticsQuery::TopByCountry).await,
         expected(&[
             &["1", "Canada", "1", "Cádiz Nights", "5"],
             &["1", "Canada", "4", "Banana Road", "5"],

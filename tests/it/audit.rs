@@ -115,7 +115,7 @@ async fn a_change_whose_audit_entry_fails_is_undone(backend: Backend) {
     let v = version(&app, "genres", id).await;
     // Hide the audit table: the entry cannot be written, so the change must not stay.
     app.db()
-        .transaction(|tx| {
+        .transaction("test setup", |tx| {
             Box::pin(async move {
                 tx.execute_static("ALTER TABLE audit_log RENAME TO audit_log_hidden")
                     .await
@@ -132,7 +132,7 @@ async fn a_change_whose_audit_entry_fails_is_undone(backend: Backend) {
     .await;
     assert!(page.status >= 500, "the write failed: {}", page.status);
     app.db()
-        .transaction(|tx| {
+        .transaction("test setup", |tx| {
             Box::pin(async move {
                 tx.execute_static("ALTER TABLE audit_log_hidden RENAME TO audit_log")
                     .await

@@ -1,4 +1,4 @@
-//! Sign-in, sessions, registration, password policy and throttling (SECURITY.md B, D).
+//! Sign-in, sessions, registration, password policy and throttling.
 
 use streamvault::auth::Role;
 

@@ -1,4 +1,4 @@
-//! A new visitor on a phone-sized window (issue 9): signs up, finds a series by typing part of
+//! A new visitor on a phone-sized window: signs up, finds a series by typing part of
 //! its title, leaves a review, edits it, and sees the figures change without a page load.
 
 use fantoccini::{Client, Locator};

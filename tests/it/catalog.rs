@@ -214,6 +214,7 @@ async fn genre_names_keep_their_commas(backend: Backend) {
     let name = "Action, Adventure \\ Co";
     app.db()
         .write(
+            "test setup",
             Query::update()
                 .table(Genres::Table)
                 .value(Genres::Name, name)

@@ -82,7 +82,7 @@ async fn search_prefilter_never_changes_a_result(backend: Backend) {
         .enumerate()
         .map(|(i, t)| (1_000 + i as i64, (*t).to_owned()))
         .collect();
-    db.transaction(move |tx| {
+    db.transaction("test setup", move |tx| {
         let titles = titles.clone();
         Box::pin(async move {
             for (id, title) in titles {

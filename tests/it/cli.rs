@@ -1,4 +1,4 @@
-//! The `streamvault` binary as operators use it (CONTRACT.md §1–2): exit statuses, one-line
+//! The `streamvault` binary as operators use it: exit statuses, one-line
 //! errors, log formats, and `serve` answering on the address it logs.
 
 use std::process::{Command, Output, Stdio};

@@ -1,4 +1,4 @@
-//! A process killed with SIGKILL (issue 12 items 1 and 10, SECURITY.md F.35): nothing queued
+//! A process killed with SIGKILL: nothing queued
 //! is lost and each e-mail is delivered once after a restart, whether the process died with
 //! jobs waiting, jobs half-way through an attempt, or a job waiting for its retry.
 

@@ -1,4 +1,4 @@
-//! CSRF: every state-changing request needs its own session's token (SECURITY.md C).
+//! CSRF: every state-changing request needs its own session's token.
 
 use crate::both_backends;
 use crate::helpers::{customer, spawn_app, Backend, PASSWORD};

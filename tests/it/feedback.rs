@@ -1,4 +1,4 @@
-//! Reviews on the series page (issue 9): written, edited and deleted inline by their author,
+//! Reviews on the series page: written, edited and deleted inline by their author,
 //! removed by staff with an audit entry, limits enforced, figures exact, user text inert.
 
 use sea_query::{Expr, Func, Query};
@@ -18,7 +18,7 @@ use crate::helpers::{create_account, customer, employee, spawn_app, Backend, Cli
 pub async fn catalog(app: &TestApp, titles: &[&str]) {
     let titles: Vec<String> = titles.iter().map(|t| (*t).to_owned()).collect();
     app.db()
-        .transaction(move |tx| {
+        .transaction("test setup", move |tx| {
             let titles = titles.clone();
             Box::pin(async move {
                 tx.execute(
@@ -136,13 +136,7 @@ pub async fn seed_review(
         body: body.to_owned(),
     };
     let at = app.clock.now() - chrono::Duration::minutes(minutes_ago);
-    app.db()
-        .transaction(move |tx| {
-            let review = review.clone();
-            Box::pin(async move {
-                streamvault::feedback::save(tx, series_id, account_id, &review, at).await
-            })
-        })
+    streamvault::feedback::save(app.db(), series_id, account_id, &review, at)
         .await
         .expect("seed review");
 }
@@ -719,23 +713,18 @@ async fn summary_and_distribution_are_exact(backend: Backend) {
             writers.push(tokio::spawn(async move {
                 let rating = ((i + round) % 5 + 1) as i64;
                 let series = (i % 2 + 1) as i64;
-                db.transaction(move |tx| {
-                    Box::pin(async move {
-                        if round == 3 && i % 3 == 0 {
-                            match streamvault::feedback::remove_own(tx, series, id).await {
-                                Ok(_) | Err(streamvault::error::Error::NotFound) => Ok(None),
-                                Err(e) => Err(e),
-                            }
-                        } else {
-                            let review = ReviewInput {
-                                rating,
-                                body: String::new(),
-                            };
-                            streamvault::feedback::save(tx, series, id, &review, now).await
-                        }
-                    })
-                })
-                .await
+                if round == 3 && i % 3 == 0 {
+                    match streamvault::feedback::remove_own(&db, series, id).await {
+                        Ok(_) | Err(streamvault::error::Error::NotFound) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    let review = ReviewInput {
+                        rating,
+                        body: String::new(),
+                    };
+                    streamvault::feedback::save(&db, series, id, &review, now).await
+                }
             }));
         }
     }

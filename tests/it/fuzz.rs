@@ -1,4 +1,4 @@
-//! Hostile input on every route (issue 12 item 11, SECURITY.md F.33, C.20–22), generated from
+//! Hostile input on every route, generated from
 //! the router's own table, so a new route is covered the day it is added.
 //!
 //! For every route × {anonymous, customer, employee}: path parameters filled with existing
@@ -144,7 +144,7 @@ fn path_values(name: &str) -> Vec<String> {
     values
 }
 
-/// Names fields and query parameters may have: the contract's (CONTRACT.md §4–5).
+/// Names fields and query parameters may have: the contract's.
 const KNOWN_FIELDS: [&str; 52] = [
     "username",
     "password",

@@ -647,7 +647,7 @@ async fn insert_account(
         role,
         monthly_subscription_cents: 999,
     };
-    db.transaction(move |tx| {
+    db.transaction("test setup", move |tx| {
         let account = account.clone();
         Box::pin(async move { streamvault::auth::accounts::insert(tx, &account, now).await })
     })

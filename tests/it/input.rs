@@ -1,4 +1,4 @@
-//! Hostile and malformed input gets a clear 4xx and changes nothing (SECURITY.md F.33).
+//! Hostile and malformed input gets a clear 4xx and changes nothing.
 
 use crate::both_backends;
 use crate::helpers::{customer, spawn_app, Backend, PASSWORD};

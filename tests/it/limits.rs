@@ -1,4 +1,4 @@
-//! Lockouts the database's collation cannot sidestep (issue 12 item 3, SECURITY.md B.17).
+//! Lockouts the database's collation cannot sidestep.
 
 use streamvault::auth::Role;
 

@@ -1,4 +1,4 @@
-//! The house lock order (ARCHITECTURE.md, issue 12 item 9): writes that touch an account's
+//! The house lock order (ARCHITECTURE.md): writes that touch an account's
 //! rows lock the account row first, so an account deletion and a reset redemption (or a
 //! token being minted, or a sign-in) for the same account queue behind each other instead of
 //! deadlocking. Before, a redemption locked the token and then the account, a deletion the
@@ -17,13 +17,10 @@ use crate::helpers::{
 /// What `POST /reset-password/{token}` commits (web/reset.rs), as one unit.
 async fn redeem(db: &Db, token: String, hash: String) -> bool {
     let now = chrono::Utc::now();
-    db.transaction(move |tx| {
-        let (token, hash) = (token.clone(), hash.clone());
-        Box::pin(async move { resets::complete(tx, &token, &hash, now).await })
-    })
-    .await
-    .expect("redemption answered")
-    .is_some()
+    resets::reset_password(db, &token, &hash, now)
+        .await
+        .expect("redemption answered")
+        .is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,11 +49,7 @@ async fn deletion_redemption_minting_and_sign_in_queue_instead_of_deadlocking() 
         tasks.push(tokio::spawn(async move {
             let delete = async move {
                 go(b1).await;
-                d.transaction(move |tx| {
-                    Box::pin(async move { deletion::delete_account(tx, id).await })
-                })
-                .await
-                .is_ok()
+                deletion::delete_account(&d, id).await.is_ok()
             };
             let redeem = async move {
                 go(b2).await;

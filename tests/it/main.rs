@@ -5,14 +5,14 @@ mod helpers;
 mod process;
 mod smtp;
 
-// Staff tables (issue 8).
+// Staff tables.
 mod admin_browser;
 mod admin_crud;
 mod admin_people;
 mod admin_support;
 mod audit;
 
-// Analytics (issue 10).
+// Analytics.
 mod analytics;
 
 mod access;
@@ -29,16 +29,18 @@ mod feedback;
 mod input;
 mod proxy;
 mod reset;
+mod schema_parity;
 mod seed_scale;
 mod sessions;
 mod transactions;
 
-// Resilience (issue 12): faults, load and hostile input.
+// Resilience: faults, load and hostile input.
 mod crash;
 mod fuzz;
 mod limits;
 mod lock_order;
 mod outage;
+mod outbox;
 mod processes;
 mod queue;
 mod storm;

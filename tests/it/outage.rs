@@ -1,4 +1,4 @@
-//! MariaDB going away under load and coming back (issue 12 items 8 and 10, SECURITY.md F.34):
+//! MariaDB going away under load and coming back:
 //! while it is gone every request is answered, with 503 + `Retry-After` where the database
 //! was needed and never a 500; once it is back the same process serves normally again.
 //!

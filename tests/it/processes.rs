@@ -1,4 +1,4 @@
-//! Several processes on one MariaDB database (issue 12 item 12): two `serve` processes and a
+//! Several processes on one MariaDB database: two `serve` processes and a
 //! `worker`, as behind a load balancer. A session started on one works on the other (and
 //! ends on both), a form from one posts to the other, every e-mail is sent exactly once
 //! whichever process's worker claims it, and a write made through one process shows on the

@@ -1,4 +1,4 @@
-//! Behind a reverse proxy and over HTTPS (issue 12 item 7): client addresses from trusted
+//! Behind a reverse proxy and over HTTPS: client addresses from trusted
 //! proxies only, Origin checked against BASE_URL, HSTS and `__Host-` cookies.
 
 use crate::both_backends;

@@ -1,4 +1,4 @@
-//! The job queue under faults (SECURITY.md F.35, issue 12 items 1, 4 and 13): jobs that can
+//! The job queue under faults: jobs that can
 //! never succeed give up at once, jobs of dead workers run again (once), jobs of live workers
 //! are left alone, retries go to whichever process is alive, and an idle process stays quiet.
 
@@ -156,9 +156,8 @@ async fn abandoned_jobs_run_again_and_live_ones_are_left_alone(backend: Backend)
     for name in ["ana", "ben"] {
         create_account_in(db, name, Role::Customer).await;
     }
-    let queue = streamvault::queue::Queue::new(db);
     for name in ["ana", "ben"] {
-        streamvault::queue::request_password_reset(&queue, &format!("{name}@example.com"))
+        streamvault::auth::resets::request(db, &format!("{name}@example.com"))
             .await
             .expect("queue");
     }
@@ -249,7 +248,7 @@ async fn retries_run_once_in_whichever_process_is_alive(backend: Backend) {
 }
 both_backends!(retries_run_once_in_whichever_process_is_alive);
 
-/// Issue 12 item 13: an idle `serve --demo` on MariaDB ran about 20 queries a second (each job
+/// An idle `serve --demo` on MariaDB ran about 20 queries a second (each job
 /// type polling every 100 ms). Now each idle process runs about one a second or fewer, while a
 /// reset e-mail queued by `serve` still leaves at once (its own push wakes its worker).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,4 @@
-//! Forgot-password end to end, with a real SMTP server on loopback (SECURITY.md A, E.32, F.35).
+//! Forgot-password end to end, with a real SMTP server on loopback.
 
 use sea_query::Query;
 use streamvault::auth::Role;
@@ -505,7 +505,7 @@ both_backends!(jobs_that_give_up_are_shown_to_staff);
 
 async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
     use jobs::JobStore;
-    use streamvault::queue::job_store::AppJobStore;
+    use streamvault::app::job_store::AppJobStore;
     let (app, inbox) = app_with_smtp(backend).await;
     let alice = customer(&app, "alice").await;
     app.client()

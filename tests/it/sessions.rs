@@ -1,4 +1,4 @@
-//! Expired sessions, forged requests and what reaches the logs (SECURITY.md B, C.26; issue 12).
+//! Expired sessions, forged requests and what reaches the logs.
 
 use crate::both_backends;
 use crate::helpers::{captured_logs, customer, spawn_app, Backend, PASSWORD};

@@ -1,4 +1,4 @@
-//! A deadlock storm on MariaDB (issue 12 item 10, SECURITY.md E.29–32): customers rewrite
+//! A deadlock storm on MariaDB: customers rewrite
 //! their reviews of the same series in opposite orders, staff remove reviews, accounts are
 //! deleted (taking their reviews out of several series' figures), and staff edits add episodes
 //! to two series at once in opposing orders — all at the same time. Every request is
@@ -107,19 +107,16 @@ async fn seed_review(db: &Db, series_id: i64, account_id: i64, rating: i64) {
         body: "before the storm".into(),
     };
     let now = chrono::Utc::now();
-    db.transaction(move |tx| {
-        let review = review.clone();
-        Box::pin(async move { feedback::save(tx, series_id, account_id, &review, now).await })
-    })
-    .await
-    .expect("seed review");
+    feedback::save(db, series_id, account_id, &review, now)
+        .await
+        .expect("seed review");
 }
 
 /// A staff edit that adds an episode to each of two series, in the order given, updating
 /// their figures in the same transaction; the short pause between the two halves widens the
 /// window in which an opposite unit takes the locks the other way round.
 async fn add_episodes(db: &Db, unit: usize, series: [i64; 2]) -> Result<(), String> {
-    db.transaction(move |tx| {
+    db.transaction("test setup", move |tx| {
         Box::pin(async move {
             for (half, series_id) in series.into_iter().enumerate() {
                 let viewers = 1000 + i64::try_from(unit).unwrap_or(0);

@@ -102,7 +102,7 @@ async fn lock_in_order(
     barrier: Arc<Barrier>,
     runs: Arc<AtomicUsize>,
 ) -> Result<(), Error> {
-    db.transaction(move |tx| {
+    db.transaction("test setup", move |tx| {
         let (barrier, runs) = (barrier.clone(), runs.clone());
         Box::pin(async move {
             let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
@@ -175,7 +175,7 @@ async fn insert_then_wait_for_row_one(
     release_on_run: usize,
     release: Arc<Notify>,
 ) -> Result<(), Error> {
-    db.transaction(move |tx| {
+    db.transaction("test setup", move |tx| {
         let (runs, release) = (runs.clone(), release.clone());
         Box::pin(async move {
             let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
@@ -265,7 +265,7 @@ async fn sqlite_busy_is_retried() {
     let runs = Arc::new(AtomicUsize::new(0));
     let counted = runs.clone();
     let outcome = db
-        .transaction(move |tx| {
+        .transaction("test setup", move |tx| {
             let runs = counted.clone();
             Box::pin(async move {
                 runs.fetch_add(1, Ordering::SeqCst);
@@ -289,7 +289,7 @@ async fn constraint_violations_are_not_retried(backend: Backend) {
     let runs = Arc::new(AtomicUsize::new(0));
     let counted = runs.clone();
     let outcome = db
-        .transaction(move |tx| {
+        .transaction("test setup", move |tx| {
             let runs = counted.clone();
             Box::pin(async move {
                 runs.fetch_add(1, Ordering::SeqCst);

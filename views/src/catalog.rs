@@ -4,8 +4,8 @@ use maud::{html, Markup};
 
 use chrono::NaiveDate;
 
-use crate::feedback::{feedback_section, series_rating, FeedbackView};
-use crate::format::{long_date, rating as format_rating, short_date, thousands};
+use crate::feedback::{feedback_section, rating_badge, series_rating, FeedbackView};
+use crate::format::{long_date, short_date, thousands};
 use crate::layout::{page, PageContext};
 use crate::paths;
 
@@ -240,15 +240,6 @@ pub fn safe_image_url(url: &str) -> Option<&str> {
         .chars()
         .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'));
     ((local || https) && clean && url.len() <= 500).then_some(url)
-}
-
-pub fn rating_badge(avg: Option<f64>, ratings: i64) -> Markup {
-    html! {
-        @match avg {
-            Some(avg) => span.rating title={(ratings) " ratings"} { "★ " (format_rating(avg)) span.muted { " (" (ratings) ")" } },
-            None => span.rating.muted { "Not rated yet" },
-        }
-    }
 }
 
 #[derive(Clone, Debug)]

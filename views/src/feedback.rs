@@ -101,7 +101,7 @@ pub fn feedback_section(view: &FeedbackView) -> Markup {
 pub fn series_rating(summary: &RatingSummary, oob: bool) -> Markup {
     html! {
         span id=(SERIES_RATING_ID) hx-swap-oob=[oob.then_some("true")] {
-            (crate::catalog::rating_badge(summary.average, summary.count))
+            (rating_badge(summary.average, summary.count))
         }
     }
 }
@@ -285,6 +285,16 @@ fn staff_remove(view: &FeedbackView, review: &ReviewItem) -> Markup {
 pub fn stars(rating: i64) -> String {
     let filled = rating.clamp(0, 5) as usize;
     ["★".repeat(filled), "☆".repeat(5 - filled)].concat()
+}
+
+/// A series' average rating and how many gave it, or "Not rated yet".
+pub fn rating_badge(avg: Option<f64>, ratings: i64) -> Markup {
+    html! {
+        @match avg {
+            Some(avg) => span.rating title={(ratings) " ratings"} { "★ " (format_rating(avg)) span.muted { " (" (ratings) ")" } },
+            None => span.rating.muted { "Not rated yet" },
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use maud::{html, Markup, DOCTYPE};
 
 use crate::paths;
 
-/// htmx settings (SECURITY.md C.23): same-origin requests only, no eval, no script tags from
+/// htmx settings: same-origin requests only, no eval, no script tags from
 /// swapped content, no history cache of pages with personal data; validation (422) and
 /// conflict (409) fragments are swapped into place, server errors are not.
 const HTMX_CONFIG: &str = r#"{"selfRequestsOnly":true,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"409","swap":true},{"code":"[45]..","swap":false,"error":true}]}"#;

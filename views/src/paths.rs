@@ -28,7 +28,7 @@ pub fn reset_password(token: &str) -> String {
     ["/reset-password/", token].concat()
 }
 
-// Reviews (issue 9): the customer's own review, and staff removal. The `…/delete` POST
+// Reviews: the customer's own review, and staff removal. The `…/delete` POST
 // routes are the no-JavaScript fallbacks of the DELETE routes.
 pub const SERIES_FEEDBACK: &str = "/series/:id/feedback";
 pub const SERIES_FEEDBACK_DELETE: &str = "/series/:id/feedback/delete";
@@ -59,7 +59,9 @@ pub fn admin_feedback_delete(series_id: i64, account_id: i64) -> String {
 
 // ---- Staff tables (one set of routes per described entity) ----
 
-/// The routes of one staff table. Poem's path syntax (`:id`) like the constants above.
+/// The routes of one staff table. Poem's path syntax (`:id`) like the constants above. Each
+/// entity's description (`admin::entities`) names its paths; the router mounts the account
+/// and link routes only for tables whose description has accounts or link sets.
 pub struct AdminPaths {
     pub slug: &'static str,
     /// GET: the table (page, or the table fragment for htmx); POST: create a row.
@@ -73,6 +75,13 @@ pub struct AdminPaths {
     pub bulk_delete: &'static str,
     /// GET: `<option>`s matching `q`, for searchable select lists.
     pub options: &'static str,
+    /// POST: disable / enable an account (account tables).
+    pub disable: &'static str,
+    pub enable: &'static str,
+    /// POST: attach a row to a link set (`genres`, `releases`…); DELETE (or POST with
+    /// `_method=DELETE`) on `link`: detach it (tables with link sets).
+    pub links: &'static str,
+    pub link: &'static str,
 }
 
 macro_rules! admin_paths {
@@ -84,24 +93,26 @@ macro_rules! admin_paths {
             edit: concat!("/admin/", $slug, "/:id/edit"),
             bulk_delete: concat!("/admin/", $slug, "/bulk-delete"),
             options: concat!("/admin/", $slug, "/options"),
+            disable: concat!("/admin/", $slug, "/:id/disable"),
+            enable: concat!("/admin/", $slug, "/:id/enable"),
+            links: concat!("/admin/", $slug, "/:id/links/:link"),
+            link: concat!("/admin/", $slug, "/:id/links/:link/:target"),
         }
     };
 }
 
-pub static ADMIN_TABLES: [AdminPaths; 12] = [
-    admin_paths!("series"),
-    admin_paths!("episodes"),
-    admin_paths!("schedules"),
-    admin_paths!("production-houses"),
-    admin_paths!("producers"),
-    admin_paths!("alliances"),
-    admin_paths!("contracts"),
-    admin_paths!("employees"),
-    admin_paths!("customers"),
-    admin_paths!("genres"),
-    admin_paths!("languages"),
-    admin_paths!("countries"),
-];
+pub static SERIES_PATHS: AdminPaths = admin_paths!("series");
+pub static EPISODES_PATHS: AdminPaths = admin_paths!("episodes");
+pub static SCHEDULES_PATHS: AdminPaths = admin_paths!("schedules");
+pub static PRODUCTION_HOUSES_PATHS: AdminPaths = admin_paths!("production-houses");
+pub static PRODUCERS_PATHS: AdminPaths = admin_paths!("producers");
+pub static ALLIANCES_PATHS: AdminPaths = admin_paths!("alliances");
+pub static CONTRACTS_PATHS: AdminPaths = admin_paths!("contracts");
+pub static EMPLOYEES_PATHS: AdminPaths = admin_paths!("employees");
+pub static CUSTOMERS_PATHS: AdminPaths = admin_paths!("customers");
+pub static GENRES_PATHS: AdminPaths = admin_paths!("genres");
+pub static LANGUAGES_PATHS: AdminPaths = admin_paths!("languages");
+pub static COUNTRIES_PATHS: AdminPaths = admin_paths!("countries");
 
 pub const ADMIN_AUDIT: &str = "/admin/audit";
 pub const ADMIN_ANALYTICS: &str = "/admin/analytics";
@@ -129,19 +140,6 @@ pub fn report(slug: &str) -> String {
 pub fn report_csv(slug: &str) -> String {
     ["/admin/reports/", slug, ".csv"].concat()
 }
-pub const ADMIN_EMPLOYEE_DISABLE: &str = "/admin/employees/:id/disable";
-pub const ADMIN_EMPLOYEE_ENABLE: &str = "/admin/employees/:id/enable";
-pub const ADMIN_CUSTOMER_DISABLE: &str = "/admin/customers/:id/disable";
-pub const ADMIN_CUSTOMER_ENABLE: &str = "/admin/customers/:id/enable";
-/// POST: attach a row to a series (`genres`, `subtitles`, `dubbings`, `releases`).
-pub const ADMIN_SERIES_LINKS: &str = "/admin/series/:id/links/:link";
-/// DELETE (or POST with `_method=DELETE`): detach it.
-pub const ADMIN_SERIES_LINK: &str = "/admin/series/:id/links/:link/:target";
-
-pub fn admin_table(slug: &str) -> Option<&'static AdminPaths> {
-    ADMIN_TABLES.iter().find(|p| p.slug == slug)
-}
-
 /// `/admin/{slug}`.
 pub fn admin_list(slug: &str) -> String {
     ["/admin/", slug].concat()

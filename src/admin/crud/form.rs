@@ -4,7 +4,7 @@
 use sea_query::{Cond, Expr, Func, Query};
 
 use super::{col, label, Record};
-use crate::admin::entity::{Column, Edit, EntityDef, Kind};
+use crate::admin::entity::{Column, ColumnKind, Edit, EntityDef};
 use crate::admin::values::{self, Value};
 use crate::db::dynrow::DynRow;
 use crate::db::Db;
@@ -86,7 +86,7 @@ pub fn parse_form(def: &EntityDef, form: &FormData, base: Option<&Record>) -> Re
             Edit::Never => false,
         };
         let sent = match column.kind {
-            Kind::Bool => form.flag(column.name),
+            ColumnKind::Bool => form.flag(column.name),
             _ => form.one(column.name)?,
         };
         let kept = base.and_then(|b| b.values.get(index).cloned());
@@ -130,7 +130,7 @@ pub fn parse_form(def: &EntityDef, form: &FormData, base: Option<&Record>) -> Re
 /// What a column holds in a new row when the form cannot set it.
 pub(super) fn default_for(column: &Column) -> Value {
     match column.kind {
-        Kind::Bool => Value::Bool(false),
+        ColumnKind::Bool => Value::Bool(false),
         _ => Value::Null,
     }
 }
@@ -145,7 +145,8 @@ pub async fn check_with_db(
     errors: &mut FieldErrors,
 ) -> Result<()> {
     for (index, column) in def.columns.iter().enumerate() {
-        let (Kind::Ref(target), Some(Value::Int(id))) = (column.kind, values.get(index)) else {
+        let (ColumnKind::Ref(target), Some(Value::Int(id))) = (column.kind, values.get(index))
+        else {
             continue;
         };
         if errors.has(column.name) {
@@ -207,16 +208,13 @@ pub(super) async fn explain_refusal(
     except: Option<i64>,
     error: Error,
 ) -> Result<FieldErrors> {
-    let Error::Db(sqlx::Error::Database(db_error)) = &error else {
+    let Error::Db { source, .. } = &error else {
         return Err(error);
     };
-    if !(db_error.is_unique_violation()
-        || db_error.is_foreign_key_violation()
-        || db_error.is_check_violation())
-    {
+    if !source.is_constraint() {
         return Err(error);
     }
-    tracing::info!(entity = def.slug, error = %db_error, "constraint refused a staff write");
+    tracing::info!(entity = def.slug, error = %source, "constraint refused a staff write");
     let mut errors = FieldErrors::new();
     check_with_db(db, def, values, except, &mut errors).await?;
     if errors.is_empty() {

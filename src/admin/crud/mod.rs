@@ -10,8 +10,8 @@ mod write;
 
 pub use form::{check_with_db, form_version, parse_form, FormData, Parsed};
 pub use write::{
-    audit_change, bump_version, create, delete, delete_many, lock_row, update, Actor, Deleted,
-    NewAccountSecret, Saved,
+    audit_change, bump_version, create, delete, delete_many, lock_row, touch, update, Actor,
+    Deleted, NewAccountSecret, Saved,
 };
 
 use std::collections::HashMap;
@@ -21,34 +21,14 @@ use sea_query::{
     SubQueryStatement,
 };
 
-use super::entity::{Col, EntityDef, Kind};
+pub use super::entity::Record;
+use super::entity::{ColumnKind, EntityDef, TableIden};
 use super::values::Value;
 use crate::db::dynrow::{DynRow, Raw};
 use crate::db::page::Page;
 use crate::db::schema::{Accounts, AdminAlias, Computed};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
-
-/// One row of a described table: its key, its version and a value per column (in the
-/// description's order).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Record {
-    pub id: i64,
-    pub version: i64,
-    pub values: Vec<Value>,
-    /// How the row is named (the description's label expression).
-    pub label: String,
-}
-
-impl Record {
-    pub fn value(&self, def: &EntityDef, name: &str) -> Option<&Value> {
-        def.column(name).and_then(|(i, _)| self.values.get(i))
-    }
-
-    fn int(&self, def: &EntityDef, name: &str) -> i64 {
-        self.value(def, name).and_then(Value::as_int).unwrap_or(0)
-    }
-}
 
 /// How a table is ordered: a sortable column (or the id), ascending or descending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,7 +115,7 @@ pub struct OptionRow {
     pub label: String,
 }
 
-fn col(def: &EntityDef, column: Col) -> SimpleExpr {
+fn col(def: &EntityDef, column: TableIden) -> SimpleExpr {
     Expr::col((def.table, column)).into()
 }
 
@@ -146,7 +126,7 @@ fn sub_query(select: SelectStatement) -> SimpleExpr {
 /// Rows of `accounts` belong to the entity of their role only.
 fn scope(def: &EntityDef) -> Option<SimpleExpr> {
     def.role()
-        .map(|role| Expr::col((def.table, Col::Accounts(Accounts::Role))).eq(role.as_str()))
+        .map(|role| Expr::col((def.table, TableIden::Accounts(Accounts::Role))).eq(role.as_str()))
 }
 
 fn where_id(def: &EntityDef, id: i64) -> Cond {
@@ -227,7 +207,7 @@ fn list_condition(def: &EntityDef, query: &ListQuery) -> Cond {
         }
         for column in def.columns.iter().filter(|c| c.searchable) {
             any = match column.kind {
-                Kind::Ref(target) => any.add(
+                ColumnKind::Ref(target) => any.add(
                     col(def, column.col).in_subquery(
                         Query::select()
                             .expr(col(target, target.id))
@@ -256,7 +236,7 @@ pub async fn list(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result
     select.cond_where(condition.clone());
     match query.sort.column.and_then(|i| def.columns.get(i)) {
         Some(column) => match column.kind {
-            Kind::Ref(target) => {
+            ColumnKind::Ref(target) => {
                 select.order_by_expr(label_of(target, col(def, column.col)), order.clone())
             }
             _ => select.order_by_expr(col(def, column.col), order.clone()),
@@ -329,7 +309,7 @@ async fn find_for_update(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Resul
 pub async fn labels(db: &Db, def: &'static EntityDef, records: &[Record]) -> Result<Labels> {
     let mut labels = Labels::default();
     for (index, column) in def.columns.iter().enumerate() {
-        let Kind::Ref(target) = column.kind else {
+        let ColumnKind::Ref(target) = column.kind else {
             continue;
         };
         let mut ids: Vec<i64> = records

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_query::{Asterisk, Expr, Func, LockType, Order, Query, SimpleExpr};
 
 use super::form::explain_refusal;
-use super::{col, decode, find_for_update, select_record, where_id, CountRow, OptionRow, Record};
-use crate::admin::entity::{Behaviour, Col, Column, Edit, EntityDef, Kind, OnDelete};
+use super::{col, decode, find_for_update, select_record, where_id, CountRow, OptionRow};
+use crate::admin::entity::{Column, ColumnKind, Edit, EntityDef, OnDelete, Record, TableIden};
 use crate::admin::values::Value;
 use crate::audit::{self, Action, Entry, FieldChange};
 use crate::auth::Role;
@@ -71,7 +71,7 @@ pub(super) async fn describe(
     value: &Value,
 ) -> Result<Option<String>> {
     let label = match (column.kind, value) {
-        (Kind::Ref(target), Value::Int(id)) => tx_label(tx, target, *id).await?,
+        (ColumnKind::Ref(target), Value::Int(id)) => tx_label(tx, target, *id).await?,
         _ => None,
     };
     Ok(audit_text(value, label.as_deref()))
@@ -137,13 +137,13 @@ pub async fn create(
     actor: Actor,
 ) -> Result<Saved> {
     let attempt = db
-        .transaction(|tx| {
+        .transaction("staff table: create", |tx| {
             let values = values.clone();
             let secret = secret.clone();
             Box::pin(async move {
                 let mut insert = Query::insert();
                 insert.into_table(def.table);
-                let mut columns: Vec<Col> = Vec::new();
+                let mut columns: Vec<TableIden> = Vec::new();
                 let mut row: Vec<SimpleExpr> = Vec::new();
                 for (column, value) in def.columns.iter().zip(&values) {
                     if column.edit == Edit::Never && value.is_null() {
@@ -156,9 +156,9 @@ pub async fn create(
                     let secret =
                         secret.ok_or_else(|| Error::internal("account without password"))?;
                     columns.extend([
-                        Col::Accounts(Accounts::PasswordHash),
-                        Col::Accounts(Accounts::Role),
-                        Col::Accounts(Accounts::CreatedAt),
+                        TableIden::Accounts(Accounts::PasswordHash),
+                        TableIden::Accounts(Accounts::Role),
+                        TableIden::Accounts(Accounts::CreatedAt),
                     ]);
                     row.extend([
                         secret.password_hash.into(),
@@ -172,17 +172,12 @@ pub async fn create(
                     .map_err(|e| Error::internal(format_args!("insert {}: {e}", def.slug)))?;
                 let id = tx.insert(&insert).await?;
                 let record = find_in(tx, def, id).await?;
-                match def.behaviour {
-                    Behaviour::Series => series_stats::create(tx, id).await?,
-                    Behaviour::Episodes => {
-                        let series = record.int(def, "series_id");
-                        let viewers = record.int(def, "total_viewers");
-                        series_stats::episodes_changed(tx, series, viewers, 1).await?;
-                    }
-                    Behaviour::Plain | Behaviour::Account(_) => {}
+                if let Some(created) = def.hooks.created {
+                    created(tx, def, &record).await?;
                 }
                 let changes = changes(tx, def, None, Some(&record.values)).await?;
                 audit_change(tx, def, actor, Action::Create, id, changes).await?;
+                touch(tx, def);
                 Ok(record)
             })
         })
@@ -223,7 +218,7 @@ pub async fn update(
     actor: Actor,
 ) -> Result<Saved> {
     let attempt = db
-        .transaction(|tx| {
+        .transaction("staff table: update", |tx| {
             let values = values.clone();
             Box::pin(async move {
                 let Some(old) = find_for_update(tx, def, id).await? else {
@@ -247,11 +242,12 @@ pub async fn update(
                     return Ok(Step::Conflict(old));
                 }
                 let new = find_in(tx, def, id).await?;
-                if def.behaviour == Behaviour::Episodes {
-                    episode_moved(tx, def, &old, &new).await?;
+                if let Some(updated) = def.hooks.updated {
+                    updated(tx, def, &old, &new).await?;
                 }
                 let changes = changes(tx, def, Some(&old.values), Some(&new.values)).await?;
                 audit_change(tx, def, actor, Action::Update, id, changes).await?;
+                touch(tx, def);
                 Ok(Step::Done(new))
             })
         })
@@ -264,27 +260,6 @@ pub async fn update(
             explain_refusal(db, def, &values, Some(id), error).await?,
         )),
     }
-}
-
-/// An episode's viewers or series changed: move the figures of the series involved, lower
-/// series id first so two such writes never wait on each other in opposite orders.
-pub(super) async fn episode_moved(
-    tx: &mut Tx,
-    def: &EntityDef,
-    old: &Record,
-    new: &Record,
-) -> Result<()> {
-    let (old_series, new_series) = (old.int(def, "series_id"), new.int(def, "series_id"));
-    let (old_viewers, new_viewers) = (old.int(def, "total_viewers"), new.int(def, "total_viewers"));
-    if old_series == new_series {
-        return series_stats::episodes_changed(tx, new_series, new_viewers - old_viewers, 0).await;
-    }
-    let mut moves = [(old_series, -old_viewers, -1), (new_series, new_viewers, 1)];
-    moves.sort_by_key(|(series, _, _)| *series);
-    for (series, viewers, episodes) in moves {
-        series_stats::episodes_changed(tx, series, viewers, episodes).await?;
-    }
-    Ok(())
 }
 
 pub enum Deleted {
@@ -323,11 +298,7 @@ pub(super) async fn check_delete(
                 "You cannot delete your own account.".into(),
             )));
         }
-        if !old
-            .value(def, "disabled")
-            .is_some_and(|v| *v == Value::Bool(true))
-            && active <= 1
-        {
+        if !old.flag(def, "disabled")? && active <= 1 {
             return Ok(Err(Deleted::Refused(
                 "This is the last active employee.".into(),
             )));
@@ -375,7 +346,7 @@ pub(super) async fn delete_checked(
             continue;
         }
         // A customer's reviews carry rating figures of other series: take them back.
-        if matches!(dependent.fk, Col::Feedback(Feedback::AccountId)) {
+        if matches!(dependent.fk, TableIden::Feedback(Feedback::AccountId)) {
             let select = Query::select()
                 .columns([Feedback::SeriesId, Feedback::Rating])
                 .from(Feedback::Table)
@@ -406,16 +377,24 @@ pub(super) async fn delete_checked(
     if tx.execute(&delete).await? != 1 {
         return Err(Error::internal(format_args!("{} {id} vanished", def.slug)));
     }
-    if def.behaviour == Behaviour::Episodes {
-        let series = old.int(def, "series_id");
-        series_stats::episodes_changed(tx, series, -old.int(def, "total_viewers"), -1).await?;
+    if let Some(deleted) = def.hooks.deleted {
+        deleted(tx, def, old).await?;
     }
     for review in &reviews_gone {
         series_stats::review_changed(tx, review.series_id, Some(review.rating), None).await?;
     }
     let mut changes = changes(tx, def, Some(&old.values), None).await?;
     changes.extend(cascaded);
-    audit_change(tx, def, actor, Action::Delete, id, changes).await
+    audit_change(tx, def, actor, Action::Delete, id, changes).await?;
+    touch(tx, def);
+    Ok(())
+}
+
+/// Declares what a write to `def` changed, for the caches that show it.
+pub fn touch(tx: &mut Tx, def: &EntityDef) {
+    if let Some(what) = def.touches {
+        tx.touch(what);
+    }
 }
 
 pub async fn delete(
@@ -425,7 +404,7 @@ pub async fn delete(
     version: i64,
     actor: Actor,
 ) -> Result<Deleted> {
-    db.transaction(|tx| {
+    db.transaction("staff table: delete", |tx| {
         Box::pin(async move {
             match check_delete(tx, def, id, version, actor).await? {
                 Ok(old) => {
@@ -451,7 +430,7 @@ pub async fn delete_many(
     // One lock order for every bulk delete: ascending ids.
     items.sort_unstable();
     items.dedup_by_key(|(id, _)| *id);
-    db.transaction(|tx| {
+    db.transaction("staff table: delete many", |tx| {
         let items = items.clone();
         Box::pin(async move {
             let mut checked = Vec::with_capacity(items.len());

@@ -1,47 +1,50 @@
 use sea_query::Expr;
 
 use super::{concat, lookup, PRODUCERS, PRODUCTION_HOUSES};
-use crate::admin::entity::{After, Behaviour, Col, Column, EntityDef, Kind, Unique};
+use crate::admin::entity::{After, Column, ColumnKind, EntityDef, Hooks, TableIden, Unique};
 use crate::db::schema::{ProducerAlliances, Producers, ProductionHouses};
+use crate::db::Touched;
+use views::paths;
 
 /// `producer_alliances`: its natural key is (producer_id, production_house_id), kept unique;
 /// URLs use the integer `id` the table also has.
 pub static ALLIANCES: EntityDef = EntityDef {
     slug: "alliances",
+    paths: &paths::ALLIANCES_PATHS,
     singular: "alliance",
     plural: "Producer alliances",
-    table: Col::ProducerAlliances(ProducerAlliances::Table),
-    id: Col::ProducerAlliances(ProducerAlliances::Id),
-    version: Col::ProducerAlliances(ProducerAlliances::Version),
+    table: TableIden::ProducerAlliances(ProducerAlliances::Table),
+    id: TableIden::ProducerAlliances(ProducerAlliances::Id),
+    version: TableIden::ProducerAlliances(ProducerAlliances::Version),
     columns: &[
         Column::of(
             "producer_id",
-            Col::ProducerAlliances(ProducerAlliances::ProducerId),
+            TableIden::ProducerAlliances(ProducerAlliances::ProducerId),
             "Producer",
-            Kind::Ref(&PRODUCERS),
+            ColumnKind::Ref(&PRODUCERS),
         )
         .search()
         .sort(),
         Column::of(
             "production_house_id",
-            Col::ProducerAlliances(ProducerAlliances::ProductionHouseId),
+            TableIden::ProducerAlliances(ProducerAlliances::ProductionHouseId),
             "Production house",
-            Kind::Ref(&PRODUCTION_HOUSES),
+            ColumnKind::Ref(&PRODUCTION_HOUSES),
         )
         .search()
         .sort(),
         Column::of(
             "started_on",
-            Col::ProducerAlliances(ProducerAlliances::StartedOn),
+            TableIden::ProducerAlliances(ProducerAlliances::StartedOn),
             "Started on",
-            Kind::Date,
+            ColumnKind::Date,
         )
         .sort(),
         Column::of(
             "ended_on",
-            Col::ProducerAlliances(ProducerAlliances::EndedOn),
+            TableIden::ProducerAlliances(ProducerAlliances::EndedOn),
             "Ended on",
-            Kind::Date,
+            ColumnKind::Date,
         )
         .optional()
         .sort(),
@@ -83,5 +86,7 @@ pub static ALLIANCES: EntityDef = EntityDef {
             ),
         ])
     },
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Catalog),
 };

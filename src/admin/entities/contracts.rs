@@ -1,44 +1,47 @@
 use sea_query::Expr;
 
 use super::{concat, lookup, SERIES};
-use crate::admin::entity::{After, Behaviour, Col, Column, EntityDef, Kind};
+use crate::admin::entity::{After, Column, ColumnKind, EntityDef, Hooks, TableIden};
 use crate::db::schema::{Contracts, Series};
+use crate::db::Touched;
+use views::paths;
 
 pub static CONTRACTS: EntityDef = EntityDef {
     slug: "contracts",
+    paths: &paths::CONTRACTS_PATHS,
     singular: "contract",
     plural: "Contracts",
-    table: Col::Contracts(Contracts::Table),
-    id: Col::Contracts(Contracts::Id),
-    version: Col::Contracts(Contracts::Version),
+    table: TableIden::Contracts(Contracts::Table),
+    id: TableIden::Contracts(Contracts::Id),
+    version: TableIden::Contracts(Contracts::Version),
     columns: &[
         Column::of(
             "series_id",
-            Col::Contracts(Contracts::SeriesId),
+            TableIden::Contracts(Contracts::SeriesId),
             "Series",
-            Kind::Ref(&SERIES),
+            ColumnKind::Ref(&SERIES),
         )
         .search()
         .sort(),
         Column::of(
             "per_episode_charge_cents",
-            Col::Contracts(Contracts::PerEpisodeChargeCents),
+            TableIden::Contracts(Contracts::PerEpisodeChargeCents),
             "Charge per episode (cents)",
-            Kind::Cents { min: 1 },
+            ColumnKind::Cents { min: 1 },
         )
         .sort(),
         Column::of(
             "starts_on",
-            Col::Contracts(Contracts::StartsOn),
+            TableIden::Contracts(Contracts::StartsOn),
             "Starts on",
-            Kind::Date,
+            ColumnKind::Date,
         )
         .sort(),
         Column::of(
             "ends_on",
-            Col::Contracts(Contracts::EndsOn),
+            TableIden::Contracts(Contracts::EndsOn),
             "Ends on",
-            Kind::Date,
+            ColumnKind::Date,
         )
         .sort(),
     ],
@@ -67,5 +70,7 @@ pub static CONTRACTS: EntityDef = EntityDef {
             Expr::col((Contracts::Table, Contracts::StartsOn)).into(),
         ])
     },
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Catalog),
 };

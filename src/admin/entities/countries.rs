@@ -1,22 +1,30 @@
 use sea_query::Expr;
 
-use crate::admin::entity::{Behaviour, Col, Column, Dependent, EntityDef, OnDelete, Unique};
+use crate::admin::entity::{Column, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique};
 use crate::db::schema::{Accounts, Countries, Series, SeriesReleases};
+use crate::db::Touched;
+use views::paths;
 
 pub static COUNTRIES: EntityDef = EntityDef {
     slug: "countries",
+    paths: &paths::COUNTRIES_PATHS,
     singular: "country",
     plural: "Countries",
-    table: Col::Countries(Countries::Table),
-    id: Col::Countries(Countries::Id),
-    version: Col::Countries(Countries::Version),
+    table: TableIden::Countries(Countries::Table),
+    id: TableIden::Countries(Countries::Id),
+    version: TableIden::Countries(Countries::Version),
     columns: &[
-        Column::text("name", Col::Countries(Countries::Name), "Name", 100)
+        Column::text("name", TableIden::Countries(Countries::Name), "Name", 100)
             .search()
             .sort(),
-        Column::text("region", Col::Countries(Countries::Region), "Region", 100)
-            .search()
-            .sort(),
+        Column::text(
+            "region",
+            TableIden::Countries(Countries::Region),
+            "Region",
+            100,
+        )
+        .search()
+        .sort(),
     ],
     default_sort: "name",
     filters: &[],
@@ -28,20 +36,20 @@ pub static COUNTRIES: EntityDef = EntityDef {
     rules: &[],
     dependents: &[
         Dependent {
-            table: Col::Accounts(Accounts::Table),
-            fk: Col::Accounts(Accounts::CountryId),
+            table: TableIden::Accounts(Accounts::Table),
+            fk: TableIden::Accounts(Accounts::CountryId),
             what: "accounts",
             on_delete: OnDelete::Refuse("Accounts give this country as theirs."),
         },
         Dependent {
-            table: Col::Series(Series::Table),
-            fk: Col::Series(Series::OriginCountryId),
+            table: TableIden::Series(Series::Table),
+            fk: TableIden::Series(Series::OriginCountryId),
             what: "series",
             on_delete: OnDelete::Refuse("Series originate in this country."),
         },
         Dependent {
-            table: Col::SeriesReleases(SeriesReleases::Table),
-            fk: Col::SeriesReleases(SeriesReleases::CountryId),
+            table: TableIden::SeriesReleases(SeriesReleases::Table),
+            fk: TableIden::SeriesReleases(SeriesReleases::CountryId),
             what: "releases",
             on_delete: OnDelete::Refuse("Series are released in this country."),
         },
@@ -50,5 +58,7 @@ pub static COUNTRIES: EntityDef = EntityDef {
     children: &[],
     links: &[],
     label: || Expr::col((Countries::Table, Countries::Name)).into(),
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Reference),
 };

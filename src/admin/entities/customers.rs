@@ -1,17 +1,20 @@
 use super::people_columns;
-use crate::admin::entity::{Behaviour, Col, Dependent, EntityDef, OnDelete};
+use crate::admin::entity::{Dependent, EntityDef, Hooks, OnDelete, TableIden};
 use crate::auth::Role;
 use crate::db::schema::{Accounts, Feedback};
+use crate::db::Touched;
+use views::paths;
 
 /// Viewer accounts (`accounts` rows with the customer role). Staff set the monthly
 /// subscription price; customers cannot.
 pub static CUSTOMERS: EntityDef = EntityDef {
     slug: "customers",
+    paths: &paths::CUSTOMERS_PATHS,
     singular: "customer",
     plural: "Customers",
-    table: Col::Accounts(Accounts::Table),
-    id: Col::Accounts(Accounts::Id),
-    version: Col::Accounts(Accounts::Version),
+    table: TableIden::Accounts(Accounts::Table),
+    id: TableIden::Accounts(Accounts::Id),
+    version: TableIden::Accounts(Accounts::Version),
     columns: &people_columns::CUSTOMER,
     default_sort: "username",
     filters: &["country_id", "disabled"],
@@ -22,8 +25,8 @@ pub static CUSTOMERS: EntityDef = EntityDef {
         people_columns::RESET_TOKENS,
         // The series' rating figures are taken back as the reviews go (see `crud`).
         Dependent {
-            table: Col::Feedback(Feedback::Table),
-            fk: Col::Feedback(Feedback::AccountId),
+            table: TableIden::Feedback(Feedback::Table),
+            fk: TableIden::Feedback(Feedback::AccountId),
             what: "reviews",
             on_delete: OnDelete::Cascade,
         },
@@ -32,5 +35,7 @@ pub static CUSTOMERS: EntityDef = EntityDef {
     children: &[],
     links: &[],
     label: people_columns::label,
-    behaviour: Behaviour::Account(Role::Customer),
+    account: Some(Role::Customer),
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Reviews),
 };

@@ -1,17 +1,19 @@
 use super::people_columns;
-use crate::admin::entity::{Behaviour, Col, Dependent, EntityDef, OnDelete};
+use crate::admin::entity::{Dependent, EntityDef, Hooks, OnDelete, TableIden};
 use crate::auth::Role;
 use crate::db::schema::{Accounts, AuditLog};
+use views::paths;
 
 /// Staff accounts (`accounts` rows with the employee role). Created with a password; the
 /// hash is never read here. Disabled and re-enabled by their own actions.
 pub static EMPLOYEES: EntityDef = EntityDef {
     slug: "employees",
+    paths: &paths::EMPLOYEES_PATHS,
     singular: "employee",
     plural: "Employees",
-    table: Col::Accounts(Accounts::Table),
-    id: Col::Accounts(Accounts::Id),
-    version: Col::Accounts(Accounts::Version),
+    table: TableIden::Accounts(Accounts::Table),
+    id: TableIden::Accounts(Accounts::Id),
+    version: TableIden::Accounts(Accounts::Version),
     columns: &people_columns::EMPLOYEE,
     default_sort: "username",
     filters: &["disabled"],
@@ -19,8 +21,8 @@ pub static EMPLOYEES: EntityDef = EntityDef {
     rules: &[],
     dependents: &[
         Dependent {
-            table: Col::AuditLog(AuditLog::Table),
-            fk: Col::AuditLog(AuditLog::AccountId),
+            table: TableIden::AuditLog(AuditLog::Table),
+            fk: TableIden::AuditLog(AuditLog::AccountId),
             what: "audit entries",
             on_delete: OnDelete::Refuse(
                 "This employee's changes are in the audit log: disable the account instead.",
@@ -33,5 +35,7 @@ pub static EMPLOYEES: EntityDef = EntityDef {
     children: &[],
     links: &[],
     label: people_columns::label,
-    behaviour: Behaviour::Account(Role::Employee),
+    account: Some(Role::Employee),
+    hooks: Hooks::NONE,
+    touches: None,
 };

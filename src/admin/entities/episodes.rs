@@ -2,51 +2,56 @@ use sea_query::Expr;
 
 use super::{concat, lookup, SCHEDULES, SERIES};
 use crate::admin::entity::{
-    Behaviour, Child, Col, Column, Dependent, EntityDef, Kind, OnDelete, Unique,
+    Child, Column, ColumnKind, Dependent, EntityDef, Hooks, OnDelete, Record, TableIden, Unique,
 };
 use crate::db::schema::{Episodes, Schedules, Series};
+use crate::db::{Touched, Tx};
+use crate::error::Result;
+use crate::series_stats;
+use views::paths;
 
 pub static EPISODES: EntityDef = EntityDef {
     slug: "episodes",
+    paths: &paths::EPISODES_PATHS,
     singular: "episode",
     plural: "Episodes",
-    table: Col::Episodes(Episodes::Table),
-    id: Col::Episodes(Episodes::Id),
-    version: Col::Episodes(Episodes::Version),
+    table: TableIden::Episodes(Episodes::Table),
+    id: TableIden::Episodes(Episodes::Id),
+    version: TableIden::Episodes(Episodes::Version),
     columns: &[
         Column::of(
             "series_id",
-            Col::Episodes(Episodes::SeriesId),
+            TableIden::Episodes(Episodes::SeriesId),
             "Series",
-            Kind::Ref(&SERIES),
+            ColumnKind::Ref(&SERIES),
         )
         .search()
         .sort(),
         Column::of(
             "number",
-            Col::Episodes(Episodes::Number),
+            TableIden::Episodes(Episodes::Number),
             "No.",
-            Kind::Int {
+            ColumnKind::Int {
                 min: 1,
                 max: 100_000,
             },
         )
         .sort(),
-        Column::text("title", Col::Episodes(Episodes::Title), "Title", 200)
+        Column::text("title", TableIden::Episodes(Episodes::Title), "Title", 200)
             .search()
             .sort(),
         Column::of(
             "total_viewers",
-            Col::Episodes(Episodes::TotalViewers),
+            TableIden::Episodes(Episodes::TotalViewers),
             "Viewers",
-            Kind::Count,
+            ColumnKind::Count,
         )
         .sort(),
         Column::of(
             "tech_interrupt",
-            Col::Episodes(Episodes::TechInterrupt),
+            TableIden::Episodes(Episodes::TechInterrupt),
             "Technical interruption",
-            Kind::Bool,
+            ColumnKind::Bool,
         )
         .optional()
         .sort(),
@@ -60,8 +65,8 @@ pub static EPISODES: EntityDef = EntityDef {
     }],
     rules: &[],
     dependents: &[Dependent {
-        table: Col::Schedules(Schedules::Table),
-        fk: Col::Schedules(Schedules::EpisodeId),
+        table: TableIden::Schedules(Schedules::Table),
+        fk: TableIden::Schedules(Schedules::EpisodeId),
         what: "schedules",
         on_delete: OnDelete::Cascade,
     }],
@@ -85,5 +90,47 @@ pub static EPISODES: EntityDef = EntityDef {
             Expr::col((Episodes::Table, Episodes::Title)).into(),
         ])
     },
-    behaviour: Behaviour::Episodes,
+    account: None,
+    hooks: Hooks {
+        created: Some(|tx, def, record| Box::pin(episode_created(tx, def, record))),
+        updated: Some(|tx, def, old, new| Box::pin(episode_moved(tx, def, old, new))),
+        deleted: Some(|tx, def, record| Box::pin(episode_deleted(tx, def, record))),
+    },
+    touches: Some(Touched::Catalog),
 };
+
+/// A new episode adds its viewers and one episode to its series' figures.
+async fn episode_created(tx: &mut Tx, def: &'static EntityDef, record: &Record) -> Result<()> {
+    let series = record.int(def, "series_id")?;
+    series_stats::episodes_changed(tx, series, record.int(def, "total_viewers")?, 1).await
+}
+
+/// An episode's viewers or series changed: move the figures of the series involved, lower
+/// series id first so two such writes never wait on each other in opposite orders.
+async fn episode_moved(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    old: &Record,
+    new: &Record,
+) -> Result<()> {
+    let (old_series, new_series) = (old.int(def, "series_id")?, new.int(def, "series_id")?);
+    let (old_viewers, new_viewers) = (
+        old.int(def, "total_viewers")?,
+        new.int(def, "total_viewers")?,
+    );
+    if old_series == new_series {
+        return series_stats::episodes_changed(tx, new_series, new_viewers - old_viewers, 0).await;
+    }
+    let mut moves = [(old_series, -old_viewers, -1), (new_series, new_viewers, 1)];
+    moves.sort_by_key(|(series, _, _)| *series);
+    for (series, viewers, episodes) in moves {
+        series_stats::episodes_changed(tx, series, viewers, episodes).await?;
+    }
+    Ok(())
+}
+
+/// A deleted episode takes its viewers and itself out of its series' figures.
+async fn episode_deleted(tx: &mut Tx, def: &'static EntityDef, record: &Record) -> Result<()> {
+    let series = record.int(def, "series_id")?;
+    series_stats::episodes_changed(tx, series, -record.int(def, "total_viewers")?, -1).await
+}

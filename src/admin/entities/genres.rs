@@ -1,18 +1,23 @@
 use sea_query::Expr;
 
-use crate::admin::entity::{Behaviour, Col, Column, Dependent, EntityDef, OnDelete, Unique};
+use crate::admin::entity::{Column, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique};
 use crate::db::schema::{Genres, SeriesGenres};
+use crate::db::Touched;
+use views::paths;
 
 pub static GENRES: EntityDef = EntityDef {
     slug: "genres",
+    paths: &paths::GENRES_PATHS,
     singular: "genre",
     plural: "Genres",
-    table: Col::Genres(Genres::Table),
-    id: Col::Genres(Genres::Id),
-    version: Col::Genres(Genres::Version),
-    columns: &[Column::text("name", Col::Genres(Genres::Name), "Name", 100)
-        .search()
-        .sort()],
+    table: TableIden::Genres(Genres::Table),
+    id: TableIden::Genres(Genres::Id),
+    version: TableIden::Genres(Genres::Version),
+    columns: &[
+        Column::text("name", TableIden::Genres(Genres::Name), "Name", 100)
+            .search()
+            .sort(),
+    ],
     default_sort: "name",
     filters: &[],
     unique: &[Unique {
@@ -22,8 +27,8 @@ pub static GENRES: EntityDef = EntityDef {
     }],
     rules: &[],
     dependents: &[Dependent {
-        table: Col::SeriesGenres(SeriesGenres::Table),
-        fk: Col::SeriesGenres(SeriesGenres::GenreId),
+        table: TableIden::SeriesGenres(SeriesGenres::Table),
+        fk: TableIden::SeriesGenres(SeriesGenres::GenreId),
         what: "series tags",
         on_delete: OnDelete::Cascade,
     }],
@@ -31,5 +36,7 @@ pub static GENRES: EntityDef = EntityDef {
     children: &[],
     links: &[],
     label: || Expr::col((Genres::Table, Genres::Name)).into(),
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Reference),
 };

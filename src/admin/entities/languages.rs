@@ -1,16 +1,19 @@
 use sea_query::Expr;
 
-use crate::admin::entity::{Behaviour, Col, Column, Dependent, EntityDef, OnDelete, Unique};
+use crate::admin::entity::{Column, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique};
 use crate::db::schema::{Languages, Series, SeriesDubbings, SeriesSubtitles};
+use crate::db::Touched;
+use views::paths;
 
 pub static LANGUAGES: EntityDef = EntityDef {
     slug: "languages",
+    paths: &paths::LANGUAGES_PATHS,
     singular: "language",
     plural: "Languages",
-    table: Col::Languages(Languages::Table),
-    id: Col::Languages(Languages::Id),
-    version: Col::Languages(Languages::Version),
-    columns: &[Column::text("name", Col::Languages(Languages::Name), "Name", 100)
+    table: TableIden::Languages(Languages::Table),
+    id: TableIden::Languages(Languages::Id),
+    version: TableIden::Languages(Languages::Version),
+    columns: &[Column::text("name", TableIden::Languages(Languages::Name), "Name", 100)
         .search()
         .sort()],
     default_sort: "name",
@@ -23,22 +26,22 @@ pub static LANGUAGES: EntityDef = EntityDef {
     rules: &[],
     dependents: &[
         Dependent {
-            table: Col::Series(Series::Table),
-            fk: Col::Series(Series::LanguageId),
+            table: TableIden::Series(Series::Table),
+            fk: TableIden::Series(Series::LanguageId),
             what: "series",
             on_delete: OnDelete::Refuse(
                 "Series are made in this language: change their language first.",
             ),
         },
         Dependent {
-            table: Col::SeriesSubtitles(SeriesSubtitles::Table),
-            fk: Col::SeriesSubtitles(SeriesSubtitles::LanguageId),
+            table: TableIden::SeriesSubtitles(SeriesSubtitles::Table),
+            fk: TableIden::SeriesSubtitles(SeriesSubtitles::LanguageId),
             what: "subtitle tracks",
             on_delete: OnDelete::Cascade,
         },
         Dependent {
-            table: Col::SeriesDubbings(SeriesDubbings::Table),
-            fk: Col::SeriesDubbings(SeriesDubbings::LanguageId),
+            table: TableIden::SeriesDubbings(SeriesDubbings::Table),
+            fk: TableIden::SeriesDubbings(SeriesDubbings::LanguageId),
             what: "dubbing tracks",
             on_delete: OnDelete::Cascade,
         },
@@ -47,5 +50,7 @@ pub static LANGUAGES: EntityDef = EntityDef {
     children: &[],
     links: &[],
     label: || Expr::col((Languages::Table, Languages::Name)).into(),
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Reference),
 };

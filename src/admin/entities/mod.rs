@@ -90,7 +90,7 @@ fn lookup(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::entity::Kind;
+    use crate::admin::entity::ColumnKind;
     use sea_query::Iden;
 
     #[test]
@@ -112,7 +112,7 @@ mod tests {
             }
             for child in def.children {
                 let (_, fk) = child.entity.column(child.fk).expect("child fk");
-                assert!(matches!(fk.kind, Kind::Ref(target) if target.slug == def.slug));
+                assert!(matches!(fk.kind, ColumnKind::Ref(target) if target.slug == def.slug));
             }
             let sort = def.default_sort.trim_start_matches('-');
             assert!(sort == "id" || def.column(sort).is_some_and(|(_, c)| c.sortable));

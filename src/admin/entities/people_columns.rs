@@ -3,29 +3,29 @@
 use sea_query::{Expr, SimpleExpr};
 
 use super::COUNTRIES;
-use crate::admin::entity::{Col, Column, Dependent, Edit, Kind, OnDelete, Unique};
+use crate::admin::entity::{Column, ColumnKind, Dependent, Edit, OnDelete, TableIden, Unique};
 use crate::db::schema::{Accounts, PasswordResetTokens, Sessions};
 
 const USERNAME: Column = Column::of(
     "username",
-    Col::Accounts(Accounts::Username),
+    TableIden::Accounts(Accounts::Username),
     "Username",
-    Kind::Username,
+    ColumnKind::Username,
 )
 .edit(Edit::CreateOnly)
 .search()
 .sort();
 const EMAIL: Column = Column::of(
     "email",
-    Col::Accounts(Accounts::Email),
+    TableIden::Accounts(Accounts::Email),
     "E-mail",
-    Kind::Email,
+    ColumnKind::Email,
 )
 .search()
 .sort();
 const FIRST_NAME: Column = Column::text(
     "first_name",
-    Col::Accounts(Accounts::FirstName),
+    TableIden::Accounts(Accounts::FirstName),
     "First name",
     100,
 )
@@ -33,7 +33,7 @@ const FIRST_NAME: Column = Column::text(
 .sort();
 const LAST_NAME: Column = Column::text(
     "last_name",
-    Col::Accounts(Accounts::LastName),
+    TableIden::Accounts(Accounts::LastName),
     "Last name",
     100,
 )
@@ -41,26 +41,26 @@ const LAST_NAME: Column = Column::text(
 .sort();
 const COUNTRY: Column = Column::of(
     "country_id",
-    Col::Accounts(Accounts::CountryId),
+    TableIden::Accounts(Accounts::CountryId),
     "Country",
-    Kind::Ref(&COUNTRIES),
+    ColumnKind::Ref(&COUNTRIES),
 )
 .optional()
 .sort();
 const DISABLED: Column = Column::of(
     "disabled",
-    Col::Accounts(Accounts::Disabled),
+    TableIden::Accounts(Accounts::Disabled),
     "Disabled",
-    Kind::Bool,
+    ColumnKind::Bool,
 )
 .optional()
 .edit(Edit::Never)
 .sort();
 const CREATED_AT: Column = Column::of(
     "created_at",
-    Col::Accounts(Accounts::CreatedAt),
+    TableIden::Accounts(Accounts::CreatedAt),
     "Created",
-    Kind::Timestamp,
+    ColumnKind::Timestamp,
 )
 .optional()
 .edit(Edit::Never)
@@ -78,9 +78,9 @@ pub const CUSTOMER: [Column; 8] = [
     COUNTRY,
     Column::of(
         "monthly_subscription_cents",
-        Col::Accounts(Accounts::MonthlySubscriptionCents),
+        TableIden::Accounts(Accounts::MonthlySubscriptionCents),
         "Monthly subscription (cents)",
-        Kind::Cents { min: 0 },
+        ColumnKind::Cents { min: 0 },
     )
     .sort(),
     DISABLED,
@@ -107,15 +107,15 @@ pub fn label() -> SimpleExpr {
 
 /// An account's sessions and reset tokens go with it.
 pub const SESSIONS: Dependent = Dependent {
-    table: Col::Sessions(Sessions::Table),
-    fk: Col::Sessions(Sessions::AccountId),
+    table: TableIden::Sessions(Sessions::Table),
+    fk: TableIden::Sessions(Sessions::AccountId),
     what: "sessions",
     on_delete: OnDelete::Cascade,
 };
 
 pub const RESET_TOKENS: Dependent = Dependent {
-    table: Col::PasswordResetTokens(PasswordResetTokens::Table),
-    fk: Col::PasswordResetTokens(PasswordResetTokens::AccountId),
+    table: TableIden::PasswordResetTokens(PasswordResetTokens::Table),
+    fk: TableIden::PasswordResetTokens(PasswordResetTokens::AccountId),
     what: "reset tokens",
     on_delete: OnDelete::Cascade,
 };

@@ -2,21 +2,24 @@ use sea_query::Expr;
 
 use super::{concat, ALLIANCES};
 use crate::admin::entity::{
-    Behaviour, Child, Col, Column, Dependent, EntityDef, Kind, OnDelete, Unique,
+    Child, Column, ColumnKind, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique,
 };
 use crate::db::schema::{ProducerAlliances, Producers};
+use crate::db::Touched;
+use views::paths;
 
 pub static PRODUCERS: EntityDef = EntityDef {
     slug: "producers",
+    paths: &paths::PRODUCERS_PATHS,
     singular: "producer",
     plural: "Producers",
-    table: Col::Producers(Producers::Table),
-    id: Col::Producers(Producers::Id),
-    version: Col::Producers(Producers::Version),
+    table: TableIden::Producers(Producers::Table),
+    id: TableIden::Producers(Producers::Id),
+    version: TableIden::Producers(Producers::Version),
     columns: &[
         Column::text(
             "first_name",
-            Col::Producers(Producers::FirstName),
+            TableIden::Producers(Producers::FirstName),
             "First name",
             100,
         )
@@ -24,7 +27,7 @@ pub static PRODUCERS: EntityDef = EntityDef {
         .sort(),
         Column::text(
             "middle_name",
-            Col::Producers(Producers::MiddleName),
+            TableIden::Producers(Producers::MiddleName),
             "Middle name",
             100,
         )
@@ -32,38 +35,50 @@ pub static PRODUCERS: EntityDef = EntityDef {
         .unlisted(),
         Column::text(
             "last_name",
-            Col::Producers(Producers::LastName),
+            TableIden::Producers(Producers::LastName),
             "Last name",
             100,
         )
         .search()
         .sort(),
-        Column::text("street", Col::Producers(Producers::Street), "Street", 200).unlisted(),
-        Column::text("city", Col::Producers(Producers::City), "City", 100)
+        Column::text(
+            "street",
+            TableIden::Producers(Producers::Street),
+            "Street",
+            200,
+        )
+        .unlisted(),
+        Column::text("city", TableIden::Producers(Producers::City), "City", 100)
             .search()
             .unlisted(),
-        Column::text("state", Col::Producers(Producers::State), "State", 100).unlisted(),
+        Column::text(
+            "state",
+            TableIden::Producers(Producers::State),
+            "State",
+            100,
+        )
+        .unlisted(),
         Column::text(
             "postal_code",
-            Col::Producers(Producers::PostalCode),
+            TableIden::Producers(Producers::PostalCode),
             "Postal code",
             20,
         )
         .unlisted(),
         Column::text(
             "country",
-            Col::Producers(Producers::Country),
+            TableIden::Producers(Producers::Country),
             "Country",
             100,
         )
         .search()
         .sort(),
-        Column::text("phone", Col::Producers(Producers::Phone), "Phone", 40),
+        Column::text("phone", TableIden::Producers(Producers::Phone), "Phone", 40),
         Column::of(
             "email",
-            Col::Producers(Producers::Email),
+            TableIden::Producers(Producers::Email),
             "E-mail",
-            Kind::Email,
+            ColumnKind::Email,
         )
         .search()
         .sort(),
@@ -77,8 +92,8 @@ pub static PRODUCERS: EntityDef = EntityDef {
     }],
     rules: &[],
     dependents: &[Dependent {
-        table: Col::ProducerAlliances(ProducerAlliances::Table),
-        fk: Col::ProducerAlliances(ProducerAlliances::ProducerId),
+        table: TableIden::ProducerAlliances(ProducerAlliances::Table),
+        fk: TableIden::ProducerAlliances(ProducerAlliances::ProducerId),
         what: "alliances",
         on_delete: OnDelete::Cascade,
     }],
@@ -95,5 +110,7 @@ pub static PRODUCERS: EntityDef = EntityDef {
             Expr::col((Producers::Table, Producers::LastName)).into(),
         ])
     },
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Catalog),
 };

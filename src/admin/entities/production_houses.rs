@@ -1,50 +1,53 @@
 use sea_query::Expr;
 
 use crate::admin::entity::{
-    Behaviour, Child, Col, Column, Dependent, EntityDef, Kind, OnDelete, Unique,
+    Child, Column, ColumnKind, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique,
 };
 use crate::db::schema::{ProducerAlliances, ProductionHouses, Series};
 
 use super::ALLIANCES;
+use crate::db::Touched;
+use views::paths;
 
 pub static PRODUCTION_HOUSES: EntityDef = EntityDef {
     slug: "production-houses",
+    paths: &paths::PRODUCTION_HOUSES_PATHS,
     singular: "production house",
     plural: "Production houses",
-    table: Col::ProductionHouses(ProductionHouses::Table),
-    id: Col::ProductionHouses(ProductionHouses::Id),
-    version: Col::ProductionHouses(ProductionHouses::Version),
+    table: TableIden::ProductionHouses(ProductionHouses::Table),
+    id: TableIden::ProductionHouses(ProductionHouses::Id),
+    version: TableIden::ProductionHouses(ProductionHouses::Version),
     columns: &[
-        Column::text("name", Col::ProductionHouses(ProductionHouses::Name), "Name", 200)
+        Column::text("name", TableIden::ProductionHouses(ProductionHouses::Name), "Name", 200)
             .search()
             .sort(),
         Column::text(
             "street",
-            Col::ProductionHouses(ProductionHouses::Street),
+            TableIden::ProductionHouses(ProductionHouses::Street),
             "Street",
             200,
         )
         .unlisted(),
-        Column::text("city", Col::ProductionHouses(ProductionHouses::City), "City", 100)
+        Column::text("city", TableIden::ProductionHouses(ProductionHouses::City), "City", 100)
             .search()
             .sort(),
         Column::text(
             "state",
-            Col::ProductionHouses(ProductionHouses::State),
+            TableIden::ProductionHouses(ProductionHouses::State),
             "State",
             100,
         )
         .unlisted(),
         Column::text(
             "postal_code",
-            Col::ProductionHouses(ProductionHouses::PostalCode),
+            TableIden::ProductionHouses(ProductionHouses::PostalCode),
             "Postal code",
             20,
         )
         .unlisted(),
         Column::text(
             "country",
-            Col::ProductionHouses(ProductionHouses::Country),
+            TableIden::ProductionHouses(ProductionHouses::Country),
             "Country",
             100,
         )
@@ -52,9 +55,9 @@ pub static PRODUCTION_HOUSES: EntityDef = EntityDef {
         .sort(),
         Column::of(
             "year_established",
-            Col::ProductionHouses(ProductionHouses::YearEstablished),
+            TableIden::ProductionHouses(ProductionHouses::YearEstablished),
             "Established",
-            Kind::Int {
+            ColumnKind::Int {
                 min: 1800,
                 max: 2100,
             },
@@ -71,16 +74,16 @@ pub static PRODUCTION_HOUSES: EntityDef = EntityDef {
     rules: &[],
     dependents: &[
         Dependent {
-            table: Col::Series(Series::Table),
-            fk: Col::Series(Series::ProductionHouseId),
+            table: TableIden::Series(Series::Table),
+            fk: TableIden::Series(Series::ProductionHouseId),
             what: "series",
             on_delete: OnDelete::Refuse(
                 "This production house still produces series: move or delete them first.",
             ),
         },
         Dependent {
-            table: Col::ProducerAlliances(ProducerAlliances::Table),
-            fk: Col::ProducerAlliances(ProducerAlliances::ProductionHouseId),
+            table: TableIden::ProducerAlliances(ProducerAlliances::Table),
+            fk: TableIden::ProducerAlliances(ProducerAlliances::ProductionHouseId),
             what: "alliances",
             on_delete: OnDelete::Cascade,
         },
@@ -92,5 +95,7 @@ pub static PRODUCTION_HOUSES: EntityDef = EntityDef {
     }],
     links: &[],
     label: || Expr::col((ProductionHouses::Table, ProductionHouses::Name)).into(),
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Catalog),
 };

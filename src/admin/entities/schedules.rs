@@ -1,37 +1,40 @@
 use sea_query::Expr;
 
 use super::{concat, EPISODES};
-use crate::admin::entity::{After, Behaviour, Col, Column, EntityDef, Kind};
+use crate::admin::entity::{After, Column, ColumnKind, EntityDef, Hooks, TableIden};
 use crate::db::schema::Schedules;
+use crate::db::Touched;
+use views::paths;
 
 pub static SCHEDULES: EntityDef = EntityDef {
     slug: "schedules",
+    paths: &paths::SCHEDULES_PATHS,
     singular: "schedule",
     plural: "Schedules",
-    table: Col::Schedules(Schedules::Table),
-    id: Col::Schedules(Schedules::Id),
-    version: Col::Schedules(Schedules::Version),
+    table: TableIden::Schedules(Schedules::Table),
+    id: TableIden::Schedules(Schedules::Id),
+    version: TableIden::Schedules(Schedules::Version),
     columns: &[
         Column::of(
             "episode_id",
-            Col::Schedules(Schedules::EpisodeId),
+            TableIden::Schedules(Schedules::EpisodeId),
             "Episode",
-            Kind::Ref(&EPISODES),
+            ColumnKind::Ref(&EPISODES),
         )
         .search()
         .sort(),
         Column::of(
             "starts_on",
-            Col::Schedules(Schedules::StartsOn),
+            TableIden::Schedules(Schedules::StartsOn),
             "Starts on",
-            Kind::Date,
+            ColumnKind::Date,
         )
         .sort(),
         Column::of(
             "ends_on",
-            Col::Schedules(Schedules::EndsOn),
+            TableIden::Schedules(Schedules::EndsOn),
             "Ends on",
-            Kind::Date,
+            ColumnKind::Date,
         )
         .sort(),
     ],
@@ -55,5 +58,7 @@ pub static SCHEDULES: EntityDef = EntityDef {
             Expr::col((Schedules::Table, Schedules::EndsOn)).into(),
         ])
     },
-    behaviour: Behaviour::Plain,
+    account: None,
+    hooks: Hooks::NONE,
+    touches: Some(Touched::Catalog),
 };

@@ -2,68 +2,72 @@ use sea_query::Expr;
 
 use super::{CONTRACTS, COUNTRIES, EPISODES, GENRES, LANGUAGES, PRODUCTION_HOUSES};
 use crate::admin::entity::{
-    Behaviour, Child, Col, Column, Dependent, EntityDef, Kind, Link, OnDelete,
+    Child, Column, ColumnKind, Dependent, EntityDef, Hooks, Link, OnDelete, TableIden,
 };
 use crate::db::schema::{
     Contracts, Episodes, Feedback, Series, SeriesDubbings, SeriesGenres, SeriesReleases,
     SeriesStats, SeriesSubtitles,
 };
+use crate::db::Touched;
+use crate::series_stats;
+use views::paths;
 
 pub static SERIES: EntityDef = EntityDef {
     slug: "series",
+    paths: &paths::SERIES_PATHS,
     singular: "series",
     plural: "Series",
-    table: Col::Series(Series::Table),
-    id: Col::Series(Series::Id),
-    version: Col::Series(Series::Version),
+    table: TableIden::Series(Series::Table),
+    id: TableIden::Series(Series::Id),
+    version: TableIden::Series(Series::Version),
     columns: &[
-        Column::text("title", Col::Series(Series::Title), "Title", 200)
+        Column::text("title", TableIden::Series(Series::Title), "Title", 200)
             .search()
             .sort(),
         Column::of(
             "planned_episodes",
-            Col::Series(Series::PlannedEpisodes),
+            TableIden::Series(Series::PlannedEpisodes),
             "Planned episodes",
-            Kind::Int { min: 1, max: 100_000 },
+            ColumnKind::Int { min: 1, max: 100_000 },
         )
         .sort(),
         Column::of(
             "language_id",
-            Col::Series(Series::LanguageId),
+            TableIden::Series(Series::LanguageId),
             "Language",
-            Kind::Ref(&LANGUAGES),
+            ColumnKind::Ref(&LANGUAGES),
         )
         .sort(),
         Column::of(
             "release_date",
-            Col::Series(Series::ReleaseDate),
+            TableIden::Series(Series::ReleaseDate),
             "Release date",
-            Kind::Date,
+            ColumnKind::Date,
         )
         .sort(),
         Column::of(
             "origin_country_id",
-            Col::Series(Series::OriginCountryId),
+            TableIden::Series(Series::OriginCountryId),
             "Origin country",
-            Kind::Ref(&COUNTRIES),
+            ColumnKind::Ref(&COUNTRIES),
         )
         .sort(),
         Column::of(
             "production_house_id",
-            Col::Series(Series::ProductionHouseId),
+            TableIden::Series(Series::ProductionHouseId),
             "Production house",
-            Kind::Ref(&PRODUCTION_HOUSES),
+            ColumnKind::Ref(&PRODUCTION_HOUSES),
         )
         .search()
         .sort(),
-        Column::of("poster_url", Col::Series(Series::PosterUrl), "Poster URL", Kind::Url)
+        Column::of("poster_url", TableIden::Series(Series::PosterUrl), "Poster URL", ColumnKind::Url)
             .optional()
             .unlisted(),
         Column::of(
             "trailer_url",
-            Col::Series(Series::TrailerUrl),
+            TableIden::Series(Series::TrailerUrl),
             "Trailer URL",
-            Kind::Url,
+            ColumnKind::Url,
         )
         .optional()
         .unlisted(),
@@ -74,8 +78,8 @@ pub static SERIES: EntityDef = EntityDef {
     rules: &[],
     dependents: &[
         Dependent {
-            table: Col::Contracts(Contracts::Table),
-            fk: Col::Contracts(Contracts::SeriesId),
+            table: TableIden::Contracts(Contracts::Table),
+            fk: TableIden::Contracts(Contracts::SeriesId),
             what: "contracts",
             on_delete: OnDelete::Refuse(
                 "This series has contracts, which are business records: delete or move them first.",
@@ -83,44 +87,44 @@ pub static SERIES: EntityDef = EntityDef {
         },
         // Their schedules go with them (ON DELETE CASCADE), after the episode rows: lock order.
         Dependent {
-            table: Col::Episodes(Episodes::Table),
-            fk: Col::Episodes(Episodes::SeriesId),
+            table: TableIden::Episodes(Episodes::Table),
+            fk: TableIden::Episodes(Episodes::SeriesId),
             what: "episodes",
             on_delete: OnDelete::Cascade,
         },
         Dependent {
-            table: Col::SeriesReleases(SeriesReleases::Table),
-            fk: Col::SeriesReleases(SeriesReleases::SeriesId),
+            table: TableIden::SeriesReleases(SeriesReleases::Table),
+            fk: TableIden::SeriesReleases(SeriesReleases::SeriesId),
             what: "releases",
             on_delete: OnDelete::Cascade,
         },
         Dependent {
-            table: Col::SeriesGenres(SeriesGenres::Table),
-            fk: Col::SeriesGenres(SeriesGenres::SeriesId),
+            table: TableIden::SeriesGenres(SeriesGenres::Table),
+            fk: TableIden::SeriesGenres(SeriesGenres::SeriesId),
             what: "genres",
             on_delete: OnDelete::Cascade,
         },
         Dependent {
-            table: Col::SeriesSubtitles(SeriesSubtitles::Table),
-            fk: Col::SeriesSubtitles(SeriesSubtitles::SeriesId),
+            table: TableIden::SeriesSubtitles(SeriesSubtitles::Table),
+            fk: TableIden::SeriesSubtitles(SeriesSubtitles::SeriesId),
             what: "subtitles",
             on_delete: OnDelete::Cascade,
         },
         Dependent {
-            table: Col::SeriesDubbings(SeriesDubbings::Table),
-            fk: Col::SeriesDubbings(SeriesDubbings::SeriesId),
+            table: TableIden::SeriesDubbings(SeriesDubbings::Table),
+            fk: TableIden::SeriesDubbings(SeriesDubbings::SeriesId),
             what: "dubbings",
             on_delete: OnDelete::Cascade,
         },
         Dependent {
-            table: Col::Feedback(Feedback::Table),
-            fk: Col::Feedback(Feedback::SeriesId),
+            table: TableIden::Feedback(Feedback::Table),
+            fk: TableIden::Feedback(Feedback::SeriesId),
             what: "reviews",
             on_delete: OnDelete::Cascade,
         },
         Dependent {
-            table: Col::SeriesStats(SeriesStats::Table),
-            fk: Col::SeriesStats(SeriesStats::SeriesId),
+            table: TableIden::SeriesStats(SeriesStats::Table),
+            fk: TableIden::SeriesStats(SeriesStats::SeriesId),
             what: "figures",
             on_delete: OnDelete::Cascade,
         },
@@ -140,43 +144,49 @@ pub static SERIES: EntityDef = EntityDef {
         Link {
             name: "genres",
             label: "Genres",
-            table: Col::SeriesGenres(SeriesGenres::Table),
-            owner: Col::SeriesGenres(SeriesGenres::SeriesId),
-            target_col: Col::SeriesGenres(SeriesGenres::GenreId),
+            table: TableIden::SeriesGenres(SeriesGenres::Table),
+            owner: TableIden::SeriesGenres(SeriesGenres::SeriesId),
+            target_col: TableIden::SeriesGenres(SeriesGenres::GenreId),
             target: &GENRES,
             date: None,
         },
         Link {
             name: "subtitles",
             label: "Subtitles",
-            table: Col::SeriesSubtitles(SeriesSubtitles::Table),
-            owner: Col::SeriesSubtitles(SeriesSubtitles::SeriesId),
-            target_col: Col::SeriesSubtitles(SeriesSubtitles::LanguageId),
+            table: TableIden::SeriesSubtitles(SeriesSubtitles::Table),
+            owner: TableIden::SeriesSubtitles(SeriesSubtitles::SeriesId),
+            target_col: TableIden::SeriesSubtitles(SeriesSubtitles::LanguageId),
             target: &LANGUAGES,
             date: None,
         },
         Link {
             name: "dubbings",
             label: "Dubbings",
-            table: Col::SeriesDubbings(SeriesDubbings::Table),
-            owner: Col::SeriesDubbings(SeriesDubbings::SeriesId),
-            target_col: Col::SeriesDubbings(SeriesDubbings::LanguageId),
+            table: TableIden::SeriesDubbings(SeriesDubbings::Table),
+            owner: TableIden::SeriesDubbings(SeriesDubbings::SeriesId),
+            target_col: TableIden::SeriesDubbings(SeriesDubbings::LanguageId),
             target: &LANGUAGES,
             date: None,
         },
         Link {
             name: "releases",
             label: "Released in",
-            table: Col::SeriesReleases(SeriesReleases::Table),
-            owner: Col::SeriesReleases(SeriesReleases::SeriesId),
-            target_col: Col::SeriesReleases(SeriesReleases::CountryId),
+            table: TableIden::SeriesReleases(SeriesReleases::Table),
+            owner: TableIden::SeriesReleases(SeriesReleases::SeriesId),
+            target_col: TableIden::SeriesReleases(SeriesReleases::CountryId),
             target: &COUNTRIES,
             date: Some((
-                Col::SeriesReleases(SeriesReleases::ReleasedOn),
+                TableIden::SeriesReleases(SeriesReleases::ReleasedOn),
                 "released_on",
             )),
         },
     ],
     label: || Expr::col((Series::Table, Series::Title)).into(),
-    behaviour: Behaviour::Series,
+    account: None,
+    hooks: Hooks {
+        created: Some(|tx, _, record| Box::pin(series_stats::create(tx, record.id))),
+        updated: None,
+        deleted: None,
+    },
+    touches: Some(Touched::Catalog),
 };

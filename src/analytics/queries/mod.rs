@@ -1,4 +1,4 @@
-//! The six analytics queries of CONTRACT.md §6, each described once: its slug, title, CSV
+//! The six analytics queries staff see, each described once: its slug, title, CSV
 //! header and sea-query statement. [`run`] executes one against the base tables and returns
 //! [`Rows`] in the header's column order; the snapshot job, the dashboard, the CSV export and
 //! the tests all go through it.
@@ -25,8 +25,9 @@ use sea_query::{
     WithQuery,
 };
 
+use super::dataset::Dataset;
 use super::table::Rows;
-use super::{as_integer, ratings_per_series, viewers_per_series, Col};
+use super::{as_integer, ratings_per_series, viewers_per_series, StatAlias};
 use crate::db::schema::{AnalyticsAlias as A, Series};
 use crate::db::Db;
 use crate::error::Result;
@@ -47,7 +48,7 @@ use top_by_country::top_by_country;
 
 /// One of the six analytics queries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Query {
+pub enum AnalyticsQuery {
     Overview,
     AboveAverage,
     TopByCountry,
@@ -56,72 +57,68 @@ pub enum Query {
     Rankings,
 }
 
-impl Query {
+impl Dataset for AnalyticsQuery {
     /// Every query, in the contract's order (the dashboard's order too).
-    pub const ALL: [Query; 6] = [
-        Query::Overview,
-        Query::AboveAverage,
-        Query::TopByCountry,
-        Query::Regions,
-        Query::Tiers,
-        Query::Rankings,
+    const ALL: &'static [AnalyticsQuery] = &[
+        AnalyticsQuery::Overview,
+        AnalyticsQuery::AboveAverage,
+        AnalyticsQuery::TopByCountry,
+        AnalyticsQuery::Regions,
+        AnalyticsQuery::Tiers,
+        AnalyticsQuery::Rankings,
     ];
 
     /// The query's name in URLs (`/admin/analytics/{slug}.csv`).
-    pub fn slug(self) -> &'static str {
+    fn slug(self) -> &'static str {
         match self {
-            Query::Overview => "overview",
-            Query::AboveAverage => "above-average",
-            Query::TopByCountry => "top-by-country",
-            Query::Regions => "regions",
-            Query::Tiers => "tiers",
-            Query::Rankings => "rankings",
+            AnalyticsQuery::Overview => "overview",
+            AnalyticsQuery::AboveAverage => "above-average",
+            AnalyticsQuery::TopByCountry => "top-by-country",
+            AnalyticsQuery::Regions => "regions",
+            AnalyticsQuery::Tiers => "tiers",
+            AnalyticsQuery::Rankings => "rankings",
         }
     }
 
-    pub fn from_slug(slug: &str) -> Option<Query> {
-        Query::ALL.into_iter().find(|query| query.slug() == slug)
-    }
-
     /// A short title for the dashboard.
-    pub fn title(self) -> &'static str {
+    fn title(self) -> &'static str {
         match self {
-            Query::Overview => "Series overview",
-            Query::AboveAverage => "Rated above the platform average",
-            Query::TopByCountry => "Most watched in each country",
-            Query::Regions => "Availability by region",
-            Query::Tiers => "Performance tiers",
-            Query::Rankings => "Top and bottom five",
+            AnalyticsQuery::Overview => "Series overview",
+            AnalyticsQuery::AboveAverage => "Rated above the platform average",
+            AnalyticsQuery::TopByCountry => "Most watched in each country",
+            AnalyticsQuery::Regions => "Availability by region",
+            AnalyticsQuery::Tiers => "Performance tiers",
+            AnalyticsQuery::Rankings => "Top and bottom five",
         }
     }
 
     /// One sentence for staff: what the query shows and how it is computed.
-    pub fn description(self) -> &'static str {
+    fn description(self) -> &'static str {
         match self {
-            Query::Overview => {
+            AnalyticsQuery::Overview => {
                 "Every series with its production house, the countries where it is available \
                  and its average rating: series joined with production houses and releases, \
                  with the reviews aggregated per series before the join."
             }
-            Query::AboveAverage => {
+            AnalyticsQuery::AboveAverage => {
                 "Series whose average rating is strictly above the average of all reviews on \
                  the platform (a subquery), compared exactly as fractions."
             }
-            Query::TopByCountry => {
+            AnalyticsQuery::TopByCountry => {
                 "For each country, the available series with the most total viewers, ties all \
                  shown, found with a correlated subquery per country."
             }
-            Query::Regions => {
+            AnalyticsQuery::Regions => {
                 "Series available only in region A, only in region B, or in both, as three \
                  selections combined with UNION; series in neither are left out."
             }
-            Query::Tiers => {
+            AnalyticsQuery::Tiers => {
                 "Rated series placed by the percentile rank (PERCENT_RANK over CTEs) of their \
                  total viewers and of their average rating: TOP PERFORMER when both are at \
                  least 0.5, else HIGH VIEWERSHIP or HIGH RATING by whichever is, else \
                  DEVELOPING."
             }
-            Query::Rankings => {
+            AnalyticsQuery::Rankings => {
                 "The five most watched series and the five lowest-rated rated series, ranked \
                  with RANK() so ties share a place (and may list more than five)."
             }
@@ -129,9 +126,9 @@ impl Query {
     }
 
     /// The CSV header: exactly the contract's columns, in order.
-    pub fn header(self) -> &'static [&'static str] {
+    fn header(self) -> &'static [&'static str] {
         match self {
-            Query::Overview => &[
+            AnalyticsQuery::Overview => &[
                 "series_id",
                 "title",
                 "production_house",
@@ -139,22 +136,22 @@ impl Query {
                 "avg_rating",
                 "ratings",
             ],
-            Query::AboveAverage => &[
+            AnalyticsQuery::AboveAverage => &[
                 "series_id",
                 "title",
                 "avg_rating",
                 "ratings",
                 "platform_avg",
             ],
-            Query::TopByCountry => &[
+            AnalyticsQuery::TopByCountry => &[
                 "country_id",
                 "country",
                 "series_id",
                 "title",
                 "total_viewers",
             ],
-            Query::Regions => &["availability", "series_id", "title"],
-            Query::Tiers => &[
+            AnalyticsQuery::Regions => &["availability", "series_id", "title"],
+            AnalyticsQuery::Tiers => &[
                 "series_id",
                 "title",
                 "total_viewers",
@@ -163,7 +160,7 @@ impl Query {
                 "rating_percentile",
                 "tier",
             ],
-            Query::Rankings => &["category", "rank", "series_id", "title", "value"],
+            AnalyticsQuery::Rankings => &["category", "rank", "series_id", "title", "value"],
         }
     }
 }
@@ -186,14 +183,14 @@ impl Default for RegionPair {
 
 /// Runs one query against the base tables; each row has exactly `query.header().len()` cells,
 /// in header order.
-pub async fn run(db: &Db, query: Query, regions: &RegionPair) -> Result<Rows> {
+pub async fn run(db: &Db, query: AnalyticsQuery, regions: &RegionPair) -> Result<Rows> {
     match query {
-        Query::Overview => overview(db).await,
-        Query::AboveAverage => above_average(db).await,
-        Query::TopByCountry => top_by_country(db).await,
-        Query::Regions => regions_query(db, regions).await,
-        Query::Tiers => tiers(db).await,
-        Query::Rankings => rankings(db).await,
+        AnalyticsQuery::Overview => overview(db).await,
+        AnalyticsQuery::AboveAverage => above_average(db).await,
+        AnalyticsQuery::TopByCountry => top_by_country(db).await,
+        AnalyticsQuery::Regions => regions_query(db, regions).await,
+        AnalyticsQuery::Tiers => tiers(db).await,
+        AnalyticsQuery::Rankings => rankings(db).await,
     }
 }
 
@@ -220,7 +217,7 @@ fn series_viewers() -> CommonTableExpression {
         .expr_as(Expr::col((Series::Table, Series::Title)), A::Title)
         .expr_as(
             as_integer(Func::coalesce([
-                Expr::col((A::EpisodeTotals, Col::Viewers)).into(),
+                Expr::col((A::EpisodeTotals, StatAlias::Viewers)).into(),
                 Expr::val(0).into(),
             ])),
             A::TotalViewers,
@@ -274,7 +271,7 @@ mod tests {
 
     #[test]
     fn slugs_round_trip_in_contract_order() {
-        let slugs: Vec<&str> = Query::ALL.iter().map(|q| q.slug()).collect();
+        let slugs: Vec<&str> = AnalyticsQuery::ALL.iter().map(|q| q.slug()).collect();
         assert_eq!(
             slugs,
             [
@@ -286,12 +283,12 @@ mod tests {
                 "rankings"
             ]
         );
-        for query in Query::ALL {
-            assert_eq!(Query::from_slug(query.slug()), Some(query));
+        for &query in AnalyticsQuery::ALL {
+            assert_eq!(AnalyticsQuery::from_slug(query.slug()), Some(query));
             assert!(!query.title().is_empty() && !query.description().is_empty());
         }
-        assert_eq!(Query::from_slug("Overview"), None);
-        assert_eq!(Query::from_slug("overview.csv"), None);
+        assert_eq!(AnalyticsQuery::from_slug("Overview"), None);
+        assert_eq!(AnalyticsQuery::from_slug("overview.csv"), None);
     }
 
     #[test]

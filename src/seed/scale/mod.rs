@@ -124,7 +124,7 @@ pub async fn load(db: &Db, options: ScaleOptions, progress: &ProgressBar) -> Res
         let table = batch.table;
         let batch = Arc::new(batch);
         let outcome = db
-            .transaction(move |tx| {
+            .transaction("seed: insert a batch", move |tx| {
                 let batch = batch.clone();
                 Box::pin(async move { insert_rows(tx, &batch.template, &batch.rows).await })
             })
@@ -151,8 +151,10 @@ pub async fn load(db: &Db, options: ScaleOptions, progress: &ProgressBar) -> Res
     written?;
     generated?;
 
-    db.transaction(|tx| Box::pin(crate::series_stats::rebuild_all(tx)))
-        .await?;
+    db.transaction("seed: rebuild series figures", |tx| {
+        Box::pin(crate::series_stats::rebuild_all(tx))
+    })
+    .await?;
     db.analyze().await?;
     let rows = tables.iter().map(|(_, n)| n).sum();
     Ok(ScaleSummary {

@@ -17,8 +17,9 @@ use super::state::State;
 use crate::admin::{crud, entities};
 use crate::audit::{self, AuditFilter, AuditRow};
 use crate::db::page::Page;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::queue;
+use crate::web::errors::Result;
 
 /// An audit row as the views show it, linked to the row it names while that has a page.
 pub fn audit_entry(row: &AuditRow) -> AuditEntry {
@@ -54,7 +55,7 @@ pub async fn dashboard(
         stats.push(Stat {
             label: def.plural,
             value: crud::count(&state.db, def).await?,
-            href: views::paths::admin_table(def.slug).map(|p| p.list),
+            href: Some(def.paths.list),
         });
     }
     let counts = crate::admin::counts(&state.db).await?;
@@ -106,14 +107,14 @@ pub async fn audit_log(
         None | Some("") => None,
         Some(slug) => match entities::find(slug) {
             Some(def) => Some(def.slug.to_owned()),
-            None => return Err(Error::BadRequest("unknown table".into())),
+            None => return Err(Error::BadRequest("unknown table".into()).into()),
         },
     };
     let staff_id = optional_id(params.staff_id.as_deref(), "staff_id")?;
     let entity_id = match params.entity_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(id) if id.len() <= 64 => Some(id.to_owned()),
-        Some(_) => return Err(Error::BadRequest("entity_id is too long".into())),
+        Some(_) => return Err(Error::BadRequest("entity_id is too long".into()).into()),
     };
     let page = Page::parse(params.page.as_deref(), None, 50)?;
     let filter = AuditFilter {

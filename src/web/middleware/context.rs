@@ -49,7 +49,7 @@ pub enum FlashCode {
     Registered,
     PasswordReset,
     AccountDeleted,
-    // Reviews and account changes (issue 9).
+    // Reviews and account changes.
     ReviewSaved,
     ReviewDeleted,
     ReviewRemoved,

@@ -8,10 +8,10 @@ mod headers;
 
 use poem::{Endpoint, Request, Response};
 
+use super::cookies;
+use super::errors::{self, WebError};
 use super::state::State;
-use super::{cookies, errors};
 use crate::auth::{sessions, tokens};
-use crate::error::Error;
 pub use context::{FlashCode, RequestContext};
 use csrf::{is_cross_site, is_state_changing, presented_csrf};
 use headers::finish;
@@ -112,7 +112,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
                     "refused a cross-site request"
                 );
                 let response = errors::render(
-                    errors::from_app_error(&Error::Csrf),
+                    errors::from_web_error(&WebError::Csrf),
                     ctx.full_page().as_ref(),
                 );
                 return Ok(finish(response, secure, set_cookies, is_asset));
@@ -133,7 +133,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             if !token_ok {
                 if ctx.user.is_some() {
                     let response = errors::render(
-                        errors::from_app_error(&Error::Csrf),
+                        errors::from_web_error(&WebError::Csrf),
                         ctx.full_page().as_ref(),
                     );
                     return Ok(finish(response, secure, set_cookies, is_asset));
@@ -149,13 +149,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         req.extensions_mut().insert(ctx.clone());
         let response = match self.inner.call(req).await {
             Ok(response) => response,
-            Err(error) => {
-                let problem = match error.downcast_ref::<Error>() {
-                    Some(app_error) => errors::from_app_error(app_error),
-                    None => errors::from_poem_error(&error),
-                };
-                errors::render(problem, ctx.full_page().as_ref())
-            }
+            Err(error) => errors::render(errors::from_any(&error), ctx.full_page().as_ref()),
         };
         Ok(finish(response, secure, set_cookies, is_asset))
     }

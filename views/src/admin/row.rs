@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::table::{ColumnView, Input, TableMeta};
+use super::model::{ColumnView, Input, TableMeta};
 use crate::forms::csrf_field;
 use crate::layout::{Flash, FlashKind};
 use crate::paths;

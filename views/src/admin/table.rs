@@ -4,98 +4,11 @@
 
 use maud::{html, Markup};
 
+pub use super::model::{ColumnView, Input, SelectOption, TableMeta};
 use super::row::{display_row, new_row, RowView};
 use super::{admin_page, NavLink};
 use crate::forms::csrf_field;
 use crate::layout::PageContext;
-
-/// How a column is typed into.
-#[derive(Clone, Debug)]
-pub enum Input {
-    Text {
-        max: usize,
-    },
-    Email,
-    Url,
-    Number {
-        min: i64,
-        max: i64,
-    },
-    Date,
-    Checkbox,
-    Password,
-    /// A list to choose from; `search` is the URL of matching `<option>`s when the list is
-    /// too long to send whole.
-    Select {
-        options: Vec<SelectOption>,
-        search: Option<String>,
-    },
-    /// Shown, never typed.
-    None,
-}
-
-#[derive(Clone, Debug)]
-pub struct SelectOption {
-    pub value: i64,
-    pub label: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct ColumnView {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub input: Input,
-    pub required: bool,
-    /// A column of the table (otherwise only in the edit form).
-    pub listed: bool,
-    pub numeric: bool,
-    pub sortable: bool,
-    pub on_create: bool,
-    pub on_update: bool,
-}
-
-/// What every fragment of one table needs to know.
-#[derive(Clone, Debug)]
-pub struct TableMeta {
-    pub slug: &'static str,
-    pub singular: &'static str,
-    pub plural: &'static str,
-    pub list_path: &'static str,
-    pub bulk_path: &'static str,
-    pub columns: Vec<ColumnView>,
-    pub csrf_token: String,
-    /// Where plain (no-JavaScript) forms come back to: the list URL with its query.
-    pub return_to: String,
-    pub delete_note: &'static str,
-    /// Rows can be disabled and enabled (accounts).
-    pub toggles: bool,
-    /// New rows need a password (accounts).
-    pub password_on_create: bool,
-    /// Embedded in another row's page: paging and sorting do not change the address.
-    pub embedded: bool,
-}
-
-impl TableMeta {
-    pub fn table_id(&self) -> String {
-        [self.slug, "-table"].concat()
-    }
-
-    pub fn row_id(&self, id: Option<i64>) -> String {
-        match id {
-            Some(id) => [self.slug, "-row-", &id.to_string()].concat(),
-            None => [self.slug, "-new"].concat(),
-        }
-    }
-
-    pub fn bulk_form_id(&self) -> String {
-        [self.slug, "-bulk"].concat()
-    }
-
-    /// Table columns: a selection box, the listed columns, the actions.
-    pub fn width(&self) -> usize {
-        self.columns.iter().filter(|c| c.listed).count() + 2
-    }
-}
 
 /// A filter select above the table (`?series_id=…`).
 #[derive(Clone, Debug)]

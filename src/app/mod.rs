@@ -1,23 +1,27 @@
 //! Building and running the application: the same code path for `serve`, `worker` and tests.
 
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
 use tokio::sync::watch;
 
-use crate::analytics::snapshot::{self, SnapshotCache};
+mod commit;
+pub mod job_store;
+
+use commit::AfterCommit;
+
+use crate::analytics::service::Analytics;
 use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::queue::job_store::AppJobStore;
 use crate::queue::{self, Queue};
 use crate::web::rate_limit::Limits;
 use crate::web::{self, AppState, State};
+use job_store::AppJobStore;
 
 /// A bound, ready-to-run application.
 pub struct Application {
@@ -99,13 +103,23 @@ impl Application {
         let csrf_key = crate::auth::secrets::shared_secret(&db, "csrf").await?;
         crate::auth::password::warm_up().await;
         let base_url = config.base_url_for(address);
+        let queue = Queue::new(&db);
+        let catalog = Arc::new(CatalogCache::new(config.page_cache));
+        let analytics = Arc::new(Analytics::new(
+            db.clone(),
+            clock.clone(),
+            config.analytics_debounce,
+        ));
+        db.on_commit(Arc::new(AfterCommit {
+            wakeup: queue.wakeup().clone(),
+            catalog: catalog.clone(),
+            analytics: analytics.clone(),
+        }));
         let state = Arc::new(AppState {
             limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),
-            queue: Queue::new(&db),
-            catalog: CatalogCache::new(config.page_cache),
-            analytics: SnapshotCache::default(),
-            analytics_stale: AtomicBool::new(false),
-            analytics_view: std::sync::Mutex::new(None),
+            queue,
+            catalog,
+            analytics,
             db,
             config,
             clock,
@@ -172,34 +186,8 @@ impl Application {
                 }
             })
         };
-        // Writes mark the analytics stale; this turns a burst of them into one refresh.
-        let debounce = state.config.analytics_debounce.map(|every| {
-            let (state, mut stop) = (state.clone(), stop_rx.clone());
-            tokio::spawn(async move {
-                loop {
-                    tokio::select! {
-                        () = tokio::time::sleep(every) => {}
-                        _ = stop.wait_for(|stopped| *stopped) => return,
-                    }
-                    if let Err(e) = state.refresh_analytics_if_stale().await {
-                        tracing::warn!(error = %e, "analytics refresh not queued");
-                    }
-                }
-            })
-        });
-        // A database without a snapshot yet (a fresh install, a new demo) gets one at once,
-        // unless automatic refreshes are off.
-        match snapshot::status(&state.db).await {
-            Ok(status)
-                if debounce.is_some() && status.computed_at.is_none() && !status.refreshing() =>
-            {
-                if let Err(e) = state.request_analytics_refresh().await {
-                    tracing::warn!(error = %e, "first analytics refresh not queued");
-                }
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "analytics status unavailable"),
-        }
+        // The start-up refresh (no snapshot yet) and the debounced refreshes after writes.
+        let analytics = tokio::spawn(state.analytics.clone().run(stop_rx.clone()));
         tracing::info!("listening on http://{}", self.address);
         let mut http_stop = stop_rx;
         let server = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
@@ -215,9 +203,7 @@ impl Application {
         });
         let served = server.await;
         let _ = sweeper.await;
-        if let Some(debounce) = debounce {
-            let _ = debounce.await;
-        }
+        let _ = analytics.await;
         if let Some(workers) = workers {
             let _ = workers.await;
         }

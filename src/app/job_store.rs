@@ -55,7 +55,7 @@ impl JobStore for AppJobStore {
             let now = self.clock.now();
             Ok(sessions::delete_expired(&self.db, now).await?
                 + resets::delete_dead(&self.db, now).await?
-                + super::vacuum(&self.db, FINISHED_JOBS_KEPT_DAYS).await?)
+                + crate::queue::vacuum(&self.db, FINISHED_JOBS_KEPT_DAYS).await?)
         }
         .boxed()
     }

@@ -1,0 +1,356 @@
+//! Pure presenters of the staff tables: a description, its rows and a request's parameters in,
+//! view models out. No database and no request here, so each is unit-tested on its own.
+
+use std::collections::HashMap;
+
+use views::admin::row::{CellView, RowView};
+use views::admin::table::{Input, SelectOption, TableMeta};
+use views::{paths, Flash, FlashKind};
+
+use crate::admin::crud::{self, FormData, Labels, ListQuery, Record, Sort};
+use crate::admin::entity::{Column, ColumnKind, EntityDef};
+use crate::admin::values::Value;
+use crate::db::page::Page;
+use crate::error::{Error, Result};
+use crate::validation::FieldErrors;
+
+/// Rows per page unless `per_page` says otherwise.
+pub const PAGE_SIZE: u32 = 25;
+
+pub fn flash(kind: FlashKind, message: impl Into<String>) -> Option<Flash> {
+    Some(Flash {
+        kind,
+        message: message.into(),
+    })
+}
+
+/// The input a column is typed into.
+pub fn input_for(column: &Column) -> Input {
+    match column.kind {
+        ColumnKind::Text { max } => Input::Text { max },
+        ColumnKind::Username => Input::Text { max: 32 },
+        ColumnKind::Email => Input::Email,
+        ColumnKind::Url => Input::Url,
+        ColumnKind::Int { min, max } => Input::Number { min, max },
+        ColumnKind::Count => Input::Number {
+            min: 0,
+            max: 1_000_000_000_000_000,
+        },
+        ColumnKind::Cents { min } => Input::Number {
+            min,
+            max: 100_000_000_000,
+        },
+        ColumnKind::Date => Input::Date,
+        ColumnKind::Bool => Input::Checkbox,
+        ColumnKind::Ref(_) => Input::Select {
+            options: Vec::new(),
+            search: None,
+        },
+        ColumnKind::Timestamp => Input::None,
+    }
+}
+
+/// The text shown for a value in a table cell (money, dates and counts as `views::format`
+/// writes them, referenced rows by name).
+pub fn cell_text(column: &Column, value: &Value, labels: &Labels, index: usize) -> String {
+    match (column.kind, value) {
+        (_, Value::Null) => String::new(),
+        (ColumnKind::Ref(_), Value::Int(id)) => labels
+            .get(index, *id)
+            .map_or_else(|| ["#", &id.to_string()].concat(), str::to_owned),
+        (ColumnKind::Count, Value::Int(n)) => views::format::thousands(*n),
+        (ColumnKind::Cents { .. }, Value::Int(n)) => views::format::money(*n),
+        (ColumnKind::Date, Value::Date(d)) => views::format::short_date(*d),
+        (ColumnKind::Bool, Value::Bool(b)) => if *b { "Yes" } else { "No" }.to_owned(),
+        (ColumnKind::Timestamp, Value::Timestamp(at)) => views::format::timestamp(*at),
+        _ => value.input_text(),
+    }
+}
+
+/// A blank new row, with the table's filters preset (a series' episodes → that series).
+pub fn blank_row(
+    def: &EntityDef,
+    filters: &[(usize, Value)],
+    labels: &HashMap<usize, String>,
+) -> RowView {
+    let cells = def
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            let preset = filters.iter().find(|(i, _)| *i == index).map(|(_, v)| v);
+            let value = match (preset, column.kind) {
+                (Some(value), _) => value.input_text(),
+                (None, ColumnKind::Count) => "0".to_owned(),
+                _ => String::new(),
+            };
+            CellView {
+                display: labels.get(&index).cloned().unwrap_or_default(),
+                value,
+                ..CellView::default()
+            }
+        })
+        .collect();
+    RowView {
+        cells,
+        ..RowView::default()
+    }
+}
+
+pub fn to_options(rows: Vec<crud::OptionRow>) -> Vec<SelectOption> {
+    rows.into_iter()
+        .map(|r| SelectOption {
+            value: r.id,
+            label: r.label,
+        })
+        .collect()
+}
+
+/// A row as shown, its inputs holding the stored values.
+pub fn row_view(def: &'static EntityDef, record: &Record, labels: &Labels) -> RowView {
+    let cells = def
+        .columns
+        .iter()
+        .zip(&record.values)
+        .enumerate()
+        .map(|(index, (column, value))| CellView {
+            display: cell_text(column, value, labels, index),
+            link: match (column.kind, value) {
+                (ColumnKind::Ref(target), Value::Int(id)) => {
+                    Some(paths::admin_row(target.slug, *id))
+                }
+                _ => None,
+            },
+            value: value.input_text(),
+            error: None,
+            note: None,
+        })
+        .collect();
+    RowView {
+        id: Some(record.id),
+        version: record.version,
+        label: record.label.clone(),
+        cells,
+        disabled: def
+            .role()
+            .map(|_| record.value(def, "disabled") == Some(&Value::Bool(true))),
+        ..RowView::default()
+    }
+}
+
+/// Makes sure each reference column's current value is among its choices (long lists are
+/// sent in part).
+pub fn keep_choices(meta: &mut TableMeta, row: &RowView) {
+    for (column, cell) in meta.columns.iter_mut().zip(&row.cells) {
+        if let Input::Select { options, .. } = &mut column.input {
+            if let Ok(id) = cell.value.parse::<i64>() {
+                if !options.iter().any(|o| o.value == id) {
+                    let label = if cell.display.is_empty() {
+                        ["#", &cell.value].concat()
+                    } else {
+                        cell.display.clone()
+                    };
+                    options.insert(0, SelectOption { value: id, label });
+                }
+            }
+        }
+    }
+}
+
+/// A row's form shown again: what was typed where it was typed, messages beside fields.
+pub fn with_typed(
+    def: &EntityDef,
+    mut row: RowView,
+    typed: &[Option<String>],
+    errors: &FieldErrors,
+) -> RowView {
+    for (index, (column, cell)) in def.columns.iter().zip(row.cells.iter_mut()).enumerate() {
+        if let Some(Some(text)) = typed.get(index) {
+            cell.value = text.clone();
+        }
+        cell.error = errors.get(column.name).map(str::to_owned);
+    }
+    row.password_error = errors
+        .get("password")
+        .or_else(|| errors.get("password_confirm"))
+        .map(str::to_owned);
+    row.message = flash(
+        FlashKind::Error,
+        errors
+            .get("version")
+            .unwrap_or("Please correct the fields marked below."),
+    );
+    row.open = true;
+    row
+}
+
+/// The list query from request parameters (`q`, `sort`, `page`, `per_page`, filters).
+pub fn list_query(def: &'static EntityDef, form: &FormData) -> Result<ListQuery> {
+    let q = form.one("q")?.unwrap_or_default().trim().to_owned();
+    if q.chars().count() > 100 {
+        return Err(Error::BadRequest(
+            "search text is limited to 100 characters".into(),
+        ));
+    }
+    let sort = Sort::parse(def, form.one("sort")?)?;
+    let page = Page::parse(form.one("page")?, form.one("per_page")?, PAGE_SIZE)?;
+    let mut filters = Vec::new();
+    for name in def.filters {
+        let Some((index, column)) = def.column(name) else {
+            continue;
+        };
+        let Some(text) = form.one(name)?.map(str::trim).filter(|t| !t.is_empty()) else {
+            continue;
+        };
+        let value = match column.kind {
+            ColumnKind::Bool => match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => return Err(Error::BadRequest([name, " must be true or false"].concat())),
+            },
+            _ => match text.parse::<i64>() {
+                Ok(id) if id > 0 => Value::Int(id),
+                _ => {
+                    return Err(Error::BadRequest(
+                        [name, " must be a positive whole number"].concat(),
+                    ))
+                }
+            },
+        };
+        filters.push((index, value));
+    }
+    Ok(ListQuery {
+        q,
+        sort,
+        filters,
+        page,
+    })
+}
+
+/// The value of the conflict note beside a field: what the editor typed, when it differs
+/// from the current value they are now shown.
+pub fn conflict_note(current: &str, typed: Option<&str>) -> Option<String> {
+    typed
+        .filter(|t| t.trim() != current)
+        .map(|t| ["You typed: ", t].concat())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::entities::{EPISODES, SERIES};
+
+    fn form(pairs: &[(&str, &str)]) -> FormData {
+        FormData(
+            pairs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn list_queries_take_known_filters_and_refuse_bad_ones() {
+        let query =
+            list_query(&EPISODES, &form(&[("series_id", "3"), ("q", " pilot ")])).expect("valid");
+        assert_eq!(query.q, "pilot");
+        assert_eq!(query.filters.len(), 1);
+        assert_eq!(query.filters[0].1, Value::Int(3));
+        assert_eq!(query.page.size, PAGE_SIZE);
+        for bad in [
+            &[("series_id", "x")][..],
+            &[("series_id", "-1")],
+            &[("q", &"x".repeat(101))],
+            &[("sort", "password_hash")],
+            &[("page", "0")],
+        ] {
+            assert!(list_query(&EPISODES, &form(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_blank_row_keeps_the_filter_and_starts_counts_at_zero() {
+        let (series, _) = EPISODES.column("series_id").expect("series_id");
+        let (viewers, _) = EPISODES.column("total_viewers").expect("total_viewers");
+        let labels = HashMap::from([(series, "Northern Lights".to_owned())]);
+        let row = blank_row(&EPISODES, &[(series, Value::Int(7))], &labels);
+        assert_eq!(row.cells[series].value, "7");
+        assert_eq!(row.cells[series].display, "Northern Lights");
+        assert_eq!(row.cells[viewers].value, "0");
+        assert!(row.id.is_none());
+    }
+
+    #[test]
+    fn typed_values_and_messages_go_back_to_their_fields() {
+        let (title, _) = SERIES.column("title").expect("title");
+        let row = blank_row(&SERIES, &[], &HashMap::new());
+        let mut typed = vec![None; SERIES.columns.len()];
+        typed[title] = Some("<b>x</b>".to_owned());
+        let mut errors = FieldErrors::new();
+        errors.add("title", "Too short.");
+        let row = with_typed(&SERIES, row, &typed, &errors);
+        assert_eq!(row.cells[title].value, "<b>x</b>");
+        assert_eq!(row.cells[title].error.as_deref(), Some("Too short."));
+        assert!(row.open);
+        assert!(row.message.is_some());
+    }
+
+    #[test]
+    fn a_reference_outside_the_sent_choices_is_kept() {
+        let mut meta = TableMeta {
+            slug: "episodes",
+            singular: "Episode",
+            plural: "Episodes",
+            list_path: "/admin/episodes",
+            bulk_path: "/admin/episodes/bulk-delete",
+            columns: vec![views::admin::table::ColumnView {
+                name: "series_id",
+                label: "Series",
+                input: Input::Select {
+                    options: vec![SelectOption {
+                        value: 1,
+                        label: "One".into(),
+                    }],
+                    search: None,
+                },
+                required: true,
+                listed: true,
+                numeric: false,
+                sortable: false,
+                on_create: true,
+                on_update: true,
+            }],
+            csrf_token: String::new(),
+            return_to: String::new(),
+            delete_note: "",
+            toggles: false,
+            password_on_create: false,
+            embedded: false,
+        };
+        let row = RowView {
+            cells: vec![CellView {
+                value: "9".into(),
+                display: "Nine".into(),
+                ..CellView::default()
+            }],
+            ..RowView::default()
+        };
+        keep_choices(&mut meta, &row);
+        let Input::Select { options, .. } = &meta.columns[0].input else {
+            panic!("a select");
+        };
+        assert_eq!(options[0].value, 9);
+        assert_eq!(options[0].label, "Nine");
+        assert_eq!(options.len(), 2);
+    }
+
+    #[test]
+    fn conflict_notes_show_only_what_differs() {
+        assert_eq!(conflict_note("a", Some(" a ")), None);
+        assert_eq!(
+            conflict_note("a", Some("b")).as_deref(),
+            Some("You typed: b")
+        );
+        assert_eq!(conflict_note("a", None), None);
+    }
+}
