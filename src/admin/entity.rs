@@ -115,7 +115,7 @@ pub enum Edit {
 
 #[derive(Clone, Copy)]
 pub struct Column {
-    /// The form field and the database column: the same name (CONTRACT §4).
+    /// The form field and the database column: the same name.
     pub name: &'static str,
     pub col: TableIden,
     pub label: &'static str,

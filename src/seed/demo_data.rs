@@ -1,4 +1,4 @@
-//! The demo data set of CONTRACT §3, as plain tables. Rows refer to each other by name (a
+//! The demo data set (the README lists its accounts), as plain tables. Rows refer to each other by name (a
 //! series names its production house, language, origin country, genres…); the loader in
 //! `demo.rs` turns the names into ids and fails loudly on a name it does not know.
 //!
@@ -496,7 +496,7 @@ pub struct DemoAccount {
     pub monthly_subscription_cents: i64,
 }
 
-/// The demo accounts (CONTRACT §3); the customers among them write the feedback.
+/// The demo accounts; the customers among them write the feedback.
 pub const ACCOUNTS: &[DemoAccount] = &[
     DemoAccount {
         username: "admin",

@@ -1,6 +1,6 @@
-//! Loading data into an empty (or, with `--force`, emptied) database: the demo data set of
-//! CONTRACT §3 (`demo_data.rs`, loaded by `demo.rs`) and the synthetic catalog of
-//! `seed --scale N` (`scale.rs`).
+//! Loading data into an empty (or, with `--force`, emptied) database: the demo data set
+//! (`demo_data.rs`, loaded by `demo.rs`) and the synthetic catalog of
+//! `seed --scale N` (`scale/`).
 
 use std::sync::Arc;
 

@@ -6,6 +6,7 @@ use streamvault::auth::Role;
 
 use crate::admin_support::{audit_entries, created_id, htmx, record, send, staff, stored, version};
 use crate::both_backends;
+use crate::fixtures::FeedbackRow;
 use crate::helpers::{create_account, customer, spawn_app, Backend, PASSWORD};
 
 async fn staff_create_employees_who_can_sign_in(backend: Backend) {
@@ -345,24 +346,11 @@ async fn deleting_a_customer_takes_back_their_reviews(backend: Backend) {
     app.db()
         .transaction("test setup", move |tx| {
             Box::pin(async move {
-                let insert = sea_query::Query::insert()
-                    .into_table(streamvault::db::schema::Feedback::Table)
-                    .columns([
-                        streamvault::db::schema::Feedback::SeriesId,
-                        streamvault::db::schema::Feedback::AccountId,
-                        streamvault::db::schema::Feedback::Rating,
-                        streamvault::db::schema::Feedback::Body,
-                        streamvault::db::schema::Feedback::RecordedAt,
-                    ])
-                    .values_panic([
-                        series.into(),
-                        id.into(),
-                        4.into(),
-                        "Good".into(),
-                        now.into(),
-                    ])
-                    .to_owned();
-                tx.execute(&insert).await?;
+                FeedbackRow::new(series, id, 4)
+                    .body("Good")
+                    .at(now)
+                    .insert(tx)
+                    .await?;
                 streamvault::series_stats::review_changed(tx, series, None, Some(4)).await
             })
         })

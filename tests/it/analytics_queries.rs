@@ -8,19 +8,15 @@
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
-use sea_query::Query as Sql;
 use streamvault::analytics::dataset::Dataset;
 use streamvault::analytics::queries::{run, AnalyticsQuery, RegionPair};
 use streamvault::analytics::table::{Cell, Rows};
 use streamvault::auth::Role;
-use streamvault::db::schema::{
-    Countries, Episodes, Feedback, Genres, Languages, ProductionHouses, Series, SeriesGenres,
-    SeriesReleases,
-};
 use streamvault::db::Db;
 use streamvault::seed::{self, ScaleOptions};
 
 use crate::both_backends;
+use crate::fixtures::{self, EpisodeRow, FeedbackRow, SeriesRow};
 use crate::helpers::{create_account_in, Backend, TestDb};
 
 struct SeriesSpec {
@@ -126,153 +122,40 @@ async fn load(db: &Db, series: &'static [SeriesSpec]) {
         let accounts = accounts.clone();
         Box::pin(async move {
             for (id, name, region) in COUNTRIES {
-                tx.execute(
-                    &Sql::insert()
-                        .into_table(Countries::Table)
-                        .columns([Countries::Id, Countries::Name, Countries::Region])
-                        .values_panic([(*id).into(), (*name).into(), (*region).into()])
-                        .to_owned(),
-                )
-                .await?;
+                fixtures::country(tx, *id, name, region).await?;
             }
-            tx.execute(
-                &Sql::insert()
-                    .into_table(Languages::Table)
-                    .columns([Languages::Id, Languages::Name])
-                    .values_panic([1.into(), "English".into()])
-                    .to_owned(),
-            )
-            .await?;
+            fixtures::language(tx, 1, "English").await?;
             for (id, name) in [(1, "Drama"), (2, "Comedy"), (3, "Thriller")] {
-                tx.execute(
-                    &Sql::insert()
-                        .into_table(Genres::Table)
-                        .columns([Genres::Id, Genres::Name])
-                        .values_panic([id.into(), name.into()])
-                        .to_owned(),
-                )
-                .await?;
+                fixtures::genre(tx, id, name).await?;
             }
             for (id, name) in [(1, "Maple Studios"), (2, "Rhine Pictures")] {
-                tx.execute(
-                    &Sql::insert()
-                        .into_table(ProductionHouses::Table)
-                        .columns([
-                            ProductionHouses::Id,
-                            ProductionHouses::Name,
-                            ProductionHouses::Street,
-                            ProductionHouses::City,
-                            ProductionHouses::State,
-                            ProductionHouses::PostalCode,
-                            ProductionHouses::Country,
-                            ProductionHouses::YearEstablished,
-                        ])
-                        .values_panic([
-                            id.into(),
-                            name.into(),
-                            "1 Main St".into(),
-                            "Toronto".into(),
-                            "ON".into(),
-                            "M5V".into(),
-                            "Canada".into(),
-                            1990.into(),
-                        ])
-                        .to_owned(),
-                )
-                .await?;
+                fixtures::production_house(tx, id, name).await?;
             }
-            let released = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+            let released = fixtures::default_date();
             let reviewed = chrono::Utc::now();
             for s in series {
-                tx.execute(
-                    &Sql::insert()
-                        .into_table(Series::Table)
-                        .columns([
-                            Series::Id,
-                            Series::Title,
-                            Series::PlannedEpisodes,
-                            Series::LanguageId,
-                            Series::ReleaseDate,
-                            Series::OriginCountryId,
-                            Series::ProductionHouseId,
-                        ])
-                        .values_panic([
-                            s.id.into(),
-                            s.title.into(),
-                            10.into(),
-                            1.into(),
-                            released.into(),
-                            1.into(),
-                            s.house.into(),
-                        ])
-                        .to_owned(),
-                )
-                .await?;
-                for genre in s.genres {
-                    tx.execute(
-                        &Sql::insert()
-                            .into_table(SeriesGenres::Table)
-                            .columns([SeriesGenres::SeriesId, SeriesGenres::GenreId])
-                            .values_panic([s.id.into(), (*genre).into()])
-                            .to_owned(),
-                    )
+                SeriesRow::new(s.id, s.title)
+                    .production_house(s.house)
+                    .insert(tx)
                     .await?;
+                for genre in s.genres {
+                    fixtures::series_genre(tx, s.id, *genre).await?;
                 }
                 for country in s.countries {
-                    tx.execute(
-                        &Sql::insert()
-                            .into_table(SeriesReleases::Table)
-                            .columns([
-                                SeriesReleases::SeriesId,
-                                SeriesReleases::CountryId,
-                                SeriesReleases::ReleasedOn,
-                            ])
-                            .values_panic([s.id.into(), (*country).into(), released.into()])
-                            .to_owned(),
-                    )
-                    .await?;
+                    fixtures::series_release(tx, s.id, *country, released).await?;
                 }
                 for (number, viewers) in s.viewers.iter().enumerate() {
-                    tx.execute(
-                        &Sql::insert()
-                            .into_table(Episodes::Table)
-                            .columns([
-                                Episodes::SeriesId,
-                                Episodes::Number,
-                                Episodes::Title,
-                                Episodes::TotalViewers,
-                            ])
-                            .values_panic([
-                                s.id.into(),
-                                (number as i64 + 1).into(),
-                                "Episode".into(),
-                                (*viewers).into(),
-                            ])
-                            .to_owned(),
-                    )
-                    .await?;
+                    EpisodeRow::new(s.id, number as i64 + 1)
+                        .title("Episode")
+                        .viewers(*viewers)
+                        .insert(tx)
+                        .await?;
                 }
                 for (account, rating) in accounts.iter().zip(s.ratings) {
-                    tx.execute(
-                        &Sql::insert()
-                            .into_table(Feedback::Table)
-                            .columns([
-                                Feedback::SeriesId,
-                                Feedback::AccountId,
-                                Feedback::Rating,
-                                Feedback::Body,
-                                Feedback::RecordedAt,
-                            ])
-                            .values_panic([
-                                s.id.into(),
-                                (*account).into(),
-                                (*rating).into(),
-                                "".into(),
-                                reviewed.into(),
-                            ])
-                            .to_owned(),
-                    )
-                    .await?;
+                    FeedbackRow::new(s.id, *account, *rating)
+                        .at(reviewed)
+                        .insert(tx)
+                        .await?;
                 }
             }
             Ok(())

@@ -3,14 +3,12 @@
 //! order, on both databases, including titles whose characters each collation treats in its
 //! own way (accents, ligatures, combining marks, `ß`, LIKE's own wildcards).
 
-use chrono::NaiveDate;
-use sea_query::Query;
 use streamvault::catalog::search::TitleIndex;
 use streamvault::catalog::{self, CatalogFilter, CatalogSort};
 use streamvault::db::page::Page;
-use streamvault::db::schema::Series;
 
 use crate::both_backends;
+use crate::fixtures::SeriesRow;
 use crate::helpers::{Backend, TestDb};
 
 const TRICKY_TITLES: &[&str] = &[
@@ -76,7 +74,6 @@ async fn search_prefilter_never_changes_a_result(backend: Backend) {
     streamvault::seed::load_demo(db, chrono::Utc::now())
         .await
         .expect("demo data");
-    let released = NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
     let titles: Vec<(i64, String)> = TRICKY_TITLES
         .iter()
         .enumerate()
@@ -86,29 +83,10 @@ async fn search_prefilter_never_changes_a_result(backend: Backend) {
         let titles = titles.clone();
         Box::pin(async move {
             for (id, title) in titles {
-                let insert = Query::insert()
-                    .into_table(Series::Table)
-                    .columns([
-                        Series::Id,
-                        Series::Title,
-                        Series::PlannedEpisodes,
-                        Series::LanguageId,
-                        Series::ReleaseDate,
-                        Series::OriginCountryId,
-                        Series::ProductionHouseId,
-                    ])
-                    .values_panic([
-                        id.into(),
-                        title.into(),
-                        3.into(),
-                        1.into(),
-                        released.into(),
-                        1.into(),
-                        1.into(),
-                    ])
-                    .to_owned();
-                tx.execute(&insert).await?;
-                streamvault::series_stats::create(tx, id).await?;
+                SeriesRow::new(id, title)
+                    .planned_episodes(3)
+                    .insert(tx)
+                    .await?;
             }
             Ok(())
         })

@@ -3,14 +3,12 @@
 
 use sea_query::{Expr, Func, Query};
 use streamvault::auth::Role;
-use streamvault::db::schema::{
-    AuditLog, Computed, Countries, Episodes, Feedback, Languages, ProductionHouses, Series,
-    SeriesStats,
-};
+use streamvault::db::schema::{AuditLog, Computed, Feedback, Series, SeriesStats};
 use streamvault::db::Db;
 use streamvault::feedback::ReviewInput;
 
 use crate::both_backends;
+use crate::fixtures::{self, EpisodeRow, SeriesRow};
 use crate::helpers::{create_account, customer, employee, spawn_app, Backend, Client, TestApp};
 
 /// A minimal catalog: one country, language and production house, and a series per title
@@ -21,97 +19,19 @@ pub async fn catalog(app: &TestApp, titles: &[&str]) {
         .transaction("test setup", move |tx| {
             let titles = titles.clone();
             Box::pin(async move {
-                tx.execute(
-                    &Query::insert()
-                        .into_table(Countries::Table)
-                        .columns([Countries::Id, Countries::Name, Countries::Region])
-                        .values_panic([1.into(), "Canada".into(), "North America".into()])
-                        .to_owned(),
-                )
-                .await?;
-                tx.execute(
-                    &Query::insert()
-                        .into_table(Languages::Table)
-                        .columns([Languages::Id, Languages::Name])
-                        .values_panic([1.into(), "English".into()])
-                        .to_owned(),
-                )
-                .await?;
-                tx.execute(
-                    &Query::insert()
-                        .into_table(ProductionHouses::Table)
-                        .columns([
-                            ProductionHouses::Id,
-                            ProductionHouses::Name,
-                            ProductionHouses::Street,
-                            ProductionHouses::City,
-                            ProductionHouses::State,
-                            ProductionHouses::PostalCode,
-                            ProductionHouses::Country,
-                            ProductionHouses::YearEstablished,
-                        ])
-                        .values_panic([
-                            1.into(),
-                            "Test House".into(),
-                            "1 Main St".into(),
-                            "Toronto".into(),
-                            "ON".into(),
-                            "M5V".into(),
-                            "Canada".into(),
-                            1990.into(),
-                        ])
-                        .to_owned(),
-                )
-                .await?;
+                fixtures::catalog_basics(tx).await?;
                 for (i, title) in titles.iter().enumerate() {
                     let id = i as i64 + 1;
-                    let release = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
-                    tx.execute(
-                        &Query::insert()
-                            .into_table(Series::Table)
-                            .columns([
-                                Series::Id,
-                                Series::Title,
-                                Series::PlannedEpisodes,
-                                Series::LanguageId,
-                                Series::ReleaseDate,
-                                Series::OriginCountryId,
-                                Series::ProductionHouseId,
-                            ])
-                            .values_panic([
-                                id.into(),
-                                title.clone().into(),
-                                2.into(),
-                                1.into(),
-                                release.into(),
-                                1.into(),
-                                1.into(),
-                            ])
-                            .to_owned(),
-                    )
-                    .await?;
-                    streamvault::series_stats::create(tx, id).await?;
-                    for number in 1..=2i64 {
-                        tx.execute(
-                            &Query::insert()
-                                .into_table(Episodes::Table)
-                                .columns([
-                                    Episodes::SeriesId,
-                                    Episodes::Number,
-                                    Episodes::Title,
-                                    Episodes::TotalViewers,
-                                    Episodes::TechInterrupt,
-                                ])
-                                .values_panic([
-                                    id.into(),
-                                    number.into(),
-                                    ["Episode ", &number.to_string()].concat().into(),
-                                    (1000 * number).into(),
-                                    (number == 2).into(),
-                                ])
-                                .to_owned(),
-                        )
+                    SeriesRow::new(id, title.as_str())
+                        .planned_episodes(2)
+                        .insert(tx)
                         .await?;
+                    for number in 1..=2i64 {
+                        EpisodeRow::new(id, number)
+                            .viewers(1000 * number)
+                            .interrupted(number == 2)
+                            .insert(tx)
+                            .await?;
                     }
                     streamvault::series_stats::episodes_changed(tx, id, 3000, 2).await?;
                 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real application on a free port, against a fresh SQLite file or a
 //! fresh MariaDB database per test. `both_backends!` runs a test body once per backend.
 
+mod fixtures;
 mod helpers;
 mod process;
 mod smtp;
