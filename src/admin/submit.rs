@@ -51,20 +51,8 @@ pub async fn create(
         Some(password) => Some(people::secret(&password).await?),
         None => None,
     };
-    Ok(
-        match crud::create(db, def, parsed.values, secret, actor).await? {
-            Saved::Done(record) => Submitted::Saved(record),
-            Saved::Invalid(errors) => Submitted::Invalid {
-                typed: parsed.typed,
-                errors,
-            },
-            Saved::Conflict(current) => Submitted::Conflict {
-                current,
-                typed: parsed.typed,
-            },
-            Saved::NotFound => Submitted::NotFound,
-        },
-    )
+    let saved = crud::create(db, def, parsed.values, secret, actor).await?;
+    Ok(Submitted::from_saved(saved, parsed.typed))
 }
 
 /// Updates `current` (as the form was shown) from `form`, if it is still at the form's
@@ -96,18 +84,18 @@ pub async fn update(
             errors,
         });
     }
-    Ok(
-        match crud::update(db, def, current.id, version, parsed.values, actor).await? {
+    let saved = crud::update(db, def, current.id, version, parsed.values, actor).await?;
+    Ok(Submitted::from_saved(saved, parsed.typed))
+}
+
+impl Submitted {
+    /// The write's outcome, with what was typed kept for a form shown again.
+    fn from_saved(saved: Saved, typed: Vec<Option<String>>) -> Submitted {
+        match saved {
             Saved::Done(record) => Submitted::Saved(record),
-            Saved::Invalid(errors) => Submitted::Invalid {
-                typed: parsed.typed,
-                errors,
-            },
-            Saved::Conflict(current) => Submitted::Conflict {
-                current,
-                typed: parsed.typed,
-            },
+            Saved::Invalid(errors) => Submitted::Invalid { typed, errors },
+            Saved::Conflict(current) => Submitted::Conflict { current, typed },
             Saved::NotFound => Submitted::NotFound,
-        },
-    )
+        }
+    }
 }

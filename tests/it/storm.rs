@@ -15,6 +15,7 @@ use streamvault::db::Db;
 use streamvault::feedback::{self, ReviewInput};
 use streamvault::series_stats;
 
+use crate::fixtures;
 use crate::helpers::{
     captured_logs, create_account, customer, employee, spawn_with, Backend, Client, Options,
     PASSWORD,
@@ -120,22 +121,11 @@ async fn add_episodes(db: &Db, unit: usize, series: [i64; 2]) -> Result<(), Stri
         Box::pin(async move {
             for (half, series_id) in series.into_iter().enumerate() {
                 let viewers = 1000 + i64::try_from(unit).unwrap_or(0);
-                let insert = Query::insert()
-                    .into_table(Episodes::Table)
-                    .columns([
-                        Episodes::SeriesId,
-                        Episodes::Number,
-                        Episodes::Title,
-                        Episodes::TotalViewers,
-                    ])
-                    .values_panic([
-                        series_id.into(),
-                        (10_000 + i64::try_from(unit).unwrap_or(0)).into(),
-                        format!("storm-{unit}-{series_id}").into(),
-                        viewers.into(),
-                    ])
-                    .to_owned();
-                tx.insert(&insert).await?;
+                fixtures::EpisodeRow::new(series_id, 10_000 + i64::try_from(unit).unwrap_or(0))
+                    .title(format!("storm-{unit}-{series_id}"))
+                    .viewers(viewers)
+                    .insert(tx)
+                    .await?;
                 series_stats::episodes_changed(tx, series_id, viewers, 1).await?;
                 if half == 0 {
                     tokio::time::sleep(Duration::from_millis(5)).await;

@@ -7,10 +7,10 @@ use views::FlashKind;
 
 use super::present::flash;
 use super::request::TableRequest;
+use super::show::row_with_message;
 use crate::admin::people::{self, Toggled};
 use crate::error::Error;
-use crate::web::common::staff_nav as nav;
-use crate::web::common::{see_other, with_status};
+use crate::web::common::see_other;
 use crate::web::errors::Result;
 
 pub async fn toggle(req: &TableRequest, disable: bool) -> Result<Response> {
@@ -50,16 +50,12 @@ pub async fn toggle(req: &TableRequest, disable: bool) -> Result<Response> {
     if !req.is_htmx() && status == StatusCode::OK {
         return Ok(see_other(&req.return_to(), None, req.secure()));
     }
-    let mut row = req.shown_row(&record).await?;
-    row.message = flash(message.0, message.1);
-    let meta = req.meta(req.def, false, false).await?;
-    if !req.is_htmx() {
-        let markup =
-            views::admin::record::record_page(&req.ctx.page(), &nav(), &meta, &row, None, &[]);
-        return Ok(with_status(markup, status));
-    }
-    Ok(with_status(
-        views::admin::row::display_row(&meta, &row),
+    row_with_message(
+        req,
+        &record,
+        flash(message.0, message.1),
         status,
-    ))
+        !req.is_htmx(),
+    )
+    .await
 }

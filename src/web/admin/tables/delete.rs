@@ -11,7 +11,8 @@ use views::FlashKind;
 use super::list::table_with_message;
 use super::present::flash;
 use super::request::TableRequest;
-use crate::admin::crud::{self, Deleted, Record};
+use super::show::row_with_message;
+use crate::admin::crud::{self, Deleted};
 use crate::error::Error;
 use crate::web::common::staff_nav as nav;
 use crate::web::common::{see_other, with_status};
@@ -28,7 +29,7 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
             return row_with_message(
                 req,
                 &current,
-                message,
+                flash(FlashKind::Error, message),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 plain,
             )
@@ -71,39 +72,19 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
             row_with_message(
                 req,
                 &stored,
-                "Someone else changed this row meanwhile, so it was not deleted. These are its current values.".into(),
+                flash(
+                    FlashKind::Error,
+                    "Someone else changed this row meanwhile, so it was not deleted. These are its current values.",
+                ),
                 StatusCode::CONFLICT,
                 plain,
             )
             .await
         }
         Deleted::Refused(message) => {
-            row_with_message(req, &current, message, StatusCode::CONFLICT, plain).await
+            row_with_message(req, &current, flash(FlashKind::Error, message), StatusCode::CONFLICT, plain).await
         }
     }
-}
-
-/// The row as shown, with a message; a page of its own for plain forms.
-async fn row_with_message(
-    req: &TableRequest,
-    record: &Record,
-    message: String,
-    status: StatusCode,
-    page: bool,
-) -> Result<Response> {
-    let mut row = req.shown_row(record).await?;
-    row.message = flash(FlashKind::Error, message);
-    let mut meta = req.meta(req.def, false, false).await?;
-    if page {
-        meta.return_to = paths::admin_row(req.def.slug, record.id);
-        let markup =
-            views::admin::record::record_page(&req.ctx.page(), &nav(), &meta, &row, None, &[]);
-        return Ok(with_status(markup, status));
-    }
-    Ok(with_status(
-        views::admin::row::display_row(&meta, &row),
-        status,
-    ))
 }
 
 /// The `selected` rows, named `id:version`.

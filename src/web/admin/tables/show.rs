@@ -9,7 +9,7 @@ use views::paths;
 use super::links;
 use super::present::{self, PAGE_SIZE};
 use super::request::TableRequest;
-use crate::admin::crud::{ListQuery, Sort};
+use crate::admin::crud::{ListQuery, Record, Sort};
 use crate::admin::values::Value;
 use crate::db::page::Page;
 use crate::web::common::staff_nav as nav;
@@ -71,4 +71,28 @@ pub async fn edit_form(req: &TableRequest, row: RowView, status: StatusCode) -> 
         views::admin::record::form_page(&req.ctx.page(), &nav(), &meta, &row, Mode::Update)
     };
     Ok(with_status(markup, status))
+}
+
+/// The row as shown, with a message: the row fragment for htmx, the record's own page for
+/// plain forms.
+pub(super) async fn row_with_message(
+    req: &TableRequest,
+    record: &Record,
+    message: Option<views::Flash>,
+    status: StatusCode,
+    page: bool,
+) -> Result<Response> {
+    let mut row = req.shown_row(record).await?;
+    row.message = message;
+    let mut meta = req.meta(req.def, false, false).await?;
+    if page {
+        meta.return_to = paths::admin_row(req.def.slug, record.id);
+        let markup =
+            views::admin::record::record_page(&req.ctx.page(), &nav(), &meta, &row, None, &[]);
+        return Ok(with_status(markup, status));
+    }
+    Ok(with_status(
+        views::admin::row::display_row(&meta, &row),
+        status,
+    ))
 }
