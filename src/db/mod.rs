@@ -19,9 +19,11 @@ use sqlx::FromRow;
 use crate::error::{Error, Result};
 
 pub mod batch;
+pub mod cluster;
 pub mod dynrow;
 mod effects;
 mod error;
+mod migration_lease;
 pub mod page;
 mod retry;
 pub mod schema;
@@ -135,6 +137,27 @@ impl From<Pool> for Db {
     }
 }
 
+/// On a Galera node, every read of this connection first waits until the node has applied
+/// all that the cluster committed before it (`wsrep_sync_wait` = 1): a session created
+/// through one node is found by the next request served through another, and a review just
+/// posted is on the page that follows. A single server has nothing to wait for.
+async fn causal_reads_on_galera(
+    conn: &mut MySqlConnection,
+) -> std::result::Result<(), sqlx::Error> {
+    use sqlx::Row;
+    let galera = sqlx::query("SHOW VARIABLES LIKE 'wsrep_on'")
+        .fetch_optional(&mut *conn)
+        .await?
+        .and_then(|row| row.try_get::<String, _>(1).ok())
+        .is_some_and(|on| on.eq_ignore_ascii_case("ON"));
+    if galera {
+        sqlx::query("SET SESSION wsrep_sync_wait = 1")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://…` or `mysql://…`). A SQLite file and its folder are created
     /// when missing; SQLite runs in WAL mode with a busy timeout and foreign keys enforced.
@@ -190,10 +213,16 @@ impl Db {
                 .await?;
             Ok(Db::from(Pool::Sqlite(pool)))
         } else {
-            let url = url
+            let mut url = url
                 .strip_prefix("mariadb:")
                 .map(|rest| ["mysql:", rest].concat())
                 .unwrap_or_else(|| url.to_owned());
+            // Several nodes: connect through this process's failover relay.
+            if let Some(nodes) = cluster::NodeList::parse(&url) {
+                let relay = cluster::Relay::start(nodes.clone()).await?;
+                tracing::info!(nodes = ?nodes.nodes, relay = %relay.address, "database cluster");
+                url = nodes.url_for(&relay.address.to_string());
+            }
             // Like the SQLite file, a missing database is created (the server must be reachable).
             if !sqlx::MySql::database_exists(&url).await? {
                 sqlx::MySql::create_database(&url).await?;
@@ -210,6 +239,7 @@ impl Db {
                     Purpose::BulkLoad => 1,
                 })
                 .acquire_timeout(Duration::from_secs(5))
+                .after_connect(|conn, _| Box::pin(causal_reads_on_galera(conn)))
                 .connect_with(options)
                 .await?;
             Ok(Db::from(Pool::MySql(pool)))
@@ -239,7 +269,12 @@ impl Db {
     pub async fn migrate(&self) -> Result<()> {
         let outcome = match &self.pool {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
-            Pool::MySql(pool) => MYSQL_MIGRATIONS.run(pool).await,
+            Pool::MySql(pool) => {
+                let lease = migration_lease::acquire(pool).await?;
+                let outcome = MYSQL_MIGRATIONS.run(pool).await;
+                lease.release().await;
+                outcome
+            }
         };
         outcome.map_err(|e| Error::internal(format_args!("migration failed: {e}")))
     }

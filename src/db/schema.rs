@@ -352,6 +352,18 @@ pub enum AnalyticsSnapshots {
     RefreshedAt,
 }
 
+/// MariaDB only: who may run the migrations now (`db::migration_lease`). Created before the
+/// migrations, outside them, because it guards them.
+#[derive(Iden, Clone, Copy)]
+pub enum MigrationLease {
+    #[iden = "_streamvault_migration_lease"]
+    Table,
+    Id,
+    Holder,
+    /// Unix seconds, by the database's clock.
+    Until,
+}
+
 /// The analytics refresh's one row: its lease and its "as of" (see `analytics::snapshot`).
 #[derive(Iden, Clone, Copy)]
 pub enum AnalyticsRefresh {

@@ -55,6 +55,18 @@ enum Cleanup {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => Self::create(backend, None).await,
+            Backend::MySql => Self::create(backend, Some(mysql_server_url())).await,
+        }
+    }
+
+    /// A fresh MariaDB database on the server (or cluster node) at `server_url`.
+    pub async fn on_mysql_server(server_url: &str) -> TestDb {
+        Self::create(Backend::MySql, Some(server_url.to_owned())).await
+    }
+
+    async fn create(backend: Backend, server_url: Option<String>) -> TestDb {
         let name = unique_name();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -64,7 +76,8 @@ impl TestDb {
                 (format!("sqlite://{}", path.display()), Cleanup::File(path))
             }
             Backend::MySql => {
-                let url = format!("{}/{}", mysql_server_url(), name);
+                let server = server_url.unwrap_or_else(mysql_server_url);
+                let url = format!("{server}/{name}");
                 sqlx::MySql::create_database(&url)
                     .await
                     .expect("create test database (is MariaDB running on 127.0.0.1:3306?)");

@@ -25,6 +25,7 @@ mod browser_viewer;
 mod catalog;
 mod catalog_search;
 mod cli;
+mod cluster;
 mod csrf;
 mod feedback;
 mod input;

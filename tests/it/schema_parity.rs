@@ -44,6 +44,9 @@ type Schema = BTreeMap<String, Table>;
 const ONE_BACKEND_ONLY: &[&str] = &[
     // sqlx's own bookkeeping (same name on both, contents differ by tree).
     "_sqlx_migrations",
+    // MariaDB only: the migrations' own guard, which a cluster's nodes share (SQLite has
+    // one writer and needs none).
+    "_streamvault_migration_lease",
 ];
 
 async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
