@@ -8,6 +8,11 @@ run:
 test:
     cargo nextest run --workspace
 
+# A local three-node MariaDB Galera cluster on 127.0.0.1:4306-4308: up, down, status, kill N,
+# start N, url (see scripts/cluster)
+cluster *args:
+    scripts/cluster {{args}}
+
 # Formatting, lints and tests: what a change must pass
 check:
     cargo fmt --all -- --check

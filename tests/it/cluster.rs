@@ -342,3 +342,58 @@ async fn a_node_dies_under_write_load_and_nothing_acknowledged_is_lost() {
 struct Named {
     name: String,
 }
+
+/// Three processes started at the same moment on different nodes of a fresh database: one
+/// migrates, the others wait for it, and all come up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_started_together_on_different_nodes_all_come_up() {
+    if !cluster_is_up().await {
+        return;
+    }
+    let name = format!(
+        "sv_test_{}",
+        streamvault::auth::tokens::random_token()[..12]
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    );
+    let starts = NODES.map(|node| {
+        let url = format!("{node}/{name}");
+        tokio::spawn(async move {
+            let db = Db::connect(&url).await?;
+            db.migrate().await?;
+            Ok::<Db, streamvault::error::Error>(db)
+        })
+    });
+    let mut dbs = Vec::new();
+    for start in starts {
+        dbs.push(
+            start
+                .await
+                .expect("start task")
+                .expect("every process came up"),
+        );
+    }
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        n: i64,
+    }
+    let applied: Count = dbs[2]
+        .fetch_optional(
+            &Query::select()
+                .expr_as(
+                    Func::cast_as(Func::count(Expr::col(Genres::Id)), Computed::Signed),
+                    Computed::Count,
+                )
+                .from(Genres::Table)
+                .to_owned(),
+        )
+        .await
+        .expect("the schema is there")
+        .expect("a count");
+    assert_eq!(applied.n, 0);
+    for db in &dbs {
+        db.close().await;
+    }
+    let url = format!("{}/{name}", NODES[0]);
+    let _ = <sqlx::MySql as sqlx::migrate::MigrateDatabase>::drop_database(&url).await;
+}
