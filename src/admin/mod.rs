@@ -5,6 +5,7 @@
 pub mod crud;
 pub mod entities;
 pub mod entity;
+pub mod feed;
 pub mod links;
 pub mod people;
 pub mod submit;

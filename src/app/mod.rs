@@ -12,6 +12,7 @@ pub mod job_store;
 
 use commit::AfterCommit;
 
+use crate::admin::feed::{ChangeFeed, Subscriptions};
 use crate::analytics::service::Analytics;
 use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
@@ -22,6 +23,10 @@ use crate::queue::{self, Queue};
 use crate::web::rate_limit::Limits;
 use crate::web::{self, AppState, State};
 use job_store::AppJobStore;
+
+/// Staff tables' event streams one session may hold open (a few tabs), and one process.
+const EVENT_STREAMS_PER_SESSION: usize = 6;
+const EVENT_STREAMS_PER_PROCESS: usize = 256;
 
 /// A bound, ready-to-run application.
 pub struct Application {
@@ -120,6 +125,8 @@ impl Application {
             queue,
             catalog,
             analytics,
+            feed: ChangeFeed::new(db.clone()),
+            subscriptions: Subscriptions::new(EVENT_STREAMS_PER_SESSION, EVENT_STREAMS_PER_PROCESS),
             db,
             config,
             clock,
@@ -189,6 +196,7 @@ impl Application {
         // The start-up refresh (no snapshot yet) and the debounced refreshes after writes.
         let analytics = tokio::spawn(state.analytics.clone().run(stop_rx.clone()));
         tracing::info!("listening on http://{}", self.address);
+        let feed = state.feed.clone();
         let mut http_stop = stop_rx;
         let server = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
             web::app(state),
@@ -199,6 +207,7 @@ impl Application {
         );
         tokio::spawn(async move {
             shutdown.await;
+            feed.close();
             let _ = stop_tx.send(true);
         });
         let served = server.await;

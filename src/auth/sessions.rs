@@ -76,13 +76,9 @@ fn new_session(account_id: i64, now: DateTime<Utc>) -> (String, sea_query::Inser
     (raw, insert)
 }
 
-/// The live session for a cookie value, if any. Expired sessions and sessions of disabled
-/// accounts are deleted on sight.
-pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<CurrentUser>> {
-    if !tokens::looks_like_token(raw) {
-        return Ok(None);
-    }
-    let query = Query::select()
+/// A session's row with what its account says about it (`SessionRow`).
+fn session_with_account() -> sea_query::SelectStatement {
+    Query::select()
         .column((Sessions::Table, Sessions::Id))
         .column((Sessions::Table, Sessions::AccountId))
         .column((Sessions::Table, Sessions::CreatedAt))
@@ -96,6 +92,16 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
             Expr::col((Accounts::Table, Accounts::Id))
                 .equals((Sessions::Table, Sessions::AccountId)),
         )
+        .to_owned()
+}
+
+/// The live session for a cookie value, if any. Expired sessions and sessions of disabled
+/// accounts are deleted on sight.
+pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<CurrentUser>> {
+    if !tokens::looks_like_token(raw) {
+        return Ok(None);
+    }
+    let query = session_with_account()
         .and_where(Expr::col((Sessions::Table, Sessions::TokenHash)).eq(tokens::sha256_hex(raw)))
         .to_owned();
     let Some(row) = db.fetch_optional::<SessionRow>(&query).await? else {
@@ -121,6 +127,22 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
         username: row.username,
         role,
     }))
+}
+
+/// Whether a session is still live (not ended, expired, or of a disabled account), without
+/// touching it: for long-lived requests that check now and then.
+pub async fn is_live(db: &Db, session_id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let query = session_with_account()
+        .and_where(Expr::col((Sessions::Table, Sessions::Id)).eq(session_id))
+        .to_owned();
+    Ok(db
+        .fetch_optional::<SessionRow>(&query)
+        .await?
+        .is_some_and(|row| {
+            !row.disabled
+                && now - row.last_seen_at <= IDLE_TIMEOUT
+                && now - row.created_at <= ABSOLUTE_TIMEOUT
+        }))
 }
 
 fn delete_one(session_id: i64) -> sea_query::DeleteStatement {

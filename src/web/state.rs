@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::rate_limit::Limits;
+use crate::admin::feed::{ChangeFeed, Subscriptions};
 use crate::analytics::service::Analytics;
 use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
@@ -23,6 +24,9 @@ pub struct AppState {
     pub catalog: Arc<CatalogCache>,
     /// The analytics snapshot and the refresh policy.
     pub analytics: Arc<Analytics>,
+    /// Staff tables' changes, followed once for every open event stream of this process.
+    pub feed: Arc<ChangeFeed>,
+    pub subscriptions: Arc<Subscriptions>,
 }
 
 pub type State = Arc<AppState>;

@@ -29,6 +29,7 @@ mod cluster;
 mod csrf;
 mod feedback;
 mod input;
+mod live_tables;
 mod proxy;
 mod reset;
 mod schema_parity;

@@ -82,6 +82,8 @@ pub struct AdminPaths {
     /// `_method=DELETE`) on `link`: detach it (tables with link sets).
     pub links: &'static str,
     pub link: &'static str,
+    /// GET: `text/event-stream` of the table's changes (`created`, `updated`, `deleted`).
+    pub events: &'static str,
 }
 
 macro_rules! admin_paths {
@@ -97,6 +99,7 @@ macro_rules! admin_paths {
             enable: concat!("/admin/", $slug, "/:id/enable"),
             links: concat!("/admin/", $slug, "/:id/links/:link"),
             link: concat!("/admin/", $slug, "/:id/links/:link/:target"),
+            events: concat!("/admin/", $slug, "/events"),
         }
     };
 }

@@ -20,6 +20,7 @@ use crate::web::errors::Result;
 mod accounts;
 mod create;
 mod delete;
+mod events;
 mod links;
 mod list;
 mod present;
@@ -47,6 +48,7 @@ pub enum Op {
     LinkRemove,
     /// POST to a link with `_method=DELETE`.
     LinkPost,
+    Events,
 }
 
 pub struct TableEndpoint {
@@ -71,6 +73,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, TableEndpoint)> {
             (Method::GET, paths.edit, at(Op::Edit)),
             (Method::POST, paths.bulk_delete, at(Op::BulkDelete)),
             (Method::GET, paths.options, at(Op::Options)),
+            (Method::GET, paths.events, at(Op::Events)),
         ]);
         if def.role().is_some() {
             routes.push((Method::POST, paths.disable, at(Op::Disable)));
@@ -98,6 +101,7 @@ async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
     match op {
         Op::List => list::list(req).await,
         Op::Options => list::options(req).await,
+        Op::Events => events::stream(req).await,
         Op::Create => create::create(req).await,
         Op::Show => show::show(req).await,
         Op::Edit => show::edit(req).await,

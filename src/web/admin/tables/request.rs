@@ -38,6 +38,8 @@ pub struct TableRequest {
     pub form: FormData,
     /// The page htmx says the request comes from (path and query).
     current_url: Option<String>,
+    /// `Last-Event-ID`: where a reconnecting event stream resumes.
+    pub last_event_id: Option<String>,
 }
 
 impl TableRequest {
@@ -70,8 +72,15 @@ impl TableRequest {
                 Some(q) => [u.path(), "?", q].concat(),
                 None => u.path().to_owned(),
             });
+        let last_event_id = req
+            .headers()
+            .get("last-event-id")
+            .map(|v| v.to_str().map(str::to_owned))
+            .transpose()
+            .map_err(|_| Error::BadRequest("Last-Event-ID must be text".into()))?;
         let form = read_form(req).await?;
         Ok(Self {
+            last_event_id,
             state,
             ctx,
             user,

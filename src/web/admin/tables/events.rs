@@ -1,0 +1,158 @@
+//! `GET /admin/{entity}/events`: the table's changes as server-sent events, in this process
+//! or any other on the same database (`admin::feed`). Each event is named `created`,
+//! `updated` or `deleted`, its id is the change's place in the feed (what `Last-Event-ID`
+//! resumes from) and its data names the row's `id` and `version` — nothing an employee could
+//! not read on the table itself. A subscriber too far behind gets `reload` and the stream
+//! ends. Streams end when the session ends or its account is disabled.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures::StreamExt;
+use poem::web::sse::{Event, SSE};
+use poem::{IntoResponse, Response};
+use tokio::sync::broadcast;
+
+use super::request::TableRequest;
+use crate::admin::feed::{self, Change, Subscription, MAX_BACKLOG};
+use crate::auth::sessions;
+use crate::error::Error;
+use crate::web::errors::{Result, WebError};
+use crate::web::state::State;
+
+/// Heartbeat comments keep proxies from closing a quiet stream; the session is checked as
+/// often.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+pub async fn stream(req: &TableRequest) -> Result<Response> {
+    let state = req.state.clone();
+    let resume_after = match req.last_event_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Error::BadRequest("Last-Event-ID is not an event id".into()))?,
+        ),
+    };
+    let Some(place) = state.subscriptions.open(req.user.session_id) else {
+        return Err(WebError::TooManyRequests {
+            retry_after: Duration::from_secs(30),
+        });
+    };
+    // Subscribe before reading the backlog, so nothing committed in between is missed.
+    let live = state.feed.subscribe().await?;
+    let entity = req.def.slug;
+    let mut pending = VecDeque::new();
+    let mut reload = false;
+    if let Some(after) = resume_after {
+        let missed = feed::changes_since(&state.db, entity, after, MAX_BACKLOG + 1).await?;
+        if missed.len() as u64 > MAX_BACKLOG {
+            reload = true;
+        } else {
+            pending.extend(missed);
+        }
+    }
+    let caught_up = pending.iter().map(|c| c.seq).collect();
+    let subscriber = Subscriber {
+        state,
+        entity,
+        session_id: req.user.session_id,
+        live,
+        pending,
+        caught_up,
+        floor: resume_after.unwrap_or(0),
+        reload,
+        done: false,
+        _place: place,
+    };
+    let events = futures::stream::unfold(subscriber, |mut s| async move {
+        let closing = s.state.feed.closing();
+        let event = tokio::select! {
+            event = s.next_event() => event?,
+            () = closing => return None,
+        };
+        Some((event, s))
+    })
+    .boxed();
+    let mut response = SSE::new(events).keep_alive(HEARTBEAT).into_response();
+    response.headers_mut().insert(
+        "X-Accel-Buffering",
+        poem::http::HeaderValue::from_static("no"),
+    );
+    Ok(response)
+}
+
+struct Subscriber {
+    state: State,
+    entity: &'static str,
+    session_id: i64,
+    live: broadcast::Receiver<Change>,
+    /// Changes read from the log on reconnect, sent before live ones.
+    pending: VecDeque<Change>,
+    /// Their ids: the live feed may bring them again.
+    caught_up: std::collections::HashSet<i64>,
+    /// The client had everything up to here (`Last-Event-ID`).
+    floor: i64,
+    reload: bool,
+    done: bool,
+    _place: Subscription,
+}
+
+impl Subscriber {
+    /// The next event, or `None` when the stream ends.
+    async fn next_event(&mut self) -> Option<Event> {
+        if self.done {
+            return None;
+        }
+        if self.reload {
+            self.done = true;
+            return Some(Event::message("{}").event_type("reload"));
+        }
+        loop {
+            let change = match self.pending.pop_front() {
+                Some(change) => return Some(self.event(&change).await),
+                None => match tokio::time::timeout(HEARTBEAT, self.live.recv()).await {
+                    Ok(Ok(change)) => change,
+                    Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
+                        self.done = true;
+                        return Some(Event::message("{}").event_type("reload"));
+                    }
+                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+                    Err(_quiet) => {
+                        if !self.session_is_live().await {
+                            return None;
+                        }
+                        continue;
+                    }
+                },
+            };
+            if change.entity != self.entity
+                || change.seq <= self.floor
+                || self.caught_up.contains(&change.seq)
+            {
+                continue;
+            }
+            return Some(self.event(&change).await);
+        }
+    }
+
+    async fn event(&self, change: &Change) -> Event {
+        // The version now: a later change may already have moved it (its own event follows).
+        let version = feed::version_of(&self.state.db, self.entity, change.row_id)
+            .await
+            .ok()
+            .flatten();
+        let data = serde_json::json!({ "id": change.row_id, "version": version });
+        Event::message(data.to_string())
+            .event_type(change.kind.event_name())
+            .id(change.seq.to_string())
+    }
+
+    async fn session_is_live(&self) -> bool {
+        let now = self.state.clock.now();
+        sessions::is_live(&self.state.db, self.session_id, now)
+            .await
+            .unwrap_or(true)
+    }
+}

@@ -1,0 +1,177 @@
+//! Staff tables stay live: `GET /admin/E/events` streams every create, update and delete of
+//! E, made in this process or another on the same database, and resumes from
+//! `Last-Event-ID` without losing or repeating an event.
+
+use std::time::Duration;
+
+use streamvault::auth::Role;
+
+use crate::admin_support::htmx;
+use crate::both_backends;
+use crate::helpers::{
+    create_account, customer, employee, spawn_on, spawn_with, Backend, Client, Options,
+};
+
+#[derive(Debug, Clone, PartialEq)]
+struct SseEvent {
+    name: String,
+    id: String,
+    data: serde_json::Value,
+}
+
+/// Opens the event stream of `path` (optionally resuming after `last_id`).
+async fn open(client: &Client, path: &str, last_id: Option<&str>) -> reqwest::Response {
+    let mut request = client
+        .http
+        .get(format!("{}{path}", client.base))
+        .header("Accept", "text/event-stream");
+    if let Some(id) = last_id {
+        request = request.header("Last-Event-ID", id);
+    }
+    request.send().await.expect("event stream")
+}
+
+/// Reads events until `count` arrived (heartbeat comments are skipped), or panics after 20 s.
+async fn read_events(response: &mut reqwest::Response, count: usize) -> Vec<SseEvent> {
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while events.len() < count {
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{count} events within 20 s; got {events:?}"))
+            .expect("stream readable")
+            .expect("stream still open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let (mut name, mut id, mut data) = (String::new(), String::new(), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    name = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            if !name.is_empty() {
+                events.push(SseEvent {
+                    name,
+                    id,
+                    data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                });
+            }
+        }
+    }
+    events
+}
+
+async fn a_table_streams_its_changes_across_processes(backend: Backend) {
+    let first = spawn_with(backend, Options::default()).await;
+    let second = spawn_on(first.test_db.clone(), backend, Options::default()).await;
+    let watcher = employee(&first, "erin").await;
+    create_account(&second, "frank", Role::Employee).await;
+    let editor = second.client();
+    editor.sign_in("frank", crate::helpers::PASSWORD).await;
+
+    let mut stream = open(&watcher, "/admin/genres/events", None).await;
+    assert_eq!(stream.status(), 200);
+    let header = |name: &str| {
+        stream
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(header("content-type").starts_with("text/event-stream"));
+    assert_eq!(header("x-accel-buffering"), "no");
+
+    // Changes made through the other process.
+    let created = htmx(&editor, "POST", "/admin/genres", &[("name", "Live")]).await;
+    assert!(matches!(created.status, 200 | 201), "{}", created.body);
+    let events = read_events(&mut stream, 1).await;
+    assert_eq!(events[0].name, "created", "{events:?}");
+    let id = events[0].data["id"].as_i64().expect("row id");
+    let version = events[0].data["version"].as_i64().expect("row version");
+
+    let path = format!("/admin/genres/{id}");
+    let updated = htmx(
+        &editor,
+        "PUT",
+        &path,
+        &[("name", "Live again"), ("version", &version.to_string())],
+    )
+    .await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    let events = read_events(&mut stream, 1).await;
+    assert_eq!(events[0].name, "updated");
+    assert_eq!(events[0].data["id"].as_i64(), Some(id));
+    assert_eq!(events[0].data["version"].as_i64(), Some(version + 1));
+    let after_update = events[0].id.clone();
+
+    let deleted = htmx(
+        &editor,
+        "DELETE",
+        &path,
+        &[("version", &(version + 1).to_string())],
+    )
+    .await;
+    assert!(matches!(deleted.status, 200 | 204), "{}", deleted.body);
+    let events = read_events(&mut stream, 1).await;
+    assert_eq!(events[0].name, "deleted");
+    assert_eq!(events[0].data["id"].as_i64(), Some(id));
+    drop(stream);
+
+    // A reconnect after the update gets the delete, once, and nothing before it.
+    let mut resumed = open(&watcher, "/admin/genres/events", Some(&after_update)).await;
+    let again = read_events(&mut resumed, 1).await;
+    assert_eq!(again[0].name, "deleted");
+    assert_eq!(again[0].data["id"].as_i64(), Some(id));
+    // Another table's change is not this table's event; the next one here is.
+    htmx(&editor, "POST", "/admin/languages", &[("name", "Elvish")]).await;
+    htmx(&editor, "POST", "/admin/genres", &[("name", "Next")]).await;
+    let next = read_events(&mut resumed, 1).await;
+    assert_eq!(next[0].name, "created", "{next:?}");
+    let seq = |event: &SseEvent| event.id.parse::<i64>().expect("numeric event id");
+    assert!(
+        seq(&next[0]) > seq(&again[0]),
+        "in order, never repeated: {next:?}"
+    );
+    drop(resumed);
+
+    second.stop().await;
+}
+both_backends!(a_table_streams_its_changes_across_processes);
+
+async fn event_streams_are_for_staff_and_refuse_nonsense(backend: Backend) {
+    let app = spawn_with(backend, Options::default()).await;
+    let anonymous = app.client();
+    let refused = open(&anonymous, "/admin/genres/events", None).await;
+    assert_eq!(refused.status(), 303);
+    let viewer = customer(&app, "alice").await;
+    assert_eq!(
+        open(&viewer, "/admin/genres/events", None).await.status(),
+        403
+    );
+    let staff = employee(&app, "erin").await;
+    assert_eq!(
+        open(&staff, "/admin/genres/events", Some("not-a-number"))
+            .await
+            .status(),
+        400
+    );
+    // A few tabs may listen; a flood of streams from one session is refused.
+    let mut open_streams = Vec::new();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let response = open(&staff, "/admin/genres/events", None).await;
+        statuses.push(response.status().as_u16());
+        open_streams.push(response);
+    }
+    assert!(statuses.iter().take(6).all(|s| *s == 200), "{statuses:?}");
+    assert!(statuses.iter().skip(6).all(|s| *s == 429), "{statuses:?}");
+    drop(open_streams);
+}
+both_backends!(event_streams_are_for_staff_and_refuse_nonsense);
