@@ -177,4 +177,85 @@
       if (first) first.focus();
     }
   });
+  // Live staff tables: one event stream per table kind on the page (GET /admin/E/events).
+  // Updated rows are fetched again and swapped in place (never a row someone is editing:
+  // their save meets today's conflict check); deleted rows go; new rows are announced, not
+  // inserted under the reader's cursor.
+  var liveSources = {};
+  function liveBanner(slug, text, onClick) {
+    var section = document.getElementById(slug + "-table");
+    if (!section) return;
+    var banner = section.querySelector(".live-banner");
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "live-banner";
+      banner.setAttribute("role", "status");
+      section.insertBefore(banner, section.firstChild);
+    }
+    banner.textContent = "";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-small";
+    button.textContent = text;
+    button.addEventListener("click", onClick);
+    banner.appendChild(button);
+  }
+  function reloadTable(slug) {
+    var section = document.getElementById(slug + "-table");
+    if (section && window.htmx) {
+      htmx.ajax("GET", window.location.pathname + window.location.search, {
+        target: section,
+        swap: "outerHTML",
+        select: "#" + slug + "-table"
+      });
+    } else {
+      window.location.reload();
+    }
+  }
+  function liveTables(root) {
+    if (!window.EventSource || !window.htmx) return;
+    root.querySelectorAll("table.admin-table[data-slug]").forEach(function (table) {
+      var slug = table.dataset.slug;
+      if (!/^[a-z-]+$/.test(slug) || liveSources[slug]) return;
+      var source = new EventSource("/admin/" + slug + "/events");
+      var fresh = 0;
+      liveSources[slug] = source;
+      function row(id) {
+        return document.getElementById(slug + "-row-" + id);
+      }
+      source.addEventListener("updated", function (evt) {
+        var data = JSON.parse(evt.data);
+        var tr = row(data.id);
+        if (!tr || tr.classList.contains("row-editing")) return;
+        htmx.ajax("GET", "/admin/" + slug + "/" + data.id, { target: tr, swap: "outerHTML" }).then(function () {
+          var swapped = row(data.id);
+          if (swapped) swapped.classList.add("row-live");
+        });
+      });
+      source.addEventListener("deleted", function (evt) {
+        var tr = row(JSON.parse(evt.data).id);
+        if (tr && !tr.classList.contains("row-editing")) tr.remove();
+      });
+      source.addEventListener("created", function () {
+        fresh += 1;
+        liveBanner(slug, fresh === 1 ? "1 new row — show" : fresh + " new rows — show", function () {
+          fresh = 0;
+          reloadTable(slug);
+        });
+      });
+      source.addEventListener("reload", function () {
+        source.close();
+        delete liveSources[slug];
+        liveBanner(slug, "This table changed a lot — reload", function () {
+          window.location.reload();
+        });
+      });
+    });
+  }
+  document.addEventListener("htmx:load", function (evt) {
+    liveTables(evt.detail.elt.parentNode || document);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    liveTables(document);
+  });
 })();

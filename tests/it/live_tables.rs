@@ -175,3 +175,36 @@ async fn event_streams_are_for_staff_and_refuse_nonsense(backend: Backend) {
     drop(open_streams);
 }
 both_backends!(event_streams_are_for_staff_and_refuse_nonsense);
+
+/// In a browser: another staff member's changes appear on an open table without a reload.
+async fn an_open_table_shows_other_peoples_changes(backend: Backend) {
+    let Some((_driver, browser)) = crate::browser::browser().await else {
+        return;
+    };
+    let app = crate::admin_support::demo_app(backend).await;
+    let other = employee(&app, "erin").await;
+    crate::browser::sign_in(&browser, &app.url("/login"), "admin", "streamvault-admin").await;
+    browser
+        .goto(&app.url("/admin/genres"))
+        .await
+        .expect("genres table");
+    crate::browser::wait_for_text(&browser, "#genres-row-1", "").await;
+    // Let the page's stream connect before changing anything.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let version = crate::admin_support::version(&app, "genres", 1).await;
+    let renamed = htmx(
+        &other,
+        "PUT",
+        "/admin/genres/1",
+        &[("name", "Renamed Elsewhere"), ("version", &version)],
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    crate::browser::wait_for_text(&browser, "#genres-row-1", "Renamed Elsewhere").await;
+
+    let created = htmx(&other, "POST", "/admin/genres", &[("name", "Brand New")]).await;
+    assert!(matches!(created.status, 200 | 201), "{}", created.body);
+    crate::browser::wait_for_text(&browser, "#genres-table .live-banner", "1 new row").await;
+}
+both_backends!(an_open_table_shows_other_peoples_changes);
