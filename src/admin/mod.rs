@@ -6,6 +6,7 @@ pub mod crud;
 pub mod entities;
 pub mod entity;
 pub mod feed;
+pub mod import;
 pub mod links;
 pub mod people;
 pub mod submit;

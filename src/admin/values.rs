@@ -8,7 +8,7 @@ use super::entity::{Column, ColumnKind};
 use crate::auth::accounts;
 use crate::db::dynrow::Raw;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Null,
     Int(i64),

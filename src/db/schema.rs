@@ -352,6 +352,17 @@ pub enum AnalyticsSnapshots {
     RefreshedAt,
 }
 
+/// CSV imports waiting for their confirmation (`admin::import`).
+#[derive(Iden, Clone, Copy)]
+pub enum Imports {
+    Table,
+    Id,
+    Entity,
+    AccountId,
+    CreatedAt,
+    Plan,
+}
+
 /// MariaDB only: who may run the migrations now (`db::migration_lease`). Created before the
 /// migrations, outside them, because it guards them.
 #[derive(Iden, Clone, Copy)]

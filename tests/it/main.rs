@@ -28,6 +28,7 @@ mod cli;
 mod cluster;
 mod csrf;
 mod feedback;
+mod import;
 mod input;
 mod live_tables;
 mod proxy;

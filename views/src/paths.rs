@@ -84,6 +84,10 @@ pub struct AdminPaths {
     pub link: &'static str,
     /// GET: `text/event-stream` of the table's changes (`created`, `updated`, `deleted`).
     pub events: &'static str,
+    /// POST (multipart, field `file`): preview a CSV import; nothing changes.
+    pub import: &'static str,
+    /// POST: apply the previewed import, all or nothing.
+    pub import_confirm: &'static str,
 }
 
 macro_rules! admin_paths {
@@ -100,6 +104,8 @@ macro_rules! admin_paths {
             links: concat!("/admin/", $slug, "/:id/links/:link"),
             link: concat!("/admin/", $slug, "/:id/links/:link/:target"),
             events: concat!("/admin/", $slug, "/events"),
+            import: concat!("/admin/", $slug, "/import"),
+            import_confirm: concat!("/admin/", $slug, "/import/:import_id/confirm"),
         }
     };
 }

@@ -10,8 +10,8 @@ mod write;
 
 pub use form::{check_with_db, form_version, parse_form, FormData, Parsed};
 pub use write::{
-    audit_change, bump_version, create, delete, delete_many, lock_row, touch, update, Actor,
-    Deleted, NewAccountSecret, Saved,
+    audit_change, bump_version, changes, create, create_in, delete, delete_many, lock_row, touch,
+    update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,
 };
 
 use std::collections::HashMap;

@@ -77,7 +77,7 @@ pub(super) async fn describe(
     Ok(audit_text(value, label.as_deref()))
 }
 
-pub(super) async fn changes(
+pub async fn changes(
     tx: &mut Tx,
     def: &EntityDef,
     before: Option<&[Value]>,
@@ -140,46 +140,7 @@ pub async fn create(
         .transaction("staff table: create", |tx| {
             let values = values.clone();
             let secret = secret.clone();
-            Box::pin(async move {
-                let mut insert = Query::insert();
-                insert.into_table(def.table);
-                let mut columns: Vec<TableIden> = Vec::new();
-                let mut row: Vec<SimpleExpr> = Vec::new();
-                for (column, value) in def.columns.iter().zip(&values) {
-                    if column.edit == Edit::Never && value.is_null() {
-                        continue;
-                    }
-                    columns.push(column.col);
-                    row.push(value.to_sql(column.kind).into());
-                }
-                if let Some(role) = def.role() {
-                    let secret =
-                        secret.ok_or_else(|| Error::internal("account without password"))?;
-                    columns.extend([
-                        TableIden::Accounts(Accounts::PasswordHash),
-                        TableIden::Accounts(Accounts::Role),
-                        TableIden::Accounts(Accounts::CreatedAt),
-                    ]);
-                    row.extend([
-                        secret.password_hash.into(),
-                        role.as_str().into(),
-                        actor.now.into(),
-                    ]);
-                }
-                insert.columns(columns);
-                insert
-                    .values(row)
-                    .map_err(|e| Error::internal(format_args!("insert {}: {e}", def.slug)))?;
-                let id = tx.insert(&insert).await?;
-                let record = find_in(tx, def, id).await?;
-                if let Some(created) = def.hooks.created {
-                    created(tx, def, &record).await?;
-                }
-                let changes = changes(tx, def, None, Some(&record.values)).await?;
-                audit_change(tx, def, actor, Action::Create, id, changes).await?;
-                touch(tx, def);
-                Ok(record)
-            })
+            Box::pin(async move { create_in(tx, def, &values, secret, actor).await })
         })
         .await;
     match attempt {
@@ -188,6 +149,53 @@ pub async fn create(
             explain_refusal(db, def, &values, None, error).await?,
         )),
     }
+}
+
+/// Inserts one row inside a unit of work (its hooks, audit entry and effects too).
+pub async fn create_in(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    values: &[Value],
+    secret: Option<NewAccountSecret>,
+    actor: Actor,
+) -> Result<Record> {
+    let mut insert = Query::insert();
+    insert.into_table(def.table);
+    let mut columns: Vec<TableIden> = Vec::new();
+    let mut row: Vec<SimpleExpr> = Vec::new();
+    for (column, value) in def.columns.iter().zip(values) {
+        if column.edit == Edit::Never && value.is_null() {
+            continue;
+        }
+        columns.push(column.col);
+        row.push(value.to_sql(column.kind).into());
+    }
+    if let Some(role) = def.role() {
+        let secret = secret.ok_or_else(|| Error::internal("account without password"))?;
+        columns.extend([
+            TableIden::Accounts(Accounts::PasswordHash),
+            TableIden::Accounts(Accounts::Role),
+            TableIden::Accounts(Accounts::CreatedAt),
+        ]);
+        row.extend([
+            secret.password_hash.into(),
+            role.as_str().into(),
+            actor.now.into(),
+        ]);
+    }
+    insert.columns(columns);
+    insert
+        .values(row)
+        .map_err(|e| Error::internal(format_args!("insert {}: {e}", def.slug)))?;
+    let id = tx.insert(&insert).await?;
+    let record = find_in(tx, def, id).await?;
+    if let Some(created) = def.hooks.created {
+        created(tx, def, &record).await?;
+    }
+    let changes = changes(tx, def, None, Some(&record.values)).await?;
+    audit_change(tx, def, actor, Action::Create, id, changes).await?;
+    touch(tx, def);
+    Ok(record)
 }
 
 pub(super) async fn find_in(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<Record> {
@@ -200,7 +208,7 @@ pub(super) async fn find_in(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Re
     decode(def, row)
 }
 
-pub(super) enum Step<T> {
+pub enum Step<T> {
     Done(T),
     Conflict(Record),
     NotFound,
@@ -220,36 +228,7 @@ pub async fn update(
     let attempt = db
         .transaction("staff table: update", |tx| {
             let values = values.clone();
-            Box::pin(async move {
-                let Some(old) = find_for_update(tx, def, id).await? else {
-                    return Ok(Step::NotFound);
-                };
-                if old.version != version {
-                    return Ok(Step::Conflict(old));
-                }
-                let mut update = Query::update();
-                update.table(def.table);
-                for ((column, new), before) in def.columns.iter().zip(&values).zip(&old.values) {
-                    if column.edit != Edit::Never && new != before {
-                        update.value(column.col, new.to_sql(column.kind));
-                    }
-                }
-                update
-                    .value(def.version, Expr::col(def.version).add(1))
-                    .cond_where(where_id(def, id))
-                    .and_where(col(def, def.version).eq(version));
-                if tx.execute(&update).await? != 1 {
-                    return Ok(Step::Conflict(old));
-                }
-                let new = find_in(tx, def, id).await?;
-                if let Some(updated) = def.hooks.updated {
-                    updated(tx, def, &old, &new).await?;
-                }
-                let changes = changes(tx, def, Some(&old.values), Some(&new.values)).await?;
-                audit_change(tx, def, actor, Action::Update, id, changes).await?;
-                touch(tx, def);
-                Ok(Step::Done(new))
-            })
+            Box::pin(async move { update_in(tx, def, id, version, &values, actor).await })
         })
         .await;
     match attempt {
@@ -260,6 +239,45 @@ pub async fn update(
             explain_refusal(db, def, &values, Some(id), error).await?,
         )),
     }
+}
+
+/// Updates one row inside a unit of work if it is still at `version`.
+pub async fn update_in(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    id: i64,
+    version: i64,
+    values: &[Value],
+    actor: Actor,
+) -> Result<Step<Record>> {
+    let Some(old) = find_for_update(tx, def, id).await? else {
+        return Ok(Step::NotFound);
+    };
+    if old.version != version {
+        return Ok(Step::Conflict(old));
+    }
+    let mut update = Query::update();
+    update.table(def.table);
+    for ((column, new), before) in def.columns.iter().zip(values).zip(&old.values) {
+        if column.edit != Edit::Never && new != before {
+            update.value(column.col, new.to_sql(column.kind));
+        }
+    }
+    update
+        .value(def.version, Expr::col(def.version).add(1))
+        .cond_where(where_id(def, id))
+        .and_where(col(def, def.version).eq(version));
+    if tx.execute(&update).await? != 1 {
+        return Ok(Step::Conflict(old));
+    }
+    let new = find_in(tx, def, id).await?;
+    if let Some(updated) = def.hooks.updated {
+        updated(tx, def, &old, &new).await?;
+    }
+    let changes = changes(tx, def, Some(&old.values), Some(&new.values)).await?;
+    audit_change(tx, def, actor, Action::Update, id, changes).await?;
+    touch(tx, def);
+    Ok(Step::Done(new))
 }
 
 pub enum Deleted {

@@ -2,6 +2,7 @@
 //! plain forms (`record`), and the audit log (`audit`).
 
 pub mod audit;
+pub mod import;
 pub mod model;
 pub mod record;
 pub mod row;

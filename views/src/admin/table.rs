@@ -89,6 +89,9 @@ pub fn list_page(ctx: &PageContext, nav: &[NavLink], table: &TableView) -> Marku
                 h1 { (table.meta.plural) }
             }
             (toolbar(table))
+            @if !table.meta.toggles && !table.meta.embedded {
+                (super::import::import_form(&table.meta))
+            }
             (table_section(table))
         },
     )

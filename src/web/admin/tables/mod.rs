@@ -21,6 +21,7 @@ mod accounts;
 mod create;
 mod delete;
 mod events;
+mod import;
 mod links;
 mod list;
 mod present;
@@ -49,6 +50,8 @@ pub enum Op {
     /// POST to a link with `_method=DELETE`.
     LinkPost,
     Events,
+    Import,
+    ImportConfirm,
 }
 
 pub struct TableEndpoint {
@@ -75,6 +78,10 @@ pub fn endpoints() -> Vec<(Method, &'static str, TableEndpoint)> {
             (Method::GET, paths.options, at(Op::Options)),
             (Method::GET, paths.events, at(Op::Events)),
         ]);
+        if def.role().is_none() {
+            routes.push((Method::POST, paths.import, at(Op::Import)));
+            routes.push((Method::POST, paths.import_confirm, at(Op::ImportConfirm)));
+        }
         if def.role().is_some() {
             routes.push((Method::POST, paths.disable, at(Op::Disable)));
             routes.push((Method::POST, paths.enable, at(Op::Enable)));
@@ -92,8 +99,13 @@ impl Endpoint for TableEndpoint {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        let req = TableRequest::read(self.def, &mut req).await?;
-        Ok(dispatch(&req, self.op).await?)
+        let table = TableRequest::read(self.def, &mut req).await?;
+        if self.op == Op::Import {
+            // The one multipart route of the tables: the file, read after access was checked.
+            let file = import::read_upload(&mut req).await?;
+            return Ok(import::preview(&table, &file).await?);
+        }
+        Ok(dispatch(&table, self.op).await?)
     }
 }
 
@@ -102,6 +114,8 @@ async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
         Op::List => list::list(req).await,
         Op::Options => list::options(req).await,
         Op::Events => events::stream(req).await,
+        Op::Import => Err(Error::BadRequest("an import needs its file".into()).into()),
+        Op::ImportConfirm => import::confirm(req).await,
         Op::Create => create::create(req).await,
         Op::Show => show::show(req).await,
         Op::Edit => show::edit(req).await,

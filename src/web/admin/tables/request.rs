@@ -40,6 +40,8 @@ pub struct TableRequest {
     current_url: Option<String>,
     /// `Last-Event-ID`: where a reconnecting event stream resumes.
     pub last_event_id: Option<String>,
+    /// The `:import_id` of an import confirmation.
+    pub import_id: Option<String>,
 }
 
 impl TableRequest {
@@ -78,9 +80,11 @@ impl TableRequest {
             .map(|v| v.to_str().map(str::to_owned))
             .transpose()
             .map_err(|_| Error::BadRequest("Last-Event-ID must be text".into()))?;
+        let import_id = req.raw_path_param("import_id").map(str::to_owned);
         let form = read_form(req).await?;
         Ok(Self {
             last_event_id,
+            import_id,
             state,
             ctx,
             user,

@@ -1,0 +1,198 @@
+//! CSV import into a staff table: the preview changes nothing and carries an `import_id`;
+//! the confirmation applies exactly that preview, or nothing, once.
+
+use streamvault::auth::Role;
+
+use crate::admin_support::{htmx, stored, version};
+use crate::both_backends;
+use crate::helpers::{
+    create_account, customer, employee, spawn_with, Backend, Client, Options, Page, TestApp,
+};
+
+const BOUNDARY: &str = "----streamvault-test-boundary";
+
+/// Posts `csv` as the multipart field `file`, the way the import form does.
+async fn upload(client: &Client, path: &str, csv: &str) -> Page {
+    let token = client.csrf().await;
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rows.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{BOUNDARY}--\r\n"
+    );
+    client
+        .send(
+            client
+                .http
+                .post(format!("{}{path}", client.base))
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .header("X-CSRF-Token", token)
+                .body(body),
+        )
+        .await
+}
+
+/// The preview's import id, from its confirmation form.
+fn import_id(page: &Page) -> Option<String> {
+    let marker = "data-import-id=\"";
+    let start = page.body.find(marker)? + marker.len();
+    let end = page.body[start..].find('"')? + start;
+    Some(page.body[start..end].to_owned())
+}
+
+async fn genres(app: &TestApp, staff: &Client, names: &[&str]) {
+    for name in names {
+        let created = htmx(staff, "POST", "/admin/genres", &[("name", name)]).await;
+        assert!(matches!(created.status, 200 | 201), "{}", created.body);
+    }
+    assert_eq!(stored(app, "genres", 1, "name").await, names[0]);
+}
+
+async fn a_previewed_import_applies_exactly_once(backend: Backend) {
+    let app = spawn_with(backend, Options::default()).await;
+    let staff = employee(&app, "erin").await;
+    genres(&app, &staff, &["Drama", "Comedy"]).await;
+
+    let csv = "\u{feff}id,name\r\n1,Drama Renamed\r\n2,Comedy\r\n,\"Western, Spaghetti\"\r\n";
+    let preview = upload(&staff, "/admin/genres/import", csv).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview.body.contains("1 to add, 1 to change, 1 unchanged"),
+        "{}",
+        preview.body
+    );
+    let id = import_id(&preview).expect("an import id");
+    assert_eq!(
+        stored(&app, "genres", 1, "name").await,
+        "Drama",
+        "the preview changed nothing"
+    );
+
+    let confirm_path = format!("/admin/genres/import/{id}/confirm");
+    let applied = htmx(&staff, "POST", &confirm_path, &[]).await;
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    assert!(
+        applied.body.contains("1 added, 1 changed"),
+        "{}",
+        applied.body
+    );
+    assert_eq!(stored(&app, "genres", 1, "name").await, "Drama Renamed");
+    assert_eq!(
+        stored(&app, "genres", 3, "name").await,
+        "Western, Spaghetti"
+    );
+
+    let again = htmx(&staff, "POST", &confirm_path, &[]).await;
+    assert_eq!(again.status, 404, "a preview is applied once");
+    let audit = staff.get("/admin/audit?entity=genres").await;
+    assert!(audit.body.contains("Drama Renamed"), "imports are audited");
+}
+both_backends!(a_previewed_import_applies_exactly_once);
+
+async fn an_import_is_all_or_nothing(backend: Backend) {
+    let app = spawn_with(backend, Options::default()).await;
+    let staff = employee(&app, "erin").await;
+    genres(&app, &staff, &["Drama", "Comedy"]).await;
+
+    // A line with an error: the preview says so and offers nothing to confirm.
+    let invalid = upload(&staff, "/admin/genres/import", "id,name\n,New One\n2,\n").await;
+    assert_eq!(invalid.status, 422, "{}", invalid.body);
+    assert!(import_id(&invalid).is_none());
+    assert!(invalid.body.contains("with errors"));
+
+    // The file is not this table's: refused before any line is read.
+    let unknown = upload(&staff, "/admin/genres/import", "id,colour\n1,red\n").await;
+    assert_eq!(unknown.status, 422);
+    let ragged = upload(&staff, "/admin/genres/import", "id,name\n1\n").await;
+    assert_eq!(ragged.status, 422);
+    let not_multipart = htmx(
+        &staff,
+        "POST",
+        "/admin/genres/import",
+        &[("file", "id,name")],
+    )
+    .await;
+    assert_eq!(not_multipart.status, 400);
+
+    // A row changes between preview and confirmation: nothing is applied, not even the
+    // new row of the same file.
+    let preview = upload(
+        &staff,
+        "/admin/genres/import",
+        "id,name\n1,Mine\n,Also Mine\n",
+    )
+    .await;
+    let id = import_id(&preview).expect("an import id");
+    let current = version(&app, "genres", 1).await;
+    let theirs = htmx(
+        &staff,
+        "PUT",
+        "/admin/genres/1",
+        &[("name", "Theirs"), ("version", &current)],
+    )
+    .await;
+    assert_eq!(theirs.status, 200);
+    let stale = htmx(
+        &staff,
+        "POST",
+        &format!("/admin/genres/import/{id}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_eq!(stored(&app, "genres", 1, "name").await, "Theirs");
+    let names = staff.get("/admin/genres?q=Also").await;
+    assert!(
+        !names.body.contains("Also Mine"),
+        "the new row was not added either"
+    );
+
+    // Two lines with the same unique name pass their own checks, and the database refuses
+    // the pair at confirmation: nothing is applied.
+    let twins = upload(&staff, "/admin/genres/import", "name\nTwin\nTwin\n").await;
+    let id = import_id(&twins).expect("each line is valid on its own");
+    let refused = htmx(
+        &staff,
+        "POST",
+        &format!("/admin/genres/import/{id}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let names = staff.get("/admin/genres?q=Twin").await;
+    assert!(!names.body.contains(">Twin<"), "neither twin was added");
+}
+both_backends!(an_import_is_all_or_nothing);
+
+async fn imports_are_staff_only_and_private_to_their_author(backend: Backend) {
+    let app = spawn_with(backend, Options::default()).await;
+    let staff = employee(&app, "erin").await;
+    let viewer = customer(&app, "alice").await;
+    assert_eq!(
+        upload(&viewer, "/admin/genres/import", "name\nX\n")
+            .await
+            .status,
+        403
+    );
+    let preview = upload(&staff, "/admin/genres/import", "name\nMine\n").await;
+    let id = import_id(&preview).expect("an import id");
+    create_account(&app, "frank", Role::Employee).await;
+    let frank = app.client();
+    frank.sign_in("frank", crate::helpers::PASSWORD).await;
+    let other = htmx(
+        &frank,
+        "POST",
+        &format!("/admin/genres/import/{id}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(other.status, 404, "only who previewed it may apply it");
+    let accounts = upload(&staff, "/admin/customers/import", "username\nmallory\n").await;
+    assert!(
+        matches!(accounts.status, 404 | 405),
+        "accounts are not imported: {}",
+        accounts.status
+    );
+}
+both_backends!(imports_are_staff_only_and_private_to_their_author);
