@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use sea_query::{MysqlQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::SqlxBinder;
-use sqlx::migrate::{MigrateDatabase, Migrator};
+use sqlx::migrate::{MigrateDatabase, MigrateError, Migrator};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -238,7 +238,7 @@ impl Db {
     /// Applies pending migrations; already-applied ones are skipped.
     pub async fn migrate(&self) -> Result<()> {
         let outcome = match &self.pool {
-            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pool::Sqlite(pool) => migrate_sqlite(pool).await,
             Pool::MySql(pool) => MYSQL_MIGRATIONS.run(pool).await,
         };
         outcome.map_err(|e| Error::internal(format_args!("migration failed: {e}")))
@@ -623,6 +623,38 @@ fn backoff(retry: u32) -> Duration {
         Err(_) => 0.75,
     };
     Duration::from_millis((ceiling_ms as f64 * fraction) as u64)
+}
+
+/// SQLite's migrations run with foreign-key enforcement off, as SQLite's procedure for
+/// rebuilding a table asks: with it on, dropping the old table would run the ON DELETE actions
+/// of every child row (sessions, reviews, audit entries). The pragma cannot change inside a
+/// transaction, so it is set on a connection taken out of the pool before the migrator's
+/// transactions begin; the result is checked with `foreign_key_check`, and the connection is
+/// closed rather than returned with enforcement off.
+async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> std::result::Result<(), MigrateError> {
+    use sqlx::Connection as _;
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut conn)
+        .await?;
+    let migrated = SQLITE_MIGRATIONS.run(&mut conn).await;
+    let dangling = match migrated {
+        Ok(()) => sqlx::query("PRAGMA foreign_key_check")
+            .fetch_optional(&mut conn)
+            .await
+            .map(|row| row.is_some()),
+        Err(e) => {
+            let _ = conn.close().await;
+            return Err(e);
+        }
+    };
+    conn.close().await?;
+    if dangling? {
+        return Err(MigrateError::Execute(sqlx::Error::Protocol(
+            "the migrated database has rows whose foreign keys point nowhere".into(),
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
