@@ -40,29 +40,33 @@ pub async fn register(db: &Db, account: &NewAccount, now: DateTime<Utc>) -> Resu
         })
         .await;
     match attempt {
-        Err(e) if e.is_unique_violation() => after_race(db, account).await,
+        Err(e) if e.is_unique_violation() => match after_race(db, account, now).await {
+            // Lost twice in a row: a name that contested is as good as taken.
+            Err(e) if e.is_unique_violation() => Ok(Registered::UsernameTaken),
+            other => other,
+        },
         other => other,
     }
 }
 
-/// The insert lost a race on the username or the address: which one decides the answer.
-async fn after_race(db: &Db, account: &NewAccount) -> Result<Registered> {
-    let (username, email) = (account.username.clone(), account.profile.email.clone());
+/// The insert lost a race on the username or the address: which one decides the answer (and
+/// when the winner is already gone again, the account is created after all).
+async fn after_race(db: &Db, account: &NewAccount, now: DateTime<Utc>) -> Result<Registered> {
     db.transaction("register: after a lost race", |tx| {
-        let (username, email) = (username.clone(), email.clone());
+        let account = account.clone();
         Box::pin(async move {
-            if find(tx, Accounts::Username, &username).await?.is_some() {
+            if find(tx, Accounts::Username, &account.username)
+                .await?
+                .is_some()
+            {
                 return Ok(Registered::UsernameTaken);
             }
-            match owner_of(tx, &email).await? {
-                Some(owner) => {
-                    notify_owner(tx, owner).await?;
-                    Ok(Registered::EmailInUse)
-                }
-                // Neither is taken now: the account that won was deleted meanwhile; ask the
-                // visitor to try again rather than guess.
-                None => Ok(Registered::UsernameTaken),
+            if let Some(owner) = owner_of(tx, &account.profile.email).await? {
+                notify_owner(tx, owner).await?;
+                return Ok(Registered::EmailInUse);
             }
+            let account_id = accounts::insert(tx, &account, now).await?;
+            Ok(Registered::Created { account_id })
         })
     })
     .await

@@ -129,6 +129,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_registration_attempt_names_the_account_and_the_way_back_in() {
+        let email = registration_attempt("alice", "https://sv.example/forgot-password");
+        assert!(email.subject.contains("tried to register"));
+        for body in [&email.text, &email.html] {
+            assert!(body.contains("alice"));
+            assert!(body.contains("https://sv.example/forgot-password"));
+        }
+    }
+
+    #[test]
     fn the_new_address_is_masked() {
         assert_eq!(mask_email("newname@example.com"), "n•••@example.com");
         let email = email_changed("alice", "newname@example.com");
