@@ -18,6 +18,8 @@ fn main() {
     let assets = PathBuf::from("assets");
     println!("cargo:rerun-if-changed=assets/package.json");
     println!("cargo:rerun-if-changed=assets/package-lock.json");
+    // sqlx::migrate! embeds the migrations: a new file must rebuild the app.
+    println!("cargo:rerun-if-changed=migrations");
     for file in OWN {
         println!("cargo:rerun-if-changed=assets/{file}");
     }

@@ -2,7 +2,7 @@
 //! that rolls back leaves no entry and a committed change always has one.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, Order, Query};
+use sea_query::{Cond, Expr, Order, Query};
 use serde::{Deserialize, Serialize};
 
 use crate::db::page::Page;
@@ -78,6 +78,94 @@ pub async fn record(tx: &mut Tx, entry: &Entry, now: DateTime<Utc>) -> Result<()
     Ok(())
 }
 
+/// What replaces a deleted account's words in the audit log.
+pub const REDACTED: &str = "(removed with the account)";
+
+/// The fields of audit entries that hold an account's own words: per audit entity, whose
+/// entries about the account (`entity_id` the account's id, or ending in `/id` for reviews)
+/// they are.
+const WORDS: [(&str, &[&str]); 3] = [
+    ("feedback", &["body"]),
+    ("customers", &["email", "first_name", "last_name"]),
+    ("employees", &["email", "first_name", "last_name"]),
+];
+
+/// Redacts what a deleted account wrote (review bodies, its names and address) from every
+/// audit entry about it, keeping who did what and when and which fields changed. Runs in the
+/// deleting transaction, after every other write of it (the audit log is last in the lock
+/// order); entries are read first and rewritten by primary key. Returns how many changed.
+pub async fn redact_account(tx: &mut Tx, account_id: i64) -> Result<u64> {
+    #[derive(sqlx::FromRow)]
+    struct Written {
+        id: i64,
+        entity: String,
+        detail: String,
+    }
+    let id_text = account_id.to_string();
+    // A review's key is `series/account`: the pattern is a bound value, digits only.
+    let review_key = ["%/", &id_text].concat();
+    let mut about = Cond::any();
+    for (entity, _) in WORDS {
+        let key = if entity == "feedback" {
+            Expr::col(AuditLog::EntityId).like(review_key.as_str())
+        } else {
+            Expr::col(AuditLog::EntityId).eq(id_text.as_str())
+        };
+        about = about.add(
+            Cond::all()
+                .add(Expr::col(AuditLog::Entity).eq(entity))
+                .add(key),
+        );
+    }
+    let select = Query::select()
+        .columns([AuditLog::Id, AuditLog::Entity, AuditLog::Detail])
+        .from(AuditLog::Table)
+        .cond_where(about)
+        .order_by(AuditLog::Id, Order::Asc)
+        .to_owned();
+    let entries: Vec<Written> = tx.fetch_all(&select).await?;
+    let mut redacted = 0;
+    for entry in entries {
+        let Some((_, fields)) = WORDS.iter().find(|(e, _)| *e == entry.entity) else {
+            continue;
+        };
+        let Some(detail) = redact_detail(&entry.detail, fields) else {
+            continue;
+        };
+        let update = Query::update()
+            .table(AuditLog::Table)
+            .value(AuditLog::Detail, detail)
+            .and_where(Expr::col(AuditLog::Id).eq(entry.id))
+            .to_owned();
+        redacted += tx.execute(&update).await?;
+    }
+    Ok(redacted)
+}
+
+/// `detail` with the values of `fields` replaced by [`REDACTED`], or `None` when nothing in it
+/// needs to change. A detail that does not parse is replaced whole: it cannot be checked.
+fn redact_detail(detail: &str, fields: &[&str]) -> Option<String> {
+    let Ok(mut changes) = serde_json::from_str::<Vec<FieldChange>>(detail) else {
+        return Some("[]".to_owned());
+    };
+    let mut changed = false;
+    for change in changes
+        .iter_mut()
+        .filter(|c| fields.contains(&c.field.as_str()))
+    {
+        for value in [&mut change.before, &mut change.after] {
+            if value.as_deref().is_some_and(|v| v != REDACTED) {
+                *value = Some(REDACTED.to_owned());
+                changed = true;
+            }
+        }
+    }
+    if !changed {
+        return None;
+    }
+    serde_json::to_string(&changes).ok()
+}
+
 /// Which entries the audit page shows.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
@@ -145,4 +233,37 @@ pub async fn list(db: &Db, filter: &AuditFilter, page: Page) -> Result<(Vec<Audi
     let has_next = rows.len() > page.size as usize;
     rows.truncate(page.size as usize);
     Ok((rows, has_next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_the_fields_and_replaces_only_the_words() {
+        let detail = serde_json::to_string(&vec![
+            FieldChange {
+                field: "rating".into(),
+                before: Some("4".into()),
+                after: None,
+            },
+            FieldChange {
+                field: "body".into(),
+                before: Some("my secret words".into()),
+                after: None,
+            },
+        ])
+        .expect("json");
+        let redacted = redact_detail(&detail, &["body"]).expect("changed");
+        let changes: Vec<FieldChange> = serde_json::from_str(&redacted).expect("json");
+        assert_eq!(changes[0].before.as_deref(), Some("4"));
+        assert_eq!(changes[1].field, "body");
+        assert_eq!(changes[1].before.as_deref(), Some(REDACTED));
+        assert_eq!(changes[1].after, None);
+        assert_eq!(
+            redact_detail(&redacted, &["body"]),
+            None,
+            "already redacted"
+        );
+    }
 }

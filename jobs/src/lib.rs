@@ -8,6 +8,7 @@ pub mod housekeeping;
 pub mod mailer;
 pub mod password_changed;
 pub mod password_reset;
+pub mod registration_attempt;
 
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@ use sea_query::{Expr, Order, Query};
 use super::crud::{self, Actor, FormData, NewAccountSecret, Record};
 use super::entity::EntityDef;
 use crate::audit::{Action, FieldChange};
-use crate::auth::{accounts, password, sessions, Role};
+use crate::auth::{accounts, credentials, password, sessions, Role};
 use crate::db::schema::Accounts;
 use crate::db::Db;
 use crate::error::Result;
@@ -46,7 +46,7 @@ pub enum Toggled {
 }
 
 /// Disables (ending every session of the account in the same transaction) or re-enables an
-/// account. Staff cannot disable themselves or the last active employee.
+/// account; either way its unused reset links are retired. Staff cannot disable themselves or the last active employee.
 pub async fn set_disabled(
     db: &Db,
     def: &'static EntityDef,
@@ -93,6 +93,7 @@ pub async fn set_disabled(
             if disabled {
                 sessions::delete_for_account(tx, id, None).await?;
             }
+            credentials::changed(tx, id, actor.now).await?;
             let change = FieldChange {
                 field: "disabled".into(),
                 before: Some(was.to_string()),

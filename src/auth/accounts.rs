@@ -199,14 +199,11 @@ pub struct ProfileInput {
     pub country_id: Option<String>,
 }
 
-/// Normalizes and validates a profile: the e-mail's shape and that no other account uses it
-/// (`except` is the account being edited), both names, and that the country exists. Returns
-/// the normalized profile (to show again) and the messages per field.
-pub async fn validate_profile(
-    db: &Db,
-    input: &ProfileInput,
-    except: Option<i64>,
-) -> Result<(Profile, FieldErrors)> {
+/// Normalizes and validates a profile: the e-mail's shape, both names, and that the country
+/// exists. Whether another account uses the address is the caller's question (registration
+/// must not answer it; see [`EMAIL_TAKEN`]). Returns the normalized profile (to show again)
+/// and the messages per field.
+pub async fn validate_profile(db: &Db, input: &ProfileInput) -> Result<(Profile, FieldErrors)> {
     let mut errors = FieldErrors::new();
     let country_id = match input.country_id.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -232,11 +229,12 @@ pub async fn validate_profile(
             errors.add("country_id", "Choose a country from the list.");
         }
     }
-    if !errors.has("email") && taken(db, Accounts::Email, &profile.email, except).await? {
-        errors.add("email", "Another account already uses this e-mail address.");
-    }
     Ok((profile, errors))
 }
+
+/// Said only to someone already signed in who proved their password (changing their own
+/// address) or to staff: never on registration, where it would reveal who has an account.
+pub const EMAIL_TAKEN: &str = "Another account already uses this e-mail address.";
 
 #[derive(sqlx::FromRow)]
 struct IdRow {
@@ -334,6 +332,25 @@ pub async fn lock(tx: &mut Tx, id: i64) -> Result<bool> {
         .lock(sea_query::LockType::Update)
         .to_owned();
     Ok(tx.fetch_optional::<Locked>(&query).await?.is_some())
+}
+
+/// Locks the account row like [`lock`]; `true` only if it exists and is not disabled (a
+/// disabled account gets no new password by any route, so none waits for its re-enabling).
+pub async fn lock_enabled(tx: &mut Tx, id: i64) -> Result<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        disabled: bool,
+    }
+    let query = Query::select()
+        .column(Accounts::Disabled)
+        .from(Accounts::Table)
+        .and_where(Expr::col(Accounts::Id).eq(id))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    Ok(tx
+        .fetch_optional::<Locked>(&query)
+        .await?
+        .is_some_and(|row| !row.disabled))
 }
 
 pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<u64> {

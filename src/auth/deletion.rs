@@ -5,6 +5,7 @@
 use sea_query::{Expr, Query};
 
 use super::{resets, sessions};
+use crate::audit;
 use crate::db::schema::Accounts;
 use crate::db::{Db, Touched, Tx};
 use crate::error::{Error, Result};
@@ -13,8 +14,9 @@ use crate::error::{Error, Result};
 /// ARCHITECTURE.md: the account row first (locked by a version bump), then its sessions and
 /// reset tokens, then its reviews, each taken out of its series' figures (`series_stats`), so
 /// ratings and analytics stay exact. Reviews are removed, not anonymized: nothing the person
-/// wrote outlives the account. Staff audit entries keep their rows (`account_id` becomes
-/// NULL). Returns how many reviews went; an account already gone is [`Error::NotFound`].
+/// wrote outlives the account. Audit entries keep their rows (`account_id` becomes NULL), but
+/// the account's words in them (a removed review's text, its names and address) are redacted
+/// in the same transaction (`audit::redact_account`). Returns how many reviews went; an account already gone is [`Error::NotFound`].
 /// One unit of work of its own.
 pub async fn delete_account(db: &Db, id: i64) -> Result<usize> {
     db.transaction("delete an account", |tx| Box::pin(delete_in(tx, id)))
@@ -43,5 +45,7 @@ async fn delete_in(tx: &mut Tx, id: i64) -> Result<usize> {
             .to_owned(),
     )
     .await?;
+    // Last, as the lock order has it: the audit log keeps who did what, not their words.
+    audit::redact_account(tx, id).await?;
     Ok(reviews)
 }

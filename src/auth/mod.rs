@@ -2,6 +2,7 @@
 //! random tokens and secrets behind them.
 
 pub mod accounts;
+pub mod credentials;
 pub mod deletion;
 pub mod password;
 pub mod registration;

@@ -9,7 +9,7 @@ use jobs::password_reset::SendPasswordReset;
 
 use crate::auth::accounts;
 use crate::auth::tokens;
-use crate::db::schema::PasswordResetTokens;
+use crate::db::schema::{Accounts, PasswordResetTokens};
 use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::queue;
@@ -23,21 +23,29 @@ struct TokenRow {
 }
 
 fn live(token_hash: &str, now: DateTime<Utc>) -> Cond {
+    let col = |c: PasswordResetTokens| Expr::col((PasswordResetTokens::Table, c));
     Cond::all()
-        .add(Expr::col(PasswordResetTokens::TokenHash).eq(token_hash))
-        .add(Expr::col(PasswordResetTokens::UsedAt).is_null())
-        .add(Expr::col(PasswordResetTokens::ExpiresAt).gt(now))
+        .add(col(PasswordResetTokens::TokenHash).eq(token_hash))
+        .add(col(PasswordResetTokens::UsedAt).is_null())
+        .add(col(PasswordResetTokens::ExpiresAt).gt(now))
 }
 
-/// The account a live token belongs to, or `None` for unknown, used or expired tokens.
+/// The account a live token belongs to, or `None` for unknown, used or expired tokens and
+/// tokens of a disabled account.
 pub async fn account_for(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
     if !tokens::looks_like_token(raw) {
         return Ok(None);
     }
     let query = Query::select()
-        .column(PasswordResetTokens::AccountId)
+        .column((PasswordResetTokens::Table, PasswordResetTokens::AccountId))
         .from(PasswordResetTokens::Table)
+        .inner_join(
+            Accounts::Table,
+            Expr::col((Accounts::Table, Accounts::Id))
+                .equals((PasswordResetTokens::Table, PasswordResetTokens::AccountId)),
+        )
         .cond_where(live(&tokens::sha256_hex(raw), now))
+        .and_where(Expr::col((Accounts::Table, Accounts::Disabled)).eq(false))
         .to_owned();
     Ok(db
         .fetch_optional::<TokenRow>(&query)
@@ -45,11 +53,12 @@ pub async fn account_for(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Optio
         .map(|row| row.account_id))
 }
 
-/// Marks the token used if it is still live; returns its account when this call won. In the
-/// house lock order: the token is only read first (no lock), then its account row is locked,
-/// then the token is taken by one conditional UPDATE (of two concurrent redemptions exactly
-/// one sees an affected row). An account deletion, which also locks the account row first,
-/// therefore queues behind a redemption or the other way round, never deadlocks with it.
+/// Marks the token used if it is still live and its account is not disabled; returns its
+/// account when this call won. In the house lock order: the token is only read first (no
+/// lock), then its account row is locked (and its standing read under the lock), then the
+/// token is taken by one conditional UPDATE (of two concurrent redemptions exactly one sees an
+/// affected row). An account deletion, which also locks the account row first, therefore
+/// queues behind a redemption or the other way round, never deadlocks with it.
 pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
     let hash = tokens::sha256_hex(raw);
     let query = Query::select()
@@ -60,7 +69,7 @@ pub async fn redeem(tx: &mut Tx, raw: &str, now: DateTime<Utc>) -> Result<Option
     let Some(row) = tx.fetch_optional::<TokenRow>(&query).await? else {
         return Ok(None);
     };
-    if !accounts::lock(tx, row.account_id).await? {
+    if !accounts::lock_enabled(tx, row.account_id).await? {
         return Ok(None);
     }
     let update = Query::update()
@@ -172,8 +181,9 @@ pub async fn mint(
         .transaction("mint a reset token", move |tx| {
             let hash = hash.clone();
             Box::pin(async move {
-                // The account first (house lock order): a deletion racing this mint queues.
-                if !accounts::lock(tx, account_id).await? {
+                // The account first (house lock order): a deletion or a disable racing this
+                // mint queues, and one that won is seen here.
+                if !accounts::lock_enabled(tx, account_id).await? {
                     return Ok(false);
                 }
                 retire_for_account(tx, account_id, now).await?;

@@ -7,7 +7,7 @@ use jobs::email_changed::NotifyEmailChanged;
 use jobs::password_changed::NotifyPasswordChanged;
 
 use super::accounts::{self, Account, Profile};
-use super::{resets, sessions};
+use super::{credentials, sessions};
 use crate::db::Db;
 use crate::error::Result;
 use crate::queue;
@@ -21,9 +21,15 @@ pub enum ProfileSaved {
     EmailTaken,
 }
 
-/// Saves `profile` (validated by the caller) for `account`. A changed address queues the
-/// notice to the previous one in the same commit.
-pub async fn update_profile(db: &Db, account: &Account, profile: &Profile) -> Result<ProfileSaved> {
+/// Saves `profile` (validated by the caller) for `account`. A changed address retires the
+/// account's reset links (one mailed to the old address must not outlive it) and queues the
+/// notice to the previous address, in the same commit.
+pub async fn update_profile(
+    db: &Db,
+    account: &Account,
+    profile: &Profile,
+    now: DateTime<Utc>,
+) -> Result<ProfileSaved> {
     let account_id = account.id;
     let old_email = (profile.email != account.email).then(|| account.email.clone());
     let saved = db
@@ -32,6 +38,7 @@ pub async fn update_profile(db: &Db, account: &Account, profile: &Profile) -> Re
             Box::pin(async move {
                 accounts::update_profile(tx, account_id, &profile).await?;
                 if let Some(old_email) = old_email {
+                    credentials::changed(tx, account_id, now).await?;
                     let notice = NotifyEmailChanged {
                         account_id,
                         old_email,
@@ -66,7 +73,7 @@ pub async fn change_password(
         Box::pin(async move {
             accounts::set_password(tx, account_id, &password_hash).await?;
             sessions::delete_for_account(tx, account_id, None).await?;
-            resets::retire_for_account(tx, account_id, now).await?;
+            credentials::changed(tx, account_id, now).await?;
             let raw_session = sessions::create_in(tx, account_id, now).await?;
             queue::enqueue(tx, &NotifyPasswordChanged { account_id }).await?;
             Ok(raw_session)

@@ -2,7 +2,7 @@
 //! signed-in account's id, never by an id from the request.
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form};
+use poem::web::Data;
 use poem::{handler, Response};
 use serde::Deserialize;
 use views::account::{AccountView, ProfileValues};
@@ -10,11 +10,13 @@ use views::account::{AccountView, ProfileValues};
 use super::access::RequireCustomer;
 use super::common::{country_choices, form_status, see_other, with_status};
 use super::cookies;
+use super::form::Form;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts::{self, Account, ProfileInput};
 use crate::auth::settings::{self, ProfileSaved};
 use crate::auth::{deletion, password, CurrentUser};
+use crate::db::schema::Accounts;
 use crate::error::Error;
 use crate::validation::FieldErrors;
 use crate::web::errors::Result;
@@ -174,8 +176,13 @@ pub async fn update_profile(
     if email_changes {
         password_throttle(state, ctx, &account).await?;
     }
-    let (profile, mut errors) =
-        accounts::validate_profile(&state.db, &form.profile, Some(account.id)).await?;
+    let (profile, mut errors) = accounts::validate_profile(&state.db, &form.profile).await?;
+    if email_changes
+        && !errors.has("email")
+        && accounts::taken(&state.db, Accounts::Email, &profile.email, Some(account.id)).await?
+    {
+        errors.add("email", accounts::EMAIL_TAKEN);
+    }
     let mut values = profile_values(&account);
     values.email = profile.email.clone();
     values.first_name = profile.first_name.clone();
@@ -194,15 +201,13 @@ pub async fn update_profile(
     }
 
     if errors.is_empty() {
-        match settings::update_profile(&state.db, &account, &profile).await? {
+        match settings::update_profile(&state.db, &account, &profile, state.clock.now()).await? {
             ProfileSaved::Saved { email_changed } => {
                 if email_changed {
                     tracing::info!("e-mail address changed");
                 }
             }
-            ProfileSaved::EmailTaken => {
-                errors.add("email", "Another account already uses this e-mail address.")
-            }
+            ProfileSaved::EmailTaken => errors.add("email", accounts::EMAIL_TAKEN),
         }
     }
     let saved = errors.is_empty();

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use poem::http::{header, StatusCode};
-use poem::web::{Data, Path, Query};
+use poem::web::{Data, Path};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::analytics::{
@@ -16,6 +16,7 @@ use views::analytics::{
 
 use super::access::RequireEmployee;
 use super::common::{see_other, staff_nav as nav};
+use super::form::Form;
 use super::middleware::RequestContext;
 use super::state::State;
 use crate::analytics::charts::{Chart, ChartKind};
@@ -171,7 +172,7 @@ pub async fn refresh_status(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
     RequireEmployee(_staff): RequireEmployee,
-    Query(params): Query<StatusParams>,
+    Form(params): Form<StatusParams>,
 ) -> Result<Response> {
     let status = state.analytics.status().await?;
     let shown = params.shown.unwrap_or_default();
@@ -198,7 +199,7 @@ pub async fn result(
     Data(ctx): Data<&RequestContext>,
     RequireEmployee(_staff): RequireEmployee,
     Path(name): Path<String>,
-    Query(params): Query<TableParams>,
+    Form(params): Form<TableParams>,
 ) -> Result<Response> {
     let (query, is_csv) = named::<AnalyticsQuery>(&name)?;
     let regions = region_pair(&params)?;
@@ -241,7 +242,7 @@ pub async fn report(
     Data(ctx): Data<&RequestContext>,
     RequireEmployee(_staff): RequireEmployee,
     Path(name): Path<String>,
-    Query(params): Query<TableParams>,
+    Form(params): Form<TableParams>,
 ) -> Result<Response> {
     let (report, is_csv) = named::<Report>(&name)?;
     if is_csv {

@@ -1,7 +1,7 @@
 //! Sign in, sign out, register.
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Query};
+use poem::web::Data;
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::auth::RegisterValues;
@@ -10,6 +10,7 @@ use views::forms::NoMessages;
 use super::access::safe_next;
 use super::common::{country_choices, see_other, with_status};
 use super::cookies;
+use super::form::Form;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts::{self, NewAccount, ProfileInput};
@@ -48,7 +49,7 @@ pub struct NextParam {
 #[handler]
 pub async fn login_form(
     Data(ctx): Data<&RequestContext>,
-    Query(params): Query<NextParam>,
+    Form(params): Form<NextParam>,
 ) -> Response {
     let next = params.next.as_deref().and_then(safe_next);
     views::auth::login_page(&ctx.page(), "", next, None).into_response()
@@ -167,6 +168,12 @@ pub struct RegisterForm {
     profile: ProfileInput,
 }
 
+const USERNAME_TAKEN: &str = "That username is taken.";
+
+/// Creates a customer account and sends the visitor to sign in. The answer is the same
+/// whether or not another account uses the address (its owner is e-mailed instead), so the
+/// form cannot be used to find out who has an account; usernames are public and a taken one
+/// is reported.
 #[handler]
 #[tracing::instrument(skip_all)]
 pub async fn register(
@@ -181,13 +188,13 @@ pub async fn register(
         &username,
         &accounts::normalize_email(&form.profile.email),
     )?;
-    let (profile, mut errors) = accounts::validate_profile(&state.db, &form.profile, None).await?;
+    let (profile, mut errors) = accounts::validate_profile(&state.db, &form.profile).await?;
     accounts::check_username(&mut errors, &username);
     accounts::check_new_password(&mut errors, &form.password, &form.password_confirm);
     if !errors.has("username")
         && accounts::taken(&state.db, Accounts::Username, &username, None).await?
     {
-        errors.add("username", "That username is taken.");
+        errors.add("username", USERNAME_TAKEN);
     }
     let country_id = profile.country_id;
 
@@ -202,7 +209,8 @@ pub async fn register(
         return register_invalid(state, ctx, &values, &errors).await;
     }
 
-    // bcrypt outside the transaction: it is slow and needs no locks.
+    // bcrypt outside the transaction, and whether or not the address is in use: the two
+    // outcomes must cost the same.
     let password_hash = password::hash(&form.password).await?;
     let account = NewAccount {
         username,
@@ -211,31 +219,21 @@ pub async fn register(
         role: Role::Customer,
         monthly_subscription_cents: 0,
     };
-    let replacing = ctx.user.as_ref().map(|user| user.session_id);
-    let registered =
-        registration::register(&state.db, &account, replacing, state.clock.now()).await?;
-    let (account_id, raw_session) = match registered {
-        Registered::Created {
-            account_id,
-            raw_session,
-        } => (account_id, raw_session),
-        // Someone took the name or address between the check and the insert.
-        Registered::Taken => {
-            errors.add(
-                "username",
-                "That username or e-mail address is already registered.",
-            );
+    match registration::register(&state.db, &account, state.clock.now()).await? {
+        Registered::Created { account_id } => tracing::info!(account_id, "registered"),
+        // The address's owner gets an e-mail; the visitor sees what a new account shows.
+        Registered::EmailInUse => tracing::info!("registration with an address in use"),
+        Registered::UsernameTaken => {
+            errors.add("username", USERNAME_TAKEN);
             return register_invalid(state, ctx, &values, &errors).await;
         }
-    };
-    tracing::info!(account_id, "registered");
-    let mut response = see_other(
-        views::paths::HOME,
+    }
+    // Not signed in here: a session cookie would tell a new account from an address in use.
+    Ok(see_other(
+        views::paths::LOGIN,
         Some(FlashCode::Registered),
         state.config.secure_cookies(),
-    );
-    set_session_cookie(state, &mut response, &raw_session);
-    Ok(response)
+    ))
 }
 
 /// The registration form again, with messages beside the fields (422).

@@ -1,11 +1,12 @@
 //! Public catalog pages: the filtered list and one series.
 
-use poem::web::{Data, Path, Query};
+use poem::web::{Data, Path};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::catalog::{CatalogItem, CatalogQuery, CatalogView};
 
 use super::common::{optional_id, path_id, view_choices};
+use super::form::Form;
 use super::middleware::RequestContext;
 use super::series_page;
 use super::state::State;
@@ -31,7 +32,7 @@ pub struct CatalogParams {
 pub async fn index(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
-    Query(params): Query<CatalogParams>,
+    Form(params): Form<CatalogParams>,
 ) -> Result<Response> {
     let q = params.q.unwrap_or_default();
     if q.chars().count() > 100 {
@@ -115,7 +116,7 @@ pub async fn show(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
     Path(id): Path<String>,
-    Query(params): Query<SeriesParams>,
+    Form(params): Form<SeriesParams>,
 ) -> Result<Response> {
     let request = series_page::Request {
         series_id: path_id(&id)?,

@@ -3,13 +3,14 @@
 //! change in place); plain forms are redirected to the series page (post/redirect/get).
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Path};
+use poem::web::{Data, Path};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::feedback::ReviewForm;
 
 use super::access::{RequireCustomer, RequireEmployee};
 use super::common::{path_id, see_other, with_status};
+use super::form::Form;
 use super::middleware::{FlashCode, RequestContext};
 use super::series_page::{self, FormState, Part};
 use super::state::State;

@@ -13,6 +13,7 @@ pub mod common;
 pub mod cookies;
 pub mod errors;
 pub mod feedback;
+pub mod form;
 pub mod health;
 pub mod middleware;
 pub mod rate_limit;

@@ -1,12 +1,13 @@
 //! Forgot-password and reset-password pages.
 
 use poem::http::{header, HeaderValue, StatusCode};
-use poem::web::{Data, Form, Path};
+use poem::web::{Data, Path};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::forms::NoMessages;
 
 use super::common::see_other;
+use super::form::Form;
 use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts;

@@ -233,7 +233,7 @@ async fn next_only_goes_to_local_paths(backend: Backend) {
 }
 both_backends!(next_only_goes_to_local_paths);
 
-async fn registration_validates_and_signs_in(backend: Backend) {
+async fn registration_validates_and_leads_to_sign_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
     let form = client.get("/register").await;
@@ -269,6 +269,12 @@ async fn registration_validates_and_signs_in(backend: Backend) {
 
     let created = client.post_form("/register", &good).await;
     assert_eq!(created.status, 303, "{}", created.body);
+    assert_eq!(
+        created.location(),
+        Some("/login"),
+        "signed in by the login form"
+    );
+    client.sign_in("newviewer", "twelve chars ok").await;
     let account = client.get("/account").await;
     assert_eq!(account.status, 200);
     assert!(
@@ -288,7 +294,7 @@ async fn registration_validates_and_signs_in(backend: Backend) {
     assert_eq!(again.status, 422);
     assert!(again.body.contains("username is taken"));
 }
-both_backends!(registration_validates_and_signs_in);
+both_backends!(registration_validates_and_leads_to_sign_in);
 
 async fn login_is_throttled_per_ip_and_per_account(backend: Backend) {
     let app = spawn_with(

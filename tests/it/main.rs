@@ -18,6 +18,7 @@ mod analytics;
 
 mod access;
 mod account;
+mod account_lifecycle;
 mod analytics_queries;
 mod auth;
 mod browser;

@@ -63,6 +63,32 @@ pub fn password_changed(username: &str) -> Email {
     }
 }
 
+/// Someone tried to register a new account with an address an account already uses. The
+/// page they saw said nothing about it; the owner hears of it here.
+pub fn registration_attempt(username: &str, forgot_link: &str) -> Email {
+    let text = format!(
+        "Hello {username},\n\nSomeone just tried to register a new StreamVault account with this e-mail address, \
+         which your account (username {username}) already uses. No new account was created.\n\n\
+         If it was you: you already have an account. Sign in as {username}, or if you forgot the password, \
+         ask for a new one here:\n\n{forgot_link}\n\n\
+         If it was not you, you can ignore this message: nothing about your account changed.\n"
+    );
+    let html = wrap(
+        "Someone tried to register with your address",
+        html! {
+            p { "Hello " (username) "," }
+            p { "Someone just tried to register a new StreamVault account with this e-mail address, which your account (username " strong { (username) } ") already uses. No new account was created." }
+            p { "If it was you: you already have an account. Sign in as " (username) ", or if you forgot the password, " a href=(forgot_link) { "ask for a new one" } "." }
+            p { "If it was not you, you can ignore this message: nothing about your account changed." }
+        },
+    );
+    Email {
+        subject: "Someone tried to register with your StreamVault address".to_owned(),
+        text,
+        html,
+    }
+}
+
 /// `new_email` shown masked ("n•••@example.com"): enough for the owner to recognise it,
 /// little for anyone else reading the old mailbox.
 pub fn email_changed(username: &str, new_email: &str) -> Email {
@@ -101,6 +127,16 @@ pub fn mask_email(email: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_registration_attempt_names_the_account_and_the_way_back_in() {
+        let email = registration_attempt("alice", "https://sv.example/forgot-password");
+        assert!(email.subject.contains("tried to register"));
+        for body in [&email.text, &email.html] {
+            assert!(body.contains("alice"));
+            assert!(body.contains("https://sv.example/forgot-password"));
+        }
+    }
 
     #[test]
     fn the_new_address_is_masked() {

@@ -123,8 +123,10 @@ fn sub_query(select: SelectStatement) -> SimpleExpr {
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(select)))
 }
 
-/// Rows of `accounts` belong to the entity of their role only.
-fn scope(def: &EntityDef) -> Option<SimpleExpr> {
+/// Rows of `accounts` belong to the entity of their role only: every read of a described table
+/// (lists, choices, names, existence checks) goes through this, so an employee is never offered
+/// or accepted as a customer.
+pub(super) fn scope(def: &EntityDef) -> Option<SimpleExpr> {
     def.role()
         .map(|role| Expr::col((def.table, TableIden::Accounts(Accounts::Role))).eq(role.as_str()))
 }
@@ -139,13 +141,15 @@ fn where_id(def: &EntityDef, id: i64) -> Cond {
 
 /// `(SELECT <label> FROM target WHERE target.id = fk)`.
 fn label_of(target: &EntityDef, fk: SimpleExpr) -> SimpleExpr {
-    sub_query(
-        Query::select()
-            .expr((target.label)())
-            .from(target.table)
-            .and_where(col(target, target.id).eq(fk))
-            .to_owned(),
-    )
+    let mut select = Query::select()
+        .expr((target.label)())
+        .from(target.table)
+        .and_where(col(target, target.id).eq(fk))
+        .to_owned();
+    if let Some(scope) = scope(target) {
+        select.and_where(scope);
+    }
+    sub_query(select)
 }
 
 fn select_record(def: &EntityDef) -> SelectStatement {
@@ -207,15 +211,17 @@ fn list_condition(def: &EntityDef, query: &ListQuery) -> Cond {
         }
         for column in def.columns.iter().filter(|c| c.searchable) {
             any = match column.kind {
-                ColumnKind::Ref(target) => any.add(
-                    col(def, column.col).in_subquery(
-                        Query::select()
-                            .expr(col(target, target.id))
-                            .from(target.table)
-                            .and_where(Expr::expr((target.label)()).like(like(q)))
-                            .to_owned(),
-                    ),
-                ),
+                ColumnKind::Ref(target) => {
+                    let mut matching = Query::select()
+                        .expr(col(target, target.id))
+                        .from(target.table)
+                        .and_where(Expr::expr((target.label)()).like(like(q)))
+                        .to_owned();
+                    if let Some(scope) = scope(target) {
+                        matching.and_where(scope);
+                    }
+                    any.add(col(def, column.col).in_subquery(matching))
+                }
                 _ => any.add(Expr::expr(col(def, column.col)).like(like(q))),
             };
         }
@@ -329,12 +335,15 @@ pub async fn labels(db: &Db, def: &'static EntityDef, records: &[Record]) -> Res
 }
 
 async fn named(db: &Db, target: &EntityDef, ids: Vec<i64>) -> Result<Vec<OptionRow>> {
-    let select = Query::select()
+    let mut select = Query::select()
         .expr_as(col(target, target.id), AdminAlias::Id)
         .expr_as((target.label)(), AdminAlias::Label)
         .from(target.table)
         .and_where(col(target, target.id).is_in(ids))
         .to_owned();
+    if let Some(scope) = scope(target) {
+        select.and_where(scope);
+    }
     db.fetch_all(&select).await
 }
 

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 use sea_query::{Asterisk, Expr, Func, LockType, Order, Query, SimpleExpr};
 
 use super::form::explain_refusal;
-use super::{col, decode, find_for_update, select_record, where_id, CountRow, OptionRow};
+use super::{col, decode, find_for_update, scope, select_record, where_id, CountRow, OptionRow};
 use crate::admin::entity::{Column, ColumnKind, Edit, EntityDef, OnDelete, Record, TableIden};
 use crate::admin::values::Value;
 use crate::audit::{self, Action, Entry, FieldChange};
+use crate::auth::credentials::{self, StaffChange};
 use crate::auth::Role;
 use crate::db::dynrow::DynRow;
 use crate::db::schema::{Accounts, AdminAlias, Computed, Feedback};
@@ -52,12 +53,15 @@ pub(super) fn audit_text(value: &Value, label: Option<&str>) -> Option<String> {
 }
 
 pub(super) async fn tx_label(tx: &mut Tx, target: &EntityDef, id: i64) -> Result<Option<String>> {
-    let select = Query::select()
+    let mut select = Query::select()
         .expr_as(col(target, target.id), AdminAlias::Id)
         .expr_as((target.label)(), AdminAlias::Label)
         .from(target.table)
         .and_where(col(target, target.id).eq(id))
         .to_owned();
+    if let Some(scope) = scope(target) {
+        select.and_where(scope);
+    }
     Ok(tx
         .fetch_optional::<OptionRow>(&select)
         .await?
@@ -274,10 +278,25 @@ pub async fn update_in(
     if let Some(updated) = def.hooks.updated {
         updated(tx, def, &old, &new).await?;
     }
+    if def.role().is_some() {
+        let change = staff_change(def, &old, &new);
+        credentials::changed_by_staff(tx, id, &change, actor.now).await?;
+    }
     let changes = changes(tx, def, Some(&old.values), Some(&new.values)).await?;
     audit_change(tx, def, actor, Action::Update, id, changes).await?;
     touch(tx, def);
     Ok(Step::Done(new))
+}
+
+/// What an edit of an account row changed that lets someone in (its address; staff tables
+/// never set passwords or roles of existing accounts).
+fn staff_change(def: &EntityDef, old: &Record, new: &Record) -> StaffChange {
+    let email = |record: &Record| record.value(def, "email").map(Value::input_text);
+    let (before, after) = (email(old), email(new));
+    StaffChange {
+        old_email: before.filter(|b| Some(b) != after.as_ref() && !b.is_empty()),
+        password: false,
+    }
 }
 
 pub enum Deleted {
@@ -404,6 +423,10 @@ pub(super) async fn delete_checked(
     let mut changes = changes(tx, def, Some(&old.values), None).await?;
     changes.extend(cascaded);
     audit_change(tx, def, actor, Action::Delete, id, changes).await?;
+    if def.role().is_some() {
+        // This entry included: the account's words go with it.
+        audit::redact_account(tx, id).await?;
+    }
     touch(tx, def);
     Ok(())
 }

@@ -97,7 +97,7 @@ pub const UNIQUE: [Unique; 2] = [
     Unique {
         columns: &["email"],
         field: "email",
-        message: "Another account already uses this e-mail address.",
+        message: crate::auth::accounts::EMAIL_TAKEN,
     },
 ];
 

@@ -3,7 +3,7 @@
 
 pub mod tables;
 
-use poem::web::{Data, Query};
+use poem::web::Data;
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::admin::audit::{AuditEntry, AuditView};
@@ -12,6 +12,7 @@ use views::admin::{FailedJob, Stat};
 
 use super::access::RequireEmployee;
 use super::common::{optional_id, staff_nav as nav};
+use super::form::Form;
 use super::middleware::RequestContext;
 use super::state::State;
 use crate::admin::{crud, entities};
@@ -101,7 +102,7 @@ pub async fn audit_log(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
     RequireEmployee(_staff): RequireEmployee,
-    Query(params): Query<AuditParams>,
+    Form(params): Form<AuditParams>,
 ) -> Result<Response> {
     let entity = match params.entity.as_deref().map(str::trim) {
         None | Some("") => None,

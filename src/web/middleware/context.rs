@@ -74,7 +74,7 @@ impl FlashCode {
             FlashCode::Registered,
             "registered",
             FlashKind::Success,
-            "Welcome to StreamVault! Your account is ready.",
+            "Thanks for registering! Sign in with your new username and password. (If that e-mail address already had an account, we wrote to it instead.)",
         ),
         (
             FlashCode::PasswordReset,

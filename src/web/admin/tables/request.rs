@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use poem::http::{header, Method};
+use poem::http::Method;
 use poem::{FromRequest, Request};
 use views::admin::row::RowView;
 use views::admin::table::{ColumnView, FilterView, Input, ListParams, TableMeta, TableView};
@@ -18,6 +18,7 @@ use crate::auth::CurrentUser;
 use crate::error::{Error, Result};
 use crate::web::access::{safe_next, RequireEmployee};
 use crate::web::common::path_id;
+use crate::web::form;
 use crate::web::middleware::RequestContext;
 use crate::web::state::State;
 
@@ -293,32 +294,18 @@ impl TableRequest {
     }
 }
 
-/// The query string and, for form posts, the body's fields, in order. The middleware has
-/// already capped the body's size.
+/// The query string and, for form posts, the body's fields, in order, read by the same strict
+/// decoder as every other form (`web::form`). The middleware has already capped the body's
+/// size.
 async fn read_form(req: &mut Request) -> Result<FormData> {
-    let mut pairs: Vec<(String, String)> =
-        form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if is_form && req.method() != Method::GET {
+    let mut pairs = form::pairs(req.uri().query().unwrap_or_default().as_bytes())?;
+    if form::is_form(req) && req.method() != Method::GET {
         let body = req
             .take_body()
             .into_bytes()
             .await
             .map_err(|_| Error::BadRequest("the form could not be read".into()))?;
-        pairs.extend(form_urlencoded::parse(&body).into_owned());
-    }
-    // form_urlencoded replaces invalid UTF-8 with U+FFFD: refuse it rather than store it.
-    if pairs
-        .iter()
-        .any(|(n, v)| n.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
-    {
-        return Err(Error::BadRequest("the form is not valid UTF-8".into()));
+        pairs.extend(form::pairs(&body)?);
     }
     Ok(FormData(pairs))
 }
