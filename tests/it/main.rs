@@ -29,11 +29,13 @@ mod csrf;
 mod feedback;
 mod input;
 mod proxy;
+mod reauth;
 mod reset;
 mod schema_parity;
 mod seed_scale;
 mod sessions;
 mod transactions;
+mod two_factor;
 
 // Resilience: faults, load and hostile input.
 mod crash;

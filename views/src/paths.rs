@@ -13,6 +13,9 @@ pub const ASSETS: &str = "/assets/:file";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 pub const ACCOUNT_DELETE: &str = "/account/delete";
+pub const ACCOUNT_2FA: &str = "/account/2fa";
+pub const ACCOUNT_2FA_DISABLE: &str = "/account/2fa/disable";
+pub const LOGIN_2FA: &str = "/login/2fa";
 pub const ADMIN: &str = "/admin";
 
 pub const HTMX_JS: &str = "/assets/htmx.min.js";

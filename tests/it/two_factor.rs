@@ -1,0 +1,245 @@
+//! Two-factor sign-in: enrolment shows the secret once and completes with one valid code;
+//! with it on, the password alone leads to the code step, which takes a current code or an
+//! unused recovery code, each once; wrong codes count toward the account's lockout; turning
+//! it off needs the password and a code; `STAFF_2FA=required` holds an employee at enrolment.
+
+use streamvault::auth::totp;
+use streamvault::auth::Role;
+
+use crate::both_backends;
+use crate::helpers::{
+    create_account, customer, spawn_app, spawn_with, Backend, Client, Options, Page, PASSWORD,
+};
+
+/// RFC 4648 base32 (no padding), as the page shows the secret.
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in text.chars() {
+        let value = ALPHABET.find(c).expect("base32 character") as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The text of the element with id `id`.
+fn element_text<'a>(body: &'a str, id: &str) -> Option<&'a str> {
+    let marker = format!("id=\"{id}\">");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find('<')? + start;
+    Some(&body[start..end])
+}
+
+fn current_step() -> i64 {
+    totp::step_at(chrono::Utc::now())
+}
+
+fn code(secret: &[u8], step: i64) -> String {
+    format!("{:06}", totp::code_at(secret, step))
+}
+
+/// The `<code>` items of the recovery-code list.
+fn recovery_codes(page: &Page) -> Vec<String> {
+    let start = page
+        .body
+        .find("id=\"recovery-codes\"")
+        .expect("recovery codes");
+    let list = &page.body[start..];
+    let end = list.find("</ul>").expect("list ends");
+    list[..end]
+        .split("<code>")
+        .skip(1)
+        .filter_map(|item| item.split('<').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+struct Enrolled {
+    secret: Vec<u8>,
+    /// The step whose code completed the enrolment (spent).
+    step: i64,
+    recovery: Vec<String>,
+}
+
+async fn enrol(client: &Client) -> Enrolled {
+    let page = client.get("/account/2fa").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let shown = element_text(&page.body, "totp-secret").expect("#totp-secret");
+    assert!(page.body.contains("otpauth://totp/"), "an otpauth link");
+    let secret = base32_decode(shown);
+    assert_eq!(secret.len(), 20);
+    assert_eq!(
+        element_text(&client.get("/account/2fa").await.body, "totp-secret"),
+        Some(shown),
+        "a reload shows the same pending secret"
+    );
+    let token = page.csrf();
+    let post = |code: String| {
+        let token = token.clone();
+        async move {
+            client
+                .post_raw("/account/2fa", &[("code", &code), ("csrf_token", &token)])
+                .await
+        }
+    };
+    let wrong = post("12345".into()).await;
+    assert_eq!(wrong.status, 422);
+    let step = current_step();
+    let done = post(code(&secret, step)).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let recovery = recovery_codes(&done);
+    assert_eq!(recovery.len(), 10);
+    let after = client.get("/account/2fa").await;
+    assert_eq!(after.status, 200);
+    assert!(
+        !after
+            .body
+            .contains(element_text(&page.body, "totp-secret").unwrap_or("-")),
+        "the secret is never shown again"
+    );
+    Enrolled {
+        secret,
+        step,
+        recovery,
+    }
+}
+
+async fn second_step(client: &Client, code: &str) -> Page {
+    client.post_form("/login/2fa", &[("code", code)]).await
+}
+
+/// Signs out, then in with the password: the answer leads to the code step.
+async fn password_step(client: &Client, username: &str) {
+    client.post_form("/logout", &[]).await;
+    let page = client.login(username, PASSWORD).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), Some("/login/2fa"));
+    let waiting = client.get("/account").await;
+    assert_eq!(waiting.status, 303, "the password alone grants nothing");
+    assert_eq!(client.get("/login/2fa").await.status, 200);
+}
+
+async fn enrol_sign_in_with_codes_once_each(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = customer(&app, "tia").await;
+    let enrolled = enrol(&client).await;
+
+    password_step(&client, "tia").await;
+    let replay = second_step(&client, &code(&enrolled.secret, enrolled.step)).await;
+    assert_eq!(replay.status, 401, "the enrolment's code is spent");
+    let next = code(&enrolled.secret, enrolled.step + 1);
+    let page = second_step(&client, &next).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(client.get("/account").await.status, 200, "signed in");
+
+    password_step(&client, "tia").await;
+    assert_eq!(
+        second_step(&client, &next).await.status,
+        401,
+        "a code works once"
+    );
+    let recovery = &enrolled.recovery[0];
+    assert_eq!(second_step(&client, recovery).await.status, 303);
+    assert_eq!(client.get("/account").await.status, 200);
+
+    password_step(&client, "tia").await;
+    assert_eq!(
+        second_step(&client, recovery).await.status,
+        401,
+        "a recovery code works once"
+    );
+    assert_eq!(
+        second_step(&client, &enrolled.recovery[1].to_uppercase())
+            .await
+            .status,
+        303
+    );
+}
+both_backends!(enrol_sign_in_with_codes_once_each);
+
+async fn wrong_codes_lock_the_account_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = customer(&app, "uma").await;
+    let enrolled = enrol(&client).await;
+    password_step(&client, "uma").await;
+    for _ in 0..5 {
+        assert_eq!(second_step(&client, "000000").await.status, 401);
+    }
+    let locked = second_step(&client, &code(&enrolled.secret, enrolled.step + 1)).await;
+    assert_eq!(locked.status, 429);
+    assert!(locked.header("retry-after").is_some());
+    // The password step is locked too: the same account.
+    assert_eq!(app.client().login("uma", PASSWORD).await.status, 429);
+}
+both_backends!(wrong_codes_lock_the_account_out);
+
+async fn turning_it_off_needs_the_password_and_a_code(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = customer(&app, "val").await;
+    let enrolled = enrol(&client).await;
+    let next = code(&enrolled.secret, enrolled.step + 1);
+    let off = |password: &'static str, code: String| {
+        let client = &client;
+        async move {
+            client
+                .post_form(
+                    "/account/2fa/disable",
+                    &[("current_password", password), ("code", &code)],
+                )
+                .await
+        }
+    };
+    assert_eq!(off("not my password", next.clone()).await.status, 422);
+    assert_eq!(off(PASSWORD, "000000".into()).await.status, 422);
+    assert_eq!(off(PASSWORD, next).await.status, 200);
+    client.post_form("/logout", &[]).await;
+    let page = client.login("val", PASSWORD).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), Some("/"), "no code step any more");
+}
+both_backends!(turning_it_off_needs_the_password_and_a_code);
+
+async fn staff_2fa_required_holds_employees_at_enrolment(backend: Backend) {
+    let app = spawn_with(
+        backend,
+        Options {
+            env: vec![("STAFF_2FA", "required".to_owned())],
+            ..Options::default()
+        },
+    )
+    .await;
+    create_account(&app, "erin", Role::Employee).await;
+    let staff = app.client();
+    staff.sign_in("erin", PASSWORD).await;
+    for path in ["/admin", "/", "/account", "/admin/series"] {
+        let page = staff.get(path).await;
+        assert_eq!(page.status, 303, "{path}");
+        assert_eq!(page.location(), Some("/account/2fa"), "{path}");
+    }
+    let htmx = staff
+        .send(
+            staff
+                .http
+                .get(format!("{}/admin/series", staff.base))
+                .header("HX-Request", "true"),
+        )
+        .await;
+    assert_eq!(htmx.status, 401);
+    assert_eq!(htmx.header("hx-redirect"), Some("/account/2fa"));
+    enrol(&staff).await;
+    assert_eq!(
+        staff.get("/admin").await.status,
+        200,
+        "enrolled: free to go"
+    );
+
+    // Customers are not held.
+    let viewer = customer(&app, "vic").await;
+    assert_eq!(viewer.get("/account").await.status, 200);
+}
+both_backends!(staff_2fa_required_holds_employees_at_enrolment);
