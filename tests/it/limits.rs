@@ -3,7 +3,11 @@
 use streamvault::auth::Role;
 
 use crate::both_backends;
-use crate::helpers::{create_account, spawn_app, spawn_on, Backend, Options, PASSWORD};
+use crate::helpers::{
+    create_account, create_account_in, spawn_app, spawn_on, Backend, Client, Options, TestDb,
+    PASSWORD,
+};
+use crate::process::AppProcess;
 
 /// Spellings someone might try for `alice`. Which of them find the account depends on the
 /// database: MariaDB's `utf8mb4_unicode_ci` ignores case, accents, width and NUL.
@@ -85,3 +89,33 @@ async fn lockout_is_shared_by_processes_and_survives_a_restart(backend: Backend)
     );
 }
 both_backends!(lockout_is_shared_by_processes_and_survives_a_restart);
+
+/// Real processes: failures spread over two `serve` processes on one database lock the
+/// account in both, and a process started afterwards (as after a restart or a deploy)
+/// refuses it too.
+async fn separate_processes_share_one_lockout(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    create_account_in(&test_db.db, "alice", Role::Customer).await;
+    let first = AppProcess::serve(&test_db.url, &[], &[]).await;
+    let second = AppProcess::serve(&test_db.url, &[], &[]).await;
+    for attempt in 0..5 {
+        let process = if attempt % 2 == 0 { &first } else { &second };
+        let client = Client::new(process.address.clone());
+        assert_eq!(client.login("alice", "wrong password!").await.status, 401);
+    }
+    for process in [&first, &second] {
+        let client = Client::new(process.address.clone());
+        assert_eq!(client.login("alice", PASSWORD).await.status, 429);
+    }
+    first.kill9().await;
+    second.stop().await;
+    let third = AppProcess::serve(&test_db.url, &[], &[]).await;
+    let client = Client::new(third.address.clone());
+    assert_eq!(
+        client.login("alice", PASSWORD).await.status,
+        429,
+        "a new process knows the lockout"
+    );
+    third.stop().await;
+}
+both_backends!(separate_processes_share_one_lockout);
