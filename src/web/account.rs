@@ -333,11 +333,13 @@ async fn show_two_factor(
             Status::Pending { secret } => {
                 let secret_base32 = totp::base32(&secret);
                 let otpauth_uri = totp::otpauth_uri(ISSUER, &user.username, &secret);
+                let qr_svg = qr_svg(&otpauth_uri);
                 views::account::two_factor_page(
                     &ctx.page(),
                     &views::account::TwoFactorView::Enrol {
                         secret_base32: &secret_base32,
                         otpauth_uri: &otpauth_uri,
+                        qr_svg: qr_svg.as_deref(),
                         error,
                     },
                 )
@@ -350,6 +352,18 @@ async fn show_two_factor(
             ),
         };
     Ok(with_status(markup, status))
+}
+
+/// The URI as an SVG QR code (markup we generate from our own data), or `None` if it does not
+/// fit a QR code (the link and the key are shown anyway).
+fn qr_svg(uri: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    // Inline in the page: the XML declaration has no place there.
+    svg.find("<svg").map(|start| svg[start..].to_owned())
 }
 
 #[derive(Debug, Deserialize)]

@@ -27,7 +27,11 @@ pub async fn start_session(
     account_id: i64,
     response: &mut Response,
 ) -> Result<()> {
-    let previous = ctx.user.as_ref().map(|user| user.session_id);
+    let previous = ctx
+        .user
+        .as_ref()
+        .map(|user| user.session_id)
+        .or(ctx.pending_sign_in.as_ref().map(|p| p.session_id));
     let now = state.clock.now();
     let kind = sessions::NewSession::SignedIn { password_at: now };
     let raw = sessions::create(&state.db, account_id, previous, kind, now).await?;
@@ -117,7 +121,11 @@ pub async fn login(
 
     if two_factor::is_on(&state.db, account.id).await? {
         // The password was right; the session grants nothing until the code is given.
-        let previous = ctx.user.as_ref().map(|user| user.session_id);
+        let previous = ctx
+            .user
+            .as_ref()
+            .map(|user| user.session_id)
+            .or(ctx.pending_sign_in.as_ref().map(|p| p.session_id));
         let raw = sessions::create(
             &state.db,
             account.id,

@@ -6,7 +6,7 @@
 use super::middleware::RequestContext;
 use super::state::State;
 use crate::auth::accounts::Account;
-use crate::auth::password;
+use crate::auth::{password, sessions};
 use crate::web::errors::Result;
 
 /// Checks the current password of a signed-in account, after the throttles (429 when they
@@ -18,7 +18,14 @@ pub async fn current_password_ok(
     typed: &str,
 ) -> Result<bool> {
     password_throttle(state, ctx, account).await?;
-    verify_current_password(state, account, typed).await
+    let ok = verify_current_password(state, account, typed).await?;
+    if ok {
+        // A password typed again counts for recent authentication, like signing in.
+        if let Some(user) = &ctx.user {
+            sessions::mark_password_entered(&state.db, user.session_id, state.clock.now()).await?;
+        }
+    }
+    Ok(ok)
 }
 
 /// The throttles a current-password check passes first (its account's lockout included).

@@ -71,6 +71,7 @@ async fn enrol(client: &Client) -> Enrolled {
     assert_eq!(page.status, 200, "{}", page.body);
     let shown = element_text(&page.body, "totp-secret").expect("#totp-secret");
     assert!(page.body.contains("otpauth://totp/"), "an otpauth link");
+    assert!(page.body.contains("<svg"), "a QR code drawn by the server");
     let secret = base32_decode(shown);
     assert_eq!(secret.len(), 20);
     assert_eq!(

@@ -130,6 +130,8 @@ pub enum TwoFactorView<'a> {
     Enrol {
         secret_base32: &'a str,
         otpauth_uri: &'a str,
+        /// The URI as an inline SVG QR code, drawn by the server.
+        qr_svg: Option<&'a str>,
         error: Option<&'a str>,
     },
     /// Just turned on: the recovery codes, shown this once.
@@ -148,8 +150,11 @@ pub fn two_factor_page(ctx: &PageContext, view: &TwoFactorView) -> Markup {
             h1 { "Two-factor sign-in" }
             section.panel id=(TWO_FACTOR_FORM_ID) {
                 @match view {
-                    TwoFactorView::Enrol { secret_base32, otpauth_uri, error } => {
-                        p { "Add this key to an authenticator app (time-based, 6 digits, 30 seconds), then enter the code it shows." }
+                    TwoFactorView::Enrol { secret_base32, otpauth_uri, qr_svg, error } => {
+                        p { "Scan the code, or add this key to an authenticator app (time-based, 6 digits, 30 seconds), then enter the code it shows." }
+                        @if let Some(svg) = qr_svg {
+                            div.qr-code role="img" aria-label="QR code of the key" { (maud::PreEscaped(*svg)) }
+                        }
                         p { "Key: " code id=(TOTP_SECRET_ID) { (secret_base32) } }
                         p { a href=(otpauth_uri) { "Open in an authenticator app" } }
                         @if let Some(error) = error {
