@@ -8,6 +8,7 @@ pub mod housekeeping;
 pub mod mailer;
 pub mod password_changed;
 pub mod password_reset;
+pub mod two_factor_changed;
 
 use std::sync::Arc;
 

@@ -6,10 +6,14 @@
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, Query};
 
-use super::{accounts, sessions, tokens, totp};
-use crate::db::schema::{AccountTotp, RecoveryCodes};
+use jobs::two_factor_changed::{NotifyTwoFactorChanged, TwoFactorChange};
+
+use super::{accounts, sessions, tokens, totp, Role};
+use crate::audit::{self, Action, FieldChange};
+use crate::db::schema::{AccountTotp, Accounts, RecoveryCodes};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
+use crate::queue;
 
 pub const RECOVERY_CODES: usize = 10;
 
@@ -136,6 +140,11 @@ pub async fn confirm(
                 .to_owned();
             tx.execute(&update).await?;
             let recovery_codes = replace_recovery_codes(tx, account_id).await?;
+            let notice = NotifyTwoFactorChanged {
+                account_id,
+                change: TwoFactorChange::TurnedOn,
+            };
+            queue::enqueue(tx, &notice).await?;
             Ok(Confirmed::On { recovery_codes })
         })
     })
@@ -308,17 +317,91 @@ pub async fn disable(
             if !spend_in(tx, &key, account_id, &typed, now).await? {
                 return Ok(false);
             }
-            let delete_codes = Query::delete()
-                .from_table(RecoveryCodes::Table)
-                .and_where(Expr::col(RecoveryCodes::AccountId).eq(account_id))
-                .to_owned();
-            let delete_secret = Query::delete()
-                .from_table(AccountTotp::Table)
-                .and_where(Expr::col(AccountTotp::AccountId).eq(account_id))
-                .to_owned();
-            tx.execute(&delete_secret).await?;
-            tx.execute(&delete_codes).await?;
+            remove_in(tx, account_id).await?;
+            let notice = NotifyTwoFactorChanged {
+                account_id,
+                change: TwoFactorChange::TurnedOff,
+            };
+            queue::enqueue(tx, &notice).await?;
             Ok(true)
+        })
+    })
+    .await
+}
+
+/// Removes the secret and the recovery codes (the account row is locked by the caller).
+async fn remove_in(tx: &mut Tx, account_id: i64) -> Result<u64> {
+    let delete_secret = Query::delete()
+        .from_table(AccountTotp::Table)
+        .and_where(Expr::col(AccountTotp::AccountId).eq(account_id))
+        .to_owned();
+    let delete_codes = Query::delete()
+        .from_table(RecoveryCodes::Table)
+        .and_where(Expr::col(RecoveryCodes::AccountId).eq(account_id))
+        .to_owned();
+    let removed = tx.execute(&delete_secret).await?;
+    tx.execute(&delete_codes).await?;
+    Ok(removed)
+}
+
+/// What a staff reset of someone's two-factor sign-in did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffReset {
+    /// Turned off: audited, the owner told, their sessions ended.
+    Done,
+    /// It was not on (nothing changed).
+    WasOff,
+    NotFound,
+}
+
+/// Staff turn off another employee's two-factor sign-in (a lost phone): the secret and
+/// recovery codes go, the employee's sessions end, an audit entry and a notice to the
+/// owner are written in the same commit. The caller checked recent authentication.
+pub async fn reset_by_staff(
+    db: &Db,
+    actor_id: i64,
+    employee_id: i64,
+    now: DateTime<Utc>,
+) -> Result<StaffReset> {
+    db.transaction("reset someone's two-factor sign-in", move |tx| {
+        Box::pin(async move {
+            #[derive(sqlx::FromRow)]
+            struct RoleRow {
+                #[sqlx(try_from = "String")]
+                role: Role,
+            }
+            let select = Query::select()
+                .column(Accounts::Role)
+                .from(Accounts::Table)
+                .and_where(Expr::col(Accounts::Id).eq(employee_id))
+                .lock(sea_query::LockType::Update)
+                .to_owned();
+            match tx.fetch_optional::<RoleRow>(&select).await? {
+                Some(row) if row.role == Role::Employee => {}
+                _ => return Ok(StaffReset::NotFound),
+            }
+            sessions::delete_for_account(tx, employee_id, None).await?;
+            if remove_in(tx, employee_id).await? == 0 {
+                return Ok(StaffReset::WasOff);
+            }
+            let entry = audit::Entry {
+                actor_id,
+                action: Action::Update,
+                entity: "employees",
+                entity_id: employee_id.to_string(),
+                changes: vec![FieldChange {
+                    field: "two_factor".into(),
+                    before: Some("on".into()),
+                    after: Some("reset".into()),
+                }],
+            };
+            audit::record(tx, &entry, now).await?;
+            let notice = NotifyTwoFactorChanged {
+                account_id: employee_id,
+                change: TwoFactorChange::ResetByStaff,
+            };
+            queue::enqueue(tx, &notice).await?;
+            Ok(StaffReset::Done)
         })
     })
     .await

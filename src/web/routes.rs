@@ -139,6 +139,12 @@ pub fn routes() -> Vec<RouteDef> {
             feedback::staff_remove,
         ),
     ];
+    table.push(route(
+        Method::POST,
+        paths::ADMIN_EMPLOYEE_2FA_RESET,
+        Employee,
+        admin::two_factor::reset,
+    ));
     // ---- Staff tables: the audit log, then every described entity's generated routes ----
     table.push(route(
         Method::GET,

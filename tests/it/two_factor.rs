@@ -244,3 +244,33 @@ async fn staff_2fa_required_holds_employees_at_enrolment(backend: Backend) {
     assert_eq!(viewer.get("/account").await.status, 200);
 }
 both_backends!(staff_2fa_required_holds_employees_at_enrolment);
+
+/// Staff turn off another employee's two-factor sign-in (a lost phone) only with recent
+/// authentication; it is audited and ends that employee's sessions, after which the password
+/// alone signs them in.
+async fn staff_reset_another_employees_two_factor(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let sam_id = create_account(&app, "sam", Role::Employee).await;
+    let sam = app.client();
+    sam.sign_in("sam", PASSWORD).await;
+    enrol(&sam).await;
+    let admin = crate::admin_support::staff(&app, "erin").await;
+    let path = format!("/admin/employees/{sam_id}/two-factor/reset");
+
+    app.clock.advance(chrono::Duration::seconds(601));
+    let refused = admin.post_form(&path, &[]).await;
+    assert_eq!(refused.status, 403, "needs recent authentication");
+    assert_eq!(sam.get("/admin").await.status, 200, "nothing changed");
+
+    let done = admin
+        .post_form(&path, &[("current_password", PASSWORD)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_ne!(sam.get("/admin").await.status, 200, "their sessions ended");
+    let page = app.client().login("sam", PASSWORD).await;
+    assert_eq!(page.location(), Some("/admin"), "the password alone again");
+    let audit = admin.get("/admin/audit?entity=employees").await;
+    assert!(audit.body.contains("two_factor"), "audited");
+    app.drain_jobs().await;
+}
+both_backends!(staff_reset_another_employees_two_factor);
