@@ -274,3 +274,83 @@ async fn staff_reset_another_employees_two_factor(backend: Backend) {
     app.drain_jobs().await;
 }
 both_backends!(staff_reset_another_employees_two_factor);
+
+/// The whole flow in a real browser: enrol with the shown key, sign out, sign in with a code
+/// computed from it, a replayed code refused, a recovery code accepted once.
+async fn two_factor_in_a_browser(backend: Backend) {
+    use crate::browser::{browser, click, fill, wait_for_text};
+    use fantoccini::Locator;
+
+    let Some((_driver, web)) = browser().await else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    create_account(&app, "erin", Role::Employee).await;
+    crate::browser::sign_in(&web, &app.url("/login"), "erin", PASSWORD).await;
+
+    web.goto(&app.url("/account/2fa")).await.expect("enrolment");
+    let shown = web
+        .find(Locator::Id("totp-secret"))
+        .await
+        .expect("#totp-secret")
+        .text()
+        .await
+        .expect("text");
+    let secret = base32_decode(shown.trim());
+    let step = current_step();
+    fill(
+        &web,
+        "#two-factor-form input[name=code]",
+        &code(&secret, step),
+    )
+    .await;
+    click(&web, "#two-factor-form button").await;
+    wait_for_text(&web, "#two-factor-form", "recovery codes").await;
+    let recovery = web
+        .find(Locator::Css("#recovery-codes code"))
+        .await
+        .expect("a recovery code")
+        .text()
+        .await
+        .expect("text");
+
+    browser_sign_out(&web, &app).await;
+    browser_password_step(&web, &app).await;
+    let next = code(&secret, step + 1);
+    browser_give(&web, &next).await;
+    wait_for_text(&web, ".signed-in-as", "erin").await;
+
+    browser_sign_out(&web, &app).await;
+    browser_password_step(&web, &app).await;
+    browser_give(&web, &next).await;
+    wait_for_text(&web, ".flash", "not valid").await;
+    browser_give(&web, &recovery).await;
+    wait_for_text(&web, ".signed-in-as", "erin").await;
+
+    browser_sign_out(&web, &app).await;
+    browser_password_step(&web, &app).await;
+    browser_give(&web, &recovery).await;
+    wait_for_text(&web, ".flash", "not valid").await;
+    web.close().await.expect("close browser");
+}
+both_backends!(two_factor_in_a_browser);
+
+async fn browser_sign_out(web: &fantoccini::Client, app: &crate::helpers::TestApp) {
+    web.goto(&app.url("/account")).await.expect("account");
+    crate::browser::click(web, ".session-nav form button").await;
+    crate::browser::wait_for_text(web, ".flash", "signed out").await;
+}
+
+async fn browser_password_step(web: &fantoccini::Client, app: &crate::helpers::TestApp) {
+    use crate::browser::{click, fill, wait_for_text};
+    web.goto(&app.url("/login")).await.expect("login");
+    fill(web, "#login-form input[name=username]", "erin").await;
+    fill(web, "#login-form input[name=password]", PASSWORD).await;
+    click(web, "#login-form button").await;
+    wait_for_text(web, "h1", "Two-factor sign-in").await;
+}
+
+async fn browser_give(web: &fantoccini::Client, answer: &str) {
+    crate::browser::fill(web, "#second-factor-form input[name=code]", answer).await;
+    crate::browser::click(web, "#second-factor-form button").await;
+}
