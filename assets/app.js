@@ -47,6 +47,16 @@
     }
   });
 
+  // A dangerous staff action without a recent password answers 403 with a password box
+  // (X-Reauth-Required); show it, although other 4xx responses are not swapped.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail && evt.detail.xhr;
+    if (xhr && xhr.status === 403 && xhr.getResponseHeader("X-Reauth-Required")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
   // A 401 carrying HX-Redirect (expired session) needs nothing here: htmx follows the
   // redirect itself before any swap or htmx:beforeSwap event.
 

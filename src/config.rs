@@ -38,6 +38,13 @@ pub struct Config {
     /// refreshes after writes; tests and benchmarks turn it off so a clock tick cannot change
     /// what they measure.
     pub analytics_schedule: bool,
+    /// `STAFF_2FA` (`optional`, the default, or `required`): whether an employee without
+    /// two-factor sign-in is sent to enrol after signing in and may reach nothing else.
+    pub staff_2fa_required: bool,
+    /// `REAUTH_SECONDS` (default 600): how long after typing their password an employee may
+    /// change another account's e-mail, disable an employee or create one without typing it
+    /// again.
+    pub reauth_window: chrono::Duration,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -175,7 +182,34 @@ impl Config {
             Some(_) => return Err(ConfigError::invalid("LOG_FORMAT", "must be text or json")),
         };
 
+        let staff_2fa_required = match get("STAFF_2FA").as_deref().map(str::trim) {
+            None | Some("optional") => false,
+            Some("required") => true,
+            Some(_) => {
+                return Err(ConfigError::invalid(
+                    "STAFF_2FA",
+                    "must be optional or required",
+                ))
+            }
+        };
+        let reauth_window = match get("REAUTH_SECONDS").as_deref().map(str::trim) {
+            None => chrono::Duration::seconds(600),
+            Some(text) => match text.parse::<i64>() {
+                Ok(seconds) if (0..=86_400).contains(&seconds) => {
+                    chrono::Duration::seconds(seconds)
+                }
+                _ => {
+                    return Err(ConfigError::invalid(
+                        "REAUTH_SECONDS",
+                        "must be a whole number of seconds from 0 to 86400",
+                    ))
+                }
+            },
+        };
+
         Ok(Self {
+            staff_2fa_required,
+            reauth_window,
             log_format,
             trusted_proxies,
             database_url,
@@ -275,6 +309,13 @@ mod tests {
         assert!(config.analytics_schedule);
         assert!(!with(&[("ANALYTICS_SCHEDULE", "off")])?.analytics_schedule);
         assert!(config.smtp_url.is_none());
+        assert!(!config.staff_2fa_required);
+        assert!(with(&[("STAFF_2FA", "required")])?.staff_2fa_required);
+        assert_eq!(config.reauth_window, chrono::Duration::seconds(600));
+        assert_eq!(
+            with(&[("REAUTH_SECONDS", "60")])?.reauth_window,
+            chrono::Duration::seconds(60)
+        );
         assert_eq!(
             config.base_url_for(config.addr).as_str(),
             "http://127.0.0.1:8080/"
@@ -295,6 +336,9 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TRUSTED_PROXIES", "proxy.local"),
             ("LOG_FORMAT", "xml"),
+            ("STAFF_2FA", "always"),
+            ("REAUTH_SECONDS", "-5"),
+            ("REAUTH_SECONDS", "ten minutes"),
         ] {
             let err = with(&[(name, value)])
                 .err()

@@ -9,6 +9,7 @@ pub mod mailer;
 pub mod password_changed;
 pub mod password_reset;
 pub mod registration_attempt;
+pub mod two_factor_changed;
 
 use std::sync::Arc;
 

@@ -106,6 +106,8 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| Error::internal("listener has no address"))?;
         let csrf_key = crate::auth::secrets::shared_secret(&db, "csrf").await?;
+        let lockout_key = crate::auth::secrets::shared_secret(&db, "lockout").await?;
+        let totp_key = crate::auth::secrets::shared_secret(&db, "totp").await?;
         crate::auth::password::warm_up().await;
         let base_url = config.base_url_for(address);
         let queue = Queue::new(&db);
@@ -121,7 +123,11 @@ impl Application {
             analytics: analytics.clone(),
         }));
         let state = Arc::new(AppState {
-            limits: Limits::new(config.login_rate_per_min, config.reset_rate_per_min),
+            limits: Limits::new(
+                config.login_rate_per_min,
+                config.reset_rate_per_min,
+                lockout_key,
+            ),
             queue,
             catalog,
             analytics,
@@ -132,6 +138,7 @@ impl Application {
             clock,
             base_url,
             csrf_key,
+            totp_key,
         });
         Ok(Self {
             state,
@@ -181,14 +188,23 @@ impl Application {
         } else {
             None
         };
-        // The rate limits sweep themselves while used; this keeps an idle process small too.
+        // The rate limits sweep themselves while used; this keeps an idle process small too,
+        // and drops lockout rows past their window.
         let sweeper = {
             let (state, mut stop) = (state.clone(), stop_rx.clone());
             tokio::spawn(async move {
                 loop {
-                    tokio::select! {
-                        () = tokio::time::sleep(std::time::Duration::from_secs(60)) => state.limits.sweep(),
-                        _ = stop.wait_for(|stopped| *stopped) => return,
+                    let tick = tokio::select! {
+                        () = tokio::time::sleep(std::time::Duration::from_secs(60)) => true,
+                        _ = stop.wait_for(|stopped| *stopped) => false,
+                    };
+                    if !tick {
+                        return;
+                    }
+                    state.limits.sweep();
+                    if let Err(e) = crate::auth::lockout::sweep(&state.db, state.clock.now()).await
+                    {
+                        tracing::warn!(error = %e, "could not sweep lockouts");
                     }
                 }
             })

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod credentials;
 pub mod deletion;
+pub mod lockout;
 pub mod password;
 pub mod registration;
 pub mod resets;
@@ -11,6 +12,8 @@ pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
+pub mod totp;
+pub mod two_factor;
 
 /// An account's role. Stored as `customer` / `employee`; compared only as this enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,4 +60,19 @@ pub struct CurrentUser {
     pub account_id: i64,
     pub username: String,
     pub role: Role,
+    /// When this session's owner last typed their password (sign-in or re-authentication).
+    pub password_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Two-factor sign-in is on for this account.
+    pub has_second_factor: bool,
+}
+
+impl CurrentUser {
+    /// Whether the password was typed within `window` before `now`.
+    pub fn authenticated_within(
+        &self,
+        window: chrono::Duration,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        self.password_at.is_some_and(|at| now - at <= window)
+    }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_query::{Expr, Query};
 
 use super::{tokens, CurrentUser, Role};
-use crate::db::schema::{Accounts, Sessions};
+use crate::db::schema::{AccountTotp, Accounts, Sessions};
 use crate::db::{Db, Tx};
 use crate::error::Result;
 
@@ -13,6 +13,8 @@ pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 /// `last_seen_at` is written at most this often, so reads stay reads.
 const TOUCH_INTERVAL: Duration = Duration::seconds(60);
+/// How long a sign-in may wait for its second factor.
+pub const SECOND_FACTOR_TIMEOUT: Duration = Duration::minutes(5);
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -23,6 +25,35 @@ struct SessionRow {
     username: String,
     role: String,
     disabled: bool,
+    password_at: Option<DateTime<Utc>>,
+    second_factor_pending: bool,
+    totp_confirmed_at: Option<DateTime<Utc>>,
+}
+
+/// What a session cookie stands for.
+#[derive(Clone, Debug)]
+pub enum Session {
+    /// A signed-in account.
+    Full(CurrentUser),
+    /// The password was right; the sign-in waits for a second-factor code and grants
+    /// nothing else.
+    AwaitingSecondFactor(PendingSignIn),
+}
+
+#[derive(Clone, Debug)]
+pub struct PendingSignIn {
+    pub session_id: i64,
+    pub account_id: i64,
+    pub username: String,
+    pub password_at: Option<DateTime<Utc>>,
+}
+
+/// What a new session is: signed in (the password was typed at `password_at`), or waiting
+/// for the second factor.
+#[derive(Clone, Copy, Debug)]
+pub enum NewSession {
+    SignedIn { password_at: DateTime<Utc> },
+    AwaitingSecondFactor,
 }
 
 /// Starts a session for `account_id`, ending `replacing` (the browser's previous session, if
@@ -33,12 +64,14 @@ pub async fn create(
     db: &Db,
     account_id: i64,
     replacing: Option<i64>,
+    kind: NewSession,
     now: DateTime<Utc>,
 ) -> Result<String> {
     db.transaction("start a session", move |tx| {
         Box::pin(async move {
             super::accounts::lock(tx, account_id).await?;
-            let raw = create_in(tx, account_id, now).await?;
+            let (raw, insert) = new_session(account_id, kind, now);
+            tx.execute(&insert).await?;
             if let Some(previous) = replacing {
                 delete_one_in(tx, previous).await?;
             }
@@ -48,16 +81,39 @@ pub async fn create(
     .await
 }
 
-/// Starts a session inside a transaction (a password change replaces the current session
-/// with a new id in the same commit); returns the raw cookie value.
+/// Starts a signed-in session inside a transaction, its password typed just now (a password
+/// change replaces the current session with a new id in the same commit; registration signs
+/// in); returns the raw cookie value.
 pub async fn create_in(tx: &mut Tx, account_id: i64, now: DateTime<Utc>) -> Result<String> {
-    let (raw, insert) = new_session(account_id, now);
+    let (raw, insert) = new_session(account_id, NewSession::SignedIn { password_at: now }, now);
     tx.execute(&insert).await?;
     Ok(raw)
 }
 
-fn new_session(account_id: i64, now: DateTime<Utc>) -> (String, sea_query::InsertStatement) {
+/// Starts a signed-in session inside a transaction whose password was typed at
+/// `password_at` (a sign-in completed by its second factor).
+pub async fn create_signed_in(
+    tx: &mut Tx,
+    account_id: i64,
+    password_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let (raw, insert) = new_session(account_id, NewSession::SignedIn { password_at }, now);
+    tx.execute(&insert).await?;
+    Ok(raw)
+}
+
+fn new_session(
+    account_id: i64,
+    kind: NewSession,
+    now: DateTime<Utc>,
+) -> (String, sea_query::InsertStatement) {
     let raw = tokens::random_token();
+    let (password_at, pending) = match kind {
+        NewSession::SignedIn { password_at } => (Some(password_at), false),
+        // The password time moves to the signed-in session when the second factor is done.
+        NewSession::AwaitingSecondFactor => (Some(now), true),
+    };
     let insert = Query::insert()
         .into_table(Sessions::Table)
         .columns([
@@ -65,15 +121,31 @@ fn new_session(account_id: i64, now: DateTime<Utc>) -> (String, sea_query::Inser
             Sessions::AccountId,
             Sessions::CreatedAt,
             Sessions::LastSeenAt,
+            Sessions::PasswordAt,
+            Sessions::SecondFactorPending,
         ])
         .values_panic([
             tokens::sha256_hex(&raw).into(),
             account_id.into(),
             now.into(),
             now.into(),
+            password_at.into(),
+            pending.into(),
         ])
         .to_owned();
     (raw, insert)
+}
+
+/// The session's owner typed their password again just now (re-authentication).
+pub async fn mark_password_entered(db: &Db, session_id: i64, now: DateTime<Utc>) -> Result<()> {
+    let update = Query::update()
+        .table(Sessions::Table)
+        .value(Sessions::PasswordAt, now)
+        .and_where(Expr::col(Sessions::Id).eq(session_id))
+        .and_where(Expr::col(Sessions::SecondFactorPending).eq(false))
+        .to_owned();
+    db.write("note a password entry", update).await?;
+    Ok(())
 }
 
 /// A session's row with what its account says about it (`SessionRow`).
@@ -86,10 +158,21 @@ fn session_with_account() -> sea_query::SelectStatement {
         .column((Accounts::Table, Accounts::Username))
         .column((Accounts::Table, Accounts::Role))
         .column((Accounts::Table, Accounts::Disabled))
+        .column((Sessions::Table, Sessions::PasswordAt))
+        .column((Sessions::Table, Sessions::SecondFactorPending))
+        .expr_as(
+            Expr::col((AccountTotp::Table, AccountTotp::ConfirmedAt)),
+            sea_query::Alias::new("totp_confirmed_at"),
+        )
         .from(Sessions::Table)
         .inner_join(
             Accounts::Table,
             Expr::col((Accounts::Table, Accounts::Id))
+                .equals((Sessions::Table, Sessions::AccountId)),
+        )
+        .left_join(
+            AccountTotp::Table,
+            Expr::col((AccountTotp::Table, AccountTotp::AccountId))
                 .equals((Sessions::Table, Sessions::AccountId)),
         )
         .to_owned()
@@ -97,7 +180,7 @@ fn session_with_account() -> sea_query::SelectStatement {
 
 /// The live session for a cookie value, if any. Expired sessions and sessions of disabled
 /// accounts are deleted on sight.
-pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<CurrentUser>> {
+pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
     if !tokens::looks_like_token(raw) {
         return Ok(None);
     }
@@ -108,11 +191,21 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
         return Ok(None);
     };
     let role = Role::parse(&row.role);
-    let expired = now - row.last_seen_at > IDLE_TIMEOUT || now - row.created_at > ABSOLUTE_TIMEOUT;
+    let expired = now - row.last_seen_at > IDLE_TIMEOUT
+        || now - row.created_at > ABSOLUTE_TIMEOUT
+        || (row.second_factor_pending && now - row.created_at > SECOND_FACTOR_TIMEOUT);
     let Some(role) = role.filter(|_| !expired && !row.disabled) else {
         delete_by_id(db, row.id).await?;
         return Ok(None);
     };
+    if row.second_factor_pending {
+        return Ok(Some(Session::AwaitingSecondFactor(PendingSignIn {
+            session_id: row.id,
+            account_id: row.account_id,
+            username: row.username,
+            password_at: row.password_at,
+        })));
+    }
     if now - row.last_seen_at > TOUCH_INTERVAL {
         let touch = Query::update()
             .table(Sessions::Table)
@@ -121,12 +214,14 @@ pub async fn lookup(db: &Db, raw: &str, now: DateTime<Utc>) -> Result<Option<Cur
             .to_owned();
         db.write("touch a session", touch).await?;
     }
-    Ok(Some(CurrentUser {
+    Ok(Some(Session::Full(CurrentUser {
         session_id: row.id,
         account_id: row.account_id,
         username: row.username,
         role,
-    }))
+        password_at: row.password_at,
+        has_second_factor: row.totp_confirmed_at.is_some(),
+    })))
 }
 
 /// Whether a session is still live (not ended, expired, or of a disabled account), without
@@ -140,6 +235,7 @@ pub async fn is_live(db: &Db, session_id: i64, now: DateTime<Utc>) -> Result<boo
         .await?
         .is_some_and(|row| {
             !row.disabled
+                && !row.second_factor_pending
                 && now - row.last_seen_at <= IDLE_TIMEOUT
                 && now - row.created_at <= ABSOLUTE_TIMEOUT
         }))

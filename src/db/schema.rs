@@ -181,6 +181,36 @@ pub enum Sessions {
     AccountId,
     CreatedAt,
     LastSeenAt,
+    PasswordAt,
+    SecondFactorPending,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginLockouts {
+    Table,
+    Id,
+    KeyHash,
+    Failures,
+    LastFailureAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AccountTotp {
+    Table,
+    Id,
+    AccountId,
+    SecretEncrypted,
+    ConfirmedAt,
+    LastStep,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RecoveryCodes {
+    Table,
+    Id,
+    AccountId,
+    CodeHash,
+    UsedAt,
 }
 
 #[derive(Iden, Clone, Copy)]

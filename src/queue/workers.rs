@@ -13,6 +13,7 @@ use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
 use jobs::password_reset::{self, SendPasswordReset};
 use jobs::registration_attempt::{self, NotifyRegistrationAttempt};
+use jobs::two_factor_changed::{self, NotifyTwoFactorChanged};
 use jobs::JobContext;
 
 use super::runner::{Runner, Settings};
@@ -97,6 +98,12 @@ pub async fn run_workers(
                 .data(context.clone())
                 .backend(runner.backend::<NotifyRegistrationAttempt>())
                 .build_fn(registration_attempt::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("two-factor-changed"))
+                .data(context.clone())
+                .backend(runner.backend::<NotifyTwoFactorChanged>())
+                .build_fn(two_factor_changed::handle),
         )
         .shutdown_timeout(std::time::Duration::from_secs(30));
     runner.run(monitor, shutdown).await

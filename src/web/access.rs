@@ -13,6 +13,8 @@ use crate::error::Error;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     Anyone,
+    /// Any signed-in account, customer or employee (one's own account pages).
+    SignedIn,
     Customer,
     Employee,
 }
@@ -22,6 +24,7 @@ impl Access {
         match (self, user) {
             (Access::Anyone, _) => Ok(()),
             (_, None) => Err(Refusal::SignIn),
+            (Access::SignedIn, Some(_)) => Ok(()),
             (Access::Customer, Some(u)) if u.role == Role::Customer => Ok(()),
             (Access::Employee, Some(u)) if u.role == Role::Employee => Ok(()),
             (_, Some(_)) => Err(Refusal::WrongRole),
@@ -109,6 +112,8 @@ pub fn safe_next(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
+/// A signed-in account of either role.
+pub struct RequireSignedIn(pub CurrentUser);
 /// A signed-in customer.
 pub struct RequireCustomer(pub CurrentUser);
 /// A signed-in employee.
@@ -122,6 +127,12 @@ fn current(req: &Request, access: Access) -> poem::Result<CurrentUser> {
     match access.admits(user.as_ref()) {
         Ok(()) => user.ok_or_else(|| Error::Forbidden.into()),
         Err(_) => Err(Error::Forbidden.into()),
+    }
+}
+
+impl<'a> FromRequest<'a> for RequireSignedIn {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        current(req, Access::SignedIn).map(RequireSignedIn)
     }
 }
 

@@ -1,5 +1,6 @@
-//! A customer's own account: profile, password, deletion. Every query is keyed by the
-//! signed-in account's id, never by an id from the request.
+//! One's own account, for customers and employees: profile, password, two-factor sign-in,
+//! and (customers only) deletion. Every query is keyed by the signed-in account's id, never
+//! by an id from the request.
 
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -7,15 +8,17 @@ use poem::{handler, Response};
 use serde::Deserialize;
 use views::account::{AccountView, ProfileValues};
 
-use super::access::RequireCustomer;
+use super::access::{RequireCustomer, RequireSignedIn};
 use super::common::{country_choices, form_status, see_other, with_status};
 use super::cookies;
 use super::form::Form;
 use super::middleware::{FlashCode, RequestContext};
+use super::password_check::{current_password_ok, password_throttle, verify_current_password};
 use super::state::State;
 use crate::auth::accounts::{self, Account, ProfileInput};
 use crate::auth::settings::{self, ProfileSaved};
-use crate::auth::{deletion, password, CurrentUser};
+use crate::auth::two_factor::{self, Confirmed, Status};
+use crate::auth::{deletion, password, totp, CurrentUser, Role};
 use crate::db::schema::Accounts;
 use crate::error::Error;
 use crate::validation::FieldErrors;
@@ -28,7 +31,9 @@ fn profile_values(account: &Account) -> ProfileValues {
         first_name: account.first_name.clone(),
         last_name: account.last_name.clone(),
         country_id: account.country_id,
-        monthly_subscription_cents: account.monthly_subscription_cents,
+        // Staff have no subscription: nothing to show.
+        monthly_subscription_cents: (account.role == Role::Customer)
+            .then_some(account.monthly_subscription_cents),
     }
 }
 
@@ -49,12 +54,15 @@ struct Outcome {
     profile_saved: bool,
     /// The e-mail address changed: a notice went to the old one.
     email_notice_sent: bool,
+    is_customer: bool,
+    two_factor_on: bool,
 }
 
 impl Outcome {
     fn showing(account: &Account) -> Self {
         Outcome {
             profile: profile_values(account),
+            is_customer: account.role == Role::Customer,
             ..Outcome::default()
         }
     }
@@ -69,6 +77,10 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response> {
     let countries = country_choices(state).await?;
+    let two_factor_on = match &ctx.user {
+        Some(user) => two_factor::is_on(&state.db, user.account_id).await?,
+        None => outcome.two_factor_on,
+    };
     let view = AccountView {
         profile: &outcome.profile,
         countries: &countries,
@@ -77,6 +89,8 @@ async fn render(
         delete_errors: &outcome.delete_errors,
         profile_saved: outcome.profile_saved,
         email_notice_sent: outcome.email_notice_sent,
+        can_delete: outcome.is_customer,
+        two_factor_on,
     };
     let page = ctx.page();
     let markup = match (ctx.is_htmx, fragment) {
@@ -98,7 +112,7 @@ enum Fragment {
 pub async fn show(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
-    RequireCustomer(user): RequireCustomer,
+    RequireSignedIn(user): RequireSignedIn,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
     render(
@@ -120,43 +134,6 @@ pub struct ProfileForm {
     current_password: String,
 }
 
-/// Checks the current password of a signed-in account, after the throttles (429 when they
-/// refuse). A wrong password counts as a failed sign-in of that account.
-async fn current_password_ok(
-    state: &State,
-    ctx: &RequestContext,
-    account: &Account,
-    typed: &str,
-) -> Result<bool> {
-    password_throttle(state, ctx, account).await?;
-    verify_current_password(state, account, typed).await
-}
-
-/// The throttles a current-password check passes first (its account's lockout included).
-async fn password_throttle(state: &State, ctx: &RequestContext, account: &Account) -> Result<()> {
-    let key = state
-        .limits
-        .account_key(&state.db, &account.username)
-        .await?;
-    state.limits.password_check(ctx.client_ip, account.id, key)
-}
-
-/// The bcrypt check itself, for a caller that already passed the throttles.
-async fn verify_current_password(state: &State, account: &Account, typed: &str) -> Result<bool> {
-    let ok = password::verify(typed, Some(&account.password_hash)).await?;
-    let key = state
-        .limits
-        .account_key(&state.db, &account.username)
-        .await?;
-    if ok {
-        state.limits.record_success(key);
-    } else {
-        state.limits.record_failure(key);
-        tracing::info!("wrong current password");
-    }
-    Ok(ok)
-}
-
 const WRONG_PASSWORD: &str = "That is not your current password.";
 
 /// Saves the profile. Changing the e-mail address needs the current password (a hijacked
@@ -166,7 +143,7 @@ const WRONG_PASSWORD: &str = "That is not your current password.";
 pub async fn update_profile(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
-    RequireCustomer(user): RequireCustomer,
+    RequireSignedIn(user): RequireSignedIn,
     Form(form): Form<ProfileForm>,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
@@ -217,6 +194,7 @@ pub async fn update_profile(
         profile_errors: errors,
         profile_saved: saved,
         email_notice_sent: saved && email_changes,
+        is_customer: account.role == Role::Customer,
         ..Outcome::default()
     };
     render(state, ctx, outcome, Fragment::Profile, status).await
@@ -240,7 +218,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     Data(state): Data<&State>,
     Data(ctx): Data<&RequestContext>,
-    RequireCustomer(user): RequireCustomer,
+    RequireSignedIn(user): RequireSignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
@@ -333,4 +311,173 @@ pub async fn delete(
     let mut response = see_other(views::paths::HOME, Some(FlashCode::AccountDeleted), secure);
     cookies::clear(&mut response, cookies::SESSION, secure);
     Ok(response)
+}
+
+const ISSUER: &str = "StreamVault";
+
+/// `GET /account/2fa`: enrolment (the pending secret, created on first visit and kept until
+/// confirmed), or the form to turn it off when it is on.
+#[handler]
+pub async fn two_factor_page(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireSignedIn(user): RequireSignedIn,
+) -> Result<Response> {
+    show_two_factor(state, ctx, &user, None, StatusCode::OK).await
+}
+
+async fn show_two_factor(
+    state: &State,
+    ctx: &RequestContext,
+    user: &CurrentUser,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response> {
+    let markup =
+        match two_factor::start_enrolment(&state.db, &state.totp_key, user.account_id).await? {
+            Status::Pending { secret } => {
+                let secret_base32 = totp::base32(&secret);
+                let otpauth_uri = totp::otpauth_uri(ISSUER, &user.username, &secret);
+                let qr_svg = qr_svg(&otpauth_uri);
+                views::account::two_factor_page(
+                    &ctx.page(),
+                    &views::account::TwoFactorView::Enrol {
+                        secret_base32: &secret_base32,
+                        otpauth_uri: &otpauth_uri,
+                        qr_svg: qr_svg.as_deref(),
+                        error,
+                    },
+                )
+            }
+            Status::On | Status::Off => views::account::two_factor_page(
+                &ctx.page(),
+                &views::account::TwoFactorView::On {
+                    errors: &FieldErrors::new(),
+                },
+            ),
+        };
+    Ok(with_status(markup, status))
+}
+
+/// The URI as an SVG QR code (markup we generate from our own data), or `None` if it does not
+/// fit a QR code (the link and the key are shown anyway).
+fn qr_svg(uri: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    // Inline in the page: the XML declaration has no place there.
+    svg.find("<svg").map(|start| svg[start..].to_owned())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    current_password: String,
+}
+
+const WRONG_CODE: &str = "That code is not valid: enter the current code from your app.";
+
+/// `POST /account/2fa` with `code`: completes the enrolment when the code is valid for the
+/// pending secret, and shows the recovery codes once. Codes are throttled and counted like
+/// passwords.
+#[handler]
+#[tracing::instrument(skip_all, fields(account_id = user.account_id))]
+pub async fn two_factor_confirm(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireSignedIn(user): RequireSignedIn,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    let account = load(state, &user).await?;
+    password_throttle(state, ctx, &account).await?;
+    let key = state
+        .limits
+        .account_key(&state.db, &account.username)
+        .await?;
+    let now = state.clock.now();
+    let outcome = match totp::parse_code(&form.code) {
+        Some(code) => {
+            two_factor::confirm(&state.db, &state.totp_key, account.id, code, now).await?
+        }
+        None => Confirmed::WrongCode,
+    };
+    match outcome {
+        Confirmed::On { recovery_codes } => {
+            state.limits.record_success(&state.db, key).await?;
+            tracing::info!("two-factor sign-in turned on");
+            let markup = views::account::two_factor_page(
+                &ctx.page(),
+                &views::account::TwoFactorView::Enabled {
+                    recovery_codes: &recovery_codes,
+                },
+            );
+            Ok(with_status(markup, StatusCode::OK))
+        }
+        Confirmed::WrongCode => {
+            state.limits.record_failure(&state.db, key, now).await?;
+            show_two_factor(
+                state,
+                ctx,
+                &user,
+                Some(WRONG_CODE),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Confirmed::NothingPending => Ok(see_other(
+            views::paths::ACCOUNT_2FA,
+            None,
+            state.config.secure_cookies(),
+        )),
+    }
+}
+
+/// `POST /account/2fa/disable`: turns two-factor sign-in off with the password and a code
+/// (or a recovery code).
+#[handler]
+#[tracing::instrument(skip_all, fields(account_id = user.account_id))]
+pub async fn two_factor_disable(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireSignedIn(user): RequireSignedIn,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    let account = load(state, &user).await?;
+    let mut errors = FieldErrors::new();
+    if !current_password_ok(state, ctx, &account, &form.current_password).await? {
+        errors.add("current_password", WRONG_PASSWORD);
+    } else {
+        let now = state.clock.now();
+        let off = two_factor::disable(
+            &state.db,
+            &state.totp_key,
+            account.id,
+            form.code.trim(),
+            now,
+        )
+        .await?;
+        if !off {
+            let key = state
+                .limits
+                .account_key(&state.db, &account.username)
+                .await?;
+            state.limits.record_failure(&state.db, key, now).await?;
+            errors.add("code", "That code is not valid.");
+        }
+    }
+    let view = if errors.is_empty() {
+        tracing::info!("two-factor sign-in turned off");
+        views::account::TwoFactorView::Disabled
+    } else {
+        views::account::TwoFactorView::On { errors: &errors }
+    };
+    let status = form_status(&errors);
+    Ok(with_status(
+        views::account::two_factor_page(&ctx.page(), &view),
+        status,
+    ))
 }

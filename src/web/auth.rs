@@ -15,7 +15,7 @@ use super::middleware::{FlashCode, RequestContext};
 use super::state::State;
 use crate::auth::accounts::{self, NewAccount, ProfileInput};
 use crate::auth::registration::{self, Registered};
-use crate::auth::{password, sessions, Role};
+use crate::auth::{password, sessions, two_factor, Role};
 use crate::db::schema::Accounts;
 use crate::validation::FieldErrors;
 use crate::web::errors::Result;
@@ -28,8 +28,14 @@ pub async fn start_session(
     account_id: i64,
     response: &mut Response,
 ) -> Result<()> {
-    let previous = ctx.user.as_ref().map(|user| user.session_id);
-    let raw = sessions::create(&state.db, account_id, previous, state.clock.now()).await?;
+    let previous = ctx
+        .user
+        .as_ref()
+        .map(|user| user.session_id)
+        .or(ctx.pending_sign_in.as_ref().map(|p| p.session_id));
+    let now = state.clock.now();
+    let kind = sessions::NewSession::SignedIn { password_at: now };
+    let raw = sessions::create(&state.db, account_id, previous, kind, now).await?;
     set_session_cookie(state, response, &raw);
     Ok(())
 }
@@ -77,7 +83,11 @@ pub async fn login(
     let username = accounts::normalize_username(&form.username);
     // Keyed as the database compares names: `alicé` is `alice` on MariaDB.
     let account_key = state.limits.account_key(&state.db, &username).await?;
-    state.limits.account_unlocked(account_key)?;
+    let now = state.clock.now();
+    state
+        .limits
+        .account_unlocked(&state.db, account_key, now)
+        .await?;
 
     let account = if username.is_empty() || username.len() > 254 {
         None
@@ -92,7 +102,10 @@ pub async fn login(
     let account = account.filter(|a| verified && !a.disabled);
 
     let Some(account) = account else {
-        state.limits.record_failure(account_key);
+        state
+            .limits
+            .record_failure(&state.db, account_key, now)
+            .await?;
         tracing::info!("failed sign-in");
         let next = form.next.as_deref().and_then(safe_next);
         let mut response = views::auth::login_page(
@@ -105,7 +118,40 @@ pub async fn login(
         response.set_status(StatusCode::UNAUTHORIZED);
         return Ok(response);
     };
-    state.limits.record_success(account_key);
+    state.limits.record_success(&state.db, account_key).await?;
+
+    if two_factor::is_on(&state.db, account.id).await? {
+        // The password was right; the session grants nothing until the code is given.
+        let previous = ctx
+            .user
+            .as_ref()
+            .map(|user| user.session_id)
+            .or(ctx.pending_sign_in.as_ref().map(|p| p.session_id));
+        let raw = sessions::create(
+            &state.db,
+            account.id,
+            previous,
+            sessions::NewSession::AwaitingSecondFactor,
+            now,
+        )
+        .await?;
+        let target = match form.next.as_deref().and_then(safe_next) {
+            Some(next) => {
+                let query: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("next", next)
+                    .finish();
+                [views::paths::LOGIN_2FA, "?", &query].concat()
+            }
+            None => views::paths::LOGIN_2FA.to_owned(),
+        };
+        let mut response = see_other(&target, None, state.config.secure_cookies());
+        set_session_cookie(state, &mut response, &raw);
+        tracing::info!(
+            account_id = account.id,
+            "password right; waiting for the second factor"
+        );
+        return Ok(response);
+    }
 
     let default_landing = if account.role == Role::Employee {
         views::paths::ADMIN
@@ -127,6 +173,92 @@ pub async fn login(
     Ok(response)
 }
 
+/// The second step of a sign-in with two-factor on: the code form. Without a sign-in
+/// waiting for it, back to the login page.
+#[handler]
+pub async fn second_factor_form(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Form(params): Form<NextParam>,
+) -> Response {
+    if ctx.pending_sign_in.is_none() {
+        return see_other(views::paths::LOGIN, None, state.config.secure_cookies());
+    }
+    let next = params.next.as_deref().and_then(safe_next);
+    views::auth::second_factor_page(&ctx.page(), next, None).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SecondFactorForm {
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+/// Completes a sign-in with a current TOTP code or an unused recovery code (spent). Wrong
+/// codes count toward the account's lockout, like wrong passwords.
+#[handler]
+#[tracing::instrument(skip_all)]
+pub async fn second_factor(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    Form(form): Form<SecondFactorForm>,
+) -> Result<Response> {
+    let secure = state.config.secure_cookies();
+    let Some(pending) = &ctx.pending_sign_in else {
+        return Ok(see_other(views::paths::LOGIN, None, secure));
+    };
+    state.limits.login_attempt(ctx.client_ip)?;
+    let now = state.clock.now();
+    let account_key = state
+        .limits
+        .account_key(&state.db, &pending.username)
+        .await?;
+    state
+        .limits
+        .account_unlocked(&state.db, account_key, now)
+        .await?;
+    let next = form.next.as_deref().and_then(safe_next);
+    let completed =
+        two_factor::complete_sign_in(&state.db, &state.totp_key, pending, form.code.trim(), now)
+            .await?;
+    let Some(raw) = completed else {
+        state
+            .limits
+            .record_failure(&state.db, account_key, now)
+            .await?;
+        tracing::info!(account_id = pending.account_id, "wrong second-factor code");
+        let mut response = views::auth::second_factor_page(
+            &ctx.page(),
+            next,
+            Some("That code is not valid. Enter the current code from your app, or an unused recovery code."),
+        )
+        .into_response();
+        response.set_status(StatusCode::UNAUTHORIZED);
+        return Ok(response);
+    };
+    state.limits.record_success(&state.db, account_key).await?;
+    let role = accounts::find_by_id(&state.db, pending.account_id)
+        .await?
+        .map(|a| a.role);
+    let default_landing = if role == Some(Role::Employee) {
+        views::paths::ADMIN
+    } else {
+        views::paths::HOME
+    };
+    let mut response = see_other(
+        next.unwrap_or(default_landing),
+        Some(FlashCode::SignedIn),
+        secure,
+    );
+    set_session_cookie(state, &mut response, &raw);
+    tracing::info!(
+        account_id = pending.account_id,
+        "signed in with a second factor"
+    );
+    Ok(response)
+}
+
 #[handler]
 pub async fn logout(
     Data(state): Data<&State>,
@@ -136,6 +268,9 @@ pub async fn logout(
     let mut response = see_other(views::paths::HOME, Some(FlashCode::SignedOut), secure);
     if let Some(user) = &ctx.user {
         sessions::delete_by_id(&state.db, user.session_id).await?;
+    }
+    if let Some(pending) = &ctx.pending_sign_in {
+        sessions::delete_by_id(&state.db, pending.session_id).await?;
     }
     cookies::clear(&mut response, cookies::SESSION, secure);
     Ok(response)

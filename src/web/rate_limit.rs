@@ -1,7 +1,8 @@
-//! Throttles for login, password reset, registration and current-password checks
-//!. Per-client limits key on the client address (IPv6 by its
-//! /64, the block one host can rotate through); per-account login failures use a growing
-//! lockout, so guessing one account's password from many addresses slows down too. Unknown
+//! Throttles for login, password reset, registration and current-password checks. Per-client
+//! limits key on the client address (IPv6 by its /64, the block one host can rotate through);
+//! per-account login failures use a growing lockout kept in the database
+//! ([`crate::auth::lockout`]), so guessing one account's password from many addresses, or
+//! through many app processes, slows down too, and a restart forgets nothing. Unknown
 //! accounts are throttled identically.
 //!
 //! Accounts are keyed the way the database compares names ([`AccountKey`]): on MariaDB,
@@ -15,8 +16,9 @@
 //! clients or names), keys already tracked keep their exact budgets and unseen ones are
 //! refused (429) until room frees up: the flood turns into throttling, never into memory.
 //!
-//! The limits live in each process: with N app processes behind a load balancer, a client
-//! gets up to N times the budget (README, "Several processes").
+//! The per-address burst limits live in each process: with N app processes behind a load
+//! balancer, a client gets up to N times that budget (README, "Several processes"). The
+//! per-account lockout does not: it is shared through the database.
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -25,7 +27,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock, Reference};
 use governor::middleware::NoOpMiddleware;
@@ -34,23 +36,35 @@ use governor::state::keyed::ShrinkableKeyedStateStore;
 use governor::state::StateStore;
 use governor::{Quota, RateLimiter};
 
-use super::errors::{Result, WebError};
-use crate::db::Db;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
-/// Failures allowed per account before the lockout starts.
-const FREE_FAILURES: u32 = 5;
-/// Failures are forgotten after this quiet period.
-const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+use super::errors::{Result, WebError};
+use crate::auth::lockout;
+use crate::db::Db;
 /// Entries one table may hold (a few MB at most).
 pub const MAX_KEYS: usize = 50_000;
 /// Stale entries are swept every this many checks of a table.
 const SWEEP_EVERY: u64 = 1024;
 
-/// An account, or a name nobody uses, as the database tells names apart. Built by
-/// [`Limits::account_key`].
+/// An account, or a name nobody uses, as the database tells names apart: an HMAC of the
+/// folded name under a key every process shares, so all of them find the same lockout row.
+/// Built by [`Limits::account_key`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct AccountKey(u64);
+pub struct AccountKey([u8; 32]);
+
+impl AccountKey {
+    /// The key as stored in `login_lockouts.key_hash`.
+    fn hex(&self) -> String {
+        let mut hex = String::with_capacity(64);
+        for byte in self.0 {
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0x0f)]));
+        }
+        hex
+    }
+}
 
 pub struct Limits {
     login_by_ip: KeyedLimit<IpAddr>,
@@ -58,7 +72,6 @@ pub struct Limits {
     reset_by_email: KeyedLimit<AccountKey>,
     /// Reset-token pages (GET and POST) per IP, against token guessing.
     token_by_ip: KeyedLimit<IpAddr>,
-    failures: FailureTable,
     // Registration and current-password checks, at the login rate.
     register_by_ip: KeyedLimit<IpAddr>,
     register_by_identity: KeyedLimit<u64>,
@@ -66,31 +79,45 @@ pub struct Limits {
     password_check_by_account: KeyedLimit<i64>,
     /// Keys hashes of typed names (per process, so nobody can aim at a collision).
     hasher: RandomState,
+    /// Keys account names for the shared lockout (the same in every process).
+    lockout_key: Vec<u8>,
 }
 
 impl Limits {
-    pub fn new(login_per_min: u32, reset_per_min: u32) -> Self {
+    /// `lockout_key`: the server-wide secret that keys account names in `login_lockouts`.
+    pub fn new(login_per_min: u32, reset_per_min: u32, lockout_key: Vec<u8>) -> Self {
         Self {
             login_by_ip: KeyedLimit::per_minute(login_per_min),
             reset_by_ip: KeyedLimit::per_minute(reset_per_min),
             // Three reset e-mails per address, then one every five minutes.
             reset_by_email: KeyedLimit::new(Duration::from_secs(300), 3),
             token_by_ip: KeyedLimit::per_minute(30),
-            failures: FailureTable::default(),
             register_by_ip: KeyedLimit::per_minute(login_per_min),
             register_by_identity: KeyedLimit::per_minute(login_per_min),
             password_check_by_ip: KeyedLimit::per_minute(login_per_min),
             password_check_by_account: KeyedLimit::per_minute(login_per_min),
             hasher: RandomState::new(),
+            lockout_key,
         }
     }
 
     /// The key of the account `name` (a username or e-mail address, normalized) reaches,
     /// whether or not it exists: the name folded as the database compares it
-    /// ([`crate::auth::accounts::fold_identity`]), hashed to 64 bits.
+    /// ([`crate::auth::accounts::fold_identity`]), keyed with HMAC-SHA256.
     pub async fn account_key(&self, db: &Db, name: &str) -> Result<AccountKey> {
         let folded = crate::auth::accounts::fold_identity(db, name).await?;
-        Ok(AccountKey(self.hasher.hash_one(folded)))
+        Ok(self.key_of(&folded))
+    }
+
+    fn key_of(&self, folded: &[u8]) -> AccountKey {
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.lockout_key) {
+            Ok(mac) => mac,
+            // HMAC takes keys of any length.
+            Err(_) => unreachable!("HMAC rejected its key"),
+        };
+        mac.update(b"lockout:");
+        mac.update(folded);
+        AccountKey(mac.finalize().into_bytes().into())
     }
 
     pub fn login_attempt(&self, ip: IpAddr) -> Result<()> {
@@ -128,34 +155,54 @@ impl Limits {
     /// Before checking a signed-in account's current password (e-mail change, password
     /// change, deletion): per client address, per account, and the login lockout of that
     /// account, so a hijacked session cannot guess faster than the login form allows.
-    pub fn password_check(&self, ip: IpAddr, account_id: i64, account: AccountKey) -> Result<()> {
+    pub async fn password_check(
+        &self,
+        db: &Db,
+        ip: IpAddr,
+        account_id: i64,
+        account: AccountKey,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.password_check_by_ip.check(client(ip))?;
         self.password_check_by_account.check(account_id)?;
-        self.account_unlocked(account)
+        self.account_unlocked(db, account, now).await
     }
 
-    /// Refuses while the account (known or not) is locked out after repeated failures.
-    pub fn account_unlocked(&self, account: AccountKey) -> Result<()> {
-        self.failures.unlocked(account, Instant::now())
+    /// Refuses while the account (known or not) is locked out after repeated failures, in
+    /// any process.
+    pub async fn account_unlocked(
+        &self,
+        db: &Db,
+        account: AccountKey,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        match lockout::wait(db, &account.hex(), now).await? {
+            Some(wait) => Err(too_many(wait.to_std().unwrap_or(Duration::from_secs(1)))),
+            None => Ok(()),
+        }
     }
 
-    pub fn record_failure(&self, account: AccountKey) {
-        self.failures.record_failure(account, Instant::now());
+    /// A wrong password or second-factor code for `account`.
+    pub async fn record_failure(
+        &self,
+        db: &Db,
+        account: AccountKey,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        Ok(lockout::record_failure(db, &account.hex(), now).await?)
     }
 
-    pub fn record_success(&self, account: AccountKey) {
-        self.failures.forget(account);
+    pub async fn record_success(&self, db: &Db, account: AccountKey) -> Result<()> {
+        Ok(lockout::clear(db, &account.hex()).await?)
     }
 
     /// Drops every entry that no longer limits anything. The tables also sweep themselves as
     /// they are used; this keeps an idle process small too (the app calls it every minute).
     pub fn sweep(&self) {
-        let now = Instant::now();
         self.login_by_ip.sweep();
         self.reset_by_ip.sweep();
         self.reset_by_email.sweep();
         self.token_by_ip.sweep();
-        self.failures.sweep(now);
         self.register_by_ip.sweep();
         self.register_by_identity.sweep();
         self.password_check_by_ip.sweep();
@@ -168,7 +215,6 @@ impl Limits {
             + self.reset_by_ip.len()
             + self.reset_by_email.len()
             + self.token_by_ip.len()
-            + self.failures.len()
             + self.register_by_ip.len()
             + self.register_by_identity.len()
             + self.password_check_by_ip.len()
@@ -348,151 +394,19 @@ impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for BoundedStore<K> {
     }
 }
 
-/// Whether a full table may be swept again at `now` (at most once a second).
-fn may_sweep_full(last: &mut Option<Instant>, now: Instant) -> bool {
-    let due = last.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1));
-    if due {
-        *last = Some(now);
-    }
-    due
-}
-
-/// Failed sign-ins per account.
-#[derive(Default)]
-struct FailureTable {
-    table: Mutex<FailureState>,
-}
-
-#[derive(Default)]
-struct FailureState {
-    by_account: HashMap<AccountKey, Failures>,
-    records: u64,
-    swept_full_at: Option<Instant>,
-}
-
-#[derive(Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Instant,
-}
-
-impl FailureState {
-    /// Forgets quiet accounts; when that is not enough, accounts below the lockout too
-    /// (forgetting them only hands back a few free attempts).
-    fn make_room(&mut self, now: Instant, urgent: bool) {
-        self.by_account
-            .retain(|_, f| now.duration_since(f.last) <= FAILURE_WINDOW);
-        if urgent && self.by_account.len() >= MAX_KEYS {
-            self.by_account.retain(|_, f| f.count >= FREE_FAILURES);
-        }
-        if self.by_account.capacity() > 4 * self.by_account.len().max(1024) {
-            self.by_account.shrink_to_fit();
-        }
-    }
-}
-
-impl FailureTable {
-    fn unlocked(&self, account: AccountKey, now: Instant) -> Result<()> {
-        let state = locked(&self.table);
-        let Some(entry) = state.by_account.get(&account) else {
-            // A full table of locked-out accounts could not count this one's failures: refuse
-            // rather than let it guess uncounted.
-            if state.by_account.len() >= MAX_KEYS {
-                return Err(too_many(Duration::from_secs(1)));
-            }
-            return Ok(());
-        };
-        if now.duration_since(entry.last) > FAILURE_WINDOW || entry.count < FREE_FAILURES {
-            return Ok(());
-        }
-        let until = entry.last + lockout(entry.count);
-        match until.checked_duration_since(now) {
-            Some(wait) if !wait.is_zero() => Err(too_many(wait)),
-            _ => Ok(()),
-        }
-    }
-
-    fn record_failure(&self, account: AccountKey, now: Instant) {
-        let mut state = locked(&self.table);
-        state.records += 1;
-        if state.records.is_multiple_of(SWEEP_EVERY) {
-            state.make_room(now, false);
-        }
-        if !state.by_account.contains_key(&account) && state.by_account.len() >= MAX_KEYS {
-            if may_sweep_full(&mut state.swept_full_at, now) {
-                state.make_room(now, true);
-            }
-            if state.by_account.len() >= MAX_KEYS {
-                return;
-            }
-        }
-        let entry = state.by_account.entry(account).or_insert(Failures {
-            count: 0,
-            last: now,
-        });
-        if now.duration_since(entry.last) > FAILURE_WINDOW {
-            entry.count = 0;
-        }
-        entry.count = entry.count.saturating_add(1);
-        entry.last = now;
-    }
-
-    fn sweep(&self, now: Instant) {
-        locked(&self.table).make_room(now, false);
-    }
-
-    fn forget(&self, account: AccountKey) {
-        locked(&self.table).by_account.remove(&account);
-    }
-
-    fn len(&self) -> usize {
-        locked(&self.table).by_account.len()
-    }
-}
-
-/// 30 s after the fifth failure, doubling with each further one, capped at 15 minutes.
-fn lockout(count: u32) -> Duration {
-    let doublings = count.saturating_sub(FREE_FAILURES).min(10);
-    (Duration::from_secs(30) * 2u32.pow(doublings)).min(MAX_LOCKOUT)
-}
-
 #[cfg(test)]
 mod tests {
     use governor::clock::FakeRelativeClock;
 
     use super::*;
 
-    fn key(n: u64) -> AccountKey {
-        AccountKey(n)
-    }
-
-    #[test]
-    fn lockout_grows_then_caps() {
-        assert_eq!(lockout(5), Duration::from_secs(30));
-        assert_eq!(lockout(6), Duration::from_secs(60));
-        assert_eq!(lockout(30), MAX_LOCKOUT);
-    }
-
-    #[test]
-    fn account_locks_after_free_failures_known_or_not() {
-        let limits = Limits::new(100, 100);
-        let nobody = key(7);
-        for _ in 0..FREE_FAILURES - 1 {
-            limits.record_failure(nobody);
-        }
-        assert!(limits.account_unlocked(nobody).is_ok());
-        limits.record_failure(nobody);
-        assert!(matches!(
-            limits.account_unlocked(nobody),
-            Err(WebError::TooManyRequests { .. })
-        ));
-        limits.record_success(nobody);
-        assert!(limits.account_unlocked(nobody).is_ok());
+    fn limits(login: u32, reset: u32) -> Limits {
+        Limits::new(login, reset, b"test key".to_vec())
     }
 
     #[test]
     fn registration_and_password_checks_are_throttled() {
-        let limits = Limits::new(2, 2);
+        let limits = limits(2, 2);
         let ip = IpAddr::from([127, 0, 0, 1]);
         let other = IpAddr::from([127, 0, 0, 2]);
         assert!(limits.register_attempt(ip, "a", "a@x.io").is_ok());
@@ -506,23 +420,11 @@ mod tests {
             limits.register_attempt(other, "a", "e@x.io").is_err(),
             "per name"
         );
-
-        assert!(limits.password_check(ip, 7, key(1)).is_ok());
-        assert!(limits.password_check(other, 7, key(1)).is_ok());
-        assert!(
-            limits.password_check(other, 7, key(1)).is_err(),
-            "per account"
-        );
-        for _ in 0..FREE_FAILURES {
-            limits.record_failure(key(2));
-        }
-        let fresh = IpAddr::from([127, 0, 0, 3]);
-        assert!(limits.password_check(fresh, 8, key(2)).is_err(), "lockout");
     }
 
     #[test]
     fn ip_limit_answers_with_a_wait() {
-        let limits = Limits::new(2, 2);
+        let limits = limits(2, 2);
         let ip = IpAddr::from([127, 0, 0, 1]);
         assert!(limits.login_attempt(ip).is_ok());
         assert!(limits.login_attempt(ip).is_ok());
@@ -549,8 +451,17 @@ mod tests {
     }
 
     #[test]
+    fn account_keys_are_the_same_in_every_process_and_differ_per_name() {
+        let one = limits(1, 1);
+        let other = limits(1, 1);
+        assert_eq!(one.key_of(b"alice"), other.key_of(b"alice"));
+        assert_ne!(one.key_of(b"alice"), one.key_of(b"bob"));
+        assert_eq!(one.key_of(b"alice").hex().len(), 64);
+    }
+
+    #[test]
     fn ipv6_clients_count_by_their_64_block() {
-        let limits = Limits::new(1, 1);
+        let limits = limits(1, 1);
         let first: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
         let same_block: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
         let next_block: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
@@ -569,7 +480,6 @@ mod tests {
     fn a_hundred_thousand_distinct_keys_leave_memory_flat() {
         let clock = FakeRelativeClock::default();
         let limit = KeyedLimit::with_clock(Duration::from_secs(6), 10, clock.clone());
-        let start = Instant::now();
         assert!(limit.check_key(u64::MAX).is_ok(), "a regular client");
         let mut refused = 0;
         for n in 0..100_000u64 {
@@ -587,23 +497,5 @@ mod tests {
         clock.advance(Duration::from_secs(61));
         assert!(limit.check_key(200_000).is_ok(), "room again");
         assert_eq!(limit.len(), 1, "the flood was forgotten");
-
-        let failures = FailureTable::default();
-        let locked_out = key(u64::MAX);
-        for _ in 0..FREE_FAILURES {
-            failures.record_failure(locked_out, start);
-        }
-        for n in 0..100_000u64 {
-            failures.record_failure(key(n), start);
-            assert!(failures.len() <= MAX_KEYS);
-        }
-        assert!(
-            failures.unlocked(locked_out, start).is_err(),
-            "a locked-out account stays locked through the flood"
-        );
-        assert!(failures.len() <= MAX_KEYS);
-        let quiet = start + FAILURE_WINDOW + Duration::from_secs(1);
-        failures.sweep(quiet);
-        assert_eq!(failures.len(), 0, "quiet accounts were forgotten");
     }
 }

@@ -35,7 +35,7 @@ where
 /// Every route the application serves, with who may use it. The router is built from this
 /// table, and the access-matrix test walks it, so a route cannot exist without a rule.
 pub fn routes() -> Vec<RouteDef> {
-    use Access::{Anyone, Customer, Employee};
+    use Access::{Anyone, Customer, Employee, SignedIn};
     let mut table = vec![
         route(Method::GET, paths::HOME, Anyone, catalog::index),
         route(Method::GET, paths::SERIES, Anyone, catalog::show),
@@ -60,18 +60,45 @@ pub fn routes() -> Vec<RouteDef> {
         route(Method::POST, paths::RESET_PASSWORD, Anyone, reset::reset),
         route(Method::GET, paths::HEALTHZ, Anyone, health::healthz),
         route(Method::GET, paths::ASSETS, Anyone, assets::serve),
-        route(Method::GET, paths::ACCOUNT, Customer, account::show),
+        route(
+            Method::GET,
+            paths::LOGIN_2FA,
+            Anyone,
+            auth::second_factor_form,
+        ),
+        route(Method::POST, paths::LOGIN_2FA, Anyone, auth::second_factor),
+        // One's own account serves customers and employees alike; only deletion is the
+        // customers' (staff accounts are disabled by other staff instead).
+        route(Method::GET, paths::ACCOUNT, SignedIn, account::show),
         route(
             Method::POST,
             paths::ACCOUNT,
-            Customer,
+            SignedIn,
             account::update_profile,
         ),
         route(
             Method::POST,
             paths::ACCOUNT_PASSWORD,
-            Customer,
+            SignedIn,
             account::change_password,
+        ),
+        route(
+            Method::GET,
+            paths::ACCOUNT_2FA,
+            SignedIn,
+            account::two_factor_page,
+        ),
+        route(
+            Method::POST,
+            paths::ACCOUNT_2FA,
+            SignedIn,
+            account::two_factor_confirm,
+        ),
+        route(
+            Method::POST,
+            paths::ACCOUNT_2FA_DISABLE,
+            SignedIn,
+            account::two_factor_disable,
         ),
         route(
             Method::POST,
@@ -112,6 +139,12 @@ pub fn routes() -> Vec<RouteDef> {
             feedback::staff_remove,
         ),
     ];
+    table.push(route(
+        Method::POST,
+        paths::ADMIN_EMPLOYEE_2FA_RESET,
+        Employee,
+        admin::two_factor::reset,
+    ));
     // ---- Staff tables: the audit log, then every described entity's generated routes ----
     table.push(route(
         Method::GET,

@@ -18,6 +18,8 @@ pub struct AppState {
     pub base_url: url::Url,
     /// Key for deriving CSRF tokens from session ids; shared by every process via the database.
     pub csrf_key: Vec<u8>,
+    /// The app secret two-factor secrets are encrypted under (a key derived from it).
+    pub totp_key: Vec<u8>,
     pub limits: Limits,
     pub queue: Queue,
     /// This process's page caches; cleared after commits that touch what they show.

@@ -78,6 +78,20 @@ async fn every_route_enforces_its_rule(backend: Backend) {
                     );
                 }
             }
+            Access::SignedIn => {
+                assert_eq!(anon.status, 303, "{label} anonymous");
+                let htmx = call(&anonymous, &method, &path, true).await;
+                assert_eq!(htmx.status, 401, "{label} anonymous htmx");
+                for (who, page) in [("customer", &cust), ("employee", &staff)] {
+                    assert!(
+                        page.status < 500 && page.status != 403 && page.status != 303
+                            || method != poem::http::Method::GET,
+                        "{label} as {who}: {}",
+                        page.status
+                    );
+                    assert!(page.status < 500, "{label} as {who}: {}", page.status);
+                }
+            }
             Access::Customer | Access::Employee => {
                 assert_eq!(anon.status, 303, "{label} anonymous");
                 let location = anon.location().unwrap_or_default();
@@ -135,5 +149,8 @@ fn login_redirect_keeps_only_the_local_path() {
         .any(|(_, path, access)| *path == "/admin" && *access == Access::Employee));
     assert!(table
         .iter()
-        .any(|(_, path, access)| *path == "/account" && *access == Access::Customer));
+        .any(|(_, path, access)| *path == "/account" && *access == Access::SignedIn));
+    assert!(table
+        .iter()
+        .any(|(_, path, access)| *path == "/account/delete" && *access == Access::Customer));
 }

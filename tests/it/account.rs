@@ -423,3 +423,35 @@ async fn registration_and_password_checks_are_throttled(backend: Backend) {
     assert_eq!(names.status, 200);
 }
 both_backends!(registration_and_password_checks_are_throttled);
+
+/// Employees have an account page too: they change their own password (the current one
+/// required) and e-mail, but see no subscription price and cannot delete themselves.
+async fn employees_manage_their_own_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let staff = crate::helpers::employee(&app, "erin").await;
+    let page = staff.get("/account").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("Delete account"), "no self-deletion");
+    assert!(!page.body.contains("Subscription"), "no price");
+    let delete = staff
+        .post_form("/account/delete", &[("current_password", PASSWORD)])
+        .await;
+    assert_eq!(delete.status, 403);
+    assert_eq!(staff.get("/account").await.status, 200, "still there");
+
+    assert_eq!(
+        change_password(&staff, "not the password").await.status,
+        422
+    );
+    let changed = change_password(&staff, PASSWORD).await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(
+        staff.get("/admin").await.status,
+        200,
+        "this browser stays in"
+    );
+    assert_eq!(app.client().login("erin", PASSWORD).await.status, 401);
+    app.client().sign_in("erin", NEW_PASSWORD).await;
+    app.drain_jobs().await;
+}
+both_backends!(employees_manage_their_own_account);

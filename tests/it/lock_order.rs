@@ -62,7 +62,9 @@ async fn deletion_redemption_minting_and_sign_in_queue_instead_of_deadlocking() 
             let sign_in = async move {
                 go(b4).await;
                 // A session insert (its foreign-key check reads the account row).
-                let _ = sessions::create(&s, id, None, chrono::Utc::now()).await;
+                let now = chrono::Utc::now();
+                let kind = sessions::NewSession::SignedIn { password_at: now };
+                let _ = sessions::create(&s, id, None, kind, now).await;
             };
             let (deleted, _, minted, ()) = tokio::join!(delete, redeem, mint, sign_in);
             assert!(deleted, "the deletion commits");

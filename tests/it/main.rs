@@ -33,11 +33,13 @@ mod import;
 mod input;
 mod live_tables;
 mod proxy;
+mod reauth;
 mod reset;
 mod schema_parity;
 mod seed_scale;
 mod sessions;
 mod transactions;
+mod two_factor;
 
 // Resilience: faults, load and hostile input.
 mod crash;

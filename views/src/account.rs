@@ -1,4 +1,4 @@
-//! A viewer's own profile, password and account deletion.
+//! One's own account: profile, password, two-factor sign-in, and (customers only) deletion.
 
 use maud::{html, Markup};
 
@@ -19,8 +19,8 @@ pub struct ProfileValues {
     pub first_name: String,
     pub last_name: String,
     pub country_id: Option<i64>,
-    /// Shown, never editable by the customer.
-    pub monthly_subscription_cents: i64,
+    /// Shown to customers, never editable by them; `None` for employees (they have none).
+    pub monthly_subscription_cents: Option<i64>,
 }
 
 pub struct AccountView<'a> {
@@ -32,6 +32,9 @@ pub struct AccountView<'a> {
     pub profile_saved: bool,
     /// The e-mail address changed: say that the old address was told.
     pub email_notice_sent: bool,
+    /// Employees cannot delete their own account.
+    pub can_delete: bool,
+    pub two_factor_on: bool,
 }
 
 pub fn account_page(ctx: &PageContext, view: &AccountView) -> Markup {
@@ -43,13 +46,24 @@ pub fn account_page(ctx: &PageContext, view: &AccountView) -> Markup {
             div.panels {
                 (profile_form(ctx, view))
                 (password_form(ctx, view.password_errors))
-                section.panel.panel-danger id=(DELETE_FORM_ID) {
-                    h2 { "Delete account" }
-                    p { "This signs you out everywhere and removes your profile, ratings and reviews. It cannot be undone." }
-                    form method="post" action=(paths::ACCOUNT_DELETE) novalidate {
-                        (csrf_field(&ctx.csrf_token))
-                        (Input::password("current_password", "Your password", "current-password").scope("delete").render(view.delete_errors))
-                        button.button.button-danger type="submit" { "Delete my account" }
+                section.panel id="two-factor" {
+                    h2 { "Two-factor sign-in" }
+                    @if view.two_factor_on {
+                        p { "On: signing in asks for a code from your authenticator app." }
+                    } @else {
+                        p { "Off: signing in asks only for your password." }
+                    }
+                    a.button href=(paths::ACCOUNT_2FA) { "Manage two-factor sign-in" }
+                }
+                @if view.can_delete {
+                    section.panel.panel-danger id=(DELETE_FORM_ID) {
+                        h2 { "Delete account" }
+                        p { "This signs you out everywhere and removes your profile, ratings and reviews. It cannot be undone." }
+                        form method="post" action=(paths::ACCOUNT_DELETE) novalidate {
+                            (csrf_field(&ctx.csrf_token))
+                            (Input::password("current_password", "Your password", "current-password").scope("delete").render(view.delete_errors))
+                            button.button.button-danger type="submit" { "Delete my account" }
+                        }
                     }
                 }
             }
@@ -71,7 +85,12 @@ pub fn profile_form(ctx: &PageContext, view: &AccountView) -> Markup {
             }
             form method="post" action=(paths::ACCOUNT) hx-post=(paths::ACCOUNT) hx-target={"#" (PROFILE_FORM_ID)} hx-swap="outerHTML" novalidate {
                 (csrf_field(&ctx.csrf_token))
-                p.muted { "Username: " strong { (values.username) } " · Subscription: " (crate::format::money(values.monthly_subscription_cents)) " per month" }
+                p.muted {
+                    "Username: " strong { (values.username) }
+                    @if let Some(cents) = values.monthly_subscription_cents {
+                        " · Subscription: " (crate::format::money(cents)) " per month"
+                    }
+                }
                 (Input::text("email", "E-mail", &values.email).kind("email").autocomplete("email").render(errors))
                 div.field-row {
                     (Input::text("first_name", "First name", &values.first_name).autocomplete("given-name").render(errors))
@@ -100,4 +119,119 @@ pub fn password_form(ctx: &PageContext, errors: &dyn Messages) -> Markup {
             }
         }
     }
+}
+
+pub const TOTP_SECRET_ID: &str = "totp-secret";
+pub const TWO_FACTOR_FORM_ID: &str = "two-factor-form";
+
+/// What the two-factor page shows.
+pub enum TwoFactorView<'a> {
+    /// Enrolment: the secret (base32) and its `otpauth://` URI, until a code confirms it.
+    Enrol {
+        secret_base32: &'a str,
+        otpauth_uri: &'a str,
+        /// The URI as an inline SVG QR code, drawn by the server.
+        qr_svg: Option<&'a str>,
+        error: Option<&'a str>,
+    },
+    /// Just turned on: the recovery codes, shown this once.
+    Enabled { recovery_codes: &'a [String] },
+    /// On: the form to turn it off (password and a code).
+    On { errors: &'a dyn Messages },
+    /// Just turned off.
+    Disabled,
+}
+
+pub fn two_factor_page(ctx: &PageContext, view: &TwoFactorView) -> Markup {
+    page(
+        ctx,
+        "Two-factor sign-in",
+        html! {
+            h1 { "Two-factor sign-in" }
+            section.panel id=(TWO_FACTOR_FORM_ID) {
+                @match view {
+                    TwoFactorView::Enrol { secret_base32, otpauth_uri, qr_svg, error } => {
+                        p { "Scan the code, or add this key to an authenticator app (time-based, 6 digits, 30 seconds), then enter the code it shows." }
+                        @if let Some(svg) = qr_svg {
+                            div.qr-code role="img" aria-label="QR code of the key" { (maud::PreEscaped(*svg)) }
+                        }
+                        p { "Key: " code id=(TOTP_SECRET_ID) { (secret_base32) } }
+                        p { a href=(otpauth_uri) { "Open in an authenticator app" } }
+                        @if let Some(error) = error {
+                            div.flash.flash-error role="alert" { (error) }
+                        }
+                        form method="post" action=(paths::ACCOUNT_2FA) novalidate {
+                            (csrf_field(&ctx.csrf_token))
+                            (Input::text("code", "Code from the app", "").autocomplete("one-time-code").render(&crate::forms::NoMessages))
+                            button.button type="submit" { "Turn on two-factor sign-in" }
+                        }
+                    }
+                    TwoFactorView::Enabled { recovery_codes } => {
+                        div.flash.flash-success role="status" { "Two-factor sign-in is on." }
+                        p { "Keep these recovery codes somewhere safe. Each works once, instead of a code from the app. They are not shown again." }
+                        ul id="recovery-codes" {
+                            @for code in recovery_codes.iter() { li { code { (code) } } }
+                        }
+                        a.button href=(paths::ACCOUNT) { "Done" }
+                    }
+                    TwoFactorView::On { errors } => {
+                        p { "Two-factor sign-in is on." }
+                        h2 { "Turn it off" }
+                        form method="post" action=(paths::ACCOUNT_2FA_DISABLE) novalidate {
+                            (csrf_field(&ctx.csrf_token))
+                            (Input::password("current_password", "Your password", "current-password").render(*errors))
+                            (Input::text("code", "Code from the app, or a recovery code", "").autocomplete("one-time-code").render(*errors))
+                            button.button.button-danger type="submit" { "Turn off two-factor sign-in" }
+                        }
+                    }
+                    TwoFactorView::Disabled => {
+                        div.flash.flash-success role="status" { "Two-factor sign-in is off." }
+                        a.button href=(paths::ACCOUNT) { "Back to my account" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub const REAUTH_FORM_ID: &str = "reauth-form";
+
+/// The answer to a dangerous staff action without a recent password: a password box and
+/// the submitted fields again, posted to the same place, so one click repeats the action.
+pub fn reauth_prompt(
+    ctx: &PageContext,
+    action: &str,
+    fields: &[(String, String)],
+    error: Option<&str>,
+) -> Markup {
+    html! {
+        section.panel id=(REAUTH_FORM_ID) role="alertdialog" {
+            h2 { "Confirm it is you" }
+            p { "This change needs your password: enter it to continue." }
+            @if let Some(error) = error {
+                div.flash.flash-error role="alert" { (error) }
+            }
+            form method="post" action=(action) novalidate {
+                (csrf_field(&ctx.csrf_token))
+                @for (name, value) in fields {
+                    input type="hidden" name=(name) value=(value);
+                }
+                (Input::password("current_password", "Your password", "current-password").render(&crate::forms::NoMessages))
+                button.button type="submit" { "Confirm and continue" }
+            }
+        }
+    }
+}
+
+pub fn reauth_page(
+    ctx: &PageContext,
+    action: &str,
+    fields: &[(String, String)],
+    error: Option<&str>,
+) -> Markup {
+    page(
+        ctx,
+        "Confirm it is you",
+        html! { (reauth_prompt(ctx, action, fields, error)) },
+    )
 }

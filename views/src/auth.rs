@@ -173,3 +173,30 @@ pub fn reset_password_invalid_page(ctx: &PageContext) -> Markup {
         },
     )
 }
+
+pub const SECOND_FACTOR_FORM_ID: &str = "second-factor-form";
+
+/// The second step of a sign-in with two-factor on: a code from the app, or a recovery code.
+pub fn second_factor_page(ctx: &PageContext, next: Option<&str>, error: Option<&str>) -> Markup {
+    page(
+        ctx,
+        "Two-factor sign-in",
+        html! {
+            section.auth-card {
+                h1 { "Two-factor sign-in" }
+                (form_errors_summary(&NoMessages, error))
+                p { "Enter the 6-digit code from your authenticator app, or one of your unused recovery codes." }
+                form id=(SECOND_FACTOR_FORM_ID) method="post" action=(paths::LOGIN_2FA) {
+                    (csrf_field(&ctx.csrf_token))
+                    @if let Some(next) = next { input type="hidden" name="next" value=(next); }
+                    (Input::text("code", "Code", "").autocomplete("one-time-code").render(&NoMessages))
+                    button.button.button-wide type="submit" { "Sign in" }
+                }
+                form method="post" action=(paths::LOGOUT) {
+                    (csrf_field(&ctx.csrf_token))
+                    button.button.button-link type="submit" { "Cancel" }
+                }
+            }
+        },
+    )
+}

@@ -89,6 +89,27 @@ pub fn registration_attempt(username: &str, forgot_link: &str) -> Email {
     }
 }
 
+/// Two-factor sign-in changed; `what` says how ("was turned on", …).
+pub fn two_factor_changed(username: &str, what: &str) -> Email {
+    let text = format!(
+        "Hello {username},\n\nTwo-factor sign-in on your StreamVault account {what}.\n\n\
+         If this was not you, reset your password at once and contact support.\n"
+    );
+    let html = wrap(
+        "Two-factor sign-in changed",
+        html! {
+            p { "Hello " (username) "," }
+            p { "Two-factor sign-in on your StreamVault account " (what) "." }
+            p { "If this was not you, reset your password at once and contact support." }
+        },
+    );
+    Email {
+        subject: "Two-factor sign-in on your StreamVault account changed".to_owned(),
+        text,
+        html,
+    }
+}
+
 /// `new_email` shown masked ("n•••@example.com"): enough for the owner to recognise it,
 /// little for anyone else reading the old mailbox.
 pub fn email_changed(username: &str, new_email: &str) -> Email {

@@ -63,7 +63,7 @@ pub fn page(ctx: &PageContext, title: &str, body: Markup) -> Markup {
             }
             body hx-headers=(headers) {
                 (header(ctx))
-                main.container {
+                main.container id="main" {
                     @if let Some(flash) = &ctx.flash {
                         (flash_message(flash))
                     }

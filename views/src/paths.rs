@@ -13,6 +13,11 @@ pub const ASSETS: &str = "/assets/:file";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 pub const ACCOUNT_DELETE: &str = "/account/delete";
+pub const ACCOUNT_2FA: &str = "/account/2fa";
+pub const ACCOUNT_2FA_DISABLE: &str = "/account/2fa/disable";
+pub const LOGIN_2FA: &str = "/login/2fa";
+/// Staff turn off another employee's two-factor sign-in.
+pub const ADMIN_EMPLOYEE_2FA_RESET: &str = "/admin/employees/:id/two-factor/reset";
 pub const ADMIN: &str = "/admin";
 
 pub const HTMX_JS: &str = "/assets/htmx.min.js";

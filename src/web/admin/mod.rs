@@ -2,6 +2,7 @@
 //! set of handlers behind every described staff table.
 
 pub mod tables;
+pub mod two_factor;
 
 use poem::web::Data;
 use poem::{handler, IntoResponse, Response};

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use views::{Flash, FlashKind, Nav, PageContext};
 
 use super::ASSET_VERSION;
+use crate::auth::sessions::PendingSignIn;
 use crate::auth::{CurrentUser, Role};
 
 /// What handlers know about the request beyond its own fields.
@@ -14,6 +15,8 @@ pub struct RequestContext {
     /// route guard then refuses it (sign-in redirect or 403) before any handler runs.
     pub csrf_ok: bool,
     pub user: Option<CurrentUser>,
+    /// A sign-in whose password was right and that waits for its second factor.
+    pub pending_sign_in: Option<PendingSignIn>,
     pub csrf_token: String,
     pub is_htmx: bool,
     pub path: String,

@@ -52,9 +52,9 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
 
         // The session, if the cookie names a live one.
         let session_cookie = cookies::read(req.headers(), cookies::SESSION, secure);
-        let user = match &session_cookie {
+        let session = match &session_cookie {
             Some(raw) => match sessions::lookup(&state.db, raw, state.clock.now()).await {
-                Ok(user) => user,
+                Ok(session) => session,
                 Err(e) => {
                     return Ok(finish(
                         errors::render(errors::from_app_error(&e), None),
@@ -66,13 +66,34 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             },
             None => None,
         };
-        if session_cookie.is_some() && user.is_none() {
+        if session_cookie.is_some() && session.is_none() {
             set_cookies.push((cookies::SESSION, None));
         }
+        let (user, pending_sign_in) = match session {
+            Some(sessions::Session::Full(user)) => (Some(user), None),
+            Some(sessions::Session::AwaitingSecondFactor(pending)) => (None, Some(pending)),
+            None => (None, None),
+        };
 
-        // The CSRF token belongs to the session, or to a pre-login session for anonymous visitors.
-        let csrf_basis = match (&user, &session_cookie) {
-            (Some(_), Some(raw)) => raw.clone(),
+        // An employee who must enrol in two-factor sign-in reaches nothing else first.
+        if user.as_ref().is_some_and(|u| {
+            state.config.staff_2fa_required
+                && u.role == crate::auth::Role::Employee
+                && !u.has_second_factor
+        }) && !reachable_before_enrolment(&path)
+        {
+            return Ok(finish(
+                enrolment_redirect(is_htmx),
+                secure,
+                set_cookies,
+                is_asset,
+            ));
+        }
+
+        // The CSRF token belongs to the session (signed in, or waiting for its second
+        // factor), or to a pre-login session for anonymous visitors.
+        let csrf_basis = match (&session_cookie, user.is_some() || pending_sign_in.is_some()) {
+            (Some(raw), true) => raw.clone(),
             _ => match cookies::read(req.headers(), cookies::PRE_SESSION, secure)
                 .filter(|v| tokens::looks_like_token(v))
             {
@@ -98,6 +119,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         let mut ctx = RequestContext {
             csrf_ok: true,
             user,
+            pending_sign_in,
             csrf_token,
             is_htmx,
             path,
@@ -131,7 +153,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
                 }
             };
             if !token_ok {
-                if ctx.user.is_some() {
+                if ctx.user.is_some() || ctx.pending_sign_in.is_some() {
                     let response = errors::render(
                         errors::from_web_error(&WebError::Csrf),
                         ctx.full_page().as_ref(),
@@ -152,6 +174,31 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             Err(error) => errors::render(errors::from_any(&error), ctx.full_page().as_ref()),
         };
         Ok(finish(response, secure, set_cookies, is_asset))
+    }
+}
+
+/// What an employee who must still enrol in two-factor sign-in may reach.
+fn reachable_before_enrolment(path: &str) -> bool {
+    path == views::paths::ACCOUNT_2FA
+        || path == views::paths::LOGOUT
+        || path == views::paths::HEALTHZ
+        || path.starts_with("/assets/")
+}
+
+/// Sends an employee who must enrol to the enrolment page (htmx: 401 with `HX-Redirect`,
+/// like an expired session, so no page lands inside a fragment).
+fn enrolment_redirect(is_htmx: bool) -> poem::Response {
+    let target = views::paths::ACCOUNT_2FA;
+    if is_htmx {
+        poem::Response::builder()
+            .status(poem::http::StatusCode::UNAUTHORIZED)
+            .header("HX-Redirect", target)
+            .finish()
+    } else {
+        poem::Response::builder()
+            .status(poem::http::StatusCode::SEE_OTHER)
+            .header(poem::http::header::LOCATION, target)
+            .finish()
     }
 }
 

@@ -14,8 +14,12 @@ use poem::{Endpoint, Request, Response};
 
 use crate::admin::entities;
 use crate::admin::entity::EntityDef;
+use crate::admin::values::Value;
+use crate::auth::accounts::normalize_email;
+use crate::auth::Role;
 use crate::error::Error;
 use crate::web::errors::Result;
+use crate::web::reauth;
 
 mod accounts;
 mod create;
@@ -110,6 +114,19 @@ impl Endpoint for TableEndpoint {
 }
 
 async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
+    if needs_recent_password(req, op).await? {
+        let mut form = req.form.clone();
+        if op == Op::Update {
+            // The prompt is a plain form: it repeats a PUT as a POST with `_method`.
+            form.0.push(("_method".to_owned(), "PUT".to_owned()));
+        }
+        if let Some(refusal) =
+            reauth::require_recent_password(&req.state, &req.ctx, &req.user, &form, &req.ctx.path)
+                .await?
+        {
+            return Ok(refusal);
+        }
+    }
     match op {
         Op::List => list::list(req).await,
         Op::Options => list::options(req).await,
@@ -136,6 +153,34 @@ async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
             _ => Err(Error::BadRequest("_method must be DELETE".into()).into()),
         },
     }
+}
+
+/// Whether `op` is one of the staff actions that take over or lock out someone: creating or
+/// disabling an employee, changing an account's e-mail address (where reset links go).
+async fn needs_recent_password(req: &TableRequest, op: Op) -> Result<bool> {
+    let Some(role) = req.def.role() else {
+        return Ok(false);
+    };
+    Ok(match op {
+        Op::Create | Op::Disable => role == Role::Employee,
+        Op::Update => email_changes(req).await?,
+        Op::RowPost => {
+            req.method_override()?.as_deref() == Some("PUT") && email_changes(req).await?
+        }
+        _ => false,
+    })
+}
+
+async fn email_changes(req: &TableRequest) -> Result<bool> {
+    let Some(typed) = req.form.one("email")? else {
+        return Ok(false);
+    };
+    let current = req.find(req.id()?).await?;
+    let old = match current.value(req.def, "email") {
+        Some(Value::Text(old)) => old.as_str(),
+        _ => "",
+    };
+    Ok(normalize_email(typed) != normalize_email(old))
 }
 
 #[cfg(test)]
