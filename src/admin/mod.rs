@@ -6,6 +6,7 @@ pub mod crud;
 pub mod entities;
 pub mod entity;
 pub mod links;
+pub mod money;
 pub mod people;
 pub mod submit;
 pub mod values;

@@ -3,7 +3,7 @@
 //! change in place); plain forms are redirected to the series page (post/redirect/get).
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Path};
+use poem::web::{Data, Form, Path, Query};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
 use views::feedback::ReviewForm;
@@ -141,6 +141,26 @@ pub async fn remove(
     .await
 }
 
+/// Where a staff removal returns to: `_return`, when it is the staff review list.
+#[derive(Debug, Default, Deserialize)]
+pub struct StaffReturn {
+    #[serde(rename = "_return")]
+    back: Option<String>,
+}
+
+impl StaffReturn {
+    fn to_review_list(&self) -> Option<String> {
+        self.back
+            .as_deref()
+            .filter(|b| {
+                (*b == views::paths::ADMIN_REVIEWS
+                    || b.starts_with(&[views::paths::ADMIN_REVIEWS, "?"].concat()))
+                    && crate::web::access::safe_next(b).is_some()
+            })
+            .map(str::to_owned)
+    }
+}
+
 /// `DELETE /admin/feedback/{series_id}/{account_id}` (and `POST …/delete`): staff remove any
 /// review; the audit log records it in the same transaction.
 #[handler]
@@ -150,6 +170,7 @@ pub async fn staff_remove(
     Data(ctx): Data<&RequestContext>,
     RequireEmployee(user): RequireEmployee,
     Path((series_id, account_id)): Path<(String, String)>,
+    Query(back): Query<StaffReturn>,
 ) -> Result<Response> {
     let (series_id, account_id) = (path_id(&series_id)?, path_id(&account_id)?);
     feedback::remove_by_staff(
@@ -161,6 +182,17 @@ pub async fn staff_remove(
     )
     .await?;
     tracing::info!(series_id, account_id, "review removed by staff");
+    // From the review list: back to it (its row, for htmx), not to the series page.
+    if let Some(back) = back.to_review_list() {
+        if ctx.is_htmx {
+            return Ok(views::admin::reviews::removed_row(series_id, account_id).into_response());
+        }
+        return Ok(see_other(
+            &back,
+            Some(FlashCode::ReviewRemoved),
+            state.config.secure_cookies(),
+        ));
+    }
     written(
         state,
         ctx,

@@ -26,9 +26,23 @@ pub fn rating(avg: f64) -> String {
 /// Integer cents as dollars: 1999 → "$19.99", 123456 → "$1,234.56".
 pub fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
+    [sign, "$", &dollars(cents.saturating_abs())].concat()
+}
+
+/// Integer cents as dollars without the sign, for cells under a "($)" heading:
+/// 197500 → "1,975.00".
+pub fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
-    let dollars = i64::try_from(abs / 100).unwrap_or(i64::MAX);
-    format!("{sign}${}.{:02}", thousands(dollars), abs % 100)
+    let whole = i64::try_from(abs / 100).unwrap_or(i64::MAX);
+    format!("{sign}{}.{:02}", thousands(whole), abs % 100)
+}
+
+/// Integer cents as an input holds them, and as files carry them: 197500 → "1975.00".
+pub fn dollars_plain(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 /// A calendar date in full: "7 March 2024".
@@ -66,6 +80,11 @@ mod tests {
         assert_eq!(money(1999), "$19.99");
         assert_eq!(money(123_456), "$1,234.56");
         assert_eq!(money(-250), "-$2.50");
+        assert_eq!(dollars(197_500), "1,975.00");
+        assert_eq!(dollars(5), "0.05");
+        assert_eq!(dollars_plain(197_500), "1975.00");
+        assert_eq!(dollars_plain(1_234_567_890), "12345678.90");
+        assert_eq!(dollars_plain(0), "0.00");
     }
 
     #[test]
