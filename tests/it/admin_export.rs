@@ -178,6 +178,10 @@ async fn each_row_has_its_history(backend: Backend) {
     let history = admin.get(&format!("/admin/genres/{id}/history")).await;
     assert_eq!(history.status, 200, "{}", history.body);
     assert!(history.body.contains("Neo-noir") && history.body.contains("erin"));
+    assert!(
+        history.body.contains("<code>Name</code>"),
+        "labels, not column names"
+    );
     let update = history.body.find(">update<").expect("the update");
     let create = history.body.find(">create<").expect("the create");
     assert!(update < create, "newest first");

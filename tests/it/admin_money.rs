@@ -129,6 +129,12 @@ async fn contract_charges_are_typed_and_shown_in_dollars(backend: Backend) {
     assert_eq!(refused.status, 422);
     assert_eq!(audit_entries(&app).await, before, "nothing written");
 
+    // The row's history reads in dollars under the column's label.
+    let history = admin.get(&format!("/admin/contracts/{id}/history")).await;
+    assert_eq!(history.status, 200);
+    assert!(history.body.contains("Per-episode charge ($)"));
+    assert!(history.body.contains(">2,500.00<"), "{}", history.body);
+
     // The table sorts under the dollars name too.
     let sorted = admin.get("/admin/contracts?sort=-per_episode_charge").await;
     assert_eq!(sorted.status, 200);

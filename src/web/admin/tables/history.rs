@@ -4,6 +4,7 @@
 use poem::{IntoResponse, Response};
 use views::admin::audit::HistoryView;
 
+use super::present;
 use super::request::TableRequest;
 use crate::admin::crud;
 use crate::audit::{self, AuditFilter};
@@ -44,7 +45,18 @@ pub async fn history(req: &TableRequest) -> Result<Response> {
             .map(|_| views::paths::admin_row(req.def.slug, id)),
         list_href: req.def.paths.list,
         base_href: views::paths::admin_history(req.def.slug, id),
-        entries: rows.iter().map(audit_entry).collect(),
+        entries: rows
+            .iter()
+            .map(|row| {
+                let mut entry = audit_entry(row);
+                entry.changes = entry
+                    .changes
+                    .into_iter()
+                    .map(|change| present::readable_change(req.def, change))
+                    .collect();
+                entry
+            })
+            .collect(),
         page: page.number,
         has_next,
     };

@@ -209,6 +209,24 @@ pub fn csv_row(def: &EntityDef, record: &Record) -> Vec<Cell> {
         .collect()
 }
 
+/// One audited change as a person reads it on a row's history: the column's label instead
+/// of its name, money in dollars (the log keeps cents, as stored).
+pub fn readable_change(
+    def: &EntityDef,
+    (field, before, after): (String, Option<String>, Option<String>),
+) -> (String, Option<String>, Option<String>) {
+    let Some((_, column)) = def.column(&field) else {
+        return (field, before, after);
+    };
+    let shown = |text: Option<String>| match (column.kind, text) {
+        (ColumnKind::Cents { .. }, Some(text)) => {
+            Some(text.parse::<i64>().map_or(text, views::format::dollars))
+        }
+        (_, text) => text,
+    };
+    (column.label.to_owned(), shown(before), shown(after))
+}
+
 /// The list query from request parameters (`q`, `sort`, `page`, `per_page`, filters).
 pub fn list_query(def: &'static EntityDef, form: &FormData) -> Result<ListQuery> {
     let q = form.one("q")?.unwrap_or_default().trim().to_owned();
@@ -367,6 +385,30 @@ mod tests {
         assert_eq!(options[0].value, 9);
         assert_eq!(options[0].label, "Nine");
         assert_eq!(options.len(), 2);
+    }
+
+    #[test]
+    fn history_reads_labels_and_dollars() {
+        use crate::admin::entities::CONTRACTS;
+        assert_eq!(
+            readable_change(
+                &CONTRACTS,
+                (
+                    "per_episode_charge_cents".into(),
+                    Some("197500".into()),
+                    Some("5".into())
+                )
+            ),
+            (
+                "Per-episode charge ($)".into(),
+                Some("1,975.00".into()),
+                Some("0.05".into())
+            )
+        );
+        assert_eq!(
+            readable_change(&CONTRACTS, ("links".into(), None, Some("x".into()))),
+            ("links".into(), None, Some("x".into()))
+        );
     }
 
     #[test]
