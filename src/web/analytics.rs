@@ -358,7 +358,7 @@ fn dataset_view<D: Linked>(dataset: D, shown: Shown<'_>) -> ResultView {
         description: dataset.description(),
         header: dataset.header().to_vec(),
         sortable: shown.sortable,
-        rows: cells(shown.rows),
+        rows: cells(shown.rows, dataset.header()),
         base_href: dataset.page_href(),
         keep_query: shown.keep_query,
         sort: shown.sort,
@@ -454,13 +454,24 @@ async fn region_form(state: &State, regions: &RegionPair) -> Result<RegionForm> 
     })
 }
 
-fn cells(rows: &[Vec<Cell>]) -> Vec<Vec<CellView>> {
+/// Cells as the page shows them: counts with thousands separators, except identifiers and
+/// ranks (the CSV keeps every number bare).
+fn cells(rows: &[Vec<Cell>], header: &[&str]) -> Vec<Vec<CellView>> {
     rows.iter()
         .map(|row| {
             row.iter()
-                .map(|cell| CellView {
-                    text: cell.display(),
-                    numeric: cell.is_numeric(),
+                .enumerate()
+                .map(|(i, cell)| {
+                    let name = header.get(i).copied().unwrap_or_default();
+                    let plain = name == "id" || name.ends_with("_id") || name == "rank";
+                    let text = match cell {
+                        Cell::Int(n) if !plain => views::format::thousands(*n),
+                        _ => cell.display(),
+                    };
+                    CellView {
+                        text,
+                        numeric: cell.is_numeric(),
+                    }
                 })
                 .collect()
         })

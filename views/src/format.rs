@@ -18,6 +18,25 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// A column name as a heading: `avg_rating` → "Average rating", `series_id` → "Series ID".
+pub fn heading(name: &str) -> String {
+    let words: Vec<&str> = name
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|word| match word {
+            "id" => "ID",
+            "avg" => "average",
+            other => other,
+        })
+        .collect();
+    let text = words.join(" ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// An average rating with one decimal: 4.25 → "4.3".
 pub fn rating(avg: f64) -> String {
     format!("{avg:.1}")
@@ -71,6 +90,16 @@ mod tests {
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(-1_234), "-1,234");
+    }
+
+    #[test]
+    fn headings_read_as_words() {
+        assert_eq!(heading("avg_rating"), "Average rating");
+        assert_eq!(heading("series_id"), "Series ID");
+        assert_eq!(heading("platform_avg"), "Platform average");
+        assert_eq!(heading("total_viewers"), "Total viewers");
+        assert_eq!(heading("tier"), "Tier");
+        assert_eq!(heading(""), "");
     }
 
     #[test]
