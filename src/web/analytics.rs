@@ -508,8 +508,16 @@ fn result_view(
     } else {
         String::new()
     };
+    let page_rows = &rows[start..end];
+    let named: Rows;
+    let page_rows = if query == AnalyticsQuery::Regions {
+        named = region_labels(page_rows, regions);
+        named.as_slice()
+    } else {
+        page_rows
+    };
     let shown = Shown {
-        rows: &rows[start..end],
+        rows: page_rows,
         sortable: vec![true; query.header().len()],
         sort: sort.and_then(|i| query.header().get(i).copied()),
         descending,
@@ -519,6 +527,27 @@ fn result_view(
         keep_query,
     };
     dataset_view(query, shown)
+}
+
+/// The regions result as the page says it: "North America only", "Europe only", "Both"
+/// instead of the CSV's codes (`a_only`, `b_only`, `both`).
+fn region_labels(rows: &[Vec<Cell>], regions: &RegionPair) -> Rows {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Text(code) if code == "a_only" => {
+                        Cell::text([&regions.a, " only"].concat())
+                    }
+                    Cell::Text(code) if code == "b_only" => {
+                        Cell::text([&regions.b, " only"].concat())
+                    }
+                    Cell::Text(code) if code == "both" => Cell::text("Both"),
+                    other => other.clone(),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn chart_view(chart: &Chart) -> ChartView {

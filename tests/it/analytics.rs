@@ -310,6 +310,18 @@ async fn csv_downloads_have_the_contract_headers_and_are_spreadsheet_safe(backen
     assert!(page
         .body
         .contains("/admin/analytics/overview.csv?sort=title&amp;dir=desc&amp;bom=1"));
+    // The page names the regions; the file keeps the contract's codes.
+    // (Regions other than the default pair are computed live, without a snapshot.)
+    let regions = staff
+        .get("/admin/analytics/regions?a=Europe&b=North%20America")
+        .await;
+    assert!(
+        regions.body.contains("North America only")
+            || regions.body.contains("Europe only")
+            || regions.body.contains(">Both<")
+    );
+    assert!(!regions.body.contains(">a_only<") && !regions.body.contains(">both<"));
+    assert!(regions.body.contains("Availability"), "a heading in words");
     let report = staff
         .get("/admin/reports/series-performance.csv?sort=title&dir=asc&bom=1")
         .await;
