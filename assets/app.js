@@ -170,11 +170,30 @@
       select.parentNode.insertBefore(search, select);
     });
   }
+  // "Delete selected" is off until a row is ticked, and says how many are.
+  function updateBulkBars() {
+    document.querySelectorAll("form.bulk-bar").forEach(function (bar) {
+      var ticked = document.querySelectorAll(
+        'input[name="selected"][form="' + bar.id + '"]:checked'
+      ).length;
+      var button = bar.querySelector('button[type="submit"]');
+      if (button) button.disabled = ticked === 0;
+      var count = bar.querySelector(".bulk-count");
+      if (count) count.textContent = ticked > 0 ? ticked + " selected" : "";
+    });
+  }
+  document.addEventListener("change", function (evt) {
+    var box = evt.target;
+    if (box && box.matches && box.matches('input[name="selected"], .select-all')) updateBulkBars();
+  });
   document.addEventListener("htmx:load", function (evt) {
     initTables(evt.detail.elt.parentNode || document);
+    updateBulkBars();
   });
+  document.addEventListener("htmx:afterSettle", updateBulkBars);
   document.addEventListener("DOMContentLoaded", function () {
     initTables(document);
+    updateBulkBars();
   });
 
   // A fresh edit row puts the cursor in its first field.

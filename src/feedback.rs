@@ -125,6 +125,106 @@ pub async fn for_series(db: &mut Reader, series_id: i64, page: Page) -> Result<R
     })
 }
 
+/// Which reviews the staff review list shows.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewFilter {
+    /// Text searched in the review, the series' title and the reviewer's username.
+    pub q: String,
+    pub series_id: Option<i64>,
+    pub rating: Option<i64>,
+}
+
+/// A review as the staff list shows it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StaffReviewRow {
+    pub series_id: i64,
+    pub title: String,
+    pub account_id: i64,
+    pub username: String,
+    pub rating: i64,
+    pub body: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewCount {
+    n: i64,
+}
+
+/// One page of every review matching `filter`, newest first, and how many match in all.
+pub async fn for_staff(
+    db: &Db,
+    filter: &ReviewFilter,
+    page: Page,
+) -> Result<(Vec<StaffReviewRow>, i64)> {
+    let mut cond = sea_query::Cond::all();
+    if let Some(series_id) = filter.series_id {
+        cond = cond.add(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id));
+    }
+    if let Some(rating) = filter.rating {
+        cond = cond.add(Expr::col((Feedback::Table, Feedback::Rating)).eq(rating));
+    }
+    let q = filter.q.trim();
+    if !q.is_empty() {
+        let like = || sea_query::LikeExpr::new(crate::catalog::contains_pattern(q)).escape('\\');
+        cond = cond.add(
+            sea_query::Cond::any()
+                .add(Expr::col((Feedback::Table, Feedback::Body)).like(like()))
+                .add(Expr::col((Series::Table, Series::Title)).like(like()))
+                .add(Expr::col((Accounts::Table, Accounts::Username)).like(like())),
+        );
+    }
+    let joined = |select: &mut SelectStatement| {
+        select
+            .from(Feedback::Table)
+            .inner_join(
+                Accounts::Table,
+                Expr::col((Accounts::Table, Accounts::Id))
+                    .equals((Feedback::Table, Feedback::AccountId)),
+            )
+            .inner_join(
+                Series::Table,
+                Expr::col((Series::Table, Series::Id))
+                    .equals((Feedback::Table, Feedback::SeriesId)),
+            )
+            .cond_where(cond.clone());
+    };
+    let mut select = Query::select();
+    select
+        .column((Feedback::Table, Feedback::SeriesId))
+        .column((Series::Table, Series::Title))
+        .column((Feedback::Table, Feedback::AccountId))
+        .column((Accounts::Table, Accounts::Username))
+        .expr_as(
+            Func::cast_as(
+                Expr::col((Feedback::Table, Feedback::Rating)),
+                Computed::Signed,
+            ),
+            Feedback::Rating,
+        )
+        .column((Feedback::Table, Feedback::Body))
+        .column((Feedback::Table, Feedback::RecordedAt));
+    joined(&mut select);
+    select
+        .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
+        .order_by((Feedback::Table, Feedback::SeriesId), Order::Desc)
+        .order_by((Feedback::Table, Feedback::AccountId), Order::Desc)
+        .limit(u64::from(page.size))
+        .offset(page.offset());
+    let rows: Vec<StaffReviewRow> = db.fetch_all(&select).await?;
+    let mut count = Query::select();
+    count.expr_as(
+        Func::count(Expr::col((Feedback::Table, Feedback::SeriesId))),
+        Computed::Count,
+    );
+    joined(&mut count);
+    let total = db
+        .fetch_optional::<ReviewCount>(&count)
+        .await?
+        .map_or(0, |c| c.n);
+    Ok((rows, total))
+}
+
 /// The review `account_id` wrote of `series_id`, if any (to fill the form for an edit).
 pub async fn find(db: &Db, series_id: i64, account_id: i64) -> Result<Option<ReviewRow>> {
     let query = select_reviews()

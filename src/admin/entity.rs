@@ -90,7 +90,8 @@ pub enum ColumnKind {
     },
     /// A non-negative count, shown with thousands separators.
     Count,
-    /// Money in integer cents, at least `min`; shown as dollars.
+    /// Money in integer cents, at least `min`; shown, typed and exported as dollars under
+    /// the column's name without `_cents` (the `…_cents` field still takes whole cents).
     Cents {
         min: i64,
     },
@@ -191,6 +192,15 @@ impl Column {
 
     pub const fn edit(self, edit: Edit) -> Self {
         Self { edit, ..self }
+    }
+
+    /// The name forms and files use: a money column's name without `_cents`, since its
+    /// field holds dollars; every other column's own name.
+    pub fn field(&self) -> &'static str {
+        match self.kind {
+            ColumnKind::Cents { .. } => self.name.strip_suffix("_cents").unwrap_or(self.name),
+            _ => self.name,
+        }
     }
 
     pub fn target(&self) -> Option<&'static EntityDef> {

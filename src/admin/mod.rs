@@ -8,6 +8,7 @@ pub mod entity;
 pub mod feed;
 pub mod import;
 pub mod links;
+pub mod money;
 pub mod people;
 pub mod submit;
 pub mod values;

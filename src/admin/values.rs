@@ -5,6 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::entity::{Column, ColumnKind};
+use super::money;
 use crate::auth::accounts;
 use crate::db::dynrow::Raw;
 
@@ -103,31 +104,64 @@ impl Value {
 const YEARS: std::ops::RangeInclusive<i32> = 1800..=2200;
 const MAX_URL: usize = 500;
 
-/// Parses what was typed for `column` (`None`: the field was not sent). `Ok(Null)` for an
-/// empty optional field; `Err` holds the message shown beside the field. References are
-/// only parsed here; whether they exist is checked against the database by `crud`.
-pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
-    let text = typed.unwrap_or_default().trim();
-    if let ColumnKind::Bool = column.kind {
-        return match text.to_ascii_lowercase().as_str() {
-            "true" | "on" | "1" | "yes" => Ok(Value::Bool(true)),
-            "" | "false" | "off" | "0" | "no" => Ok(Value::Bool(false)),
-            _ => Err("Choose yes or no.".into()),
-        };
+/// The text an input (and a CSV file) shows for `value` in `column`: money in dollars
+/// (`1975.00`), everything else as [`Value::input_text`].
+pub fn field_text(column: &Column, value: &Value) -> String {
+    match (column.kind, value) {
+        (ColumnKind::Cents { .. }, Value::Int(cents)) => views::format::dollars_plain(*cents),
+        _ => value.input_text(),
     }
+}
+
+/// What the empty and control-character rules leave to parse: `Err(Ok(value))` when they
+/// settle it (an empty optional field), `Err(Err(message))` when they refuse it.
+fn nonempty<'a>(column: &Column, typed: Option<&'a str>) -> Result<&'a str, Result<Value, String>> {
+    let text = typed.unwrap_or_default().trim();
     if text.is_empty() {
-        return if column.required {
+        return Err(if column.required {
             Err(match column.kind {
                 ColumnKind::Ref(_) => "Choose one from the list.".into(),
                 _ => "Please fill this in.".into(),
             })
         } else {
             Ok(Value::Null)
-        };
+        });
     }
     if text.chars().any(char::is_control) {
-        return Err("Control characters are not allowed.".into());
+        return Err(Err("Control characters are not allowed.".into()));
     }
+    Ok(text)
+}
+
+/// Parses whole cents typed for a money column under its `…_cents` name (scripts).
+pub fn parse_cents(column: &Column, typed: Option<&str>) -> Result<Value, String> {
+    let text = match nonempty(column, typed) {
+        Ok(text) => text,
+        Err(settled) => return settled,
+    };
+    match column.kind {
+        ColumnKind::Cents { min } => money::parse_cents(text, min).map(Value::Int),
+        _ => parse(column, Some(text)),
+    }
+}
+
+/// Parses what was typed for `column` (`None`: the field was not sent). `Ok(Null)` for an
+/// empty optional field; `Err` holds the message shown beside the field. Money is typed in
+/// dollars. References are only parsed here; whether they exist is checked against the
+/// database by `crud`.
+pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
+    if let ColumnKind::Bool = column.kind {
+        let text = typed.unwrap_or_default().trim();
+        return match text.to_ascii_lowercase().as_str() {
+            "true" | "on" | "1" | "yes" => Ok(Value::Bool(true)),
+            "" | "false" | "off" | "0" | "no" => Ok(Value::Bool(false)),
+            _ => Err("Choose yes or no.".into()),
+        };
+    }
+    let text = match nonempty(column, typed) {
+        Ok(text) => text,
+        Err(settled) => return settled,
+    };
     match column.kind {
         ColumnKind::Text { max } => {
             if text.chars().count() > max {
@@ -174,12 +208,7 @@ pub fn parse(column: &Column, typed: Option<&str>) -> Result<Value, String> {
             Ok(_) => Err("Enter a count of zero or more.".into()),
             Err(_) => Err("Enter a whole number.".into()),
         },
-        ColumnKind::Cents { min } => match text.parse::<i64>() {
-            Ok(n) if (min..=100_000_000_000).contains(&n) => Ok(Value::Int(n)),
-            Ok(_) if min > 0 => Err("Enter an amount above zero.".into()),
-            Ok(_) => Err("Enter an amount of zero or more.".into()),
-            Err(_) => Err("Enter whole cents, e.g. 1999 for $19.99.".into()),
-        },
+        ColumnKind::Cents { min } => money::parse_dollars(text, min).map(Value::Int),
         ColumnKind::Date => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             Ok(date) if YEARS.contains(&date.year()) && text.len() == 10 => Ok(Value::Date(date)),
             Ok(_) => Err("Enter a date between 1800 and 2200.".into()),
@@ -226,8 +255,12 @@ mod tests {
         assert!(parse(&text, Some("a\u{0}b")).is_err());
         assert_eq!(parse(&text, Some(" éé ")), Ok(Value::Text("éé".into())));
         let cents = column(ColumnKind::Cents { min: 1 });
-        assert!(parse(&cents, Some("19.99")).is_err());
+        assert_eq!(parse(&cents, Some("19.99")), Ok(Value::Int(1999)));
         assert!(parse(&cents, Some("0")).is_err());
+        assert_eq!(parse_cents(&cents, Some("1999")), Ok(Value::Int(1999)));
+        assert!(parse_cents(&cents, Some("19.99")).is_err());
+        assert!(parse_cents(&cents, Some("")).is_err(), "required");
+        assert_eq!(field_text(&cents, &Value::Int(197_500)), "1975.00");
         let url = column(ColumnKind::Url);
         assert!(parse(&url, Some("javascript:alert(1)")).is_err());
         assert!(parse(&url, Some("https://example.com/p.jpg")).is_ok());

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use poem::http::{header, StatusCode};
+use poem::http::header;
 use poem::web::{Data, Path};
 use poem::{handler, IntoResponse, Response};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use views::analytics::{
 };
 
 use super::access::RequireEmployee;
-use super::common::{see_other, staff_nav as nav};
+use super::common::{csv_download, see_other, staff_nav as nav};
 use super::form::Form;
 use super::middleware::RequestContext;
 use super::state::State;
@@ -45,6 +45,9 @@ pub struct TableParams {
     per_page: Option<String>,
     a: Option<String>,
     b: Option<String>,
+    /// `1`: the CSV starts with a UTF-8 byte-order mark (for spreadsheets); the on-screen
+    /// download links ask for it, scripts' plain URLs get the bare file.
+    bom: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,11 +207,14 @@ pub async fn result(
     let (query, is_csv) = named::<AnalyticsQuery>(&name)?;
     let regions = region_pair(&params)?;
     let live = query == AnalyticsQuery::Regions && regions != RegionPair::default();
-    if is_csv {
-        let rows = queries::run(&state.db, query, &regions).await?;
-        return Ok(csv_response(query, &rows));
-    }
     let (sort, descending) = sort_param(&params, query.header())?;
+    if is_csv {
+        let mut rows = queries::run(&state.db, query, &regions).await?;
+        if let Some(column) = sort {
+            sort_rows(&mut rows, column, descending);
+        }
+        return csv_response(state, query, rows, &params);
+    }
     let page = Page::parse(
         params.page.as_deref(),
         params.per_page.as_deref(),
@@ -245,13 +251,20 @@ pub async fn report(
     Form(params): Form<TableParams>,
 ) -> Result<Response> {
     let (report, is_csv) = named::<Report>(&name)?;
-    if is_csv {
-        let rows = reports::compute_rows(&state.db, report).await?;
-        return Ok(csv_response(report, &rows));
-    }
     let sort = report.sort_key(params.sort.as_deref())?;
     // Reports open on their biggest figures first.
     let descending = descending(&params, true)?;
+    if is_csv {
+        let mut rows = reports::compute_rows(&state.db, report).await?;
+        // The file follows the order the page shows when it names one (its download link
+        // does); a plain URL keeps the report's own order.
+        let asked = params.sort.is_some() || params.dir.is_some();
+        if let (true, Some(column)) = (asked, report.header().iter().position(|h| *h == sort.name))
+        {
+            sort_rows(&mut rows, column, descending);
+        }
+        return csv_response(state, report, rows, &params);
+    }
     let page = Page::parse(
         params.page.as_deref(),
         params.per_page.as_deref(),
@@ -331,18 +344,22 @@ struct Shown<'a> {
 }
 
 fn dataset_view<D: Linked>(dataset: D, shown: Shown<'_>) -> ResultView {
-    let csv_href = if shown.keep_query.is_empty() {
-        dataset.csv_href()
-    } else {
-        [dataset.csv_href().as_str(), "?", &shown.keep_query].concat()
-    };
+    // The download follows what is on screen: the data's own parameters, then its order,
+    // with a byte-order mark so spreadsheets read accented titles.
+    let mut query = form_urlencoded::Serializer::new(shown.keep_query.clone());
+    if let Some(sort) = shown.sort {
+        query.append_pair("sort", sort);
+        query.append_pair("dir", if shown.descending { "desc" } else { "asc" });
+    }
+    query.append_pair("bom", "1");
+    let csv_href = [dataset.csv_href().as_str(), "?", &query.finish()].concat();
     ResultView {
         slug: dataset.slug(),
         title: dataset.title(),
         description: dataset.description(),
         header: dataset.header().to_vec(),
         sortable: shown.sortable,
-        rows: cells(shown.rows),
+        rows: cells(shown.rows, dataset.header()),
         base_href: dataset.page_href(),
         keep_query: shown.keep_query,
         sort: shown.sort,
@@ -438,13 +455,24 @@ async fn region_form(state: &State, regions: &RegionPair) -> Result<RegionForm> 
     })
 }
 
-fn cells(rows: &[Vec<Cell>]) -> Vec<Vec<CellView>> {
+/// Cells as the page shows them: counts with thousands separators, except identifiers and
+/// ranks (the CSV keeps every number bare).
+fn cells(rows: &[Vec<Cell>], header: &[&str]) -> Vec<Vec<CellView>> {
     rows.iter()
         .map(|row| {
             row.iter()
-                .map(|cell| CellView {
-                    text: cell.display(),
-                    numeric: cell.is_numeric(),
+                .enumerate()
+                .map(|(i, cell)| {
+                    let name = header.get(i).copied().unwrap_or_default();
+                    let plain = name == "id" || name.ends_with("_id") || name == "rank";
+                    let text = match cell {
+                        Cell::Int(n) if !plain => views::format::thousands(*n),
+                        _ => cell.display(),
+                    };
+                    CellView {
+                        text,
+                        numeric: cell.is_numeric(),
+                    }
                 })
                 .collect()
         })
@@ -481,8 +509,16 @@ fn result_view(
     } else {
         String::new()
     };
+    let page_rows = &rows[start..end];
+    let named: Rows;
+    let page_rows = if query == AnalyticsQuery::Regions {
+        named = region_labels(page_rows, regions);
+        named.as_slice()
+    } else {
+        page_rows
+    };
     let shown = Shown {
-        rows: &rows[start..end],
+        rows: page_rows,
         sortable: vec![true; query.header().len()],
         sort: sort.and_then(|i| query.header().get(i).copied()),
         descending,
@@ -492,6 +528,27 @@ fn result_view(
         keep_query,
     };
     dataset_view(query, shown)
+}
+
+/// The regions result as the page says it: "North America only", "Europe only", "Both"
+/// instead of the CSV's codes (`a_only`, `b_only`, `both`).
+fn region_labels(rows: &[Vec<Cell>], regions: &RegionPair) -> Rows {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Text(code) if code == "a_only" => {
+                        Cell::text([&regions.a, " only"].concat())
+                    }
+                    Cell::Text(code) if code == "b_only" => {
+                        Cell::text([&regions.b, " only"].concat())
+                    }
+                    Cell::Text(code) if code == "both" => Cell::text("Both"),
+                    other => other.clone(),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn chart_view(chart: &Chart) -> ChartView {
@@ -540,12 +597,23 @@ fn chart_view(chart: &Chart) -> ChartView {
     }
 }
 
-/// A CSV download: `attachment`, named after the dataset.
-fn csv_response<D: Dataset>(dataset: D, rows: &[Vec<Cell>]) -> Response {
-    let filename = ["attachment; filename=\"", dataset.slug(), ".csv\""].concat();
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
-        .header(header::CONTENT_DISPOSITION, filename)
-        .body(csv::write(dataset.header(), rows))
+/// A CSV download: `attachment`, named after the dataset and the day, with a byte-order
+/// mark when `bom=1` asks for one.
+fn csv_response<D: Dataset>(
+    state: &State,
+    dataset: D,
+    rows: Rows,
+    params: &TableParams,
+) -> Result<Response> {
+    let bom = match params.bom.as_deref().map(str::trim) {
+        None | Some("" | "0") => false,
+        Some("1") => true,
+        Some(_) => return Err(Error::BadRequest("bom must be 0 or 1".into()).into()),
+    };
+    Ok(csv_download(
+        dataset.slug(),
+        state.clock.now().date_naive(),
+        csv::write(dataset.header(), &rows),
+        bom,
+    ))
 }

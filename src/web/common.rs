@@ -42,6 +42,24 @@ pub fn form_status(errors: &FieldErrors) -> StatusCode {
     }
 }
 
+/// A CSV file to download, named after what it holds and the day (`series-2026-12-03.csv`).
+/// With `bom`, it starts with a UTF-8 byte-order mark, which spreadsheets (Excel) need to read
+/// accented text ("Lumière") as UTF-8.
+pub fn csv_download(name: &str, day: chrono::NaiveDate, body: String, bom: bool) -> Response {
+    let day = day.format("%Y-%m-%d").to_string();
+    let disposition = ["attachment; filename=\"", name, "-", &day, ".csv\""].concat();
+    let body = if bom {
+        ["\u{FEFF}", &body].concat()
+    } else {
+        body
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(header::CONTENT_DISPOSITION, disposition)
+        .body(body)
+}
+
 /// An optional id filter: empty means "any"; anything but a positive number is refused.
 pub fn optional_id(value: Option<&str>, name: &str) -> Result<Option<i64>> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {

@@ -10,7 +10,7 @@ use views::feedback::ReviewForm;
 
 use super::access::{RequireCustomer, RequireEmployee};
 use super::common::{path_id, see_other, with_status};
-use super::form::Form;
+use super::form::{Form, QueryFields};
 use super::middleware::{FlashCode, RequestContext};
 use super::series_page::{self, FormState, Part};
 use super::state::State;
@@ -142,6 +142,26 @@ pub async fn remove(
     .await
 }
 
+/// Where a staff removal returns to: `_return`, when it is the staff review list.
+#[derive(Debug, Default, Deserialize)]
+pub struct StaffReturn {
+    #[serde(rename = "_return")]
+    back: Option<String>,
+}
+
+impl StaffReturn {
+    fn to_review_list(&self) -> Option<String> {
+        self.back
+            .as_deref()
+            .filter(|b| {
+                (*b == views::paths::ADMIN_REVIEWS
+                    || b.starts_with(&[views::paths::ADMIN_REVIEWS, "?"].concat()))
+                    && crate::web::access::safe_next(b).is_some()
+            })
+            .map(str::to_owned)
+    }
+}
+
 /// `DELETE /admin/feedback/{series_id}/{account_id}` (and `POST …/delete`): staff remove any
 /// review; the audit log records it in the same transaction.
 #[handler]
@@ -151,6 +171,7 @@ pub async fn staff_remove(
     Data(ctx): Data<&RequestContext>,
     RequireEmployee(user): RequireEmployee,
     Path((series_id, account_id)): Path<(String, String)>,
+    QueryFields(back): QueryFields<StaffReturn>,
 ) -> Result<Response> {
     let (series_id, account_id) = (path_id(&series_id)?, path_id(&account_id)?);
     feedback::remove_by_staff(
@@ -162,6 +183,17 @@ pub async fn staff_remove(
     )
     .await?;
     tracing::info!(series_id, account_id, "review removed by staff");
+    // From the review list: back to it (its row, for htmx), not to the series page.
+    if let Some(back) = back.to_review_list() {
+        if ctx.is_htmx {
+            return Ok(views::admin::reviews::removed_row(series_id, account_id).into_response());
+        }
+        return Ok(see_other(
+            &back,
+            Some(FlashCode::ReviewRemoved),
+            state.config.secure_cookies(),
+        ));
+    }
     written(
         state,
         ctx,

@@ -35,6 +35,17 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for Form<T> {
     }
 }
 
+/// The query string's fields whatever the method (a DELETE's parameters, say), with the
+/// same strict UTF-8 check as [`Form`].
+pub struct QueryFields<T>(pub T);
+
+impl<'a, T: DeserializeOwned> FromRequest<'a> for QueryFields<T> {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let bytes = req.uri().query().unwrap_or_default().as_bytes();
+        Ok(QueryFields(parse(bytes)?))
+    }
+}
+
 /// Whether the request's body is an urlencoded form.
 pub fn is_form(req: &Request) -> bool {
     req.headers()

@@ -152,6 +152,12 @@ pub fn routes() -> Vec<RouteDef> {
         Employee,
         admin::audit_log,
     ));
+    table.push(route(
+        Method::GET,
+        paths::ADMIN_REVIEWS,
+        Employee,
+        admin::reviews::reviews,
+    ));
     // ---- Analytics: the dashboard, results, reports, refresh and CSVs ----
     table.extend([
         route(

@@ -235,7 +235,7 @@ async fn staff_set_what_customers_pay_and_customers_cannot(backend: Backend) {
     )
     .await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("$19.99"), "shown as money");
+    assert!(page.body.contains(">19.99<"), "shown in dollars");
     assert_eq!(
         stored(&app, "customers", id, "monthly_subscription_cents").await,
         "1999"

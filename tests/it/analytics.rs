@@ -260,9 +260,10 @@ async fn csv_downloads_have_the_contract_headers_and_are_spreadsheet_safe(backen
             .header("content-type")
             .unwrap_or_default()
             .starts_with("text/csv"));
+        let today = app.clock.now().format("%Y-%m-%d");
         assert_eq!(
             page.header("content-disposition"),
-            Some(format!("attachment; filename=\"{slug}.csv\"").as_str())
+            Some(format!("attachment; filename=\"{slug}-{today}.csv\"").as_str())
         );
         assert!(
             page.body.starts_with(&format!("{header}\r\n")),
@@ -282,6 +283,50 @@ async fn csv_downloads_have_the_contract_headers_and_are_spreadsheet_safe(backen
         "{}",
         overview.body
     );
+    // Spreadsheets get a byte-order mark when the page's link asks; the order follows
+    // the page's sort.
+    let marked = staff
+        .get("/admin/analytics/overview.csv?sort=title&dir=desc&bom=1")
+        .await;
+    assert!(marked.body.starts_with("\u{feff}series_id,title,"));
+    let titles: Vec<String> = csv_rows(marked.body.trim_start_matches('\u{feff}'))
+        .into_iter()
+        .skip(1)
+        .map(|row| row[1].to_lowercase())
+        .collect();
+    let mut sorted = titles.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(titles.first(), sorted.first(), "descending by title");
+    assert_eq!(
+        staff
+            .get("/admin/analytics/overview.csv?bom=2")
+            .await
+            .status,
+        400
+    );
+    let page = staff
+        .get("/admin/analytics/overview?sort=title&dir=desc")
+        .await;
+    assert!(page
+        .body
+        .contains("/admin/analytics/overview.csv?sort=title&amp;dir=desc&amp;bom=1"));
+    // The page names the regions; the file keeps the contract's codes.
+    // (Regions other than the default pair are computed live, without a snapshot.)
+    let regions = staff
+        .get("/admin/analytics/regions?a=Europe&b=North%20America")
+        .await;
+    assert!(
+        regions.body.contains("North America only")
+            || regions.body.contains("Europe only")
+            || regions.body.contains(">Both<")
+    );
+    assert!(!regions.body.contains(">a_only<") && !regions.body.contains(">both<"));
+    assert!(regions.body.contains("Availability"), "a heading in words");
+    let report = staff
+        .get("/admin/reports/series-performance.csv?sort=title&dir=asc&bom=1")
+        .await;
+    assert_eq!(report.status, 200);
+    assert!(report.body.starts_with('\u{feff}'));
     // A CSV is exact as of its download, with or without a snapshot.
     assert_eq!(staff.get("/admin/analytics/nope.csv").await.status, 404);
     assert_eq!(staff.get("/admin/analytics/nope").await.status, 404);

@@ -145,7 +145,7 @@ fn path_values(name: &str) -> Vec<String> {
 }
 
 /// Names fields and query parameters may have: the contract's.
-const KNOWN_FIELDS: [&str; 52] = [
+const KNOWN_FIELDS: [&str; 54] = [
     "username",
     "password",
     "password_confirm",
@@ -183,6 +183,7 @@ const KNOWN_FIELDS: [&str; 52] = [
     "starts_on",
     "ends_on",
     "per_episode_charge_cents",
+    "per_episode_charge",
     "series_id",
     "episode_id",
     "producer_id",
@@ -197,6 +198,7 @@ const KNOWN_FIELDS: [&str; 52] = [
     "phone",
     "started_on",
     "monthly_subscription_cents",
+    "monthly_subscription",
     "csrf_token",
 ];
 

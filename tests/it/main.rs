@@ -9,6 +9,8 @@ mod smtp;
 // Staff tables.
 mod admin_browser;
 mod admin_crud;
+mod admin_export;
+mod admin_money;
 mod admin_people;
 mod admin_support;
 mod audit;

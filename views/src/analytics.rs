@@ -230,10 +230,10 @@ pub fn result_section(view: &ResultView, regions: Option<&RegionForm>) -> Markup
                                     @if view.sortable.get(i).copied().unwrap_or(false) {
                                         @let href = view.link(Some(name), next_desc, 1);
                                         a href=(href) hx-get=(href) hx-target=(target) hx-swap="outerHTML" {
-                                            (name)
+                                            (crate::format::heading(name))
                                             @if current { (if view.descending { " ▼" } else { " ▲" }) }
                                         }
-                                    } @else { (name) }
+                                    } @else { (crate::format::heading(name)) }
                                 }
                             }
                         } }

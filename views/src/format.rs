@@ -18,6 +18,25 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// A column name as a heading: `avg_rating` → "Average rating", `series_id` → "Series ID".
+pub fn heading(name: &str) -> String {
+    let words: Vec<&str> = name
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|word| match word {
+            "id" => "ID",
+            "avg" => "average",
+            other => other,
+        })
+        .collect();
+    let text = words.join(" ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// An average rating with one decimal: 4.25 → "4.3".
 pub fn rating(avg: f64) -> String {
     format!("{avg:.1}")
@@ -26,9 +45,23 @@ pub fn rating(avg: f64) -> String {
 /// Integer cents as dollars: 1999 → "$19.99", 123456 → "$1,234.56".
 pub fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
+    [sign, "$", &dollars(cents.saturating_abs())].concat()
+}
+
+/// Integer cents as dollars without the sign, for cells under a "($)" heading:
+/// 197500 → "1,975.00".
+pub fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
-    let dollars = i64::try_from(abs / 100).unwrap_or(i64::MAX);
-    format!("{sign}${}.{:02}", thousands(dollars), abs % 100)
+    let whole = i64::try_from(abs / 100).unwrap_or(i64::MAX);
+    format!("{sign}{}.{:02}", thousands(whole), abs % 100)
+}
+
+/// Integer cents as an input holds them, and as files carry them: 197500 → "1975.00".
+pub fn dollars_plain(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 /// A calendar date in full: "7 March 2024".
@@ -60,12 +93,27 @@ mod tests {
     }
 
     #[test]
+    fn headings_read_as_words() {
+        assert_eq!(heading("avg_rating"), "Average rating");
+        assert_eq!(heading("series_id"), "Series ID");
+        assert_eq!(heading("platform_avg"), "Platform average");
+        assert_eq!(heading("total_viewers"), "Total viewers");
+        assert_eq!(heading("tier"), "Tier");
+        assert_eq!(heading(""), "");
+    }
+
+    #[test]
     fn money_is_dollars_and_cents() {
         assert_eq!(money(0), "$0.00");
         assert_eq!(money(5), "$0.05");
         assert_eq!(money(1999), "$19.99");
         assert_eq!(money(123_456), "$1,234.56");
         assert_eq!(money(-250), "-$2.50");
+        assert_eq!(dollars(197_500), "1,975.00");
+        assert_eq!(dollars(5), "0.05");
+        assert_eq!(dollars_plain(197_500), "1975.00");
+        assert_eq!(dollars_plain(1_234_567_890), "12345678.90");
+        assert_eq!(dollars_plain(0), "0.00");
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub fn page(ctx: &PageContext, title: &str, body: Markup) -> Markup {
             }
             body hx-headers=(headers) {
                 (header(ctx))
-                main.container id="main" {
+                // Staff tables use the whole window; other pages keep a readable width.
+                main.container.container-wide[ctx.current_path.starts_with(paths::ADMIN)] id="main" {
                     @if let Some(flash) = &ctx.flash {
                         (flash_message(flash))
                     }

@@ -76,6 +76,10 @@ pub struct AdminPaths {
     pub row: &'static str,
     /// GET: the row as an edit form (fragment) or an edit page.
     pub edit: &'static str,
+    /// GET: the table's rows as CSV, with the page's search, filters and sort.
+    pub csv: &'static str,
+    /// GET: the row's audit entries, newest first.
+    pub history: &'static str,
     /// POST: delete the selected rows.
     pub bulk_delete: &'static str,
     /// GET: `<option>`s matching `q`, for searchable select lists.
@@ -102,6 +106,8 @@ macro_rules! admin_paths {
             list: concat!("/admin/", $slug),
             row: concat!("/admin/", $slug, "/:id"),
             edit: concat!("/admin/", $slug, "/:id/edit"),
+            csv: concat!("/admin/", $slug, ".csv"),
+            history: concat!("/admin/", $slug, "/:id/history"),
             bulk_delete: concat!("/admin/", $slug, "/bulk-delete"),
             options: concat!("/admin/", $slug, "/options"),
             disable: concat!("/admin/", $slug, "/:id/disable"),
@@ -129,6 +135,8 @@ pub static LANGUAGES_PATHS: AdminPaths = admin_paths!("languages");
 pub static COUNTRIES_PATHS: AdminPaths = admin_paths!("countries");
 
 pub const ADMIN_AUDIT: &str = "/admin/audit";
+/// Every review, searchable and filtered, with staff removal.
+pub const ADMIN_REVIEWS: &str = "/admin/reviews";
 pub const ADMIN_ANALYTICS: &str = "/admin/analytics";
 pub const ADMIN_ANALYTICS_REFRESH: &str = "/admin/analytics/refresh";
 pub const ADMIN_ANALYTICS_STATUS: &str = "/admin/analytics/status";
@@ -167,6 +175,11 @@ pub fn admin_row(slug: &str, id: i64) -> String {
 /// `/admin/{slug}/{id}/edit`.
 pub fn admin_edit(slug: &str, id: i64) -> String {
     ["/admin/", slug, "/", &id.to_string(), "/edit"].concat()
+}
+
+/// `/admin/{slug}/{id}/history`.
+pub fn admin_history(slug: &str, id: i64) -> String {
+    ["/admin/", slug, "/", &id.to_string(), "/history"].concat()
 }
 
 /// `/admin/{slug}/{id}/disable` or `…/enable`.

@@ -85,14 +85,31 @@ pub fn parse_form(def: &EntityDef, form: &FormData, base: Option<&Record>) -> Re
             Edit::CreateOnly => base.is_none(),
             Edit::Never => false,
         };
-        let sent = match column.kind {
-            ColumnKind::Bool => form.flag(column.name),
-            _ => form.one(column.name)?,
+        // Money comes in dollars under the field name; scripts may send whole cents under
+        // the column's own name instead.
+        let (sent, in_cents) = match column.kind {
+            ColumnKind::Bool => (form.flag(column.name), false),
+            ColumnKind::Cents { .. } => match form.one(column.field())? {
+                Some(dollars) => (Some(dollars), false),
+                None => (form.one(column.name)?, true),
+            },
+            _ => (form.one(column.name)?, false),
         };
         let kept = base.and_then(|b| b.values.get(index).cloned());
         let value = if editable && (sent.is_some() || kept.is_none()) {
-            typed.push(sent.map(str::to_owned));
-            match values::parse(column, sent) {
+            let parsed = if in_cents {
+                values::parse_cents(column, sent)
+            } else {
+                values::parse(column, sent)
+            };
+            // The form shows dollars again, whichever field they came in.
+            typed.push(match &parsed {
+                Ok(value) if in_cents && !value.is_null() => {
+                    Some(values::field_text(column, value))
+                }
+                _ => sent.map(str::to_owned),
+            });
+            match parsed {
                 Ok(value) => value,
                 Err(message) => {
                     errors.add(column.name, message);

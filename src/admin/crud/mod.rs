@@ -55,12 +55,17 @@ impl Sort {
                 descending,
             });
         }
-        match def.column(name) {
-            Some((index, column)) if column.sortable => Ok(Sort {
+        // A money column sorts under its field name (`per_episode_charge`) or its own.
+        let found = def
+            .columns
+            .iter()
+            .position(|c| c.sortable && (c.field() == name || c.name == name));
+        match found {
+            Some(index) => Ok(Sort {
                 column: Some(index),
                 descending,
             }),
-            _ => Err(Error::BadRequest("unknown sort order".into())),
+            None => Err(Error::BadRequest("unknown sort order".into())),
         }
     }
 
@@ -69,7 +74,7 @@ impl Sort {
         let name = self
             .column
             .and_then(|i| def.columns.get(i))
-            .map_or("id", |c| c.name);
+            .map_or("id", |c| c.field());
         if self.descending {
             ["-", name].concat()
         } else {
@@ -230,16 +235,15 @@ fn list_condition(def: &EntityDef, query: &ListQuery) -> Cond {
     cond
 }
 
-/// One page of a table, its total and the names behind its references.
-pub async fn list(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result<Listing> {
-    let condition = list_condition(def, query);
+/// The rows a table shows, in its order (every page: no limit yet).
+fn listed(def: &EntityDef, query: &ListQuery) -> SelectStatement {
     let order = if query.sort.descending {
         Order::Desc
     } else {
         Order::Asc
     };
     let mut select = select_record(def);
-    select.cond_where(condition.clone());
+    select.cond_where(list_condition(def, query));
     match query.sort.column.and_then(|i| def.columns.get(i)) {
         Some(column) => match column.kind {
             ColumnKind::Ref(target) => {
@@ -249,8 +253,14 @@ pub async fn list(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result
         },
         None => select.order_by_expr(col(def, def.id), order.clone()),
     };
+    select.order_by_expr(col(def, def.id), order);
     select
-        .order_by_expr(col(def, def.id), order)
+}
+
+/// One page of a table, its total and the names behind its references.
+pub async fn list(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result<Listing> {
+    let mut select = listed(def, query);
+    select
         .limit(u64::from(query.page.size))
         .offset(query.page.offset());
     let rows: Vec<DynRow> = db.fetch_all(&select).await?;
@@ -259,21 +269,49 @@ pub async fn list(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result
         .map(|row| decode(def, row))
         .collect::<Result<Vec<_>>>()?;
 
-    let count = Query::select()
-        .expr_as(Func::count(col(def, def.id)), Computed::Count)
-        .from(def.table)
-        .cond_where(condition)
-        .to_owned();
-    let total = db
-        .fetch_optional::<CountRow>(&count)
-        .await?
-        .map_or(0, |c| c.n);
+    let total = total(db, def, query).await?;
     let labels = labels(db, def, &records).await?;
     Ok(Listing {
         records,
         total,
         labels,
     })
+}
+
+/// How many rows match `query`'s search and filters (on all pages).
+pub async fn total(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result<i64> {
+    let count = Query::select()
+        .expr_as(Func::count(col(def, def.id)), Computed::Count)
+        .from(def.table)
+        .cond_where(list_condition(def, query))
+        .to_owned();
+    Ok(db
+        .fetch_optional::<CountRow>(&count)
+        .await?
+        .map_or(0, |c| c.n))
+}
+
+/// Rows read per statement by [`list_all`].
+const EXPORT_BATCH: u32 = 1000;
+
+/// Every row the table shows with `query`'s search, filters and sort, on all its pages (the
+/// page asked for is ignored). Read in batches, so no one statement holds a huge result.
+pub async fn list_all(db: &Db, def: &'static EntityDef, query: &ListQuery) -> Result<Vec<Record>> {
+    let mut records = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let mut select = listed(def, query);
+        select.limit(u64::from(EXPORT_BATCH)).offset(offset);
+        let rows: Vec<DynRow> = db.fetch_all(&select).await?;
+        let got = rows.len();
+        for row in rows {
+            records.push(decode(def, row)?);
+        }
+        if got < EXPORT_BATCH as usize {
+            return Ok(records);
+        }
+        offset += u64::from(EXPORT_BATCH);
+    }
 }
 
 /// How many rows the entity has.

@@ -26,7 +26,7 @@ pub static CONTRACTS: EntityDef = EntityDef {
         Column::of(
             "per_episode_charge_cents",
             TableIden::Contracts(Contracts::PerEpisodeChargeCents),
-            "Charge per episode (cents)",
+            "Per-episode charge ($)",
             ColumnKind::Cents { min: 1 },
         )
         .sort(),

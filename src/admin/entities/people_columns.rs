@@ -79,7 +79,7 @@ pub const CUSTOMER: [Column; 8] = [
     Column::of(
         "monthly_subscription_cents",
         TableIden::Accounts(Accounts::MonthlySubscriptionCents),
-        "Monthly subscription (cents)",
+        "Monthly subscription ($)",
         ColumnKind::Cents { min: 0 },
     )
     .sort(),

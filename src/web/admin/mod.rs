@@ -1,6 +1,7 @@
-//! Staff pages: the overview on `/admin`, the audit log, and (in `tables`) the one generic
-//! set of handlers behind every described staff table.
+//! Staff pages: the overview on `/admin`, the audit log, review moderation (`reviews`), and
+//! (in `tables`) the one generic set of handlers behind every described staff table.
 
+pub mod reviews;
 pub mod tables;
 pub mod two_factor;
 
@@ -64,7 +65,7 @@ pub async fn dashboard(
     stats.push(Stat {
         label: "Reviews",
         value: counts.reviews,
-        href: None,
+        href: Some(views::paths::ADMIN_REVIEWS),
     });
     let (latest, _) = audit::list(
         &state.db,

@@ -111,6 +111,59 @@ pub fn audit_section(view: &AuditView) -> Markup {
     }
 }
 
+/// One row's history: its audit entries, newest first.
+pub struct HistoryView {
+    pub title: String,
+    /// The row's page, while it exists.
+    pub record_href: Option<String>,
+    pub list_href: &'static str,
+    /// This page without a page number.
+    pub base_href: String,
+    pub entries: Vec<AuditEntry>,
+    pub page: u32,
+    pub has_next: bool,
+}
+
+pub fn history_page(ctx: &PageContext, nav: &[NavLink], view: &HistoryView) -> Markup {
+    let href = |page: u32| {
+        if page > 1 {
+            [view.base_href.as_str(), "?page=", &page.to_string()].concat()
+        } else {
+            view.base_href.clone()
+        }
+    };
+    admin_page(
+        ctx,
+        &view.title,
+        nav,
+        html! {
+            div.admin-head {
+                h1 { (view.title) }
+                p.record-links {
+                    @if let Some(record) = &view.record_href {
+                        a href=(record) { "Back to the record" } " · "
+                    }
+                    a href=(view.list_href) { "Back to the table" }
+                }
+            }
+            section id="record-history" {
+                (audit_table(&view.entries))
+                @if view.page > 1 || view.has_next {
+                    nav.pager aria-label="Pages" {
+                        @if view.page > 1 {
+                            a.button.button-quiet href=(href(view.page - 1)) rel="prev" { "← Newer" }
+                        }
+                        span.pager-current { "Page " (view.page) }
+                        @if view.has_next {
+                            a.button.button-quiet href=(href(view.page + 1)) rel="next" { "Older →" }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
 pub fn audit_table(entries: &[AuditEntry]) -> Markup {
     html! {
         @if entries.is_empty() {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod import;
 pub mod model;
 pub mod record;
+pub mod reviews;
 pub mod row;
 pub mod table;
 
@@ -21,6 +22,12 @@ pub struct NavLink {
     pub label: &'static str,
 }
 
+/// The reports the staff navigation links to: (slug, label).
+const REPORTS: [(&str, &str); 2] = [
+    ("series-performance", "Series performance"),
+    ("viewer-engagement", "Viewer engagement"),
+];
+
 /// A staff page: the staff navigation above the content.
 pub fn admin_page(ctx: &PageContext, title: &str, nav: &[NavLink], body: Markup) -> Markup {
     let current = ctx.current_path.as_str();
@@ -33,8 +40,13 @@ pub fn admin_page(ctx: &PageContext, title: &str, nav: &[NavLink], body: Markup)
                 @for link in nav {
                     a href=(link.href) aria-current=[(current == link.href || current.starts_with(&[link.href, "/"].concat())).then_some("page")] { (link.label) }
                 }
+                a href=(paths::ADMIN_REVIEWS) aria-current=[(current == paths::ADMIN_REVIEWS).then_some("page")] { "Reviews" }
                 a href=(paths::ADMIN_AUDIT) aria-current=[(current == paths::ADMIN_AUDIT).then_some("page")] { "Audit log" }
-                a href=(paths::ADMIN_ANALYTICS) aria-current=[(current == paths::ADMIN_ANALYTICS || current.starts_with("/admin/analytics/") || current.starts_with("/admin/reports/")).then_some("page")] { "Analytics" }
+                a href=(paths::ADMIN_ANALYTICS) aria-current=[(current == paths::ADMIN_ANALYTICS || current.starts_with("/admin/analytics/")).then_some("page")] { "Analytics" }
+                @for (slug, label) in REPORTS {
+                    @let href = paths::report(slug);
+                    a href=(href) aria-current=[current.starts_with(&href).then_some("page")] { (label) }
+                }
             }
             (body)
         },

@@ -13,6 +13,8 @@ pub enum Input {
         min: i64,
         max: i64,
     },
+    /// Dollars and cents, typed freely (`1,975.00`, `$1975`) and checked by the server.
+    Money,
     Date,
     Checkbox,
     Password,
@@ -34,6 +36,7 @@ pub struct SelectOption {
 
 #[derive(Clone, Debug)]
 pub struct ColumnView {
+    /// The form field (a money column's name without `_cents`) and sort key.
     pub name: &'static str,
     pub label: &'static str,
     pub input: Input,
@@ -77,6 +80,11 @@ impl TableMeta {
             Some(id) => [self.slug, "-row-", &id.to_string()].concat(),
             None => [self.slug, "-new"].concat(),
         }
+    }
+
+    /// The "N rows" count above the table, replaced out of band after a create or delete.
+    pub fn count_id(&self) -> String {
+        [self.slug, "-count"].concat()
     }
 
     pub fn bulk_form_id(&self) -> String {

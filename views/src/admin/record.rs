@@ -43,6 +43,9 @@ pub fn record_page(
         (admin_page(ctx, &row.label, nav, html! {
             p.breadcrumb { a href=(paths::ADMIN) { "Staff" } " › " a href=(meta.list_path) { (meta.plural) } }
             h1 { (capitalized(&title)) }
+            @if let Some(id) = row.id {
+                p.record-links { a href=(paths::admin_history(meta.slug, id)) { "History" } }
+            }
             div.table-scroll {
                 table.table.admin-table {
                     thead { tr {

@@ -85,9 +85,12 @@ pub fn display_row(meta: &TableMeta, row: &RowView) -> Markup {
             @for (column, cell) in meta.columns.iter().zip(&row.cells) {
                 @if column.listed {
                     td.cell.num[column.numeric] data-column=(column.name) {
-                        @match &cell.link {
-                            Some(link) => a href=(link) { (cell.display) },
-                            None => (cell.display),
+                        // Long text is cut with an ellipsis; the whole value shows on hover.
+                        span.cell-text title=[(!cell.display.is_empty()).then_some(cell.display.as_str())] {
+                            @match &cell.link {
+                                Some(link) => a href=(link) { (cell.display) },
+                                None => (cell.display),
+                            }
                         }
                     }
                 }
@@ -112,7 +115,7 @@ pub fn display_row(meta: &TableMeta, row: &RowView) -> Markup {
                         input type="hidden" name="version" value=(row.version);
                         (csrf_field(&meta.csrf_token))
                         input type="hidden" name="_return" value=(meta.return_to);
-                        button.button.button-danger.button-small type="submit" { "Delete" }
+                        button.button.button-danger-outline.button-small type="submit" { "Delete" }
                     }
                     span.htmx-indicator.spinner aria-hidden="true" {}
                 }
@@ -213,6 +216,8 @@ fn field(slug: &str, key: &str, column: &ColumnView, cell: &CellView) -> Markup 
                     required[column.required] autocomplete="off" aria-invalid=[invalid] aria-describedby=[described];,
                 Input::Number { min, max } => input id=(id) type="number" name=(column.name) value=(cell.value)
                     min=(min) max=(max) step="1" required[column.required] aria-invalid=[invalid] aria-describedby=[described];,
+                Input::Money => input id=(id) type="text" inputmode="decimal" name=(column.name) value=(cell.value)
+                    maxlength="20" required[column.required] autocomplete="off" aria-invalid=[invalid] aria-describedby=[described];,
                 Input::Date => input id=(id) type="date" name=(column.name) value=(cell.value) min="1800-01-01" max="2200-12-31"
                     required[column.required] aria-invalid=[invalid] aria-describedby=[described];,
                 Input::Checkbox => {

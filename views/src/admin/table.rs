@@ -150,6 +150,19 @@ pub fn toolbar(table: &TableView) -> Markup {
     }
 }
 
+/// "1 series", "25 rows": the count above a table.
+pub fn row_count(meta: &TableMeta, total: i64) -> String {
+    let noun = if total == 1 { meta.singular } else { "rows" };
+    [crate::format::thousands(total).as_str(), " ", noun].concat()
+}
+
+/// The count above the table, to replace it out of band after a create or delete.
+pub fn count_oob(meta: &TableMeta, total: i64) -> Markup {
+    html! {
+        span.row-count id=(meta.count_id()) hx-swap-oob="true" { (row_count(meta, total)) }
+    }
+}
+
 /// The swappable table: headings, the new row, the rows, bulk delete and the pager.
 pub fn table_section(table: &TableView) -> Markup {
     let meta = &table.meta;
@@ -160,8 +173,10 @@ pub fn table_section(table: &TableView) -> Markup {
     html! {
         section.admin-table-section id=(meta.table_id()) aria-live="polite" {
             p.table-summary.muted {
-                (crate::format::thousands(table.total)) " " (if table.total == 1 { meta.singular } else { "rows" })
+                span.row-count id=(meta.count_id()) { (row_count(meta, table.total)) }
                 @if table.pages > 1 { " · page " (page) " of " (table.pages) }
+                " · "
+                a href=(params.href(&[meta.list_path, ".csv"].concat(), None, 1)) download { "Download CSV" }
             }
             @if let Some((ok, message)) = &table.message {
                 div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) role="status" { (message) }
@@ -210,7 +225,8 @@ pub fn table_section(table: &TableView) -> Markup {
                     hx-confirm={"Delete the selected " (meta.plural.to_lowercase()) "? This cannot be undone."} {
                     (csrf_field(&meta.csrf_token))
                     input type="hidden" name="_return" value=(meta.return_to);
-                    button.button.button-quiet.button-small type="submit" { "Delete selected" }
+                    button.button.button-danger-outline.button-small type="submit" { "Delete selected" }
+                    span.bulk-count.muted aria-live="polite" {}
                     span.htmx-indicator.spinner aria-hidden="true" {}
                 }
                 @if table.pages > 1 {

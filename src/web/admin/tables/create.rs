@@ -56,9 +56,11 @@ pub async fn create(req: &TableRequest) -> Result<Response> {
         .collect();
     let blank = present::blank_row(req.def, &presets, &names);
     present::keep_choices(&mut meta, &blank);
+    let count = req.count_update(&meta).await?;
     Ok(maud::html! {
         (views::admin::row::new_row(&meta, &blank))
         (views::admin::row::display_row(&meta, &row))
+        @if let Some(count) = count { (count) }
     }
     .into_response())
 }

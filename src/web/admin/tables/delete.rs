@@ -65,7 +65,12 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
                 };
                 return Ok(see_other(&back, None, req.secure()));
             }
-            Ok(Response::builder().status(StatusCode::OK).body(""))
+            // The row goes; the count above the table follows.
+            let meta = req.meta(req.def, false, false).await?;
+            match req.count_update(&meta).await? {
+                Some(count) => Ok(count.into_response()),
+                None => Ok(Response::builder().status(StatusCode::OK).body("")),
+            }
         }
         Deleted::NotFound => Err(Error::NotFound.into()),
         Deleted::Conflict(stored) => {

@@ -1,6 +1,7 @@
 //! The one set of handlers behind every staff table. Each described entity gets the same
 //! routes, all for employees only: the table, a row, its edit form, create, update and
-//! delete (with optimistic concurrency), bulk delete, and the options of long select lists;
+//! delete (with optimistic concurrency), bulk delete, the options of long select lists, the
+//! table as CSV and a row's history;
 //! tables of accounts add disable/enable, tables with link sets add their link routes.
 //!
 //! htmx requests get fragments (a row, the table); plain forms (JavaScript off) post with a
@@ -25,6 +26,8 @@ mod accounts;
 mod create;
 mod delete;
 mod events;
+mod export;
+mod history;
 mod import;
 mod links;
 mod list;
@@ -47,6 +50,8 @@ pub enum Op {
     RowPost,
     BulkDelete,
     Options,
+    Export,
+    History,
     Disable,
     Enable,
     LinkAdd,
@@ -81,6 +86,8 @@ pub fn endpoints() -> Vec<(Method, &'static str, TableEndpoint)> {
             (Method::POST, paths.bulk_delete, at(Op::BulkDelete)),
             (Method::GET, paths.options, at(Op::Options)),
             (Method::GET, paths.events, at(Op::Events)),
+            (Method::GET, paths.csv, at(Op::Export)),
+            (Method::GET, paths.history, at(Op::History)),
         ]);
         if def.role().is_none() {
             routes.push((Method::POST, paths.import, at(Op::Import)));
@@ -133,6 +140,8 @@ async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
         Op::Events => events::stream(req).await,
         Op::Import => Err(Error::BadRequest("an import needs its file".into()).into()),
         Op::ImportConfirm => import::confirm(req).await,
+        Op::Export => export::export(req).await,
+        Op::History => history::history(req).await,
         Op::Create => create::create(req).await,
         Op::Show => show::show(req).await,
         Op::Edit => show::edit(req).await,
@@ -198,6 +207,8 @@ mod tests {
             };
             assert!(has(Method::GET, def.paths.list), "{}", def.slug);
             assert!(has(Method::DELETE, def.paths.row), "{}", def.slug);
+            assert!(has(Method::GET, def.paths.csv), "{}", def.slug);
+            assert!(has(Method::GET, def.paths.history), "{}", def.slug);
             assert_eq!(has(Method::POST, def.paths.disable), def.role().is_some());
             assert_eq!(has(Method::POST, def.paths.links), !def.links.is_empty());
             assert_eq!(

@@ -9,7 +9,8 @@ use views::{paths, Flash, FlashKind};
 
 use crate::admin::crud::{self, FormData, Labels, ListQuery, Record, Sort};
 use crate::admin::entity::{Column, ColumnKind, EntityDef};
-use crate::admin::values::Value;
+use crate::admin::values::{self, Value};
+use crate::analytics::table::Cell;
 use crate::db::page::Page;
 use crate::error::{Error, Result};
 use crate::validation::FieldErrors;
@@ -36,10 +37,7 @@ pub fn input_for(column: &Column) -> Input {
             min: 0,
             max: 1_000_000_000_000_000,
         },
-        ColumnKind::Cents { min } => Input::Number {
-            min,
-            max: 100_000_000_000,
-        },
+        ColumnKind::Cents { .. } => Input::Money,
         ColumnKind::Date => Input::Date,
         ColumnKind::Bool => Input::Checkbox,
         ColumnKind::Ref(_) => Input::Select {
@@ -59,10 +57,11 @@ pub fn cell_text(column: &Column, value: &Value, labels: &Labels, index: usize) 
             .get(index, *id)
             .map_or_else(|| ["#", &id.to_string()].concat(), str::to_owned),
         (ColumnKind::Count, Value::Int(n)) => views::format::thousands(*n),
-        (ColumnKind::Cents { .. }, Value::Int(n)) => views::format::money(*n),
+        (ColumnKind::Cents { .. }, Value::Int(n)) => views::format::dollars(*n),
         (ColumnKind::Date, Value::Date(d)) => views::format::short_date(*d),
         (ColumnKind::Bool, Value::Bool(b)) => if *b { "Yes" } else { "No" }.to_owned(),
-        (ColumnKind::Timestamp, Value::Timestamp(at)) => views::format::timestamp(*at),
+        // The day is what a table needs; the row's history has the minute.
+        (ColumnKind::Timestamp, Value::Timestamp(at)) => views::format::short_date(at.date_naive()),
         _ => value.input_text(),
     }
 }
@@ -121,7 +120,7 @@ pub fn row_view(def: &'static EntityDef, record: &Record, labels: &Labels) -> Ro
                 }
                 _ => None,
             },
-            value: value.input_text(),
+            value: values::field_text(column, value),
             error: None,
             note: None,
         })
@@ -182,6 +181,50 @@ pub fn with_typed(
     );
     row.open = true;
     row
+}
+
+/// The header of a table's CSV file: `id`, then each column's field name (money without
+/// `_cents`).
+pub fn csv_header(def: &EntityDef) -> Vec<&'static str> {
+    std::iter::once("id")
+        .chain(def.columns.iter().map(Column::field))
+        .collect()
+}
+
+/// One row of a table's CSV file: values as forms take them (ids for references, dates as
+/// `YYYY-MM-DD`, money in dollars); text goes through the CSV writer's formula guard.
+pub fn csv_row(def: &EntityDef, record: &Record) -> Vec<Cell> {
+    std::iter::once(Cell::Int(record.id))
+        .chain(
+            def.columns
+                .iter()
+                .zip(&record.values)
+                .map(|(column, value)| match (column.kind, value) {
+                    (_, Value::Null) => Cell::Empty,
+                    (ColumnKind::Cents { .. }, Value::Int(cents)) => Cell::Hundredths(*cents),
+                    (_, Value::Int(n)) => Cell::Int(*n),
+                    _ => Cell::Text(values::field_text(column, value)),
+                }),
+        )
+        .collect()
+}
+
+/// One audited change as a person reads it on a row's history: the column's label instead
+/// of its name, money in dollars (the log keeps cents, as stored).
+pub fn readable_change(
+    def: &EntityDef,
+    (field, before, after): (String, Option<String>, Option<String>),
+) -> (String, Option<String>, Option<String>) {
+    let Some((_, column)) = def.column(&field) else {
+        return (field, before, after);
+    };
+    let shown = |text: Option<String>| match (column.kind, text) {
+        (ColumnKind::Cents { .. }, Some(text)) => {
+            Some(text.parse::<i64>().map_or(text, views::format::dollars))
+        }
+        (_, text) => text,
+    };
+    (column.label.to_owned(), shown(before), shown(after))
 }
 
 /// The list query from request parameters (`q`, `sort`, `page`, `per_page`, filters).
@@ -342,6 +385,30 @@ mod tests {
         assert_eq!(options[0].value, 9);
         assert_eq!(options[0].label, "Nine");
         assert_eq!(options.len(), 2);
+    }
+
+    #[test]
+    fn history_reads_labels_and_dollars() {
+        use crate::admin::entities::CONTRACTS;
+        assert_eq!(
+            readable_change(
+                &CONTRACTS,
+                (
+                    "per_episode_charge_cents".into(),
+                    Some("197500".into()),
+                    Some("5".into())
+                )
+            ),
+            (
+                "Per-episode charge ($)".into(),
+                Some("1,975.00".into()),
+                Some("0.05".into())
+            )
+        );
+        assert_eq!(
+            readable_change(&CONTRACTS, ("links".into(), None, Some("x".into()))),
+            ("links".into(), None, Some("x".into()))
+        );
     }
 
     #[test]

@@ -140,6 +140,29 @@ impl TableRequest {
             .unwrap_or_else(|| self.paths().list.to_owned())
     }
 
+    /// The table's "N rows" count as the page showing it now reads it (its search and
+    /// filters), to swap in out of band after a create or delete; `None` when the request
+    /// does not come from the table's own page.
+    pub async fn count_update(&self, meta: &TableMeta) -> Result<Option<maud::Markup>> {
+        let Some(url) = self.current_url.as_deref() else {
+            return Ok(None);
+        };
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        if path != self.def.paths.list {
+            return Ok(None);
+        }
+        let params = FormData(
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        );
+        let Ok(query) = present::list_query(self.def, &params) else {
+            return Ok(None);
+        };
+        let total = crud::total(self.db(), self.def, &query).await?;
+        Ok(Some(views::admin::table::count_oob(meta, total)))
+    }
+
     pub async fn find(&self, id: i64) -> Result<Record> {
         crud::find(self.db(), self.def, id)
             .await?
@@ -172,7 +195,7 @@ impl TableRequest {
                 };
             }
             columns.push(ColumnView {
-                name: column.name,
+                name: column.field(),
                 label: column.label,
                 input,
                 required: column.required,
