@@ -8,6 +8,7 @@ pub mod housekeeping;
 pub mod mailer;
 pub mod password_changed;
 pub mod password_reset;
+pub mod sweep_posters;
 
 use std::sync::Arc;
 
@@ -52,6 +53,9 @@ pub trait JobStore: Send + Sync + 'static {
         &self,
         requested_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> BoxFuture<'_, Result<(), BoxError>>;
+
+    /// Deletes poster files that no series refers to any more; returns how many posters went.
+    fn sweep_posters(&self) -> BoxFuture<'_, Result<u64, BoxError>>;
 }
 
 /// Shared by every job handler.

@@ -12,6 +12,7 @@ use jobs::email_changed::{self, NotifyEmailChanged};
 use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
 use jobs::password_reset::{self, SendPasswordReset};
+use jobs::sweep_posters::{self, SweepPosters};
 use jobs::JobContext;
 
 use super::runner::{Runner, Settings};
@@ -90,6 +91,12 @@ pub async fn run_workers(
                 .data(context.clone())
                 .backend(runner.backend::<NotifyEmailChanged>())
                 .build_fn(email_changed::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("sweep-posters"))
+                .data(context.clone())
+                .backend(runner.backend::<SweepPosters>())
+                .build_fn(sweep_posters::handle),
         )
         .shutdown_timeout(std::time::Duration::from_secs(30));
     runner.run(monitor, shutdown).await

@@ -15,6 +15,8 @@ pub mod errors;
 pub mod feedback;
 pub mod health;
 pub mod middleware;
+pub mod poster_panel;
+pub mod posters;
 pub mod rate_limit;
 pub mod reset;
 pub mod routes;

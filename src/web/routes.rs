@@ -8,7 +8,7 @@ use poem::{EndpointExt, IntoEndpoint, Response};
 use views::paths;
 
 use super::access::Access;
-use super::{account, admin, analytics, assets, auth, catalog, feedback, health, reset};
+use super::{account, admin, analytics, assets, auth, catalog, feedback, health, posters, reset};
 
 /// One row of the route table.
 pub struct RouteDef {
@@ -60,6 +60,7 @@ pub fn routes() -> Vec<RouteDef> {
         route(Method::POST, paths::RESET_PASSWORD, Anyone, reset::reset),
         route(Method::GET, paths::HEALTHZ, Anyone, health::healthz),
         route(Method::GET, paths::ASSETS, Anyone, assets::serve),
+        route(Method::GET, paths::MEDIA, Anyone, posters::media),
         route(Method::GET, paths::ACCOUNT, Customer, account::show),
         route(
             Method::POST,
@@ -112,6 +113,27 @@ pub fn routes() -> Vec<RouteDef> {
             feedback::staff_remove,
         ),
     ];
+    // ---- Posters; the POST …/delete route is the form's no-JavaScript fallback ----
+    table.extend([
+        route(
+            Method::POST,
+            paths::ADMIN_SERIES_POSTER,
+            Employee,
+            posters::upload,
+        ),
+        route(
+            Method::DELETE,
+            paths::ADMIN_SERIES_POSTER,
+            Employee,
+            posters::remove,
+        ),
+        route(
+            Method::POST,
+            paths::ADMIN_SERIES_POSTER_DELETE,
+            Employee,
+            posters::remove,
+        ),
+    ]);
     // ---- Staff tables: the audit log, then every described entity's generated routes ----
     table.push(route(
         Method::GET,

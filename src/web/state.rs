@@ -8,6 +8,7 @@ use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::posters::MediaDir;
 use crate::queue::Queue;
 
 pub struct AppState {
@@ -23,6 +24,8 @@ pub struct AppState {
     pub catalog: Arc<CatalogCache>,
     /// The analytics snapshot and the refresh policy.
     pub analytics: Arc<Analytics>,
+    /// Where uploaded posters' renditions live (`MEDIA_DIR`).
+    pub media: MediaDir,
 }
 
 pub type State = Arc<AppState>;

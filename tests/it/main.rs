@@ -28,6 +28,7 @@ mod cli;
 mod csrf;
 mod feedback;
 mod input;
+mod posters;
 mod proxy;
 mod reset;
 mod schema_parity;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod model;
+pub mod poster;
 pub mod record;
 pub mod row;
 pub mod table;
