@@ -10,9 +10,30 @@ use super::image::{height_for, WIDTHS};
 
 /// Draws the poster of `title` at the widest rendition's size.
 pub fn poster(title: &str) -> DynamicImage {
-    let width = WIDTHS[WIDTHS.len() - 1];
+    let (mut canvas, band_top) = art(title.as_bytes());
+    if let Ok(font) = FontRef::try_from_slice(dejavu::sans::bold()) {
+        title_text(&mut canvas, &font, title, band_top);
+    }
+    DynamicImage::ImageRgba8(canvas)
+}
+
+/// A poster without a title: the same art from `design` (the large synthetic catalogs share
+/// a few of these instead of drawing thousands).
+pub fn pattern(design: u32) -> DynamicImage {
+    let (canvas, _) = art(&["pattern-", &design.to_string()].concat().into_bytes());
+    DynamicImage::ImageRgba8(canvas)
+}
+
+/// The gradient, shapes and title band chosen by a hash of `input`; returns where the band
+/// starts.
+fn art(input: &[u8]) -> (RgbaImage, u32) {
+    // Drawn small and scaled up: the art is soft anyway, and 16 times fewer pixels keep the
+    // seeds quick.
+    let width = WIDTHS[0];
     let height = height_for(width);
-    let seed: [u8; 32] = Sha256::digest(title.as_bytes()).into();
+    let full = WIDTHS[WIDTHS.len() - 1];
+    let scale = width as f32 / full as f32;
+    let seed: [u8; 32] = Sha256::digest(input).into();
     let hue = f32::from(seed[0]) / 255.0 * 360.0;
     let top = hsl(hue, 0.55, 0.45);
     let bottom = hsl((hue + 40.0 + f32::from(seed[1] % 80)) % 360.0, 0.6, 0.18);
@@ -25,7 +46,7 @@ pub fn poster(title: &str) -> DynamicImage {
         let base = 2 + i * 3;
         let cx = f32::from(seed[base]) / 255.0 * width as f32;
         let cy = f32::from(seed[base + 1]) / 255.0 * height as f32 * 0.7;
-        let r = 120.0 + f32::from(seed[base + 2]) / 255.0 * 220.0;
+        let r = (120.0 + f32::from(seed[base + 2]) / 255.0 * 220.0) * scale;
         let colour = hsl((hue + 150.0 + 40.0 * i as f32) % 360.0, 0.6, 0.6);
         circle(&mut canvas, cx, cy, r, colour, 0.22);
     }
@@ -38,10 +59,14 @@ pub fn poster(title: &str) -> DynamicImage {
             *pixel = blend(*pixel, [0, 0, 0], 0.15 + 0.45 * t);
         }
     }
-    if let Ok(font) = FontRef::try_from_slice(dejavu::sans::bold()) {
-        title_text(&mut canvas, &font, title, band_top);
-    }
-    DynamicImage::ImageRgba8(canvas)
+    let factor = full / width;
+    let canvas = image::imageops::resize(
+        &canvas,
+        full,
+        height_for(full),
+        image::imageops::FilterType::Triangle,
+    );
+    (canvas, band_top * factor)
 }
 
 fn title_text(canvas: &mut RgbaImage, font: &FontRef<'_>, title: &str, band_top: u32) {
@@ -128,8 +153,8 @@ fn circle(canvas: &mut RgbaImage, cx: f32, cy: f32, r: f32, colour: [u8; 3], alp
             let (dx, dy) = (x as f32 - cx, y as f32 - cy);
             let d = (dx * dx + dy * dy).sqrt();
             if d <= r {
-                // Soft edge over the last two pixels.
-                let edge = ((r - d) / 2.0).min(1.0);
+                // Soft edge over the last pixel.
+                let edge = (r - d).min(1.0);
                 let pixel = canvas.get_pixel_mut(x, y);
                 *pixel = blend(*pixel, colour, alpha * edge);
             }

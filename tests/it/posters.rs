@@ -388,3 +388,55 @@ async fn replaced_and_deleted_posters_are_swept(backend: Backend) {
     assert!(stored(&app.media_dir).is_empty());
 }
 both_backends!(replaced_and_deleted_posters_are_swept);
+
+async fn demo_seed_draws_a_poster_for_every_series(backend: Backend) {
+    let test_db = crate::helpers::TestDb::new(backend).await;
+    let media = std::env::temp_dir()
+        .join("streamvault-tests")
+        .join(format!("media-demo-{}", std::process::id()))
+        .join(format!("{backend:?}"));
+    let _ = std::fs::remove_dir_all(&media);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_streamvault"))
+        .args(["seed", "--demo"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &test_db.url)
+        .env("MEDIA_DIR", &media)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run streamvault");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        poster_key: Option<String>,
+    }
+    let rows: Vec<Keyed> = test_db
+        .db
+        .fetch_all(
+            &Query::select()
+                .column(Series::PosterKey)
+                .from(Series::Table)
+                .to_owned(),
+        )
+        .await
+        .expect("series");
+    assert!(rows.len() >= 30);
+    let mut keys: Vec<String> = rows
+        .into_iter()
+        .map(|r| r.poster_key.expect("every demo series has a poster"))
+        .collect();
+    for key in &keys {
+        for width in [160, 320, 640] {
+            assert!(media.join(format!("{key}-{width}.webp")).is_file(), "{key}");
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    assert!(keys.len() >= 30, "each demo series has a poster of its own");
+    let _ = std::fs::remove_dir_all(&media);
+}
+both_backends!(demo_seed_draws_a_poster_for_every_series);
