@@ -56,7 +56,7 @@ fn art(input: &[u8]) -> (RgbaImage, u32) {
         let t = (y - band_top) as f32 / (height - band_top) as f32;
         for x in 0..width {
             let pixel = canvas.get_pixel_mut(x, y);
-            *pixel = blend(*pixel, [0, 0, 0], 0.15 + 0.45 * t);
+            *pixel = blend(*pixel, [0, 0, 0], 0.6 * t);
         }
     }
     let factor = full / width;

@@ -188,6 +188,12 @@ async fn poster_upload_stores_renditions_served_with_cache_headers(backend: Back
     assert!(catalog.body.contains("width=\"320\" height=\"480\""));
     let page = app.client().get("/series/1").await;
     assert!(page.body.contains(&format!("/media/{key}-640.webp 640w")));
+    assert!(
+        !page.body.contains("Edit in admin"),
+        "only staff see the edit link"
+    );
+    let staff_view = admin.get("/series/1").await;
+    assert!(staff_view.body.contains("href=\"/admin/series/1\""));
 
     // Audited, in the same transaction.
     #[derive(sqlx::FromRow)]

@@ -198,7 +198,7 @@ fn catalog_card(item: &CatalogItem) -> Markup {
             a.card-link href=(paths::series(item.id)) {
                 (poster(item.id, &item.title, item.poster_key.as_deref(), item.poster_url.as_deref(), false))
                 div.card-body {
-                    h3.card-title { (item.title) }
+                    h2.card-title { (item.title) }
                     p.card-meta { (item.production_house) " · " (item.release_year) }
                     @if !item.genres.is_empty() {
                         ul.tags {
@@ -316,6 +316,11 @@ pub fn series_page(ctx: &PageContext, view: &SeriesView) -> Markup {
                     (poster(series.id, &series.title, series.poster_key.as_deref(), series.poster_url.as_deref(), true))
                     div.series-summary {
                         h1 { (series.title) }
+                        @if view.show_staff_columns {
+                            p.staff-edit {
+                                a.button.button-quiet.button-small href=(paths::admin_row("series", series.id)) { "Edit in admin" }
+                            }
+                        }
                         p.card-meta { (series.production_house) " · " (series.origin_country) " · " (series.language) }
                         @if !series.genres.is_empty() {
                             ul.tags aria-label="Genres" { @for genre in &series.genres { li { (genre) } } }
