@@ -94,6 +94,7 @@ pub async fn run() -> Result<()> {
             if demo {
                 if seed::catalog_is_empty(&db).await? {
                     let summary = seed::load_demo(&db, clock.now()).await?;
+                    seed_posters(&db, &config, seed::posters::Style::Titled).await?;
                     tracing::info!(
                         series = summary.series,
                         accounts = summary.accounts,
@@ -132,6 +133,7 @@ pub async fn run() -> Result<()> {
                     "the database already has a catalog; pass --force to replace it with the demo data",
                 ));
             };
+            seed_posters(&db, &config, seed::posters::Style::Titled).await?;
             tracing::info!(
                 series = summary.series,
                 episodes = summary.episodes,
@@ -166,6 +168,14 @@ pub async fn run() -> Result<()> {
     }
 }
 
+/// Draws the seeded series' posters into `MEDIA_DIR`.
+async fn seed_posters(db: &Db, config: &Config, style: seed::posters::Style) -> Result<()> {
+    let media = crate::posters::MediaDir::new(config.media_dir.clone());
+    let drawn = seed::posters::draw_missing(db, &media, style).await?;
+    tracing::info!(series = drawn, "posters drawn");
+    Ok(())
+}
+
 /// `seed --scale N`: over a connection tuned for one bulk writer, with a progress bar on the
 /// terminal and a closing line with the rate.
 async fn seed_scale(config: &Config, options: seed::ScaleOptions, force: bool) -> Result<()> {
@@ -190,8 +200,9 @@ async fn seed_scale(config: &Config, options: seed::ScaleOptions, force: bool) -
         seed::replace_with_scale(&db, options, &progress).await
     };
     progress.finish_and_clear();
-    db.close().await;
     let summary = summary?;
+    seed_posters(&db, config, seed::posters::Style::Shared).await?;
+    db.close().await;
     for (table, rows) in &summary.tables {
         tracing::debug!(table, rows, "table seeded");
     }

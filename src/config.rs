@@ -7,6 +7,7 @@ use crate::error::ConfigError;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/streamvault.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAIL_FROM: &str = "StreamVault <no-reply@streamvault.local>";
+pub const DEFAULT_MEDIA_DIR: &str = "data/media";
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -18,6 +19,8 @@ pub struct Config {
     pub mail_from: lettre::message::Mailbox,
     /// Where `.eml` files go when `SMTP_URL` is unset.
     pub outbox_dir: std::path::PathBuf,
+    /// `MEDIA_DIR`: uploaded posters' renditions, shared by every process of a deployment.
+    pub media_dir: std::path::PathBuf,
     pub login_rate_per_min: u32,
     pub reset_rate_per_min: u32,
     /// `PAGE_CACHE` (`on`, the default, or `off`): whether public pages are served from the
@@ -218,6 +221,9 @@ impl Config {
             smtp_url,
             mail_from,
             outbox_dir: std::path::PathBuf::from("data/outbox"),
+            media_dir: std::path::PathBuf::from(
+                get("MEDIA_DIR").unwrap_or_else(|| DEFAULT_MEDIA_DIR.to_owned()),
+            ),
             login_rate_per_min: rate(get("LOGIN_RATE_PER_MIN"), "LOGIN_RATE_PER_MIN", 10)?,
             reset_rate_per_min: rate(get("RESET_RATE_PER_MIN"), "RESET_RATE_PER_MIN", 5)?,
             page_cache: match get("PAGE_CACHE").as_deref() {
@@ -316,6 +322,7 @@ mod tests {
             with(&[("REAUTH_SECONDS", "60")])?.reauth_window,
             chrono::Duration::seconds(60)
         );
+        assert_eq!(config.media_dir, std::path::Path::new(DEFAULT_MEDIA_DIR));
         assert_eq!(
             config.base_url_for(config.addr).as_str(),
             "http://127.0.0.1:8080/"

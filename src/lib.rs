@@ -19,6 +19,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod feedback;
+pub mod posters;
 pub mod queue;
 pub mod seed;
 pub mod series_stats;

@@ -9,6 +9,7 @@ pub mod mailer;
 pub mod password_changed;
 pub mod password_reset;
 pub mod registration_attempt;
+pub mod sweep_posters;
 pub mod two_factor_changed;
 
 use std::sync::Arc;
@@ -54,6 +55,9 @@ pub trait JobStore: Send + Sync + 'static {
         &self,
         requested_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> BoxFuture<'_, Result<(), BoxError>>;
+
+    /// Deletes poster files that no series refers to any more; returns how many posters went.
+    fn sweep_posters(&self) -> BoxFuture<'_, Result<u64, BoxError>>;
 }
 
 /// Shared by every job handler.

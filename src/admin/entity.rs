@@ -277,6 +277,8 @@ pub type ChangeHook =
 pub struct Hooks {
     pub created: Option<RowHook>,
     pub updated: Option<ChangeHook>,
+    /// Before a delete removes the row and its dependents (they can still be read).
+    pub deleting: Option<RowHook>,
     pub deleted: Option<RowHook>,
 }
 
@@ -284,6 +286,7 @@ impl Hooks {
     pub const NONE: Hooks = Hooks {
         created: None,
         updated: None,
+        deleting: None,
         deleted: None,
     };
 }

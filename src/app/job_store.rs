@@ -10,6 +10,7 @@ use crate::analytics::snapshot;
 use crate::auth::{accounts, resets, sessions};
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::posters::{self, MediaDir};
 
 /// Finished jobs stay in the queue table this long (for inspection), then housekeeping drops them.
 const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
@@ -17,6 +18,7 @@ const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
 pub struct AppJobStore {
     pub db: Db,
     pub clock: Clock,
+    pub media: MediaDir,
 }
 
 impl JobStore for AppJobStore {
@@ -70,5 +72,9 @@ impl JobStore for AppJobStore {
             Ok(())
         }
         .boxed()
+    }
+
+    fn sweep_posters(&self) -> BoxFuture<'_, Result<u64, BoxError>> {
+        async move { Ok(posters::sweep(&self.db, &self.media).await?) }.boxed()
     }
 }

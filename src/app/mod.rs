@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::posters::MediaDir;
 use crate::queue::{self, Queue};
 use crate::web::rate_limit::Limits;
 use crate::web::{self, AppState, State};
@@ -81,6 +82,7 @@ pub fn job_context(
         store: Arc::new(AppJobStore {
             db: db.clone(),
             clock: clock.clone(),
+            media: MediaDir::new(config.media_dir.clone()),
         }),
         mailer,
         base_url,
@@ -123,6 +125,7 @@ impl Application {
             analytics: analytics.clone(),
         }));
         let state = Arc::new(AppState {
+            media: MediaDir::new(config.media_dir.clone()),
             limits: Limits::new(
                 config.login_rate_per_min,
                 config.reset_rate_per_min,

@@ -78,6 +78,7 @@ pub struct CatalogRow {
     pub id: i64,
     pub title: String,
     pub poster_url: Option<String>,
+    pub poster_key: Option<String>,
     pub release_date: NaiveDate,
     pub production_house: String,
     pub genre_names: Option<String>,
@@ -141,6 +142,7 @@ pub async fn list(
         .column((Series::Table, Series::Id))
         .column((Series::Table, Series::Title))
         .column((Series::Table, Series::PosterUrl))
+        .column((Series::Table, Series::PosterKey))
         .column((Series::Table, Series::ReleaseDate))
         .expr_as(
             Expr::col((ProductionHouses::Table, ProductionHouses::Name)),

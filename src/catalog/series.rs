@@ -19,6 +19,7 @@ pub struct SeriesRow {
     pub id: i64,
     pub title: String,
     pub poster_url: Option<String>,
+    pub poster_key: Option<String>,
     pub planned_episodes: i64,
     pub release_date: NaiveDate,
     pub production_house: String,
@@ -92,6 +93,7 @@ pub async fn find_series(db: &mut Reader, id: i64) -> Result<Option<SeriesRow>> 
         .column((Series::Table, Series::Id))
         .column((Series::Table, Series::Title))
         .column((Series::Table, Series::PosterUrl))
+        .column((Series::Table, Series::PosterKey))
         .expr_as(
             Func::cast_as(
                 Expr::col((Series::Table, Series::PlannedEpisodes)),

@@ -82,6 +82,7 @@ pub enum Series {
     PosterUrl,
     TrailerUrl,
     Version,
+    PosterKey,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -13,6 +13,7 @@ use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
 use jobs::password_reset::{self, SendPasswordReset};
 use jobs::registration_attempt::{self, NotifyRegistrationAttempt};
+use jobs::sweep_posters::{self, SweepPosters};
 use jobs::two_factor_changed::{self, NotifyTwoFactorChanged};
 use jobs::JobContext;
 
@@ -104,6 +105,12 @@ pub async fn run_workers(
                 .data(context.clone())
                 .backend(runner.backend::<NotifyTwoFactorChanged>())
                 .build_fn(two_factor_changed::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("sweep-posters"))
+                .data(context.clone())
+                .backend(runner.backend::<SweepPosters>())
+                .build_fn(sweep_posters::handle),
         )
         .shutdown_timeout(std::time::Duration::from_secs(30));
     runner.run(monitor, shutdown).await

@@ -18,6 +18,7 @@ use crate::error::Result;
 
 mod demo;
 mod demo_data;
+pub mod posters;
 pub mod scale;
 
 pub use scale::{ScaleOptions, ScaleSummary};

@@ -56,6 +56,7 @@ pub async fn index(
             id: row.id,
             title: row.title.clone(),
             poster_url: row.poster_url.clone(),
+            poster_key: row.poster_key.clone(),
             production_house: row.production_house.clone(),
             genres: row.genres(),
             avg_rating: row.avg_rating,

@@ -17,6 +17,8 @@ pub mod form;
 pub mod health;
 pub mod middleware;
 pub mod password_check;
+pub mod poster_panel;
+pub mod posters;
 pub mod rate_limit;
 pub mod reauth;
 pub mod reset;

@@ -8,7 +8,7 @@ use poem::{EndpointExt, IntoEndpoint, Response};
 use views::paths;
 
 use super::access::Access;
-use super::{account, admin, analytics, assets, auth, catalog, feedback, health, reset};
+use super::{account, admin, analytics, assets, auth, catalog, feedback, health, posters, reset};
 
 /// One row of the route table.
 pub struct RouteDef {
@@ -69,6 +69,7 @@ pub fn routes() -> Vec<RouteDef> {
         route(Method::POST, paths::LOGIN_2FA, Anyone, auth::second_factor),
         // One's own account serves customers and employees alike; only deletion is the
         // customers' (staff accounts are disabled by other staff instead).
+        route(Method::GET, paths::MEDIA, Anyone, posters::media),
         route(Method::GET, paths::ACCOUNT, SignedIn, account::show),
         route(
             Method::POST,
@@ -145,6 +146,27 @@ pub fn routes() -> Vec<RouteDef> {
         Employee,
         admin::two_factor::reset,
     ));
+    // ---- Posters; the POST …/delete route is the form's no-JavaScript fallback ----
+    table.extend([
+        route(
+            Method::POST,
+            paths::ADMIN_SERIES_POSTER,
+            Employee,
+            posters::upload,
+        ),
+        route(
+            Method::DELETE,
+            paths::ADMIN_SERIES_POSTER,
+            Employee,
+            posters::remove,
+        ),
+        route(
+            Method::POST,
+            paths::ADMIN_SERIES_POSTER_DELETE,
+            Employee,
+            posters::remove,
+        ),
+    ]);
     // ---- Staff tables: the audit log, then every described entity's generated routes ----
     table.push(route(
         Method::GET,

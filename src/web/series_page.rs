@@ -129,6 +129,7 @@ pub async fn render(state: &State, ctx: &RequestContext, request: Request) -> Re
         id: series.id,
         title: series.title.clone(),
         poster_url: series.poster_url.clone(),
+        poster_key: series.poster_key.clone(),
         production_house: series.production_house.clone(),
         language: series.language.clone(),
         origin_country: series.origin_country.clone(),

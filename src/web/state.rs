@@ -9,6 +9,7 @@ use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::posters::MediaDir;
 use crate::queue::Queue;
 
 pub struct AppState {
@@ -29,6 +30,8 @@ pub struct AppState {
     /// Staff tables' changes, followed once for every open event stream of this process.
     pub feed: Arc<ChangeFeed>,
     pub subscriptions: Arc<Subscriptions>,
+    /// Where uploaded posters' renditions live (`MEDIA_DIR`).
+    pub media: MediaDir,
 }
 
 pub type State = Arc<AppState>;

@@ -133,6 +133,8 @@ pub struct TestApp {
     pub address: String,
     pub clock: Clock,
     pub outbox: PathBuf,
+    /// This app's `MEDIA_DIR` (a folder of its own unless the test chose one).
+    pub media_dir: PathBuf,
     workers: bool,
     /// Why this test may end with jobs not `Done` (see [`TestApp::expect_leftover_jobs`]).
     leftover_jobs_expected: Option<&'static str>,
@@ -148,6 +150,8 @@ pub struct Options {
     pub reset_rate: u32,
     pub workers: bool,
     pub demo: bool,
+    /// `MEDIA_DIR`; `None`: a fresh temporary folder for this app.
+    pub media_dir: Option<PathBuf>,
     /// Further configuration variables (they win over the defaults above).
     pub env: Vec<(&'static str, String)>,
 }
@@ -160,6 +164,7 @@ impl Default for Options {
             reset_rate: 10_000,
             workers: true,
             demo: false,
+            media_dir: None,
             env: Vec::new(),
         }
     }
@@ -253,6 +258,12 @@ pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options)
     })
     .expect("test configuration");
     config.outbox_dir = outbox.clone();
+    let media_dir = options.media_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir()
+            .join("streamvault-tests")
+            .join(format!("media-{}", unique_name()))
+    });
+    config.media_dir = media_dir.clone();
     let clock = Clock::default();
     if options.demo {
         streamvault::seed::load_demo(&test_db.db, clock.now())
@@ -276,6 +287,7 @@ pub async fn spawn_on(test_db: Arc<TestDb>, _backend: Backend, options: Options)
         address,
         clock,
         outbox,
+        media_dir,
         workers,
         leftover_jobs_expected: None,
         stop: Some(stop),

@@ -89,7 +89,9 @@ async fn a_previewed_import_applies_exactly_once(backend: Backend) {
     let round_trip = upload(&staff, "/admin/genres/import", &exported.body).await;
     assert_eq!(round_trip.status, 200, "{}", round_trip.body);
     assert!(
-        round_trip.body.contains("0 to add, 0 to change, 3 unchanged"),
+        round_trip
+            .body
+            .contains("0 to add, 0 to change, 3 unchanged"),
         "{}",
         round_trip.body
     );

@@ -34,6 +34,7 @@ mod feedback;
 mod import;
 mod input;
 mod live_tables;
+mod posters;
 mod proxy;
 mod reauth;
 mod reset;

@@ -515,6 +515,7 @@ async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
     let store = AppJobStore {
         db: app.db().clone(),
         clock: app.clock.clone(),
+        media: streamvault::posters::MediaDir::new(app.media_dir.clone()),
     };
     assert_eq!(
         store.delete_expired().await.expect("housekeeping"),

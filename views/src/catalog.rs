@@ -17,6 +17,8 @@ pub struct CatalogItem {
     pub id: i64,
     pub title: String,
     pub poster_url: Option<String>,
+    /// An uploaded poster (its renditions under /media/); wins over `poster_url`.
+    pub poster_key: Option<String>,
     pub production_house: String,
     pub genres: Vec<String>,
     pub avg_rating: Option<f64>,
@@ -194,9 +196,9 @@ fn catalog_card(item: &CatalogItem) -> Markup {
     html! {
         article.card {
             a.card-link href=(paths::series(item.id)) {
-                (poster(item.id, &item.title, item.poster_url.as_deref(), false))
+                (poster(item.id, &item.title, item.poster_key.as_deref(), item.poster_url.as_deref(), false))
                 div.card-body {
-                    h3.card-title { (item.title) }
+                    h2.card-title { (item.title) }
                     p.card-meta { (item.production_house) " · " (item.release_year) }
                     @if !item.genres.is_empty() {
                         ul.tags {
@@ -215,11 +217,19 @@ fn catalog_card(item: &CatalogItem) -> Markup {
 
 /// A poster: the series' image when it has a usable one, over a gradient tile with its
 /// initials (the placeholder, and what shows while or if the image fails to load).
-fn poster(id: i64, title: &str, url: Option<&str>, large: bool) -> Markup {
+fn poster(id: i64, title: &str, key: Option<&str>, url: Option<&str>, large: bool) -> Markup {
+    // Cards: 2 a row on a phone, up to 6 on a desktop; the series page: one column on a phone.
+    let sizes = if large {
+        "(min-width: 700px) 280px, 60vw"
+    } else {
+        "(min-width: 1200px) 200px, (min-width: 700px) 25vw, 50vw"
+    };
     html! {
         div class={"poster poster-" (id.rem_euclid(6)) @if large { " poster-large" }} aria-hidden="true" {
             span { (initials(title)) }
-            @if let Some(url) = url.and_then(safe_image_url) {
+            @if let Some(key) = key {
+                (crate::poster::picture(key, sizes, "poster-img", large))
+            } @else if let Some(url) = url.and_then(safe_image_url) {
                 img.poster-img src=(url) alt="" loading="lazy" decoding="async" referrerpolicy="no-referrer";
             }
         }
@@ -247,6 +257,8 @@ pub struct SeriesDetail {
     pub id: i64,
     pub title: String,
     pub poster_url: Option<String>,
+    /// An uploaded poster (its renditions under /media/); wins over `poster_url`.
+    pub poster_key: Option<String>,
     pub production_house: String,
     pub language: String,
     pub origin_country: String,
@@ -301,9 +313,14 @@ pub fn series_page(ctx: &PageContext, view: &SeriesView) -> Markup {
             p.breadcrumb { a href=(paths::HOME) { "← Catalog" } }
             article.series {
                 div.series-head {
-                    (poster(series.id, &series.title, series.poster_url.as_deref(), true))
+                    (poster(series.id, &series.title, series.poster_key.as_deref(), series.poster_url.as_deref(), true))
                     div.series-summary {
                         h1 { (series.title) }
+                        @if view.show_staff_columns {
+                            p.staff-edit {
+                                a.button.button-quiet.button-small href=(paths::admin_row("series", series.id)) { "Edit in admin" }
+                            }
+                        }
                         p.card-meta { (series.production_house) " · " (series.origin_country) " · " (series.language) }
                         @if !series.genres.is_empty() {
                             ul.tags aria-label="Genres" { @for genre in &series.genres { li { (genre) } } }

@@ -15,5 +15,6 @@ pub mod format;
 pub mod forms;
 pub mod layout;
 pub mod paths;
+pub mod poster;
 
 pub use layout::{Flash, FlashKind, Nav, PageContext};

@@ -197,3 +197,29 @@ pub fn admin_link(owner_slug: &str, id: i64, link: &str, target: Option<i64>) ->
     }
     path
 }
+
+// ---- Posters: staff upload (POST) and remove (DELETE, or POST …/delete without
+// JavaScript) a series' poster; everyone reads the stored renditions under /media/. ----
+pub const ADMIN_SERIES_POSTER: &str = "/admin/series/:id/poster";
+pub const ADMIN_SERIES_POSTER_DELETE: &str = "/admin/series/:id/poster/delete";
+pub const MEDIA: &str = "/media/:name";
+
+pub fn admin_series_poster(id: i64) -> String {
+    ["/admin/series/", &id.to_string(), "/poster"].concat()
+}
+
+pub fn admin_series_poster_delete(id: i64) -> String {
+    [admin_series_poster(id).as_str(), "/delete"].concat()
+}
+
+/// Whether a request path is the poster upload (the one route that takes large bodies).
+pub fn is_poster_upload(path: &str) -> bool {
+    path.strip_prefix("/admin/series/")
+        .and_then(|rest| rest.strip_suffix("/poster"))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `/media/{key}-{width}.webp`: one stored rendition of a poster.
+pub fn poster_rendition(key: &str, width: u32) -> String {
+    ["/media/", key, "-", &width.to_string(), ".webp"].concat()
+}

@@ -376,6 +376,9 @@ pub(super) async fn delete_checked(
     actor: Actor,
 ) -> Result<()> {
     let id = old.id;
+    if let Some(deleting) = def.hooks.deleting {
+        deleting(tx, def, old).await?;
+    }
     let mut cascaded = Vec::new();
     let mut reviews_gone: Vec<ReviewRow> = Vec::new();
     for dependent in def.dependents {

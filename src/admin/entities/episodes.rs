@@ -94,6 +94,7 @@ pub static EPISODES: EntityDef = EntityDef {
     hooks: Hooks {
         created: Some(|tx, def, record| Box::pin(episode_created(tx, def, record))),
         updated: Some(|tx, def, old, new| Box::pin(episode_moved(tx, def, old, new))),
+        deleting: None,
         deleted: Some(|tx, def, record| Box::pin(episode_deleted(tx, def, record))),
     },
     touches: Some(Touched::Catalog),

@@ -186,6 +186,8 @@ pub static SERIES: EntityDef = EntityDef {
     hooks: Hooks {
         created: Some(|tx, _, record| Box::pin(series_stats::create(tx, record.id))),
         updated: None,
+        // Its poster files go once the delete commits (unless another series uses them).
+        deleting: Some(|tx, _, record| Box::pin(crate::posters::series_deleting(tx, record.id))),
         deleted: None,
     },
     touches: Some(Touched::Catalog),

@@ -57,10 +57,13 @@ pub enum FlashCode {
     ReviewDeleted,
     ReviewRemoved,
     PasswordChanged,
+    // Staff: a series' poster.
+    PosterSaved,
+    PosterRemoved,
 }
 
 impl FlashCode {
-    const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 9] = [
+    const ALL: [(FlashCode, &'static str, FlashKind, &'static str); 11] = [
         (
             FlashCode::SignedIn,
             "signed-in",
@@ -114,6 +117,18 @@ impl FlashCode {
             "password-changed",
             FlashKind::Success,
             "Password changed. This browser stays signed in; every other session was signed out.",
+        ),
+        (
+            FlashCode::PosterSaved,
+            "poster-saved",
+            FlashKind::Success,
+            "The poster was saved.",
+        ),
+        (
+            FlashCode::PosterRemoved,
+            "poster-removed",
+            FlashKind::Info,
+            "The poster was removed.",
         ),
     ];
 

@@ -3,7 +3,7 @@
 use poem::http::{header, Method, StatusCode};
 use poem::Request;
 
-use super::MAX_FORM_BYTES;
+use super::{MAX_FORM_BYTES, MAX_UPLOAD_BODY_BYTES};
 
 pub(super) fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -40,24 +40,36 @@ pub(super) fn is_cross_site(req: &Request, base_url: &url::Url) -> bool {
 }
 
 /// The CSRF token presented with a state-changing request: the header, or else the form
-/// field. The body is read here (at most [`MAX_FORM_BYTES`], chunked or not) and put back for
-/// the handler, so no handler ever reads an unbounded body.
+/// field (of a URL-encoded or a multipart form). The body is read here (at most
+/// [`MAX_FORM_BYTES`], or [`MAX_UPLOAD_BODY_BYTES`] for the poster upload; chunked or not) and
+/// put back for the handler, so no handler ever reads an unbounded body.
 pub(super) async fn presented_csrf(req: &mut Request) -> Result<Option<String>, StatusCode> {
-    let body = read_limited(req.take_body()).await?;
+    let limit = if req.method() == Method::POST && views::paths::is_poster_upload(req.uri().path())
+    {
+        MAX_UPLOAD_BODY_BYTES
+    } else {
+        MAX_FORM_BYTES
+    };
+    let body = read_limited(req.take_body(), limit).await?;
     let header = req
         .headers()
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let field = if header.is_none() && is_form {
+        .unwrap_or_default()
+        .to_owned();
+    let field = if header.is_some() {
+        None
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
         form_urlencoded::parse(&body)
             .find(|(name, _)| name == "csrf_token")
             .map(|(_, value)| value.into_owned())
+    } else if content_type.starts_with("multipart/form-data") {
+        multipart_field(&content_type, body.clone(), "csrf_token").await
     } else {
         None
     };
@@ -65,27 +77,50 @@ pub(super) async fn presented_csrf(req: &mut Request) -> Result<Option<String>, 
     Ok(header.or(field))
 }
 
-/// Bodies up to this size are read to the end even when refused, so the client (still
-/// sending) gets the 413 instead of a connection reset; larger ones are cut off.
+/// A short text field of a multipart body; `None` if the body is not one or has no such field.
+async fn multipart_field(content_type: &str, body: Vec<u8>, name: &str) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures::stream::once(async move {
+        Ok::<_, std::convert::Infallible>(bytes::Bytes::from(body))
+    });
+    let mut parts = multer::Multipart::with_constraints(
+        stream,
+        boundary,
+        multer::Constraints::new()
+            .size_limit(multer::SizeLimit::new().whole_stream(MAX_UPLOAD_BODY_BYTES as u64)),
+    );
+    while let Ok(Some(field)) = parts.next_field().await {
+        if field.name() == Some(name) {
+            let text = field.text().await.ok()?;
+            return (text.len() <= 256).then_some(text);
+        }
+    }
+    None
+}
+
+/// Bodies up to this size (or twice the route's limit) are read to the end even when refused,
+/// so the client (still sending) gets the 413 instead of a connection reset; larger ones are
+/// cut off.
 const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
 
-/// The body if it fits in [`MAX_FORM_BYTES`]; else 413 (after draining what a client may
-/// reasonably still be sending).
-async fn read_limited(body: poem::Body) -> Result<Vec<u8>, StatusCode> {
+/// The body if it fits in `limit`; else 413 (after draining what a client may reasonably
+/// still be sending).
+async fn read_limited(body: poem::Body, limit: usize) -> Result<Vec<u8>, StatusCode> {
     use futures::StreamExt;
+    let drain = DRAIN_LIMIT.max(limit.saturating_mul(2));
     let mut stream = body.into_bytes_stream();
     let mut kept = Vec::new();
     let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
         seen = seen.saturating_add(chunk.len());
-        if seen <= MAX_FORM_BYTES {
+        if seen <= limit {
             kept.extend_from_slice(&chunk);
-        } else if seen > DRAIN_LIMIT {
+        } else if seen > drain {
             return Err(StatusCode::PAYLOAD_TOO_LARGE);
         }
     }
-    if seen > MAX_FORM_BYTES {
+    if seen > limit {
         return Err(StatusCode::PAYLOAD_TOO_LARGE);
     }
     Ok(kept)

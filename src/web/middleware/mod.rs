@@ -19,6 +19,10 @@ use headers::finish;
 /// Form bodies larger than this are refused before anything reads them.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
+/// The poster upload's limit: the 5 MB file plus the form around it. The handler refuses a
+/// file over 5 MB itself (413), whatever the rest of the body holds.
+pub const MAX_UPLOAD_BODY_BYTES: usize = crate::posters::image::MAX_UPLOAD_BYTES + MAX_FORM_BYTES;
+
 /// Asset URLs carry this build's content hash, so they can be cached for a year.
 pub const ASSET_VERSION: &str = env!("STREAMVAULT_ASSET_VERSION");
 
@@ -40,7 +44,10 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         let state = &self.state;
         let secure = state.config.secure_cookies();
         let path = req.uri().path().to_owned();
-        let is_asset = path.starts_with("/assets/") || path == views::paths::HEALTHZ;
+        // Assets and poster files carry nothing per visitor: no cookies, no `Vary`.
+        let is_asset = path.starts_with("/assets/")
+            || path.starts_with("/media/")
+            || path == views::paths::HEALTHZ;
         let is_htmx = req
             .headers()
             .get("hx-request")

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod import;
 pub mod model;
+pub mod poster;
 pub mod record;
 pub mod reviews;
 pub mod row;

@@ -68,6 +68,8 @@ pub struct TableMeta {
     pub password_on_create: bool,
     /// Embedded in another row's page: paging and sorting do not change the address.
     pub embedded: bool,
+    /// Rows have a poster (series): their actions lead to its upload form.
+    pub poster: bool,
 }
 
 impl TableMeta {

@@ -100,6 +100,10 @@ pub fn display_row(meta: &TableMeta, row: &RowView) -> Markup {
                 div.row-actions {
                     a.button.button-quiet.button-small.edit-link href=(edit) hx-get=(edit) hx-target=(target) hx-swap="outerHTML" { "Edit" }
                     a.button.button-quiet.button-small href=(path) { "Open" }
+                    @if meta.poster {
+                        a.button.button-quiet.button-small href={(path) "#" (super::poster::POSTER_ID)}
+                            aria-label={"Poster of " (row.label)} { "Poster" }
+                    }
                     @if let Some(disabled) = row.disabled {
                         @let toggle = paths::admin_toggle(meta.slug, id, !disabled);
                         form method="post" action=(toggle) hx-post=(toggle) hx-target=(target) hx-swap="outerHTML"

@@ -369,6 +369,7 @@ mod tests {
             toggles: false,
             password_on_create: false,
             embedded: false,
+            poster: false,
         };
         let row = RowView {
             cells: vec![CellView {

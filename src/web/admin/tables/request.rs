@@ -222,6 +222,7 @@ impl TableRequest {
             toggles: def.role().is_some(),
             password_on_create: def.role().is_some(),
             embedded,
+            poster: std::ptr::eq(def, &crate::admin::entities::SERIES),
         })
     }
 

@@ -32,6 +32,13 @@ pub async fn show(req: &TableRequest) -> Result<Response> {
     } else {
         Some(links::panel(req, id, None).await?)
     };
+    // A series' page starts with its poster panel.
+    let links = if meta.poster {
+        let poster = crate::web::poster_panel::on_record_page(&req.state, &req.ctx, id).await?;
+        Some(maud::html! { (poster) @if let Some(links) = links { (links) } })
+    } else {
+        links
+    };
     let mut children = Vec::new();
     for child in req.def.children {
         let Some((index, _)) = child.entity.column(child.fk) else {
