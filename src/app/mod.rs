@@ -26,7 +26,7 @@ use crate::web::{self, AppState, State};
 use job_store::AppJobStore;
 
 /// Staff tables' event streams one session may hold open (a few tabs), and one process.
-const EVENT_STREAMS_PER_SESSION: usize = 6;
+const EVENT_STREAMS_PER_SESSION: usize = 16;
 const EVENT_STREAMS_PER_PROCESS: usize = 256;
 
 /// A bound, ready-to-run application.

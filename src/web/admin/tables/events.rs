@@ -20,9 +20,11 @@ use crate::error::Error;
 use crate::web::errors::{Result, WebError};
 use crate::web::state::State;
 
-/// Heartbeat comments keep proxies from closing a quiet stream; the session is checked as
-/// often.
-const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Heartbeat comments keep proxies from closing a quiet stream, and writing them is how a
+/// stream the browser left (another page) is noticed and its place freed.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How often a quiet stream checks that its session is still live.
+const SESSION_CHECK: Duration = Duration::from_secs(15);
 
 pub async fn stream(req: &TableRequest) -> Result<Response> {
     let state = req.state.clone();
@@ -76,9 +78,15 @@ pub async fn stream(req: &TableRequest) -> Result<Response> {
     })
     .boxed();
     let mut response = SSE::new(events).keep_alive(HEARTBEAT).into_response();
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         "X-Accel-Buffering",
         poem::http::HeaderValue::from_static("no"),
+    );
+    // Like every staff answer: never kept by a cache.
+    headers.insert(
+        poem::http::header::CACHE_CONTROL,
+        poem::http::HeaderValue::from_static("no-store"),
     );
     Ok(response)
 }
@@ -112,7 +120,7 @@ impl Subscriber {
         loop {
             let change = match self.pending.pop_front() {
                 Some(change) => return Some(self.event(&change).await),
-                None => match tokio::time::timeout(HEARTBEAT, self.live.recv()).await {
+                None => match tokio::time::timeout(SESSION_CHECK, self.live.recv()).await {
                     Ok(Ok(change)) => change,
                     Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
                         self.done = true;
