@@ -256,6 +256,8 @@
         var data = JSON.parse(evt.data);
         var tr = row(data.id);
         if (!tr || tr.classList.contains("row-editing")) return;
+        // Already showing this version (one's own save): nothing to fetch or move.
+        if (tr.dataset.version && data.version !== null && Number(tr.dataset.version) >= data.version) return;
         htmx.ajax("GET", "/admin/" + slug + "/" + data.id, { target: tr, swap: "outerHTML" }).then(function () {
           var swapped = row(data.id);
           if (swapped) swapped.classList.add("row-live");

@@ -77,7 +77,7 @@ pub fn display_row(meta: &TableMeta, row: &RowView) -> Markup {
         confirm.push_str(meta.delete_note);
     }
     html! {
-        tr.row.row-saved[row.highlight] id=(row_id) data-edit=(edit) {
+        tr.row.row-saved[row.highlight] id=(row_id) data-edit=(edit) data-version=(row.version) {
             td.select-col {
                 input type="checkbox" name="selected" value={(id) ":" (row.version)} form=(meta.bulk_form_id())
                     aria-label={"Select " (row.label)};
