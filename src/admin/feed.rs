@@ -91,9 +91,9 @@ impl EntryRow {
     }
 }
 
-/// The changes of `entity` after `after`, oldest first, at most `limit`.
-pub async fn changes_since(db: &Db, entity: &str, after: i64, limit: u64) -> Result<Vec<Change>> {
-    let select = Query::select()
+/// The log's entries as the feed reads them (`EntryRow`).
+fn entries() -> sea_query::SelectStatement {
+    Query::select()
         .columns([
             AuditLog::Id,
             AuditLog::Action,
@@ -101,6 +101,12 @@ pub async fn changes_since(db: &Db, entity: &str, after: i64, limit: u64) -> Res
             AuditLog::EntityId,
         ])
         .from(AuditLog::Table)
+        .to_owned()
+}
+
+/// The changes of `entity` after `after`, oldest first, at most `limit`.
+pub async fn changes_since(db: &Db, entity: &str, after: i64, limit: u64) -> Result<Vec<Change>> {
+    let select = entries()
         .and_where(Expr::col(AuditLog::Entity).eq(entity))
         .and_where(Expr::col(AuditLog::Id).gt(after))
         .order_by(AuditLog::Id, Order::Asc)
@@ -241,14 +247,7 @@ impl ChangeFeed {
     }
 
     async fn read_from(&self, after: i64) -> Result<Vec<EntryRow>> {
-        let select = Query::select()
-            .columns([
-                AuditLog::Id,
-                AuditLog::Action,
-                AuditLog::Entity,
-                AuditLog::EntityId,
-            ])
-            .from(AuditLog::Table)
+        let select = entries()
             .and_where(Expr::col(AuditLog::Id).gt(after))
             .order_by(AuditLog::Id, Order::Asc)
             .limit(BATCH)

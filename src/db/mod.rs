@@ -225,7 +225,12 @@ impl Db {
             }
             // Like the SQLite file, a missing database is created (the server must be reachable).
             if !sqlx::MySql::database_exists(&url).await? {
-                sqlx::MySql::create_database(&url).await?;
+                if let Err(e) = sqlx::MySql::create_database(&url).await {
+                    // Another process (on another node, say) created it at the same moment.
+                    if !sqlx::MySql::database_exists(&url).await? {
+                        return Err(e.into());
+                    }
+                }
             }
             // The tables' collation for the connection too, so values the server compares
             // outside a column (WEIGHT_STRING in `auth::accounts::fold_identity`) fold alike.
