@@ -249,6 +249,11 @@
       var source = new EventSource("/admin/" + slug + "/events");
       var fresh = 0;
       liveSources[slug] = source;
+      // Marks the table once it listens (what a test, or a style, can wait for).
+      source.addEventListener("open", function () {
+        var current = document.querySelector('table.admin-table[data-slug="' + slug + '"]');
+        if (current) current.dataset.live = "open";
+      });
       function row(id) {
         return document.getElementById(slug + "-row-" + id);
       }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use sea_query::{MysqlQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::SqlxBinder;
-use sqlx::migrate::{MigrateDatabase, MigrateError, Migrator};
+use sqlx::migrate::MigrateDatabase;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -23,6 +23,7 @@ pub mod cluster;
 pub mod dynrow;
 mod effects;
 mod error;
+mod migrate;
 mod migration_lease;
 pub mod page;
 mod retry;
@@ -30,9 +31,6 @@ pub mod schema;
 
 pub use effects::{CommitListener, Effects, Touched};
 pub use error::{DbError, DbErrorKind};
-
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("migrations/mysql");
 
 /// How many times a unit of work is re-run after a deadlock, lock-wait timeout or busy database.
 pub const MAX_RETRIES: u32 = 3;
@@ -272,16 +270,7 @@ impl Db {
 
     /// Applies pending migrations; already-applied ones are skipped.
     pub async fn migrate(&self) -> Result<()> {
-        let outcome = match &self.pool {
-            Pool::Sqlite(pool) => migrate_sqlite(pool).await,
-            Pool::MySql(pool) => {
-                let lease = migration_lease::acquire(pool).await?;
-                let outcome = MYSQL_MIGRATIONS.run(pool).await;
-                lease.release().await;
-                outcome
-            }
-        };
-        outcome.map_err(|e| Error::internal(format_args!("migration failed: {e}")))
+        migrate::run(&self.pool).await
     }
 
     /// Refreshes the query planner's statistics after a bulk load, so plans fit the new sizes:
@@ -663,38 +652,6 @@ fn backoff(retry: u32) -> Duration {
         Err(_) => 0.75,
     };
     Duration::from_millis((ceiling_ms as f64 * fraction) as u64)
-}
-
-/// SQLite's migrations run with foreign-key enforcement off, as SQLite's procedure for
-/// rebuilding a table asks: with it on, dropping the old table would run the ON DELETE actions
-/// of every child row (sessions, reviews, audit entries). The pragma cannot change inside a
-/// transaction, so the migrator gets a connection of its own opened with enforcement off; the
-/// result is checked with `foreign_key_check`, and that connection is closed, never shared.
-async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> std::result::Result<(), MigrateError> {
-    // A pool of one (rather than a bare connection) keeps this future `Send`.
-    let options = (*pool.connect_options()).clone().foreign_keys(false);
-    let single = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
-    let migrated = SQLITE_MIGRATIONS.run(&single).await;
-    let dangling = match migrated {
-        Ok(()) => sqlx::query("PRAGMA foreign_key_check")
-            .fetch_optional(&single)
-            .await
-            .map(|row| row.is_some()),
-        Err(e) => {
-            single.close().await;
-            return Err(e);
-        }
-    };
-    single.close().await;
-    if dangling? {
-        return Err(MigrateError::Execute(sqlx::Error::Protocol(
-            "the migrated database has rows whose foreign keys point nowhere".into(),
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -188,9 +188,13 @@ async fn an_open_table_shows_other_peoples_changes(backend: Backend) {
         .goto(&app.url("/admin/genres"))
         .await
         .expect("genres table");
-    crate::browser::wait_for_text(&browser, "#genres-row-1", "").await;
-    // Let the page's stream connect before changing anything.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The page's stream is open before anything changes.
+    crate::browser::wait_for_text(
+        &browser,
+        "table.admin-table[data-live=open] #genres-row-1",
+        "",
+    )
+    .await;
 
     let version = crate::admin_support::version(&app, "genres", 1).await;
     let renamed = htmx(
