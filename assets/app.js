@@ -263,10 +263,22 @@
         if (!tr || tr.classList.contains("row-editing")) return;
         // Already showing this version (one's own save): nothing to fetch or move.
         if (tr.dataset.version && data.version !== null && Number(tr.dataset.version) >= data.version) return;
-        htmx.ajax("GET", "/admin/" + slug + "/" + data.id, { target: tr, swap: "outerHTML" }).then(function () {
-          var swapped = row(data.id);
-          if (swapped) swapped.classList.add("row-live");
-        });
+        fetch("/admin/" + slug + "/" + data.id, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.text() : null; })
+          .then(function (html) {
+            // Checked again on arrival: the row may have turned into an edit form meanwhile.
+            var current = row(data.id);
+            // Nor is a row replaced while it has a request of its own in flight (an edit opening).
+            if (!html || !current || current.classList.contains("row-editing")) return;
+            if (current.classList.contains("htmx-request") || current.querySelector(".htmx-request")) return;
+            var holder = document.createElement("tbody");
+            holder.innerHTML = html;
+            var fresh = holder.firstElementChild;
+            if (!fresh) return;
+            current.replaceWith(fresh);
+            fresh.classList.add("row-live");
+            htmx.process(fresh);
+          });
       });
       source.addEventListener("deleted", function (evt) {
         var tr = row(JSON.parse(evt.data).id);
