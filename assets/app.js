@@ -278,6 +278,7 @@
             current.replaceWith(fresh);
             fresh.classList.add("row-live");
             htmx.process(fresh);
+            showPresence(fresh.id);
           });
       });
       source.addEventListener("deleted", function (evt) {
@@ -291,6 +292,13 @@
           reloadTable(slug);
         });
       });
+      source.addEventListener("presence", function (evt) {
+        var data = JSON.parse(evt.data);
+        var names = Array.isArray(data.editors) ? data.editors : [];
+        var key = slug + "-row-" + data.id;
+        if (names.length) presenceNames[key] = names; else delete presenceNames[key];
+        showPresence(key);
+      });
       source.addEventListener("reload", function () {
         source.close();
         delete liveSources[slug];
@@ -302,6 +310,79 @@
   }
   document.addEventListener("htmx:load", function (evt) {
     liveTables(evt.detail.elt.parentNode || document);
+  });
+
+  // Presence: who else has a row open for editing ("alice is editing"), from the table's
+  // stream; and this page telling the server which rows it edits (when an edit row opens,
+  // every 10 s while it stays, and when it closes or the page goes), since an editor silent
+  // for 30 s counts as gone.
+  var presenceNames = {};
+  function showPresence(key) {
+    var tr = document.getElementById(key);
+    if (!tr) return;
+    var names = presenceNames[key];
+    var badge = tr.querySelector(".presence");
+    if (!names) {
+      if (badge) badge.remove();
+      return;
+    }
+    if (!badge) {
+      var cell = tr.querySelector("td");
+      if (!cell) return;
+      badge = document.createElement("span");
+      badge.className = "presence";
+      badge.setAttribute("role", "status");
+      cell.appendChild(badge);
+    }
+    var who = names.length > 2 ? names.slice(0, 2).join(", ") + " and " + (names.length - 2) + " more" : names.join(" and ");
+    badge.textContent = who + (names.length > 1 ? " are editing" : " is editing");
+  }
+  var editing = {};
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+  function presenceUrl(key) {
+    var match = /^([a-z-]+)-row-(\d+)$/.exec(key);
+    return match ? "/admin/" + match[1] + "/" + match[2] + "/presence" : null;
+  }
+  function sayPresence(key, on, leaving) {
+    var url = presenceUrl(key);
+    if (!url) return;
+    var body = new URLSearchParams({ editing: on ? "1" : "0", csrf_token: csrfToken() });
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon(url, body);
+      return;
+    }
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: !!leaving }).catch(function () {});
+  }
+  function editRowsNow() {
+    var now = {};
+    document.querySelectorAll("table.admin-table[data-slug] tr.row-editing[id]").forEach(function (tr) {
+      if (presenceUrl(tr.id)) now[tr.id] = true;
+    });
+    return now;
+  }
+  // Rows that stopped being edit rows (saved or cancelled) are left; the server noted the
+  // new ones when it served their forms.
+  function trackEditing(heartbeat) {
+    var now = editRowsNow();
+    Object.keys(editing).forEach(function (key) {
+      if (!now[key]) sayPresence(key, false, false);
+    });
+    Object.keys(now).forEach(function (key) {
+      if (heartbeat && editing[key]) sayPresence(key, true, false);
+    });
+    editing = now;
+  }
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    trackEditing(false);
+    Object.keys(presenceNames).forEach(showPresence);
+  });
+  setInterval(function () { trackEditing(true); }, 10000);
+  window.addEventListener("pagehide", function () {
+    Object.keys(editing).forEach(function (key) { sayPresence(key, false, true); });
+    editing = {};
   });
   document.addEventListener("DOMContentLoaded", function () {
     liveTables(document);

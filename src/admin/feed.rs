@@ -3,6 +3,9 @@
 //! follower per process reads it with one indexed query per interval for all of its
 //! subscribers, and reads nothing while nobody subscribes.
 //!
+//! The same follower reads who is editing which row (`admin::presence`) and publishes it as a
+//! board every stream watches.
+//!
 //! An entry's id orders the feed and is the event id a browser resumes from
 //! (`Last-Event-ID`). On MariaDB ids are handed out at insert and committed in any order, so
 //! the follower also looks a little behind its cursor and remembers what it has sent.
@@ -16,6 +19,8 @@ use tokio::sync::broadcast;
 
 use super::crud;
 use super::entities;
+use super::presence::{self, Board};
+use crate::clock::Clock;
 use crate::db::schema::AuditLog;
 use crate::db::Db;
 use crate::error::Result;
@@ -147,7 +152,10 @@ pub async fn version_of(db: &Db, entity: &str, row_id: i64) -> Result<Option<i64
 /// This process's follower of the log, shared by every subscriber.
 pub struct ChangeFeed {
     db: Db,
+    clock: Clock,
     sender: broadcast::Sender<Change>,
+    /// Who edits which row, as of the last poll.
+    board: tokio::sync::watch::Sender<Arc<Board>>,
     running: Mutex<bool>,
     /// Set when the process stops: open streams end at once, so clients reconnect elsewhere
     /// instead of holding the shutdown up.
@@ -155,11 +163,13 @@ pub struct ChangeFeed {
 }
 
 impl ChangeFeed {
-    pub fn new(db: Db) -> Arc<ChangeFeed> {
+    pub fn new(db: Db, clock: Clock) -> Arc<ChangeFeed> {
         let (sender, _) = broadcast::channel(CHANNEL);
         Arc::new(ChangeFeed {
             db,
+            clock,
             sender,
+            board: tokio::sync::watch::Sender::new(Arc::new(Board::new())),
             running: Mutex::new(false),
             closed: tokio::sync::watch::Sender::new(false),
         })
@@ -190,6 +200,11 @@ impl ChangeFeed {
             !std::mem::replace(&mut *running, true)
         };
         if start {
+            // The board is as old as the last time anyone listened.
+            if let Err(e) = self.read_board().await {
+                self.stopped();
+                return Err(e);
+            }
             match self.starting_point().await {
                 Ok((cursor, sent)) => {
                     tokio::spawn(self.clone().follow(cursor, sent));
@@ -201,6 +216,25 @@ impl ChangeFeed {
             }
         }
         Ok(receiver)
+    }
+
+    /// Who edits which row; changes whenever the follower sees someone start or stop. Take
+    /// it after [`ChangeFeed::subscribe`], which brings it up to date.
+    pub fn presence(&self) -> tokio::sync::watch::Receiver<Arc<Board>> {
+        self.board.subscribe()
+    }
+
+    /// Reads who is editing now and publishes it if it changed.
+    async fn read_board(&self) -> Result<()> {
+        let board = presence::board(&self.db, self.clock.now()).await?;
+        self.board.send_if_modified(|current| {
+            if **current == board {
+                return false;
+            }
+            *current = Arc::new(board);
+            true
+        });
+        Ok(())
     }
 
     fn stopped(&self) {
@@ -242,6 +276,9 @@ impl ChangeFeed {
             match self.poll(cursor, &mut sent).await {
                 Ok(next) => cursor = next,
                 Err(e) => tracing::warn!(error = %e, "reading the change feed failed"),
+            }
+            if let Err(e) = self.read_board().await {
+                tracing::warn!(error = %e, "reading who is editing failed");
             }
         }
     }

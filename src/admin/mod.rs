@@ -10,6 +10,7 @@ pub mod import;
 pub mod links;
 pub mod money;
 pub mod people;
+pub mod presence;
 pub mod submit;
 pub mod values;
 

@@ -134,7 +134,7 @@ impl Application {
             queue,
             catalog,
             analytics,
-            feed: ChangeFeed::new(db.clone()),
+            feed: ChangeFeed::new(db.clone(), clock.clone()),
             subscriptions: Subscriptions::new(EVENT_STREAMS_PER_SESSION, EVENT_STREAMS_PER_PROCESS),
             db,
             config,

@@ -394,6 +394,17 @@ pub enum Imports {
     Plan,
 }
 
+/// Who has which staff-table row open for editing (`admin::presence`).
+#[derive(Iden, Clone, Copy)]
+pub enum EditPresence {
+    Table,
+    SessionId,
+    Entity,
+    RowId,
+    AccountId,
+    SeenAt,
+}
+
 /// MariaDB only: who may run the migrations now (`db::migration_lease`). Created before the
 /// migrations, outside them, because it guards them.
 #[derive(Iden, Clone, Copy)]

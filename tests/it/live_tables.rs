@@ -13,14 +13,14 @@ use crate::helpers::{
 };
 
 #[derive(Debug, Clone, PartialEq)]
-struct SseEvent {
-    name: String,
-    id: String,
-    data: serde_json::Value,
+pub(crate) struct SseEvent {
+    pub name: String,
+    pub id: String,
+    pub data: serde_json::Value,
 }
 
 /// Opens the event stream of `path` (optionally resuming after `last_id`).
-async fn open(client: &Client, path: &str, last_id: Option<&str>) -> reqwest::Response {
+pub(crate) async fn open(client: &Client, path: &str, last_id: Option<&str>) -> reqwest::Response {
     let mut request = client
         .http
         .get(format!("{}{path}", client.base))
@@ -32,7 +32,7 @@ async fn open(client: &Client, path: &str, last_id: Option<&str>) -> reqwest::Re
 }
 
 /// Reads events until `count` arrived (heartbeat comments are skipped), or panics after 20 s.
-async fn read_events(response: &mut reqwest::Response, count: usize) -> Vec<SseEvent> {
+pub(crate) async fn read_events(response: &mut reqwest::Response, count: usize) -> Vec<SseEvent> {
     let mut buffer = String::new();
     let mut events = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

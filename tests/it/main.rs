@@ -35,6 +35,7 @@ mod import;
 mod input;
 mod live_tables;
 mod posters;
+mod presence;
 mod proxy;
 mod reauth;
 mod reset;

@@ -93,6 +93,8 @@ pub struct AdminPaths {
     pub link: &'static str,
     /// GET: `text/event-stream` of the table's changes (`created`, `updated`, `deleted`).
     pub events: &'static str,
+    /// POST (`editing=1|0`): this session has the row open for editing, or no longer.
+    pub presence: &'static str,
     /// POST (multipart, field `file`): preview a CSV import; nothing changes.
     pub import: &'static str,
     /// POST: apply the previewed import, all or nothing.
@@ -115,6 +117,7 @@ macro_rules! admin_paths {
             links: concat!("/admin/", $slug, "/:id/links/:link"),
             link: concat!("/admin/", $slug, "/:id/links/:link/:target"),
             events: concat!("/admin/", $slug, "/events"),
+            presence: concat!("/admin/", $slug, "/:id/presence"),
             import: concat!("/admin/", $slug, "/import"),
             import_confirm: concat!("/admin/", $slug, "/import/:import_id/confirm"),
         }

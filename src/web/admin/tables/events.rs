@@ -4,8 +4,13 @@
 //! resumes from) and its data names the row's `id` and `version` — nothing an employee could
 //! not read on the table itself. A subscriber too far behind gets `reload` and the stream
 //! ends. Streams end when the session ends or its account is disabled.
+//!
+//! `presence` events (no id: they are state, not history) say who else has a row open for
+//! editing: `{"id": 7, "editors": ["alice"]}`, an empty list once nobody does. A new stream
+//! starts with one for every row being edited.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -15,6 +20,7 @@ use tokio::sync::broadcast;
 
 use super::request::TableRequest;
 use crate::admin::feed::{self, Change, Subscription, MAX_BACKLOG};
+use crate::admin::presence::{self, Board};
 use crate::auth::sessions;
 use crate::error::Error;
 use crate::web::errors::{Result, WebError};
@@ -44,6 +50,7 @@ pub async fn stream(req: &TableRequest) -> Result<Response> {
     };
     // Subscribe before reading the backlog, so nothing committed in between is missed.
     let live = state.feed.subscribe().await?;
+    let board = state.feed.presence();
     let entity = req.def.slug;
     let mut pending = VecDeque::new();
     let mut reload = false;
@@ -56,11 +63,14 @@ pub async fn stream(req: &TableRequest) -> Result<Response> {
         }
     }
     let caught_up = pending.iter().map(|c| c.seq).collect();
-    let subscriber = Subscriber {
+    let mut subscriber = Subscriber {
         state,
         entity,
         session_id: req.user.session_id,
         live,
+        board,
+        editors: BTreeMap::new(),
+        presence_news: VecDeque::new(),
         pending,
         caught_up,
         floor: resume_after.unwrap_or(0),
@@ -68,6 +78,7 @@ pub async fn stream(req: &TableRequest) -> Result<Response> {
         done: false,
         _place: place,
     };
+    subscriber.read_presence();
     let events = futures::stream::unfold(subscriber, |mut s| async move {
         let closing = s.state.feed.closing();
         let event = tokio::select! {
@@ -96,6 +107,12 @@ struct Subscriber {
     entity: &'static str,
     session_id: i64,
     live: broadcast::Receiver<Change>,
+    /// Who edits which row, in every process.
+    board: tokio::sync::watch::Receiver<Arc<Board>>,
+    /// The other editors this page was last told about, per row.
+    editors: BTreeMap<i64, Vec<String>>,
+    /// `presence` events not sent yet.
+    presence_news: VecDeque<Event>,
     /// Changes read from the log on reconnect, sent before live ones.
     pending: VecDeque<Change>,
     /// Their ids: the live feed may bring them again.
@@ -118,22 +135,34 @@ impl Subscriber {
             return Some(Event::message("{}").event_type("reload"));
         }
         loop {
-            let change = match self.pending.pop_front() {
-                Some(change) => return Some(self.event(&change).await),
-                None => match tokio::time::timeout(SESSION_CHECK, self.live.recv()).await {
-                    Ok(Ok(change)) => change,
-                    Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
+            if let Some(change) = self.pending.pop_front() {
+                return Some(self.event(&change).await);
+            }
+            if let Some(news) = self.presence_news.pop_front() {
+                return Some(news);
+            }
+            let change = tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(change) => change,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
                         self.done = true;
                         return Some(Event::message("{}").event_type("reload"));
                     }
-                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
-                    Err(_quiet) => {
-                        if !self.session_is_live().await {
-                            return None;
-                        }
-                        continue;
-                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
                 },
+                changed = self.board.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                    self.read_presence();
+                    continue;
+                }
+                () = tokio::time::sleep(SESSION_CHECK) => {
+                    if !self.session_is_live().await {
+                        return None;
+                    }
+                    continue;
+                }
             };
             if change.entity != self.entity
                 || change.seq <= self.floor
@@ -155,6 +184,25 @@ impl Subscriber {
         Event::message(data.to_string())
             .event_type(change.kind.event_name())
             .id(change.seq.to_string())
+    }
+
+    /// Queues a `presence` event for every row whose other editors changed since this page
+    /// was last told.
+    fn read_presence(&mut self) {
+        let board = self.board.borrow_and_update().clone();
+        let now = presence::seen_by(&board, self.entity, self.session_id);
+        let rows: std::collections::BTreeSet<i64> =
+            self.editors.keys().chain(now.keys()).copied().collect();
+        for row in rows {
+            let editors = now.get(&row).cloned().unwrap_or_default();
+            if self.editors.get(&row).cloned().unwrap_or_default() == editors {
+                continue;
+            }
+            let data = serde_json::json!({ "id": row, "editors": editors });
+            self.presence_news
+                .push_back(Event::message(data.to_string()).event_type("presence"));
+        }
+        self.editors = now;
     }
 
     async fn session_is_live(&self) -> bool {

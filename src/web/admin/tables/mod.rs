@@ -31,6 +31,7 @@ mod history;
 mod import;
 mod links;
 mod list;
+mod presence;
 mod present;
 mod request;
 mod show;
@@ -59,6 +60,8 @@ pub enum Op {
     /// POST to a link with `_method=DELETE`.
     LinkPost,
     Events,
+    /// POST: this session edits the row (`editing=1`) or stopped (`editing=0`).
+    Presence,
     Import,
     ImportConfirm,
 }
@@ -86,6 +89,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, TableEndpoint)> {
             (Method::POST, paths.bulk_delete, at(Op::BulkDelete)),
             (Method::GET, paths.options, at(Op::Options)),
             (Method::GET, paths.events, at(Op::Events)),
+            (Method::POST, paths.presence, at(Op::Presence)),
             (Method::GET, paths.csv, at(Op::Export)),
             (Method::GET, paths.history, at(Op::History)),
         ]);
@@ -138,6 +142,7 @@ async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
         Op::List => list::list(req).await,
         Op::Options => list::options(req).await,
         Op::Events => events::stream(req).await,
+        Op::Presence => presence::presence(req).await,
         Op::Import => Err(Error::BadRequest("an import needs its file".into()).into()),
         Op::ImportConfirm => import::confirm(req).await,
         Op::Export => export::export(req).await,

@@ -65,6 +65,11 @@ pub async fn show(req: &TableRequest) -> Result<Response> {
 pub async fn edit(req: &TableRequest) -> Result<Response> {
     let record = req.find(req.id()?).await?;
     let row = req.shown_row(&record).await?;
+    // Others' pages show that this row is being edited (their streams read it); a nicety
+    // that never stands between an employee and the form.
+    if let Err(e) = super::presence::entered(req, record.id).await {
+        tracing::warn!(error = %e, "noting who edits a row failed");
+    }
     edit_form(req, row, StatusCode::OK).await
 }
 

@@ -23,6 +23,10 @@ pub async fn update(req: &TableRequest, fragment: bool) -> Result<Response> {
     match submit::update(req.db(), req.def, &current, &req.form, req.actor()).await? {
         Submitted::Saved(record) => {
             tracing::info!(entity = req.def.slug, id, "updated");
+            // Saved: no longer editing. The save stands even if this note fails.
+            if let Err(e) = super::presence::left(req, id).await {
+                tracing::warn!(error = %e, "noting an editor left a row failed");
+            }
             if !fragment && !req.is_htmx() {
                 return Ok(see_other(&req.return_to(), None, req.secure()));
             }
