@@ -397,3 +397,121 @@ async fn processes_started_together_on_different_nodes_all_come_up() {
     let url = format!("{}/{name}", NODES[0]);
     let _ = <sqlx::MySql as sqlx::migrate::MigrateDatabase>::drop_database(&url).await;
 }
+
+/// Work that must happen once, or one at a time, while processes on different nodes race
+/// for it: each reset e-mail leaves once (job claiming), two refreshes never overlap (the
+/// analytics lease), and a sign-in lockout counts every failure (an upsert from two nodes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_only_work_holds_when_nodes_race() {
+    if !cluster_is_up().await {
+        return;
+    }
+    let inbox = crate::smtp::Inbox::default();
+    let port = crate::smtp::start(0, inbox.clone()).await;
+    let with_mail = || Options {
+        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+        ..Options::default()
+    };
+    let on_node_1 = TestDb::on_mysql_server(NODES[0]).await;
+    let on_node_2 = through_node(&on_node_1, 1).await;
+    let on_node_3 = through_node(&on_node_1, 2).await;
+    let app_a = spawn_on(Arc::new(on_node_1), Backend::MySql, with_mail()).await;
+    let app_b = spawn_on(Arc::new(on_node_2), Backend::MySql, with_mail()).await;
+
+    // Reset requests for eight people through both nodes at once; both processes' workers
+    // compete for the jobs.
+    let names: Vec<String> = (0..8).map(|n| format!("reader{n}")).collect();
+    for name in &names {
+        create_account(&app_a, name, Role::Customer).await;
+    }
+    let mut requests = tokio::task::JoinSet::new();
+    for (n, name) in names.iter().enumerate() {
+        let client = if n % 2 == 0 {
+            app_a.client()
+        } else {
+            app_b.client()
+        };
+        let email = format!("{name}@example.com");
+        requests.spawn(async move {
+            client
+                .post_form("/forgot-password", &[("email", &email)])
+                .await
+                .status
+        });
+    }
+    while let Some(status) = requests.join_next().await {
+        assert_eq!(status.expect("request task"), 200);
+    }
+    inbox.wait_for(names.len(), DEADLINE).await;
+    app_a.drain_jobs().await;
+    app_b.drain_jobs().await;
+    let expected = crate::smtp::addresses(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        inbox.recipients(),
+        expected,
+        "each reset e-mail left exactly once"
+    );
+
+    // Refreshes asked for on two nodes at once, three rounds each: never two at a time.
+    let clock = app_a.clock.clone();
+    let refreshers = [app_a.db().clone(), on_node_3.db.clone()].map(|db| {
+        let clock = clock.clone();
+        tokio::spawn(async move {
+            let mut ran = Vec::new();
+            for _ in 0..3 {
+                let outcome =
+                    streamvault::analytics::snapshot::refresh(&db, &clock, Some(clock.now()))
+                        .await
+                        .expect("a refresh");
+                if let streamvault::analytics::snapshot::Outcome::Refreshed { took, .. } = outcome {
+                    let ended = Instant::now();
+                    ran.push((ended - took, ended));
+                }
+            }
+            ran
+        })
+    });
+    let mut intervals = Vec::new();
+    for refresher in refreshers {
+        intervals.extend(refresher.await.expect("refresher"));
+    }
+    assert!(
+        intervals.len() >= 2,
+        "both nodes' requests were served: {intervals:?}"
+    );
+    intervals.sort();
+    for pair in intervals.windows(2) {
+        assert!(
+            pair[0].1 <= pair[1].0,
+            "two refreshes overlapped: {intervals:?}"
+        );
+    }
+
+    // Five wrong passwords for one account, through both nodes at once: all five count.
+    create_account(&app_a, "target", Role::Customer).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for n in 0..5 {
+        let client = if n % 2 == 0 {
+            app_a.client()
+        } else {
+            app_b.client()
+        };
+        attempts.spawn(async move { client.login("target", "wrong password!!").await.status });
+    }
+    while let Some(status) = attempts.join_next().await {
+        assert_eq!(status.expect("attempt"), 401);
+    }
+    assert_eq!(
+        app_b
+            .client()
+            .login("target", "wrong password!!")
+            .await
+            .status,
+        429,
+        "locked after five failures counted on two nodes"
+    );
+    assert_eq!(app_a.client().login("target", PASSWORD).await.status, 429);
+
+    drop(app_b.stop().await);
+    drop(app_a.stop().await);
+}
