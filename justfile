@@ -35,3 +35,10 @@ bench:
     fi
     cargo build --release --bin streamvault
     cargo bench --bench load
+
+# The three-node Galera cluster beside the single server: the cost of causal reads, and pages
+# with a write mix through two processes on different nodes. Needs `just cluster up`. Prints
+# figures and writes them into BENCHMARKS.md (section "On a Galera cluster").
+bench-cluster:
+    cargo build --release --bin streamvault
+    cargo bench --bench galera
