@@ -162,10 +162,24 @@ async fn an_import_is_all_or_nothing(backend: Backend) {
         "the new row was not added either"
     );
 
-    // Two lines with the same unique name pass their own checks, and the database refuses
-    // the pair at confirmation: nothing is applied.
+    // Two lines of one file with the same unique name: the preview names the first line.
     let twins = upload(&staff, "/admin/genres/import", "name\nTwin\nTwin\n").await;
-    let id = import_id(&twins).expect("each line is valid on its own");
+    assert_eq!(twins.status, 422, "{}", twins.body);
+    assert!(import_id(&twins).is_none(), "nothing to confirm");
+    assert!(
+        twins
+            .body
+            .contains("Line 2 of this file has the same value"),
+        "{}",
+        twins.body
+    );
+
+    // A name taken by someone else between the preview and the confirmation: the database
+    // refuses the row at confirmation and nothing is applied.
+    let raced = upload(&staff, "/admin/genres/import", "name\nRaced\nAlso Raced\n").await;
+    let id = import_id(&raced).expect("valid when previewed");
+    let theirs = htmx(&staff, "POST", "/admin/genres", &[("name", "Raced")]).await;
+    assert!(matches!(theirs.status, 200 | 201), "{}", theirs.body);
     let refused = htmx(
         &staff,
         "POST",
@@ -174,8 +188,11 @@ async fn an_import_is_all_or_nothing(backend: Backend) {
     )
     .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
-    let names = staff.get("/admin/genres?q=Twin").await;
-    assert!(!names.body.contains(">Twin<"), "neither twin was added");
+    let names = staff.get("/admin/genres?q=Also+Raced").await;
+    assert!(
+        !names.body.contains("Also Raced<"),
+        "the other row was not added either"
+    );
 }
 both_backends!(an_import_is_all_or_nothing);
 

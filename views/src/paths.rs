@@ -222,6 +222,15 @@ pub fn is_poster_upload(path: &str) -> bool {
         .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// `/admin/{slug}/import`: a staff table's CSV import (the one other large upload).
+pub fn is_import_upload(path: &str) -> bool {
+    path.strip_prefix("/admin/")
+        .and_then(|rest| rest.strip_suffix("/import"))
+        .is_some_and(|slug| {
+            !slug.is_empty() && slug.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        })
+}
+
 /// `/media/{key}-{width}.webp`: one stored rendition of a poster.
 pub fn poster_rendition(key: &str, width: u32) -> String {
     ["/media/", key, "-", &width.to_string(), ".webp"].concat()

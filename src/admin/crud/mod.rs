@@ -5,13 +5,14 @@
 //! Writes lock in the order of ARCHITECTURE.md: the row itself first (a locking read that
 //! checks its version), then the tables below it, `series_stats`, and the audit log last.
 
+pub mod batch;
 mod form;
 mod write;
 
 pub use form::{check_with_db, form_version, parse_form, FormData, Parsed};
 pub use write::{
-    audit_change, bump_version, changes, create, create_in, delete, delete_many, lock_row, touch,
-    update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,
+    audit_change, bump_version, changes, changes_with, create, create_in, delete, delete_many,
+    lock_row, touch, update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,
 };
 
 use std::collections::HashMap;

@@ -68,25 +68,51 @@ pub(super) async fn tx_label(tx: &mut Tx, target: &EntityDef, id: i64) -> Result
         .map(|r| r.label))
 }
 
-/// The audit text of one column's value, with the referenced row's name.
-pub(super) async fn describe(
-    tx: &mut Tx,
-    column: &Column,
-    value: &Value,
-) -> Result<Option<String>> {
-    let label = match (column.kind, value) {
-        (ColumnKind::Ref(target), Value::Int(id)) => tx_label(tx, target, *id).await?,
-        _ => None,
-    };
-    Ok(audit_text(value, label.as_deref()))
-}
-
 pub async fn changes(
     tx: &mut Tx,
     def: &EntityDef,
     before: Option<&[Value]>,
     after: Option<&[Value]>,
 ) -> Result<Vec<FieldChange>> {
+    // The names of the rows referenced on either side, then the pure comparison.
+    let mut labels = std::collections::HashMap::new();
+    for (index, column) in def.columns.iter().enumerate() {
+        let ColumnKind::Ref(target) = column.kind else {
+            continue;
+        };
+        for value in [before, after]
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.get(index))
+        {
+            if let Value::Int(id) = value {
+                if !labels.contains_key(&(target.slug, *id)) {
+                    let label = tx_label(tx, target, *id).await?;
+                    labels.insert((target.slug, *id), label);
+                }
+            }
+        }
+    }
+    Ok(changes_with(def, before, after, |target, id| {
+        labels.get(&(target.slug, id)).cloned().flatten()
+    }))
+}
+
+/// The fields that differ between `before` and `after`, as the audit log writes them, with
+/// `label` naming referenced rows.
+pub fn changes_with(
+    def: &EntityDef,
+    before: Option<&[Value]>,
+    after: Option<&[Value]>,
+    label: impl Fn(&EntityDef, i64) -> Option<String>,
+) -> Vec<FieldChange> {
+    let describe = |column: &Column, value: &Value| {
+        let name = match (column.kind, value) {
+            (ColumnKind::Ref(target), Value::Int(id)) => label(target, *id),
+            _ => None,
+        };
+        audit_text(value, name.as_deref())
+    };
     let mut changes = Vec::new();
     for (index, column) in def.columns.iter().enumerate() {
         let old = before.and_then(|v| v.get(index));
@@ -94,14 +120,8 @@ pub async fn changes(
         if old == new {
             continue;
         }
-        let before = match old {
-            Some(value) => describe(tx, column, value).await?,
-            None => None,
-        };
-        let after = match new {
-            Some(value) => describe(tx, column, value).await?,
-            None => None,
-        };
+        let before = old.and_then(|value| describe(column, value));
+        let after = new.and_then(|value| describe(column, value));
         if before != after {
             changes.push(FieldChange {
                 field: column.name.to_owned(),
@@ -110,7 +130,7 @@ pub async fn changes(
             });
         }
     }
-    Ok(changes)
+    changes
 }
 
 /// Writes the audit entry of a change, in the transaction that makes it.

@@ -3,7 +3,7 @@
 use poem::http::{header, Method, StatusCode};
 use poem::Request;
 
-use super::{MAX_FORM_BYTES, MAX_UPLOAD_BODY_BYTES};
+use super::{MAX_FORM_BYTES, MAX_IMPORT_BODY_BYTES, MAX_UPLOAD_BODY_BYTES};
 
 pub(super) fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -41,12 +41,17 @@ pub(super) fn is_cross_site(req: &Request, base_url: &url::Url) -> bool {
 
 /// The CSRF token presented with a state-changing request: the header, or else the form
 /// field (of a URL-encoded or a multipart form). The body is read here (at most
-/// [`MAX_FORM_BYTES`], or [`MAX_UPLOAD_BODY_BYTES`] for the poster upload; chunked or not) and
-/// put back for the handler, so no handler ever reads an unbounded body.
+/// [`MAX_FORM_BYTES`], or [`MAX_UPLOAD_BODY_BYTES`] for the poster upload and
+/// [`MAX_IMPORT_BODY_BYTES`] for a CSV import; chunked or not) and put back for the handler,
+/// so no handler ever reads an unbounded body.
 pub(super) async fn presented_csrf(req: &mut Request) -> Result<Option<String>, StatusCode> {
-    let limit = if req.method() == Method::POST && views::paths::is_poster_upload(req.uri().path())
-    {
+    let path = req.uri().path();
+    let limit = if req.method() != Method::POST {
+        MAX_FORM_BYTES
+    } else if views::paths::is_poster_upload(path) {
         MAX_UPLOAD_BODY_BYTES
+    } else if views::paths::is_import_upload(path) {
+        MAX_IMPORT_BODY_BYTES
     } else {
         MAX_FORM_BYTES
     };
@@ -69,7 +74,7 @@ pub(super) async fn presented_csrf(req: &mut Request) -> Result<Option<String>, 
             .find(|(name, _)| name == "csrf_token")
             .map(|(_, value)| value.into_owned())
     } else if content_type.starts_with("multipart/form-data") {
-        multipart_field(&content_type, body.clone(), "csrf_token").await
+        multipart_field(&content_type, body.clone(), "csrf_token", limit).await
     } else {
         None
     };
@@ -78,7 +83,12 @@ pub(super) async fn presented_csrf(req: &mut Request) -> Result<Option<String>, 
 }
 
 /// A short text field of a multipart body; `None` if the body is not one or has no such field.
-async fn multipart_field(content_type: &str, body: Vec<u8>, name: &str) -> Option<String> {
+async fn multipart_field(
+    content_type: &str,
+    body: Vec<u8>,
+    name: &str,
+    limit: usize,
+) -> Option<String> {
     let boundary = multer::parse_boundary(content_type).ok()?;
     let stream = futures::stream::once(async move {
         Ok::<_, std::convert::Infallible>(bytes::Bytes::from(body))
@@ -86,8 +96,7 @@ async fn multipart_field(content_type: &str, body: Vec<u8>, name: &str) -> Optio
     let mut parts = multer::Multipart::with_constraints(
         stream,
         boundary,
-        multer::Constraints::new()
-            .size_limit(multer::SizeLimit::new().whole_stream(MAX_UPLOAD_BODY_BYTES as u64)),
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64)),
     );
     while let Ok(Some(field)) = parts.next_field().await {
         if field.name() == Some(name) {

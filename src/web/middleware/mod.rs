@@ -23,6 +23,9 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 /// file over 5 MB itself (413), whatever the rest of the body holds.
 pub const MAX_UPLOAD_BODY_BYTES: usize = crate::posters::image::MAX_UPLOAD_BYTES + MAX_FORM_BYTES;
 
+/// A CSV import's limit: the 10 MB file plus the form around it (a larger body is 413).
+pub const MAX_IMPORT_BODY_BYTES: usize = crate::admin::import::MAX_FILE_BYTES + MAX_FORM_BYTES;
+
 /// Asset URLs carry this build's content hash, so they can be cached for a year.
 pub const ASSET_VERSION: &str = env!("STREAMVAULT_ASSET_VERSION");
 

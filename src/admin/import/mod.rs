@@ -8,21 +8,27 @@
 //! line; a row with an `id` updates that row, a row without one creates a new row. Columns a
 //! file leaves out keep their values.
 
+mod check;
+mod csv;
+
+pub use csv::parse_csv;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_query::{Expr, Query};
 use serde::{Deserialize, Serialize};
 
-use super::crud::{self, Actor, FormData, Record};
+use super::crud::{self, Actor, FormData};
 use super::entity::EntityDef;
 use super::values::Value;
 use crate::audit::FieldChange;
 use crate::db::schema::Imports;
 use crate::db::{Db, DbErrorKind};
 use crate::error::{Error, Result};
-use crate::validation::FieldErrors;
 
 /// Rows one file may hold (a larger import is several files).
-pub const MAX_ROWS: usize = 1000;
+pub const MAX_ROWS: usize = 100_000;
+/// The largest file accepted (a larger upload is refused with 413 before it is read).
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// How long a preview can be confirmed.
 const PREVIEW_LIFETIME_MINUTES: i64 = 60;
 
@@ -122,14 +128,13 @@ pub async fn preview(
         }
     }
     let id_column = header.iter().position(|h| h == "id");
-    let mut lines = Vec::new();
-    let mut plan = Vec::new();
+    let mut inputs = Vec::new();
     for (index, record) in records.enumerate() {
         let line = index + 2;
-        if lines.len() >= MAX_ROWS {
-            return Ok(Previewed::Refused(format!(
-                "A file may hold at most {MAX_ROWS} rows."
-            )));
+        if inputs.len() >= MAX_ROWS {
+            return Ok(Previewed::Refused(
+                "A file may hold at most 100,000 rows.".into(),
+            ));
         }
         if record.len() != header.len() {
             return Ok(Previewed::Refused(format!(
@@ -138,47 +143,26 @@ pub async fn preview(
                 header.len()
             )));
         }
+        let id_text = id_column.map(|i| record[i].clone()).unwrap_or_default();
         let form = FormData(
             header
                 .iter()
-                .zip(&record)
+                .zip(record)
                 .filter(|(name, _)| *name != "id")
-                .map(|(name, value)| (name.clone(), value.clone()))
+                .map(|(name, value)| (name.clone(), value))
                 .collect(),
         );
-        let id_text = id_column.map(|i| record[i].trim()).unwrap_or_default();
-        let checked = check_line(db, def, &form, id_text).await?;
-        match checked {
-            Checked::Invalid { id, errors } => lines.push(PreviewLine {
-                line,
-                action: LineAction::Invalid,
-                id,
-                changes: Vec::new(),
-                errors,
-            }),
-            Checked::Valid { current, values } => {
-                let changes = describe_changes(db, def, current.as_ref(), &values).await?;
-                let action = match &current {
-                    None => LineAction::Create,
-                    Some(_) if changes.is_empty() => LineAction::Unchanged,
-                    Some(_) => LineAction::Update,
-                };
-                if action != LineAction::Unchanged {
-                    plan.push(Planned {
-                        id: current.as_ref().map(|r| r.id),
-                        version: current.as_ref().map(|r| r.version),
-                        values,
-                    });
-                }
-                lines.push(PreviewLine {
-                    line,
-                    action,
-                    id: current.map(|r| r.id),
-                    changes,
-                    errors: Vec::new(),
-                });
-            }
-        }
+        inputs.push(check::Input {
+            line,
+            id_text,
+            form,
+        });
+    }
+    let mut lines = Vec::with_capacity(inputs.len());
+    let mut plan = Vec::new();
+    for (line, planned) in check::check_file(db, def, inputs).await? {
+        lines.push(line);
+        plan.extend(planned);
     }
     let all_valid = lines.iter().all(|l| l.action != LineAction::Invalid);
     let import_id = if all_valid && !plan.is_empty() {
@@ -272,88 +256,6 @@ pub async fn confirm(
     }
 }
 
-enum Checked {
-    Valid {
-        current: Option<Record>,
-        values: Vec<Value>,
-    },
-    Invalid {
-        id: Option<i64>,
-        errors: Vec<(String, String)>,
-    },
-}
-
-async fn check_line(
-    db: &Db,
-    def: &'static EntityDef,
-    form: &FormData,
-    id_text: &str,
-) -> Result<Checked> {
-    let invalid = |id, field: &str, message: &str| {
-        Ok(Checked::Invalid {
-            id,
-            errors: vec![(field.to_owned(), message.to_owned())],
-        })
-    };
-    let current = if id_text.is_empty() {
-        None
-    } else {
-        let Some(id) = id_text.parse::<i64>().ok().filter(|id| *id > 0) else {
-            return invalid(None, "id", "Not a row id.");
-        };
-        match crud::find(db, def, id).await? {
-            Some(record) => Some(record),
-            None => return invalid(Some(id), "id", "There is no row with this id."),
-        }
-    };
-    // A line that does not even parse as a form (a field named twice) is invalid.
-    let parsed = match crud::parse_form(def, form, current.as_ref()) {
-        Ok(parsed) => parsed,
-        Err(Error::BadRequest(message)) => {
-            return invalid(current.map(|r| r.id), "", &message);
-        }
-        Err(error) => return Err(error),
-    };
-    let mut errors: FieldErrors = parsed.errors;
-    crud::check_with_db(
-        db,
-        def,
-        &parsed.values,
-        current.as_ref().map(|r| r.id),
-        &mut errors,
-    )
-    .await?;
-    if !errors.is_empty() {
-        return Ok(Checked::Invalid {
-            id: current.map(|r| r.id),
-            errors: errors
-                .iter()
-                .map(|(field, message)| (field.to_owned(), message.to_owned()))
-                .collect(),
-        });
-    }
-    Ok(Checked::Valid {
-        current,
-        values: parsed.values,
-    })
-}
-
-/// The fields a line changes, described as the audit log would (labels for references).
-async fn describe_changes(
-    db: &Db,
-    def: &'static EntityDef,
-    current: Option<&Record>,
-    values: &[Value],
-) -> Result<Vec<FieldChange>> {
-    let before = current.map(|r| r.values.clone());
-    let after = values.to_vec();
-    db.transaction("describe an import line", |tx| {
-        let (before, after) = (before.clone(), after.clone());
-        Box::pin(async move { crud::changes(tx, def, before.as_deref(), Some(&after)).await })
-    })
-    .await
-}
-
 async fn store_plan(
     db: &Db,
     def: &'static EntityDef,
@@ -405,94 +307,4 @@ async fn store_plan(
 /// A money column's name without `_cents` (the CSV export writes dollars under it).
 fn is_alias(def: &EntityDef, name: &str) -> bool {
     def.column(&[name, "_cents"].concat()).is_some()
-}
-
-/// RFC 4180 records: fields separated by commas, quoted with `"` (a quote inside doubled),
-/// records ending in CRLF or LF; blank lines are skipped.
-pub fn parse_csv(text: &str) -> std::result::Result<Vec<Vec<String>>, String> {
-    let mut records = Vec::new();
-    let mut record: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut field_started = false;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if !field_started => {
-                quoted = true;
-                field_started = true;
-            }
-            '"' => return Err(format!("Line {line}: a quote inside an unquoted field.")),
-            ',' => {
-                record.push(std::mem::take(&mut field));
-                field_started = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                if field_started || !field.is_empty() || !record.is_empty() {
-                    record.push(std::mem::take(&mut field));
-                    records.push(std::mem::take(&mut record));
-                }
-                field_started = false;
-                line += 1;
-            }
-            _ => {
-                field.push(c);
-                field_started = true;
-            }
-        }
-    }
-    if quoted {
-        return Err(format!("Line {line}: a quoted field is not closed."));
-    }
-    if field_started || !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    Ok(records)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_csv;
-
-    #[test]
-    fn csv_fields_quotes_and_line_ends() {
-        let parsed = parse_csv("id,name\r\n1,\"Lumière, \"\"Paris\"\"\"\n\n2,\n,x").expect("csv");
-        assert_eq!(
-            parsed,
-            vec![
-                vec!["id".to_string(), "name".into()],
-                vec!["1".into(), "Lumière, \"Paris\"".into()],
-                vec!["2".into(), "".into()],
-                vec!["".into(), "x".into()],
-            ]
-        );
-        assert_eq!(
-            parse_csv("a\n\"multi\nline\"").expect("csv")[1],
-            vec!["multi\nline".to_string()]
-        );
-    }
-
-    #[test]
-    fn malformed_csv_is_refused_with_its_line() {
-        assert!(parse_csv("a\n\"open").is_err_and(|m| m.contains("not closed")));
-        assert!(parse_csv("a\nb\"c").is_err_and(|m| m.contains("Line 2")));
-    }
 }
