@@ -246,67 +246,101 @@
     root.querySelectorAll("table.admin-table[data-slug]").forEach(function (table) {
       var slug = table.dataset.slug;
       if (!/^[a-z-]+$/.test(slug) || liveSources[slug]) return;
-      var source = new EventSource("/admin/" + slug + "/events");
-      var fresh = 0;
-      liveSources[slug] = source;
-      // Marks the table once it listens (what a test, or a style, can wait for).
-      source.addEventListener("open", function () {
-        var current = document.querySelector('table.admin-table[data-slug="' + slug + '"]');
-        if (current) current.dataset.live = "open";
-      });
-      function row(id) {
-        return document.getElementById(slug + "-row-" + id);
-      }
-      source.addEventListener("updated", function (evt) {
+      openSource(slug);
+    });
+    followImports(root);
+  }
+  // A large import applied by a job: its progress bar follows the table's stream.
+  function followImports(root) {
+    if (!window.EventSource) return;
+    var boxes = root.querySelectorAll ? root.querySelectorAll("[data-import-progress]") : [];
+    boxes.forEach(function (box) {
+      var slug = box.dataset.slug;
+      if (box.dataset.following || !/^[a-z-]+$/.test(slug || "")) return;
+      box.dataset.following = "1";
+      var source = liveSources[slug] || openSource(slug);
+      source.addEventListener("import", function (evt) {
         var data = JSON.parse(evt.data);
-        var tr = row(data.id);
-        if (!tr || tr.classList.contains("row-editing")) return;
-        // Already showing this version (one's own save): nothing to fetch or move.
-        if (tr.dataset.version && data.version !== null && Number(tr.dataset.version) >= data.version) return;
-        fetch("/admin/" + slug + "/" + data.id, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-          .then(function (response) { return response.ok ? response.text() : null; })
-          .then(function (html) {
-            // Checked again on arrival: the row may have turned into an edit form meanwhile.
-            var current = row(data.id);
-            // Nor is a row replaced while it has a request of its own in flight (an edit opening).
-            if (!html || !current || current.classList.contains("row-editing")) return;
-            if (current.classList.contains("htmx-request") || current.querySelector(".htmx-request")) return;
-            var holder = document.createElement("tbody");
-            holder.innerHTML = html;
-            var fresh = holder.firstElementChild;
-            if (!fresh) return;
-            current.replaceWith(fresh);
-            fresh.classList.add("row-live");
-            htmx.process(fresh);
-            showPresence(fresh.id);
-          });
-      });
-      source.addEventListener("deleted", function (evt) {
-        var tr = row(JSON.parse(evt.data).id);
-        if (tr && !tr.classList.contains("row-editing")) tr.remove();
-      });
-      source.addEventListener("created", function () {
-        fresh += 1;
-        liveBanner(slug, fresh === 1 ? "1 new row — show" : fresh + " new rows — show", function () {
-          fresh = 0;
-          reloadTable(slug);
-        });
-      });
-      source.addEventListener("presence", function (evt) {
-        var data = JSON.parse(evt.data);
-        var names = Array.isArray(data.editors) ? data.editors : [];
-        var key = slug + "-row-" + data.id;
-        if (names.length) presenceNames[key] = names; else delete presenceNames[key];
-        showPresence(key);
-      });
-      source.addEventListener("reload", function () {
-        source.close();
-        delete liveSources[slug];
-        liveBanner(slug, "This table changed a lot — reload", function () {
-          window.location.reload();
-        });
+        if (data.import_id !== box.dataset.importProgress) return;
+        var bar = box.querySelector("progress");
+        var text = box.querySelector(".import-progress-text");
+        if (bar) { bar.max = data.total; bar.value = data.done; }
+        var over = ["applied", "cancelled", "stale", "refused", "failed"].indexOf(data.state) >= 0;
+        if (text) {
+          text.textContent = over && data.message ? data.message
+            : data.state === "queued" ? "Waiting to start…"
+            : "Imported " + data.done.toLocaleString() + " of " + data.total.toLocaleString() + " rows (nothing is saved until all are in).";
+        }
+        if (over) {
+          box.dataset.state = data.state;
+          var cancel = box.querySelector(".import-cancel");
+          if (cancel) cancel.remove();
+        }
       });
     });
+  }
+  function openSource(slug) {
+    var source = new EventSource("/admin/" + slug + "/events");
+    var fresh = 0;
+    liveSources[slug] = source;
+    // Marks the table once it listens (what a test, or a style, can wait for).
+    source.addEventListener("open", function () {
+      var current = document.querySelector('table.admin-table[data-slug="' + slug + '"]');
+      if (current) current.dataset.live = "open";
+    });
+    function row(id) {
+      return document.getElementById(slug + "-row-" + id);
+    }
+    source.addEventListener("updated", function (evt) {
+      var data = JSON.parse(evt.data);
+      var tr = row(data.id);
+      if (!tr || tr.classList.contains("row-editing")) return;
+      // Already showing this version (one's own save): nothing to fetch or move.
+      if (tr.dataset.version && data.version !== null && Number(tr.dataset.version) >= data.version) return;
+      fetch("/admin/" + slug + "/" + data.id, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          // Checked again on arrival: the row may have turned into an edit form meanwhile.
+          var current = row(data.id);
+          // Nor is a row replaced while it has a request of its own in flight (an edit opening).
+          if (!html || !current || current.classList.contains("row-editing")) return;
+          if (current.classList.contains("htmx-request") || current.querySelector(".htmx-request")) return;
+          var holder = document.createElement("tbody");
+          holder.innerHTML = html;
+          var fresh = holder.firstElementChild;
+          if (!fresh) return;
+          current.replaceWith(fresh);
+          fresh.classList.add("row-live");
+          htmx.process(fresh);
+          showPresence(fresh.id);
+        });
+    });
+    source.addEventListener("deleted", function (evt) {
+      var tr = row(JSON.parse(evt.data).id);
+      if (tr && !tr.classList.contains("row-editing")) tr.remove();
+    });
+    source.addEventListener("created", function () {
+      fresh += 1;
+      liveBanner(slug, fresh === 1 ? "1 new row — show" : fresh + " new rows — show", function () {
+        fresh = 0;
+        reloadTable(slug);
+      });
+    });
+    source.addEventListener("presence", function (evt) {
+      var data = JSON.parse(evt.data);
+      var names = Array.isArray(data.editors) ? data.editors : [];
+      var key = slug + "-row-" + data.id;
+      if (names.length) presenceNames[key] = names; else delete presenceNames[key];
+      showPresence(key);
+    });
+    source.addEventListener("reload", function () {
+      source.close();
+      delete liveSources[slug];
+      liveBanner(slug, "This table changed a lot — reload", function () {
+        window.location.reload();
+      });
+    });
+    return source;
   }
   document.addEventListener("htmx:load", function (evt) {
     liveTables(evt.detail.elt.parentNode || document);

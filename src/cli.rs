@@ -146,7 +146,9 @@ pub async fn run() -> Result<()> {
         Command::Worker => {
             let db = connect(&config).await?;
             let base_url = config.base_url_for(config.addr);
-            let context = app::job_context(&config, &db, &clock, base_url)?;
+            // Imports this process applies show their progress through the database (MariaDB).
+            let imports = crate::admin::import::LiveRuns::new();
+            let context = app::job_context(&config, &db, &clock, base_url, imports)?;
             tracing::info!("workers running");
             // No requests queue jobs here, so nothing wakes these workers but their poll:
             // once a second (see `WorkerSettings::worker_only`).

@@ -14,6 +14,9 @@ pub enum Error {
     BadRequest(String),
     #[error("someone else changed this record first")]
     Conflict,
+    /// A unit of work stopped on request (a cancelled import): nothing was written.
+    #[error("cancelled")]
+    Cancelled,
     /// A transaction still failed after its retries, or the database is unreachable.
     #[error("the service is busy")]
     Unavailable,

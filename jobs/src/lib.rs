@@ -3,6 +3,7 @@
 //! imports the application.
 
 pub mod analytics_refresh;
+pub mod apply_import;
 pub mod email_changed;
 pub mod housekeeping;
 pub mod mailer;
@@ -58,6 +59,9 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Deletes poster files that no series refers to any more; returns how many posters went.
     fn sweep_posters(&self) -> BoxFuture<'_, Result<u64, BoxError>>;
+
+    /// Applies a queued CSV import (all or nothing) and records how it ended.
+    fn apply_import<'a>(&'a self, import_id: &'a str) -> BoxFuture<'a, Result<(), BoxError>>;
 }
 
 /// Shared by every job handler.

@@ -19,6 +19,8 @@ use tokio::sync::broadcast;
 
 use super::crud;
 use super::entities;
+use super::import::runs::{self, Run};
+use super::import::LiveRuns;
 use super::presence::{self, Board};
 use crate::clock::Clock;
 use crate::db::schema::AuditLog;
@@ -156,6 +158,9 @@ pub struct ChangeFeed {
     sender: broadcast::Sender<Change>,
     /// Who edits which row, as of the last poll.
     board: tokio::sync::watch::Sender<Arc<Board>>,
+    /// Large imports that ran or run lately (state and progress), as of the last poll.
+    imports: tokio::sync::watch::Sender<Arc<Vec<Run>>>,
+    live_imports: Arc<LiveRuns>,
     running: Mutex<bool>,
     /// Set when the process stops: open streams end at once, so clients reconnect elsewhere
     /// instead of holding the shutdown up.
@@ -163,13 +168,15 @@ pub struct ChangeFeed {
 }
 
 impl ChangeFeed {
-    pub fn new(db: Db, clock: Clock) -> Arc<ChangeFeed> {
+    pub fn new(db: Db, clock: Clock, live_imports: Arc<LiveRuns>) -> Arc<ChangeFeed> {
         let (sender, _) = broadcast::channel(CHANNEL);
         Arc::new(ChangeFeed {
             db,
             clock,
             sender,
             board: tokio::sync::watch::Sender::new(Arc::new(Board::new())),
+            imports: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
+            live_imports,
             running: Mutex::new(false),
             closed: tokio::sync::watch::Sender::new(false),
         })
@@ -224,16 +231,18 @@ impl ChangeFeed {
         self.board.subscribe()
     }
 
-    /// Reads who is editing now and publishes it if it changed.
+    /// Large imports of late, their state and progress; changes whenever a poll sees one move.
+    pub fn imports(&self) -> tokio::sync::watch::Receiver<Arc<Vec<Run>>> {
+        self.imports.subscribe()
+    }
+
+    /// Reads who is editing and how imports go now, and publishes what changed.
     async fn read_board(&self) -> Result<()> {
-        let board = presence::board(&self.db, self.clock.now()).await?;
-        self.board.send_if_modified(|current| {
-            if **current == board {
-                return false;
-            }
-            *current = Arc::new(board);
-            true
-        });
+        let now = self.clock.now();
+        let board = presence::board(&self.db, now).await?;
+        publish(&self.board, board);
+        let imports = runs::recent(&self.db, &self.live_imports, now).await?;
+        publish(&self.imports, imports);
         Ok(())
     }
 
@@ -310,6 +319,17 @@ impl ChangeFeed {
         *sent = sent.split_off(&floor);
         Ok(next)
     }
+}
+
+/// Sends `value` to the watchers if it differs from what they have.
+fn publish<T: PartialEq>(sender: &tokio::sync::watch::Sender<Arc<T>>, value: T) {
+    sender.send_if_modified(|current| {
+        if **current == value {
+            return false;
+        }
+        *current = Arc::new(value);
+        true
+    });
 }
 
 /// Open subscriptions, bounded per session and per process so a client cannot hold an

@@ -6,6 +6,9 @@ use jobs::{BoxError, Contact, JobStore, ResetGrant};
 
 use chrono::{DateTime, Utc};
 
+use std::sync::Arc;
+
+use crate::admin::import::{self, LiveRuns};
 use crate::analytics::snapshot;
 use crate::auth::{accounts, resets, sessions};
 use crate::clock::Clock;
@@ -19,6 +22,8 @@ pub struct AppJobStore {
     pub db: Db,
     pub clock: Clock,
     pub media: MediaDir,
+    /// Imports applying in this process (progress, cancel flags), shared with the feed.
+    pub imports: Arc<LiveRuns>,
 }
 
 impl JobStore for AppJobStore {
@@ -76,5 +81,13 @@ impl JobStore for AppJobStore {
 
     fn sweep_posters(&self) -> BoxFuture<'_, Result<u64, BoxError>> {
         async move { Ok(posters::sweep(&self.db, &self.media).await?) }.boxed()
+    }
+
+    fn apply_import<'a>(&'a self, import_id: &'a str) -> BoxFuture<'a, Result<(), BoxError>> {
+        async move {
+            import::apply_queued(&self.db, &self.imports, import_id, self.clock.now()).await?;
+            Ok(())
+        }
+        .boxed()
     }
 }

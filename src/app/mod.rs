@@ -13,6 +13,7 @@ pub mod job_store;
 use commit::AfterCommit;
 
 use crate::admin::feed::{ChangeFeed, Subscriptions};
+use crate::admin::import::LiveRuns;
 use crate::analytics::service::Analytics;
 use crate::catalog::cache::CatalogCache;
 use crate::clock::Clock;
@@ -71,6 +72,7 @@ pub fn job_context(
     db: &Db,
     clock: &Clock,
     base_url: url::Url,
+    imports: Arc<LiveRuns>,
 ) -> Result<jobs::JobContext> {
     let mailer = jobs::Mailer::new(
         config.smtp_url.as_deref(),
@@ -83,6 +85,7 @@ pub fn job_context(
             db: db.clone(),
             clock: clock.clone(),
             media: MediaDir::new(config.media_dir.clone()),
+            imports,
         }),
         mailer,
         base_url,
@@ -113,6 +116,7 @@ impl Application {
         crate::auth::password::warm_up().await;
         let base_url = config.base_url_for(address);
         let queue = Queue::new(&db);
+        let imports = LiveRuns::new();
         let catalog = Arc::new(CatalogCache::new(config.page_cache));
         let analytics = Arc::new(Analytics::new(
             db.clone(),
@@ -134,7 +138,8 @@ impl Application {
             queue,
             catalog,
             analytics,
-            feed: ChangeFeed::new(db.clone(), clock.clone()),
+            feed: ChangeFeed::new(db.clone(), clock.clone(), imports.clone()),
+            imports,
             subscriptions: Subscriptions::new(EVENT_STREAMS_PER_SESSION, EVENT_STREAMS_PER_PROCESS),
             db,
             config,
@@ -173,6 +178,7 @@ impl Application {
                 &state.db,
                 &state.clock,
                 state.base_url.clone(),
+                state.imports.clone(),
             )?;
             let queue = state.queue.clone();
             let analytics_schedule = state.config.analytics_schedule;

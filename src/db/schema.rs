@@ -392,6 +392,33 @@ pub enum Imports {
     AccountId,
     CreatedAt,
     Plan,
+    Total,
+}
+
+/// A previewed import's plan, in chunks of rows (`admin::import`).
+#[derive(Iden, Clone, Copy)]
+pub enum ImportChunks {
+    Table,
+    ImportId,
+    Seq,
+    Plan,
+}
+
+/// Large imports applied by a job: state and progress (`admin::import::runs`).
+#[derive(Iden, Clone, Copy)]
+pub enum ImportRuns {
+    Table,
+    ImportId,
+    Entity,
+    AccountId,
+    Total,
+    Done,
+    State,
+    Message,
+    CancelRequested,
+    Created,
+    Updated,
+    UpdatedAt,
 }
 
 /// Who has which staff-table row open for editing (`admin::presence`).

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use apalis::prelude::{Monitor, WorkerBuilder, WorkerFactoryFn};
 use apalis_cron::{CronStream, Schedule};
 use jobs::analytics_refresh::{self, RefreshAnalytics};
+use jobs::apply_import::{self, ApplyImport};
 use jobs::email_changed::{self, NotifyEmailChanged};
 use jobs::housekeeping;
 use jobs::password_changed::{self, NotifyPasswordChanged};
@@ -105,6 +106,12 @@ pub async fn run_workers(
                 .data(context.clone())
                 .backend(runner.backend::<NotifyTwoFactorChanged>())
                 .build_fn(two_factor_changed::handle),
+        )
+        .register(
+            WorkerBuilder::new(name("apply-import"))
+                .data(context.clone())
+                .backend(runner.backend::<ApplyImport>())
+                .build_fn(apply_import::handle),
         )
         .register(
             WorkerBuilder::new(name("sweep-posters"))

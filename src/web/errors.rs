@@ -81,6 +81,11 @@ pub fn from_app_error(error: &Error) -> Problem {
             "Changed meanwhile",
             "Someone else changed this first. Reload and try again.",
         ),
+        Error::Cancelled => Problem::new(
+            StatusCode::CONFLICT,
+            "Cancelled",
+            "This was cancelled: nothing was changed.",
+        ),
         Error::Unavailable => unavailable(),
         Error::Db { op, source } => from_db_error(op, source),
         Error::Internal(cause) => {
@@ -210,7 +215,7 @@ fn app_error_status(error: &Error) -> StatusCode {
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::Forbidden => StatusCode::FORBIDDEN,
         Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-        Error::Conflict => StatusCode::CONFLICT,
+        Error::Conflict | Error::Cancelled => StatusCode::CONFLICT,
         Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Error::Db { source, .. } => match source.kind() {
             DbErrorKind::Unavailable | DbErrorKind::Retryable(_) => StatusCode::SERVICE_UNAVAILABLE,

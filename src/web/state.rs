@@ -29,6 +29,8 @@ pub struct AppState {
     pub analytics: Arc<Analytics>,
     /// Staff tables' changes, followed once for every open event stream of this process.
     pub feed: Arc<ChangeFeed>,
+    /// CSV imports applying in this process (progress and cancel flags).
+    pub imports: Arc<crate::admin::import::LiveRuns>,
     pub subscriptions: Arc<Subscriptions>,
     /// Where uploaded posters' renditions live (`MEDIA_DIR`).
     pub media: MediaDir,

@@ -12,7 +12,7 @@ use crate::helpers::{
 const BOUNDARY: &str = "----streamvault-test-boundary";
 
 /// Posts `csv` as the multipart field `file`, the way the import form does.
-async fn upload(client: &Client, path: &str, csv: &str) -> Page {
+pub(crate) async fn upload(client: &Client, path: &str, csv: &str) -> Page {
     let token = client.csrf().await;
     let body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rows.csv\"\r\n\
@@ -34,7 +34,7 @@ async fn upload(client: &Client, path: &str, csv: &str) -> Page {
 }
 
 /// The preview's import id, from its confirmation form.
-fn import_id(page: &Page) -> Option<String> {
+pub(crate) fn import_id(page: &Page) -> Option<String> {
     let marker = "data-import-id=\"";
     let start = page.body.find(marker)? + marker.len();
     let end = page.body[start..].find('"')? + start;

@@ -32,6 +32,7 @@ mod cluster;
 mod csrf;
 mod feedback;
 mod import;
+mod import_large;
 mod input;
 mod live_tables;
 mod posters;

@@ -97,8 +97,10 @@ pub struct AdminPaths {
     pub presence: &'static str,
     /// POST (multipart, field `file`): preview a CSV import; nothing changes.
     pub import: &'static str,
-    /// POST: apply the previewed import, all or nothing.
+    /// POST: apply the previewed import, all or nothing (a large one by a job: 202).
     pub import_confirm: &'static str,
+    /// POST: stop one's own queued or running large import before it commits.
+    pub import_cancel: &'static str,
 }
 
 macro_rules! admin_paths {
@@ -120,6 +122,7 @@ macro_rules! admin_paths {
             presence: concat!("/admin/", $slug, "/:id/presence"),
             import: concat!("/admin/", $slug, "/import"),
             import_confirm: concat!("/admin/", $slug, "/import/:import_id/confirm"),
+            import_cancel: concat!("/admin/", $slug, "/import/:import_id/cancel"),
         }
     };
 }

@@ -86,9 +86,10 @@ pub async fn changes(
             .filter_map(|v| v.get(index))
         {
             if let Value::Int(id) = value {
-                if !labels.contains_key(&(target.slug, *id)) {
-                    let label = tx_label(tx, target, *id).await?;
-                    labels.insert((target.slug, *id), label);
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    labels.entry((target.slug, *id))
+                {
+                    slot.insert(tx_label(tx, target, *id).await?);
                 }
             }
         }

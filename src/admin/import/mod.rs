@@ -10,10 +10,14 @@
 
 mod check;
 mod csv;
+pub mod runs;
 
 pub use csv::parse_csv;
+pub use runs::{LiveRuns, RunState};
 
 use chrono::{DateTime, Duration, Utc};
+use jobs::apply_import::ApplyImport;
+use runs::Progress;
 use sea_query::{Expr, Query};
 use serde::{Deserialize, Serialize};
 
@@ -21,14 +25,20 @@ use super::crud::{self, Actor, FormData};
 use super::entity::EntityDef;
 use super::values::Value;
 use crate::audit::FieldChange;
-use crate::db::schema::Imports;
-use crate::db::{Db, DbErrorKind};
+use crate::db::schema::{ImportChunks, ImportRuns, Imports};
+use crate::db::{Db, DbErrorKind, Tx};
 use crate::error::{Error, Result};
 
 /// Rows one file may hold (a larger import is several files).
 pub const MAX_ROWS: usize = 100_000;
 /// The largest file accepted (a larger upload is refused with 413 before it is read).
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Plans up to this many rows are applied within the confirming request.
+pub const INLINE_ROWS: usize = 1000;
+/// Rows per stored chunk of a plan (well under a MariaDB packet).
+const CHUNK_ROWS: usize = 1000;
+/// A queued import reports its progress (and looks for a cancel request) this often.
+const PROGRESS_EVERY: usize = 250;
 /// How long a preview can be confirmed.
 const PREVIEW_LIFETIME_MINUTES: i64 = 60;
 
@@ -76,6 +86,11 @@ pub enum Confirmed {
     Applied {
         created: usize,
         updated: usize,
+    },
+    /// Too large to apply within the request: a job applies it, with progress on the table's
+    /// event stream (`runs`).
+    Queued {
+        total: i64,
     },
     /// A row changed (or went) since the preview: nothing was applied.
     Stale(String),
@@ -173,40 +188,228 @@ pub async fn preview(
     Ok(Previewed::Ready(Preview { import_id, lines }))
 }
 
-/// Applies the plan stored under `import_id` by `actor` for `def`, all of it or nothing.
+/// Applies the plan stored under `import_id` by `actor` for `def`, all of it or nothing: at
+/// once when it is small, else through a job ([`Confirmed::Queued`]).
 pub async fn confirm(
     db: &Db,
     def: &'static EntityDef,
     import_id: &str,
     actor: Actor,
 ) -> Result<Confirmed> {
+    let Some(total) = planned_rows(db, def, import_id, actor).await? else {
+        return Ok(Confirmed::NotFound);
+    };
+    if total <= INLINE_ROWS {
+        return apply(db, def, import_id, actor, None).await;
+    }
+    let total = total as i64;
+    let id = import_id.to_owned();
+    db.transaction("queue a CSV import", |tx| {
+        let id = id.clone();
+        Box::pin(async move {
+            // A second click finds the run already queued.
+            if let Some(run) = runs::find_in(tx, &id).await? {
+                return Ok(Confirmed::Queued { total: run.total });
+            }
+            if stored_plan(tx, def, &id, actor).await?.is_none() {
+                return Ok(Confirmed::NotFound);
+            }
+            runs::queue(tx, &id, def.slug, actor.account_id, total, actor.now).await?;
+            crate::queue::enqueue(
+                tx,
+                &ApplyImport {
+                    import_id: id.clone(),
+                },
+            )
+            .await?;
+            Ok(Confirmed::Queued { total })
+        })
+    })
+    .await
+}
+
+/// The job's half of a large import: applies the run's plan with progress, unless it was
+/// cancelled first, and records how it ended. Never fails the job: the outcome is the run's
+/// state, shown on the page.
+pub async fn apply_queued(
+    db: &Db,
+    live: &LiveRuns,
+    import_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(run) = runs::find(db, import_id).await? else {
+        return Ok(());
+    };
+    if run.state().is_over() {
+        return Ok(());
+    }
+    let Some(def) = super::entities::find(&run.entity) else {
+        return runs::set_state(
+            db,
+            import_id,
+            RunState::Failed,
+            Some((0, 0, "Unknown table.")),
+            now,
+        )
+        .await;
+    };
+    if run.cancel_requested {
+        return runs::set_state(
+            db,
+            import_id,
+            RunState::Cancelled,
+            Some((0, 0, CANCELLED)),
+            now,
+        )
+        .await;
+    }
+    runs::set_state(db, import_id, RunState::Running, None, now).await?;
+    let actor = Actor {
+        account_id: run.account_id,
+        now,
+    };
+    let progress = std::sync::Arc::new(Progress {
+        db: db.clone(),
+        import_id: import_id.to_owned(),
+        live: live.start(import_id),
+        now,
+    });
+    let outcome = apply(db, def, import_id, actor, Some(progress)).await;
+    live.finish(import_id);
+    let (state, created, updated, message) = match outcome {
+        Ok(Confirmed::Applied { created, updated }) => (
+            RunState::Applied,
+            created as i64,
+            updated as i64,
+            applied_message(created, updated),
+        ),
+        Ok(Confirmed::Stale(message)) => (RunState::Stale, 0, 0, message),
+        Ok(Confirmed::Refused(message)) => (RunState::Refused, 0, 0, message),
+        Ok(Confirmed::Queued { .. } | Confirmed::NotFound) => (
+            RunState::Failed,
+            0,
+            0,
+            "The preview expired before the import ran: nothing was imported.".to_owned(),
+        ),
+        Err(Error::Cancelled) => (RunState::Cancelled, 0, 0, CANCELLED.to_owned()),
+        Err(error) => {
+            tracing::error!(error = %error, import_id, "a queued import failed");
+            (
+                RunState::Failed,
+                0,
+                0,
+                "The import failed: nothing was imported.".to_owned(),
+            )
+        }
+    };
+    runs::set_state(
+        db,
+        import_id,
+        state,
+        Some((created, updated, &message)),
+        now,
+    )
+    .await
+}
+
+const CANCELLED: &str = "Cancelled: nothing was imported.";
+
+/// "Imported: 3 new rows, 2 changed."
+pub fn applied_message(created: usize, updated: usize) -> String {
+    format!("Imported: {created} new, {updated} changed.")
+}
+
+/// How many rows the preview planned, if `actor` may still confirm it.
+async fn planned_rows(
+    db: &Db,
+    def: &'static EntityDef,
+    import_id: &str,
+    actor: Actor,
+) -> Result<Option<usize>> {
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        total: i64,
+    }
+    let select = previewed(def, import_id, actor)
+        .column(Imports::Total)
+        .to_owned();
+    Ok(db
+        .fetch_optional::<Stored>(&select)
+        .await?
+        .map(|s| usize::try_from(s.total).unwrap_or(0)))
+}
+
+/// The import row `actor` previewed for `def`, if still within its lifetime.
+fn previewed(def: &'static EntityDef, import_id: &str, actor: Actor) -> sea_query::SelectStatement {
+    Query::select()
+        .from(Imports::Table)
+        .and_where(Expr::col(Imports::Id).eq(import_id))
+        .and_where(Expr::col(Imports::Entity).eq(def.slug))
+        .and_where(Expr::col(Imports::AccountId).eq(actor.account_id))
+        .and_where(
+            Expr::col(Imports::CreatedAt)
+                .gt(actor.now - Duration::minutes(PREVIEW_LIFETIME_MINUTES)),
+        )
+        .to_owned()
+}
+
+/// Locks the previewed import row; `None` if it is gone, expired or not `actor`'s.
+async fn stored_plan(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    import_id: &str,
+    actor: Actor,
+) -> Result<Option<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        total: i64,
+    }
+    let select = previewed(def, import_id, actor)
+        .column(Imports::Total)
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    Ok(tx.fetch_optional::<Stored>(&select).await?.map(|s| s.total))
+}
+
+/// Applies the plan in one transaction, all of it or nothing, reporting progress (and
+/// stopping on a cancel request) every [`PROGRESS_EVERY`] rows when `progress` is given.
+async fn apply(
+    db: &Db,
+    def: &'static EntityDef,
+    import_id: &str,
+    actor: Actor,
+    progress: Option<std::sync::Arc<Progress>>,
+) -> Result<Confirmed> {
     let import_id = import_id.to_owned();
     let outcome = db
         .transaction("apply a CSV import", |tx| {
-            let import_id = import_id.clone();
+            let (import_id, progress) = (import_id.clone(), progress.clone());
             Box::pin(async move {
+                if stored_plan(tx, def, &import_id, actor).await?.is_none() {
+                    return Ok(Confirmed::NotFound);
+                }
                 #[derive(sqlx::FromRow)]
-                struct Stored {
+                struct Chunk {
                     plan: String,
                 }
-                let select = Query::select()
-                    .column(Imports::Plan)
-                    .from(Imports::Table)
-                    .and_where(Expr::col(Imports::Id).eq(import_id.as_str()))
-                    .and_where(Expr::col(Imports::Entity).eq(def.slug))
-                    .and_where(Expr::col(Imports::AccountId).eq(actor.account_id))
-                    .and_where(
-                        Expr::col(Imports::CreatedAt)
-                            .gt(actor.now - Duration::minutes(PREVIEW_LIFETIME_MINUTES)),
+                let chunks: Vec<Chunk> = tx
+                    .fetch_all(
+                        &Query::select()
+                            .column(ImportChunks::Plan)
+                            .from(ImportChunks::Table)
+                            .and_where(Expr::col(ImportChunks::ImportId).eq(import_id.as_str()))
+                            .order_by(ImportChunks::Seq, sea_query::Order::Asc)
+                            .to_owned(),
                     )
-                    .lock(sea_query::LockType::Update)
-                    .to_owned();
-                let Some(stored) = tx.fetch_optional::<Stored>(&select).await? else {
-                    return Ok(Confirmed::NotFound);
-                };
-                let plan: Vec<Planned> = serde_json::from_str(&stored.plan)
-                    .map_err(|e| Error::internal(format_args!("stored import plan: {e}")))?;
+                    .await?;
                 // Used once, whatever happens next in this transaction.
+                tx.execute(
+                    &Query::delete()
+                        .from_table(ImportChunks::Table)
+                        .and_where(Expr::col(ImportChunks::ImportId).eq(import_id.as_str()))
+                        .to_owned(),
+                )
+                .await?;
                 tx.execute(
                     &Query::delete()
                         .from_table(Imports::Table)
@@ -215,19 +418,31 @@ pub async fn confirm(
                 )
                 .await?;
                 let (mut created, mut updated) = (0, 0);
-                for row in &plan {
-                    match (row.id, row.version) {
-                        (Some(id), Some(version)) => {
-                            match crud::update_in(tx, def, id, version, &row.values, actor).await? {
-                                crud::Step::Done(_) => updated += 1,
-                                crud::Step::Conflict(_) | crud::Step::NotFound => {
-                                    return Err(Error::Conflict);
+                for chunk in chunks {
+                    let plan: Vec<Planned> = serde_json::from_str(&chunk.plan)
+                        .map_err(|e| Error::internal(format_args!("stored import plan: {e}")))?;
+                    for row in &plan {
+                        match (row.id, row.version) {
+                            (Some(id), Some(version)) => {
+                                match crud::update_in(tx, def, id, version, &row.values, actor)
+                                    .await?
+                                {
+                                    crud::Step::Done(_) => updated += 1,
+                                    crud::Step::Conflict(_) | crud::Step::NotFound => {
+                                        return Err(Error::Conflict);
+                                    }
                                 }
                             }
+                            _ => {
+                                crud::create_in(tx, def, &row.values, None, actor).await?;
+                                created += 1;
+                            }
                         }
-                        _ => {
-                            crud::create_in(tx, def, &row.values, None, actor).await?;
-                            created += 1;
+                        let done = created + updated;
+                        if let Some(progress) = &progress {
+                            if done % PROGRESS_EVERY == 0 && progress.report(done as i64).await? {
+                                return Err(Error::Cancelled);
+                            }
                         }
                     }
                 }
@@ -263,17 +478,31 @@ async fn store_plan(
     actor: Actor,
 ) -> Result<String> {
     let import_id = crate::auth::tokens::random_token();
-    let plan = serde_json::to_string(plan)
-        .map_err(|e| Error::internal(format_args!("import plan: {e}")))?;
+    let mut chunks = Vec::new();
+    for rows in plan.chunks(CHUNK_ROWS) {
+        chunks.push(
+            serde_json::to_string(rows)
+                .map_err(|e| Error::internal(format_args!("import plan: {e}")))?,
+        );
+    }
+    let chunks = std::sync::Arc::new(chunks);
+    let total = plan.len() as i64;
     let expired: DateTime<Utc> = actor.now - Duration::minutes(PREVIEW_LIFETIME_MINUTES);
     let id = import_id.clone();
     db.transaction("store an import preview", |tx| {
-        let (id, plan) = (id.clone(), plan.clone());
+        let (id, chunks) = (id.clone(), chunks.clone());
         Box::pin(async move {
             tx.execute(
                 &Query::delete()
                     .from_table(Imports::Table)
                     .and_where(Expr::col(Imports::CreatedAt).lt(expired))
+                    .to_owned(),
+            )
+            .await?;
+            tx.execute(
+                &Query::delete()
+                    .from_table(ImportRuns::Table)
+                    .and_where(Expr::col(ImportRuns::UpdatedAt).lt(actor.now - runs::KEPT_FOR))
                     .to_owned(),
             )
             .await?;
@@ -286,17 +515,37 @@ async fn store_plan(
                         Imports::AccountId,
                         Imports::CreatedAt,
                         Imports::Plan,
+                        Imports::Total,
                     ])
                     .values_panic([
-                        id.into(),
+                        id.clone().into(),
                         def.slug.into(),
                         actor.account_id.into(),
                         actor.now.into(),
-                        plan.into(),
+                        "".into(),
+                        total.into(),
                     ])
                     .to_owned(),
             )
             .await?;
+            for (seq, chunk) in chunks.iter().enumerate() {
+                tx.execute(
+                    &Query::insert()
+                        .into_table(ImportChunks::Table)
+                        .columns([
+                            ImportChunks::ImportId,
+                            ImportChunks::Seq,
+                            ImportChunks::Plan,
+                        ])
+                        .values_panic([
+                            id.clone().into(),
+                            (seq as i64).into(),
+                            chunk.clone().into(),
+                        ])
+                        .to_owned(),
+                )
+                .await?;
+            }
             Ok(())
         })
     })

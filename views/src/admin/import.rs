@@ -47,6 +47,28 @@ pub struct ImportLineView {
     pub errors: Vec<(String, String)>,
 }
 
+/// How many lines of each kind the file has.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportCounts {
+    pub create: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub invalid: usize,
+}
+
+impl ImportCounts {
+    pub fn total(&self) -> usize {
+        self.create + self.update + self.unchanged + self.invalid
+    }
+}
+
+/// A large import a job is applying: the page follows it on the table's event stream.
+#[derive(Clone, Debug)]
+pub struct ImportProgressView {
+    pub import_id: String,
+    pub total: i64,
+}
+
 #[derive(Clone, Debug)]
 pub struct ImportView {
     pub plural: &'static str,
@@ -54,16 +76,15 @@ pub struct ImportView {
     pub slug: &'static str,
     /// Set when the preview can be confirmed.
     pub import_id: Option<String>,
+    pub counts: ImportCounts,
+    /// The lines listed (errors first, then changes; at most a few hundred).
     pub lines: Vec<ImportLineView>,
+    /// Lines with errors or changes that are not listed.
+    pub unlisted: usize,
     /// Why the file could not be read, or what the confirmation did.
     pub message: Option<(bool, String)>,
+    pub progress: Option<ImportProgressView>,
     pub csrf_token: String,
-}
-
-impl ImportView {
-    fn count(&self, action: &str) -> usize {
-        self.lines.iter().filter(|l| l.action == action).count()
-    }
 }
 
 /// The preview (or the outcome of a confirmation).
@@ -73,12 +94,28 @@ pub fn import_section(view: &ImportView) -> Markup {
             @if let Some((ok, message)) = &view.message {
                 div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) role="status" { (message) }
             }
-            @if !view.lines.is_empty() {
-                p.import-summary role="status" {
-                    (view.count("create")) " to add, " (view.count("update")) " to change, "
-                    (view.count("unchanged")) " unchanged, " (view.count("invalid")) " with errors."
-                    @if view.import_id.is_none() && view.count("invalid") > 0 { " Fix the file and preview it again: nothing is imported while a line has errors." }
+            @if let Some(progress) = &view.progress {
+                @let cancel = [view.list_path, "/import/", &progress.import_id, "/cancel"].concat();
+                div.import-progress data-import-progress=(progress.import_id) data-slug=(view.slug) {
+                    p.import-progress-text role="status" {
+                        "Importing " (crate::format::thousands(progress.total)) " rows in the background. Nothing changes until all of them are in; you may cancel until then."
+                    }
+                    progress max=(progress.total) value="0" aria-label="Rows imported" {}
+                    form.import-cancel method="post" action=(cancel) hx-post=(cancel)
+                        hx-target=(["#import-preview-", view.slug].concat()) hx-swap="outerHTML" {
+                        (csrf_field(&view.csrf_token))
+                        button.button type="submit" { "Cancel import" }
+                    }
                 }
+            }
+            @if view.counts.total() > 0 {
+                p.import-summary role="status" {
+                    (view.counts.create) " to add, " (view.counts.update) " to change, "
+                    (view.counts.unchanged) " unchanged, " (view.counts.invalid) " with errors."
+                    @if view.import_id.is_none() && view.counts.invalid > 0 { " Fix the file and preview it again: nothing is imported while a line has errors." }
+                }
+            }
+            @if !view.lines.is_empty() {
                 div.table-scroll {
                     table.table.import-lines {
                         thead { tr { th { "Line" } th { "Row" } th { "What happens" } th { "Details" } } }
@@ -108,6 +145,9 @@ pub fn import_section(view: &ImportView) -> Markup {
                             }
                         }
                     }
+                }
+                @if view.unlisted > 0 {
+                    p.import-unlisted { "… and " (view.unlisted) " more lines with changes or errors, not listed here." }
                 }
             }
             @if let Some(import_id) = &view.import_id {

@@ -8,6 +8,10 @@
 //! `presence` events (no id: they are state, not history) say who else has a row open for
 //! editing: `{"id": 7, "editors": ["alice"]}`, an empty list once nobody does. A new stream
 //! starts with one for every row being edited.
+//!
+//! `import` events (no id) follow the subscriber's own large imports of this table, applied
+//! by a job: `{"import_id", "state" (queued, running, applied, cancelled, stale, refused,
+//! failed), "done", "total", "created", "updated", "message"}`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use tokio::sync::broadcast;
 
 use super::request::TableRequest;
 use crate::admin::feed::{self, Change, Subscription, MAX_BACKLOG};
+use crate::admin::import::runs::Run;
 use crate::admin::presence::{self, Board};
 use crate::auth::sessions;
 use crate::error::Error;
@@ -51,6 +56,7 @@ pub async fn stream(req: &TableRequest) -> Result<Response> {
     // Subscribe before reading the backlog, so nothing committed in between is missed.
     let live = state.feed.subscribe().await?;
     let board = state.feed.presence();
+    let imports = state.feed.imports();
     let entity = req.def.slug;
     let mut pending = VecDeque::new();
     let mut reload = false;
@@ -70,6 +76,9 @@ pub async fn stream(req: &TableRequest) -> Result<Response> {
         live,
         board,
         editors: BTreeMap::new(),
+        account_id: req.user.account_id,
+        imports,
+        imports_told: BTreeMap::new(),
         presence_news: VecDeque::new(),
         pending,
         caught_up,
@@ -79,6 +88,7 @@ pub async fn stream(req: &TableRequest) -> Result<Response> {
         _place: place,
     };
     subscriber.read_presence();
+    subscriber.read_imports();
     let events = futures::stream::unfold(subscriber, |mut s| async move {
         let closing = s.state.feed.closing();
         let event = tokio::select! {
@@ -111,8 +121,13 @@ struct Subscriber {
     board: tokio::sync::watch::Receiver<Arc<Board>>,
     /// The other editors this page was last told about, per row.
     editors: BTreeMap<i64, Vec<String>>,
-    /// `presence` events not sent yet.
+    /// `presence` and `import` events not sent yet.
     presence_news: VecDeque<Event>,
+    account_id: i64,
+    /// Large imports of late, in every process.
+    imports: tokio::sync::watch::Receiver<Arc<Vec<Run>>>,
+    /// What this page was last told of each of its imports.
+    imports_told: BTreeMap<String, Run>,
     /// Changes read from the log on reconnect, sent before live ones.
     pending: VecDeque<Change>,
     /// Their ids: the live feed may bring them again.
@@ -155,6 +170,13 @@ impl Subscriber {
                         return None;
                     }
                     self.read_presence();
+                    continue;
+                }
+                changed = self.imports.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                    self.read_imports();
                     continue;
                 }
                 () = tokio::time::sleep(SESSION_CHECK) => {
@@ -203,6 +225,32 @@ impl Subscriber {
                 .push_back(Event::message(data.to_string()).event_type("presence"));
         }
         self.editors = now;
+    }
+
+    /// Queues an `import` event for each of this employee's imports of this table that moved
+    /// since the page was last told.
+    fn read_imports(&mut self) {
+        let runs = self.imports.borrow_and_update().clone();
+        for run in runs.iter() {
+            if run.entity != self.entity || run.account_id != self.account_id {
+                continue;
+            }
+            if self.imports_told.get(&run.import_id) == Some(run) {
+                continue;
+            }
+            let data = serde_json::json!({
+                "import_id": run.import_id,
+                "state": run.state().as_str(),
+                "done": run.done,
+                "total": run.total,
+                "created": run.created,
+                "updated": run.updated,
+                "message": run.message,
+            });
+            self.presence_news
+                .push_back(Event::message(data.to_string()).event_type("import"));
+            self.imports_told.insert(run.import_id.clone(), run.clone());
+        }
     }
 
     async fn session_is_live(&self) -> bool {

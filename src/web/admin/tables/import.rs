@@ -5,10 +5,10 @@
 use poem::http::StatusCode;
 use poem::web::Multipart;
 use poem::{FromRequest, Request, RequestBody, Response};
-use views::admin::import::{ImportLineView, ImportView};
+use views::admin::import::{ImportCounts, ImportLineView, ImportProgressView, ImportView};
 
 use super::request::TableRequest;
-use crate::admin::import::{self, Confirmed, LineAction, Preview, Previewed};
+use crate::admin::import::{self, runs, Confirmed, LineAction, Preview, Previewed};
 use crate::error::Error;
 use crate::web::common::staff_nav as nav;
 use crate::web::common::{see_other, with_status};
@@ -68,50 +68,112 @@ pub async fn confirm(req: &TableRequest) -> Result<Response> {
             }
             ((true, message), StatusCode::OK)
         }
+        Confirmed::Queued { total } => {
+            let mut view = view(req, None, None);
+            view.progress = Some(ImportProgressView {
+                import_id: import_id.to_owned(),
+                total,
+            });
+            return Ok(render(req, &view, StatusCode::ACCEPTED));
+        }
         Confirmed::Stale(message) => ((false, message), StatusCode::CONFLICT),
         Confirmed::Refused(message) => ((false, message), StatusCode::UNPROCESSABLE_ENTITY),
     };
     Ok(render(req, &view(req, None, Some(message)), status))
 }
 
+/// `POST /admin/{entity}/import/{import_id}/cancel`: stops one's own queued or running
+/// import before it commits (404 for anyone else's, or one already over).
+pub async fn cancel(req: &TableRequest) -> Result<Response> {
+    let import_id = req.import_id.as_deref().ok_or(Error::NotFound)?;
+    let now = req.state.clock.now();
+    if !runs::request_cancel(
+        req.db(),
+        &req.state.imports,
+        import_id,
+        req.user.account_id,
+        now,
+    )
+    .await?
+    {
+        return Err(Error::NotFound.into());
+    }
+    if !req.is_htmx() {
+        return Ok(see_other(req.def.paths.list, None, req.secure()));
+    }
+    let message = (
+        true,
+        "Cancelling: the import stops before anything is written.".to_owned(),
+    );
+    Ok(render(
+        req,
+        &view(req, None, Some(message)),
+        StatusCode::ACCEPTED,
+    ))
+}
+
+/// Lines listed in a preview; the rest are counted.
+const LISTED_LINES: usize = 500;
+
 fn view(
     req: &TableRequest,
     preview: Option<Preview>,
     message: Option<(bool, String)>,
 ) -> ImportView {
-    let (import_id, lines) = match preview {
-        Some(preview) => (
-            preview.import_id,
-            preview
-                .lines
+    let mut counts = ImportCounts::default();
+    let mut import_id = None;
+    let mut listed = Vec::new();
+    if let Some(preview) = preview {
+        import_id = preview.import_id;
+        let mut errors = Vec::new();
+        let mut changes = Vec::new();
+        for line in preview.lines {
+            match line.action {
+                LineAction::Create => counts.create += 1,
+                LineAction::Update => counts.update += 1,
+                LineAction::Unchanged => counts.unchanged += 1,
+                LineAction::Invalid => counts.invalid += 1,
+            }
+            match line.action {
+                LineAction::Invalid => errors.push(line),
+                LineAction::Unchanged => {}
+                _ => changes.push(line),
+            }
+        }
+        // Errors first: they are what must be fixed.
+        listed = errors.into_iter().chain(changes).collect();
+    }
+    let unlisted = listed.len().saturating_sub(LISTED_LINES);
+    listed.truncate(LISTED_LINES);
+    let lines = listed
+        .into_iter()
+        .map(|line| ImportLineView {
+            line: line.line,
+            action: match line.action {
+                LineAction::Create => "create",
+                LineAction::Update => "update",
+                LineAction::Unchanged => "unchanged",
+                LineAction::Invalid => "invalid",
+            },
+            id: line.id,
+            changes: line
+                .changes
                 .into_iter()
-                .map(|line| ImportLineView {
-                    line: line.line,
-                    action: match line.action {
-                        LineAction::Create => "create",
-                        LineAction::Update => "update",
-                        LineAction::Unchanged => "unchanged",
-                        LineAction::Invalid => "invalid",
-                    },
-                    id: line.id,
-                    changes: line
-                        .changes
-                        .into_iter()
-                        .map(|c| (c.field, c.before, c.after))
-                        .collect(),
-                    errors: line.errors,
-                })
+                .map(|c| (c.field, c.before, c.after))
                 .collect(),
-        ),
-        None => (None, Vec::new()),
-    };
+            errors: line.errors,
+        })
+        .collect();
     ImportView {
         plural: req.def.plural,
         list_path: req.def.paths.list,
         slug: req.def.slug,
         import_id,
+        counts,
         lines,
+        unlisted,
         message,
+        progress: None,
         csrf_token: req.ctx.csrf_token.clone(),
     }
 }

@@ -64,6 +64,7 @@ pub enum Op {
     Presence,
     Import,
     ImportConfirm,
+    ImportCancel,
 }
 
 pub struct TableEndpoint {
@@ -96,6 +97,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, TableEndpoint)> {
         if def.role().is_none() {
             routes.push((Method::POST, paths.import, at(Op::Import)));
             routes.push((Method::POST, paths.import_confirm, at(Op::ImportConfirm)));
+            routes.push((Method::POST, paths.import_cancel, at(Op::ImportCancel)));
         }
         if def.role().is_some() {
             routes.push((Method::POST, paths.disable, at(Op::Disable)));
@@ -118,6 +120,11 @@ impl Endpoint for TableEndpoint {
         if self.op == Op::Import {
             // The one multipart route of the tables: the file, read after access was checked.
             let file = import::read_upload(&mut req).await?;
+            if file.len() > crate::admin::import::MAX_FILE_BYTES {
+                return Err(poem::Error::from_status(
+                    poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+                ));
+            }
             return Ok(import::preview(&table, &file).await?);
         }
         Ok(dispatch(&table, self.op).await?)
@@ -145,6 +152,7 @@ async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
         Op::Presence => presence::presence(req).await,
         Op::Import => Err(Error::BadRequest("an import needs its file".into()).into()),
         Op::ImportConfirm => import::confirm(req).await,
+        Op::ImportCancel => import::cancel(req).await,
         Op::Export => export::export(req).await,
         Op::History => history::history(req).await,
         Op::Create => create::create(req).await,
