@@ -155,7 +155,7 @@ pub fn form_page(
         html! {
             p.breadcrumb { a href=(paths::ADMIN) { "Staff" } " › " a href=(meta.list_path) { (meta.plural) } }
             h1 { (title) }
-            form.panel.record-form method="post" action=(action) {
+            form.panel.record-form method="post" action=(action) novalidate {
                 @if let Some(flash) = &row.message { (crate::layout::flash_message(flash)) }
                 div.row-fields { (fields(meta, row, mode)) }
                 @if let Some(method) = method {
