@@ -238,6 +238,37 @@
     updateBulkBars();
   });
 
+  // A delete's message offers Undo for a few seconds, then keeps only the words. A table whose
+  // last row went shows its empty state.
+  function settleTables(root) {
+    root.querySelectorAll(".undo-flash[data-undo-seconds]").forEach(function (flash) {
+      if (flash.dataset.ready) return;
+      flash.dataset.ready = "1";
+      var seconds = parseInt(flash.dataset.undoSeconds, 10) || 10;
+      setTimeout(function () {
+        var form = flash.querySelector(".undo-form");
+        if (form && !form.classList.contains("htmx-request")) form.remove();
+      }, seconds * 1000);
+    });
+    document.querySelectorAll("table.admin-table > tbody").forEach(function (body) {
+      if (body.querySelector("tr.row, tr.row-editing, tr.empty-row")) return;
+      var width = body.closest("table").querySelectorAll("thead th").length;
+      var row = document.createElement("tr");
+      row.className = "empty-row";
+      var cell = document.createElement("td");
+      cell.colSpan = width;
+      cell.textContent = "Nothing left here.";
+      row.appendChild(cell);
+      body.appendChild(row);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    settleTables(document);
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    settleTables(document);
+  });
+
   // A fresh edit row (or a form answered with 422) places the cursor.
   // After settling: until then a swapped row still wears the old row's classes.
   document.addEventListener("htmx:afterSettle", function (evt) {

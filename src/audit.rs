@@ -17,6 +17,8 @@ pub enum Action {
     Delete,
     Disable,
     Enable,
+    /// A deleted row (and what its delete cascaded to) put back by an Undo.
+    Restore,
 }
 
 impl Action {
@@ -27,6 +29,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Disable => "disable",
             Action::Enable => "enable",
+            Action::Restore => "restore",
         }
     }
 }

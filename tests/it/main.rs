@@ -14,6 +14,7 @@ mod admin_export;
 mod admin_money;
 mod admin_people;
 mod admin_support;
+mod admin_undo;
 mod audit;
 
 // Analytics.

@@ -97,6 +97,8 @@ pub struct AdminPaths {
     pub import: &'static str,
     /// POST: apply the previewed import, all or nothing.
     pub import_confirm: &'static str,
+    /// POST (`token`): undo a delete just made (the row and what it cascaded to come back).
+    pub undo: &'static str,
 }
 
 macro_rules! admin_paths {
@@ -117,6 +119,7 @@ macro_rules! admin_paths {
             events: concat!("/admin/", $slug, "/events"),
             import: concat!("/admin/", $slug, "/import"),
             import_confirm: concat!("/admin/", $slug, "/import/:import_id/confirm"),
+            undo: concat!("/admin/", $slug, "/undo"),
         }
     };
 }

@@ -6,9 +6,11 @@
 //! checks its version), then the tables below it, `series_stats`, and the audit log last.
 
 mod form;
+mod undo;
 mod write;
 
 pub use form::{check_with_db, form_version, parse_form, FormData, Parsed};
+pub use undo::{delete_undoable, undo, Undone, UNDO_WINDOW_SECONDS};
 pub use write::{
     audit_change, bump_version, changes, create, create_in, delete, delete_many, lock_row, touch,
     update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,

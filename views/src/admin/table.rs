@@ -163,6 +163,31 @@ pub fn count_oob(meta: &TableMeta, total: i64) -> Markup {
     }
 }
 
+/// How long the page offers a delete's Undo (the server accepts it a while longer).
+pub const UNDO_SECONDS: u32 = 10;
+
+/// After a delete, out of band into the table's message area: what went, and an Undo button
+/// for a few seconds (`undo`: the snapshot to restore; none for accounts).
+pub fn deleted_oob(meta: &TableMeta, label: &str, undo: Option<i64>) -> Markup {
+    let target = ["#", &meta.table_id()].concat();
+    html! {
+        div.table-message id=(meta.message_id()) role="status" hx-swap-oob="true" {
+            div.flash.flash-success.undo-flash data-undo-seconds=(UNDO_SECONDS) {
+                span { "Deleted " (meta.singular) " “" (label) "”." }
+                @if let Some(token) = undo {
+                    form.undo-form method="post" action=(meta.undo_path) hx-post=(meta.undo_path)
+                        hx-target=(target) hx-swap="outerHTML" {
+                        (csrf_field(&meta.csrf_token))
+                        input type="hidden" name="token" value=(token);
+                        input type="hidden" name="_return" value=(meta.return_to);
+                        button.button.button-small.undo-button type="submit" { "Undo" }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The swappable table: headings, the new row, the rows, bulk delete and the pager.
 pub fn table_section(table: &TableView) -> Markup {
     let meta = &table.meta;
@@ -178,8 +203,10 @@ pub fn table_section(table: &TableView) -> Markup {
                 " · "
                 a href=(params.href(&[meta.list_path, ".csv"].concat(), None, 1)) download { "Download CSV" }
             }
-            @if let Some((ok, message)) = &table.message {
-                div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) role="status" { (message) }
+            div.table-message id=(meta.message_id()) role="status" {
+                @if let Some((ok, message)) = &table.message {
+                    div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) { (message) }
+                }
             }
             div.table-scroll {
                 table.table.admin-table data-slug=(meta.slug) {
@@ -214,7 +241,16 @@ pub fn table_section(table: &TableView) -> Markup {
                             (display_row(meta, row))
                         }
                         @if table.rows.is_empty() {
-                            tr.empty-row { td colspan=(meta.width()) { "Nothing here yet" @if !params.q.is_empty() || !params.filters.is_empty() { " matches the search" } "." } }
+                            tr.empty-row {
+                                td colspan=(meta.width()) {
+                                    @if !params.q.is_empty() || !params.filters.is_empty() {
+                                        "No " (meta.plural.to_lowercase()) " match the search. "
+                                        a href=(meta.list_path) { "Show all " (meta.plural.to_lowercase()) }
+                                    } @else {
+                                        "No " (meta.plural.to_lowercase()) " yet."
+                                    }
+                                }
+                            }
                         }
                     }
                 }

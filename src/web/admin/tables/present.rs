@@ -346,6 +346,7 @@ mod tests {
             plural: "Episodes",
             list_path: "/admin/episodes",
             bulk_path: "/admin/episodes/bulk-delete",
+            undo_path: "/admin/episodes/undo",
             columns: vec![views::admin::table::ColumnView {
                 name: "series_id",
                 label: "Series",

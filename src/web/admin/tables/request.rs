@@ -215,6 +215,7 @@ impl TableRequest {
             plural: def.plural,
             list_path: def.paths.list,
             bulk_path: def.paths.bulk_delete,
+            undo_path: def.paths.undo,
             columns,
             csrf_token: self.ctx.csrf_token.clone(),
             return_to: self.return_to(),
