@@ -355,7 +355,10 @@
         var tr = row(JSON.parse(evt.data).id);
         if (tr && !tr.classList.contains("row-editing")) tr.remove();
       });
-      source.addEventListener("created", function () {
+      source.addEventListener("created", function (evt) {
+        // A row already on the page (one's own Undo put it back) is no news.
+        var data = JSON.parse(evt.data);
+        if (data && row(data.id)) return;
         fresh += 1;
         liveBanner(slug, fresh === 1 ? "1 new row — show" : fresh + " new rows — show", function () {
           fresh = 0;

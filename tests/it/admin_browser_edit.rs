@@ -140,3 +140,67 @@ async fn click_to_edit_focuses_the_clicked_and_the_wrong_field(backend: Backend)
     client.close().await.expect("close browser");
 }
 both_backends!(click_to_edit_focuses_the_clicked_and_the_wrong_field);
+
+async fn undo_restores_a_deleted_series_with_its_episodes(backend: Backend) {
+    use crate::admin_support::{record, rows_where};
+    use streamvault::db::schema::{Contracts, Episodes};
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = demo_app(backend).await;
+    let mut series = 0;
+    for id in 1..=40 {
+        if rows_where(&app, Contracts::Table, Contracts::SeriesId, id).await == 0
+            && rows_where(&app, Episodes::Table, Episodes::SeriesId, id).await > 0
+        {
+            series = id;
+            break;
+        }
+    }
+    assert!(series > 0, "a demo series without contracts");
+    let episodes = rows_where(&app, Episodes::Table, Episodes::SeriesId, series).await;
+    let label = record(&app, "series", series).await.expect("series").label;
+    sign_in(&client, &app.url("/login"), "admin", "streamvault-admin").await;
+    for (width, height) in [(1440, 900), (390, 844)] {
+        client.set_window_size(width, height).await.expect("window");
+        let query = label.replace(' ', "+").replace('\'', "%27");
+        client
+            .goto(&app.url(&format!("/admin/series?q={query}")))
+            .await
+            .expect("series");
+        let row = format!("#series-row-{series}");
+        wait_for(&client, &format!("tr.row{row}")).await;
+        // The skip link leads to the table.
+        let skip = eval(
+            &client,
+            "return document.querySelector('.skip-link').getAttribute('href')",
+        )
+        .await;
+        assert_eq!(skip, serde_json::json!("#series-table"));
+        eval(
+            &client,
+            &format!("document.querySelector('{row} td.actions').scrollIntoView(); return true"),
+        )
+        .await;
+        click(&client, &format!("{row} td.actions form[hx-delete] button")).await;
+        client.accept_alert().await.expect("confirm");
+        crate::browser::wait_for_text(&client, "#series-message", "Deleted series").await;
+        wait_for(&client, "#series-table tr.empty-row").await;
+        assert_eq!(
+            rows_where(&app, Episodes::Table, Episodes::SeriesId, series).await,
+            0
+        );
+        screenshot(&client, &format!("series-deleted-{width}.png")).await;
+        click(&client, "#series-message .undo-button").await;
+        wait_for(&client, &format!("tr.row{row}")).await;
+        crate::browser::wait_for_text(&client, "#series-message", "Restored series").await;
+        assert_eq!(
+            rows_where(&app, Episodes::Table, Episodes::SeriesId, series).await,
+            episodes,
+            "its episodes came back"
+        );
+        screenshot(&client, &format!("series-restored-{width}.png")).await;
+    }
+    client.close().await.expect("close browser");
+}
+both_backends!(undo_restores_a_deleted_series_with_its_episodes);

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 
 pub use super::model::{ColumnView, Input, SelectOption, TableMeta};
 use super::row::{display_row, new_row, RowView};
-use super::{admin_page, NavLink};
+use super::NavLink;
 use crate::forms::csrf_field;
 use crate::layout::PageContext;
 
@@ -80,10 +80,12 @@ pub struct TableView {
 }
 
 pub fn list_page(ctx: &PageContext, nav: &[NavLink], table: &TableView) -> Markup {
-    admin_page(
+    let skip = ["#", &table.meta.table_id()].concat();
+    super::admin_page_skipping(
         ctx,
         table.meta.plural,
         nav,
+        (&skip, "Skip to the table"),
         html! {
             div.admin-head {
                 h1 { (table.meta.plural) }
