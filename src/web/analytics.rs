@@ -143,7 +143,14 @@ pub async fn dashboard(
         snapshot: parts.as_deref().map(|built| &built.view),
         reports: Report::ALL
             .iter()
-            .map(|r| (r.title(), r.page_href(), r.csv_href()))
+            // Spreadsheets open these: they ask for the byte-order mark.
+            .map(|r| {
+                (
+                    r.title(),
+                    r.page_href(),
+                    [r.csv_href().as_str(), "?bom=1"].concat(),
+                )
+            })
             .collect(),
     };
     Ok(views::analytics::dashboard_page(&ctx.page(), &nav(), &view).into_response())

@@ -203,7 +203,10 @@ pub fn table_section(table: &TableView) -> Markup {
                 span.row-count id=(meta.count_id()) { (row_count(meta, table.total)) }
                 @if table.pages > 1 { " · page " (page) " of " (table.pages) }
                 " · "
-                a href=(params.href(&[meta.list_path, ".csv"].concat(), None, 1)) download { "Download CSV" }
+                // The file follows the table's search, filters and sort; spreadsheets get a BOM.
+                @let csv = params.href(&[meta.list_path, ".csv"].concat(), None, 1);
+                @let csv = [csv.as_str(), if csv.contains('?') { "&bom=1" } else { "?bom=1" }].concat();
+                a href=(csv) download { "Download CSV" }
             }
             div.table-message id=(meta.message_id()) role="status" {
                 @if let Some((ok, message)) = &table.message {
