@@ -94,6 +94,25 @@ async fn dashboard_without_a_snapshot_queues_one_and_then_shows_it(backend: Back
     assert!(page.body.contains("As of"), "{}", page.body);
     assert!(!page.body.contains("Refreshing"));
     assert_eq!(page.body.matches("data-chart=").count(), 8, "eight charts");
+    // An index of the page's sections leads to each result.
+    assert!(page
+        .body
+        .contains(r#"<nav class="page-index" aria-label="On this page">"#));
+    for &query in AnalyticsQuery::ALL {
+        assert!(page
+            .body
+            .contains(&format!("href=\"#result-{}\"", query.slug())));
+    }
+    // Months read as words; the month still under way is marked as partial.
+    let now = app.clock.now();
+    let month = now.format("%b %Y").to_string();
+    assert!(!page.body.contains(&format!(">{}<", now.format("%Y-%m"))));
+    if page.body.contains(&format!(">{month}")) {
+        assert!(
+            page.body.contains(&format!("{month} (partial month)")),
+            "{month}"
+        );
+    }
     for &query in AnalyticsQuery::ALL {
         assert!(
             page.body
