@@ -19,6 +19,7 @@ mod audit;
 
 // Analytics.
 mod analytics;
+mod analytics_dashboard;
 
 mod access;
 mod account;
