@@ -177,7 +177,7 @@ pub fn with_typed(
         FlashKind::Error,
         errors
             .get("version")
-            .unwrap_or("Please correct the fields marked below."),
+            .unwrap_or("Please correct the fields marked."),
     );
     row.open = true;
     row
