@@ -9,6 +9,7 @@ mod smtp;
 // Staff tables.
 mod admin_browser;
 mod admin_browser_edit;
+mod admin_contracts;
 mod admin_crud;
 mod admin_export;
 mod admin_money;
