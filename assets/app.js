@@ -110,13 +110,55 @@
 
   // ---- Staff tables ----
 
-  // Click a cell to edit its row (the row's Edit link does the request); links, buttons
-  // and inputs inside the row keep their own behaviour.
+  // Click a cell to edit its row (the row's Edit link does the request) and put the cursor
+  // in that column's field once the edit row arrives; links, buttons and inputs inside the
+  // row keep their own behaviour.
+  var pendingFocus = null;
   document.addEventListener("click", function (evt) {
     var cell = evt.target.closest && evt.target.closest(".admin-table tr.row td.cell");
     if (!cell || evt.target.closest("a, button, input, select, label, form")) return;
     var edit = cell.parentElement.querySelector("a.edit-link");
-    if (edit) edit.click();
+    if (!edit) return;
+    pendingFocus = { row: cell.parentElement.id, column: cell.getAttribute("data-column") };
+    edit.click();
+  });
+  document.addEventListener("click", function (evt) {
+    var edit = evt.target.closest && evt.target.closest(".admin-table tr.row a.edit-link");
+    if (edit && evt.isTrusted) pendingFocus = null;
+  });
+  function fieldIn(scope) {
+    return scope && scope.querySelector(
+      "input:not([type=hidden]):not(.select-search), select, textarea"
+    );
+  }
+  // Where the cursor goes in a freshly swapped form: the first wrong field after a 422,
+  // else the clicked column's field, else the first field.
+  function focusForm(container) {
+    var wrong = container.querySelector('[aria-invalid="true"]');
+    if (wrong) {
+      wrong.focus();
+      return;
+    }
+    if (!container.classList.contains("row-editing")) return;
+    var target = null;
+    if (pendingFocus && pendingFocus.row === container.id && pendingFocus.column) {
+      target = fieldIn(container.querySelector('td[data-column="' + pendingFocus.column + '"]'));
+    }
+    pendingFocus = null;
+    target = target || fieldIn(container);
+    if (target) {
+      target.focus();
+      if (target.select && target.type !== "date" && target.type !== "checkbox") target.select();
+    }
+  }
+  // Enter in a select of an edit row saves too (text fields submit natively).
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Enter" || !evt.target.matches || !evt.target.matches("tr.row-editing select")) return;
+    var form = evt.target.form;
+    if (form && form.requestSubmit) {
+      evt.preventDefault();
+      form.requestSubmit();
+    }
   });
 
   // Escape in a row being edited restores it (its Cancel link asks for the row again).
@@ -196,15 +238,44 @@
     updateBulkBars();
   });
 
-  // A fresh edit row puts the cursor in its first field.
-  document.addEventListener("htmx:afterSwap", function (evt) {
-    var target = evt.detail.target;
-    if (!target || !target.querySelector) return;
-    var editing = document.getElementById(target.id);
-    if (editing && editing.classList.contains("row-editing")) {
-      var first = editing.querySelector("input:not([type=hidden]), select");
-      if (first) first.focus();
-    }
+  // A delete's message offers Undo for a few seconds, then keeps only the words. A table whose
+  // last row went shows its empty state.
+  function settleTables(root) {
+    root.querySelectorAll(".undo-flash[data-undo-seconds]").forEach(function (flash) {
+      if (flash.dataset.ready) return;
+      flash.dataset.ready = "1";
+      var seconds = parseInt(flash.dataset.undoSeconds, 10) || 10;
+      setTimeout(function () {
+        var form = flash.querySelector(".undo-form");
+        if (form && !form.classList.contains("htmx-request")) form.remove();
+      }, seconds * 1000);
+    });
+    document.querySelectorAll("table.admin-table > tbody").forEach(function (body) {
+      if (body.querySelector("tr.row, tr.row-editing, tr.empty-row")) return;
+      var width = body.closest("table").querySelectorAll("thead th").length;
+      var row = document.createElement("tr");
+      row.className = "empty-row";
+      var cell = document.createElement("td");
+      cell.colSpan = width;
+      cell.textContent = "Nothing left here.";
+      row.appendChild(cell);
+      body.appendChild(row);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    settleTables(document);
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    settleTables(document);
+  });
+
+  // A fresh edit row (or a form answered with 422) places the cursor.
+  // After settling: until then a swapped row still wears the old row's classes.
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    // Fired on each swapped element (the new row, for an outerHTML swap).
+    var elt = evt.target;
+    var swapped = elt && elt.closest && elt.closest("tr.row-editing, tr.row-new");
+    if (swapped) focusForm(swapped);
   });
   // Live staff tables: one event stream per table kind on the page (GET /admin/E/events).
   // Updated rows are fetched again and swapped in place (never a row someone is editing:
@@ -319,7 +390,10 @@
       var tr = row(JSON.parse(evt.data).id);
       if (tr && !tr.classList.contains("row-editing")) tr.remove();
     });
-    source.addEventListener("created", function () {
+    source.addEventListener("created", function (evt) {
+      // A row already on the page (one's own Undo put it back) is no news.
+      var data = JSON.parse(evt.data);
+      if (data && row(data.id)) return;
       fresh += 1;
       liveBanner(slug, fresh === 1 ? "1 new row — show" : fresh + " new rows — show", function () {
         fresh = 0;

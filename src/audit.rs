@@ -17,6 +17,8 @@ pub enum Action {
     Delete,
     Disable,
     Enable,
+    /// A deleted row (and what its delete cascaded to) put back by an Undo.
+    Restore,
 }
 
 impl Action {
@@ -27,6 +29,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Disable => "disable",
             Action::Enable => "enable",
+            Action::Restore => "restore",
         }
     }
 }
@@ -174,6 +177,10 @@ pub struct AuditFilter {
     /// The staff member who made the change.
     pub account_id: Option<i64>,
     pub entity_id: Option<String>,
+    /// Recorded on or after this day (UTC).
+    pub from: Option<chrono::NaiveDate>,
+    /// Recorded on or before this day (UTC).
+    pub to: Option<chrono::NaiveDate>,
 }
 
 /// One entry as the audit page shows it.
@@ -224,6 +231,17 @@ pub async fn list(db: &Db, filter: &AuditFilter, page: Page) -> Result<(Vec<Audi
     }
     if let Some(entity_id) = &filter.entity_id {
         select.and_where(Expr::col((AuditLog::Table, AuditLog::EntityId)).eq(entity_id.as_str()));
+    }
+    // Whole days: from its first instant, up to (not including) the day after `to`.
+    if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        select.and_where(Expr::col((AuditLog::Table, AuditLog::RecordedAt)).gte(from.and_utc()));
+    }
+    if let Some(end) = filter
+        .to
+        .and_then(|d| d.succ_opt())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+    {
+        select.and_where(Expr::col((AuditLog::Table, AuditLog::RecordedAt)).lt(end.and_utc()));
     }
     select
         .order_by((AuditLog::Table, AuditLog::Id), Order::Desc)

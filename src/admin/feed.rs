@@ -58,7 +58,8 @@ impl ChangeKind {
 
     fn from_action(action: &str) -> ChangeKind {
         match action {
-            "create" => ChangeKind::Created,
+            // A restored row is new to every table showing it.
+            "create" | "restore" => ChangeKind::Created,
             "delete" => ChangeKind::Deleted,
             // update, disable, enable, link changes: the row is still there, changed.
             _ => ChangeKind::Updated,

@@ -70,6 +70,54 @@ where
     Ok(DynRow(values))
 }
 
+/// A whole row with its column names (as the database names them), for rows copied whole:
+/// the snapshot an Undo restores (`admin::crud::undo`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedRow(pub Vec<(String, Raw)>);
+
+fn decode_named<'r, R>(row: &'r R) -> Result<NamedRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    NaiveDate: Decode<'r, R::Database> + Type<R::Database>,
+    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    f64: Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Database,
+{
+    use sqlx::{Column, TypeInfo, ValueRef};
+    let DynRow(mut values) = decode(row)?;
+    // A copy must keep floating-point values as such: SQLite would also read a REAL as a
+    // Julian-day timestamp, which `decode` tries first.
+    for (index, value) in values.iter_mut().enumerate() {
+        let raw = row.try_get_raw(index)?;
+        let float = raw.type_info().name().eq_ignore_ascii_case("REAL")
+            || raw.type_info().name().eq_ignore_ascii_case("DOUBLE")
+            || raw.type_info().name().eq_ignore_ascii_case("FLOAT");
+        if float && !matches!(value, Raw::Null | Raw::Float(_)) {
+            if let Some(x) = try_as::<R, f64>(row, index) {
+                *value = Raw::Float(x);
+            }
+        }
+    }
+    let names = row.columns().iter().map(|c| c.name().to_owned());
+    Ok(NamedRow(names.zip(values).collect()))
+}
+
+impl<'r> FromRow<'r, SqliteRow> for NamedRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        decode_named(row)
+    }
+}
+
+impl<'r> FromRow<'r, MySqlRow> for NamedRow {
+    fn from_row(row: &'r MySqlRow) -> Result<Self, sqlx::Error> {
+        decode_named(row)
+    }
+}
+
 impl<'r> FromRow<'r, SqliteRow> for DynRow {
     fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
         decode(row)

@@ -432,6 +432,19 @@ pub enum EditPresence {
     SeenAt,
 }
 
+/// What a staff delete removed, kept a short while for its Undo (`admin::crud::undo`).
+#[derive(Iden, Clone, Copy)]
+pub enum UndoSnapshots {
+    Table,
+    Id,
+    AccountId,
+    Entity,
+    EntityId,
+    Label,
+    Payload,
+    CreatedAt,
+}
+
 /// MariaDB only: who may run the migrations now (`db::migration_lease`). Created before the
 /// migrations, outside them, because it guards them.
 #[derive(Iden, Clone, Copy)]

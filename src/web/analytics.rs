@@ -109,7 +109,11 @@ async fn snapshot_view(
         size: PREVIEW_ROWS,
     };
     let view = SnapshotView {
-        charts: snapshot.charts.iter().map(chart_view).collect(),
+        charts: snapshot
+            .charts
+            .iter()
+            .map(|chart| chart_view(chart, snapshot.computed_at))
+            .collect(),
         results: snapshot
             .results
             .iter()
@@ -143,7 +147,14 @@ pub async fn dashboard(
         snapshot: parts.as_deref().map(|built| &built.view),
         reports: Report::ALL
             .iter()
-            .map(|r| (r.title(), r.page_href(), r.csv_href()))
+            // Spreadsheets open these: they ask for the byte-order mark.
+            .map(|r| {
+                (
+                    r.title(),
+                    r.page_href(),
+                    [r.csv_href().as_str(), "?bom=1"].concat(),
+                )
+            })
             .collect(),
     };
     Ok(views::analytics::dashboard_page(&ctx.page(), &nav(), &view).into_response())
@@ -551,7 +562,34 @@ fn region_labels(rows: &[Vec<Cell>], regions: &RegionPair) -> Rows {
         .collect()
 }
 
-fn chart_view(chart: &Chart) -> ChartView {
+/// A month label of the monthly chart (`2026-12`) in words ("Dec 2026"); the month the
+/// snapshot was computed in is marked partial, so its short bar does not read as a collapse.
+fn month_label(label: &str, as_of: DateTime<Utc>) -> String {
+    let Some(first) = chrono::NaiveDate::parse_from_str(&[label, "-01"].concat(), "%Y-%m-%d").ok()
+    else {
+        return label.to_owned();
+    };
+    let words = first.format("%b %Y").to_string();
+    if as_of.format("%Y-%m").to_string() == label {
+        [words.as_str(), " (partial month)"].concat()
+    } else {
+        words
+    }
+}
+
+fn chart_view(chart: &Chart, as_of: DateTime<Utc>) -> ChartView {
+    let monthly = chart.slug == "reviews-per-month";
+    let labels: Vec<String> = chart
+        .labels
+        .iter()
+        .map(|l| {
+            if monthly {
+                month_label(l, as_of)
+            } else {
+                l.clone()
+            }
+        })
+        .collect();
     let kind = match chart.kind {
         ChartKind::HorizontalBar => "horizontalBar",
         ChartKind::Bar => "bar",
@@ -567,7 +605,7 @@ fn chart_view(chart: &Chart) -> ChartView {
     };
     let data = serde_json::json!({
         "type": kind,
-        "labels": chart.labels,
+        "labels": labels,
         "datasets": chart.datasets.iter().map(|d| serde_json::json!({
             "label": d.label,
             "data": d.values.iter().map(number).collect::<Vec<_>>(),
@@ -579,8 +617,7 @@ fn chart_view(chart: &Chart) -> ChartView {
         data_json: data.to_string(),
         label_heading: chart.label_heading.clone(),
         dataset_labels: chart.datasets.iter().map(|d| d.label.clone()).collect(),
-        rows: chart
-            .labels
+        rows: labels
             .iter()
             .enumerate()
             .map(|(i, label)| {
@@ -616,4 +653,19 @@ fn csv_response<D: Dataset>(
         csv::write(dataset.header(), &rows),
         bom,
     ))
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::*;
+
+    #[test]
+    fn the_current_month_is_marked_partial() {
+        let as_of = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 3, 13, 0, 0)
+            .single()
+            .expect("a moment");
+        assert_eq!(month_label("2026-11", as_of), "Nov 2026");
+        assert_eq!(month_label("2026-12", as_of), "Dec 2026 (partial month)");
+        assert_eq!(month_label("junk", as_of), "junk");
+    }
 }

@@ -302,6 +302,9 @@ async fn staff_tables_fit_the_window(backend: Backend) {
         serde_json::json!(false),
         "only the table scrolls"
     );
+    // Nothing wraps inside a word and the row actions stay on screen on a phone too.
+    let problems = eval(&client, LAYOUT_PROBLEMS).await;
+    assert_eq!(problems, serde_json::json!([]), "customers at 390×844");
     let to_table = "document.querySelector('.table-summary').scrollIntoView(); return true";
     eval(&client, to_table).await;
     screenshot(&client, "customers-390.png").await;
@@ -317,6 +320,12 @@ async fn staff_tables_fit_the_window(backend: Backend) {
     )
     .await;
     screenshot(&client, "series-390-scrolled.png").await;
+    let problems = eval(&client, LAYOUT_PROBLEMS).await;
+    assert_eq!(
+        problems,
+        serde_json::json!([]),
+        "series at 390×844, scrolled"
+    );
     client.close().await.expect("close browser");
 }
 both_backends!(staff_tables_fit_the_window);

@@ -52,9 +52,20 @@ async fn tables_export_what_they_show_as_spreadsheet_safe_csv(backend: Backend) 
         file.header("content-disposition"),
         Some(format!("attachment; filename=\"series-{today}.csv\"").as_str())
     );
+    // A plain URL (scripts) gets the bare file; the page's link asks for a byte-order mark.
+    let marked = admin.get("/admin/series.csv?bom=1").await;
+    assert!(marked.body.starts_with("\u{feff}id,title,"));
+    assert_eq!(marked.body.trim_start_matches('\u{feff}'), file.body);
+    assert_eq!(admin.get("/admin/series.csv?bom=yes").await.status, 400);
+    let page = admin.get("/admin/series?sort=-title").await;
+    assert!(
+        page.body
+            .contains("/admin/series.csv?sort=-title&amp;bom=1"),
+        "the link follows the sort"
+    );
     assert!(
         file.body.starts_with(
-            "\u{feff}id,title,planned_episodes,language_id,release_date,origin_country_id,\
+            "id,title,planned_episodes,language_id,release_date,origin_country_id,\
              production_house_id,poster_url,trailer_url\r\n"
         ),
         "{}",

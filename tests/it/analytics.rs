@@ -20,7 +20,7 @@ use crate::helpers::{
 
 const REFRESH_JOB: &str = "RefreshAnalytics";
 
-async fn demo_app(backend: Backend, env: Vec<(&'static str, String)>) -> TestApp {
+pub(crate) async fn demo_app(backend: Backend, env: Vec<(&'static str, String)>) -> TestApp {
     spawn_with(
         backend,
         Options {
@@ -32,7 +32,7 @@ async fn demo_app(backend: Backend, env: Vec<(&'static str, String)>) -> TestApp
     .await
 }
 
-async fn admin(app: &TestApp) -> Client {
+pub(crate) async fn admin(app: &TestApp) -> Client {
     let client = app.client();
     client.sign_in("admin", "streamvault-admin").await;
     client
@@ -47,7 +47,7 @@ async fn refresh_jobs(app: &TestApp) -> usize {
 }
 
 /// Asks for a refresh as staff do and waits until its snapshot has landed.
-async fn refreshed(app: &TestApp, staff: &Client) {
+pub(crate) async fn refreshed(app: &TestApp, staff: &Client) {
     let page = staff.post_form("/admin/analytics/refresh", &[]).await;
     assert_eq!(page.status, 303, "{}", page.body);
     app.drain_jobs().await;

@@ -149,3 +149,50 @@ async fn a_change_whose_audit_entry_fails_is_undone(backend: Backend) {
     assert_eq!(audit_entries(&app).await, 1, "only the create's entry");
 }
 both_backends!(a_change_whose_audit_entry_fails_is_undone);
+
+async fn the_log_filters_by_date_range_and_a_series_links_to_its_page(backend: Backend) {
+    let app = crate::admin_support::demo_app(backend).await;
+    let admin = crate::admin_support::staff(&app, "erin").await;
+    let made =
+        crate::admin_support::htmx(&admin, "POST", "/admin/genres", &[("name", "Zydeco Noir")])
+            .await;
+    assert_eq!(made.status, 200);
+    let today = app.clock.now().date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let yesterday = today.pred_opt().expect("yesterday");
+    let within = admin
+        .get(&format!(
+            "/admin/audit?from={}&to={}",
+            day(today),
+            day(today)
+        ))
+        .await;
+    assert_eq!(within.status, 200);
+    assert!(within.body.contains("Zydeco Noir"), "{}", within.body);
+    let before = admin
+        .get(&format!("/admin/audit?to={}", day(yesterday)))
+        .await;
+    assert_eq!(before.status, 200);
+    assert!(!before.body.contains("Zydeco Noir"));
+    let after = admin
+        .get(&format!(
+            "/admin/audit?from={}",
+            day(today.succ_opt().expect("tomorrow"))
+        ))
+        .await;
+    assert!(!after.body.contains("Zydeco Noir"));
+    assert_eq!(admin.get("/admin/audit?from=12/03/2026").await.status, 400);
+    let backwards = format!("/admin/audit?from={}&to={}", day(today), day(yesterday));
+    assert_eq!(admin.get(&backwards).await.status, 400);
+
+    // A series' staff page links to its public page, and back.
+    let record = admin.get("/admin/series/1").await;
+    assert!(
+        record.body.contains(r#"href="/series/1">View on site"#),
+        "{}",
+        record.body
+    );
+    let public = admin.get("/series/1").await;
+    assert!(public.body.contains("Edit in admin"));
+}
+both_backends!(the_log_filters_by_date_range_and_a_series_links_to_its_page);

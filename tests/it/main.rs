@@ -8,15 +8,19 @@ mod smtp;
 
 // Staff tables.
 mod admin_browser;
+mod admin_browser_edit;
+mod admin_contracts;
 mod admin_crud;
 mod admin_export;
 mod admin_money;
 mod admin_people;
 mod admin_support;
+mod admin_undo;
 mod audit;
 
 // Analytics.
 mod analytics;
+mod analytics_dashboard;
 
 mod access;
 mod account;

@@ -51,7 +51,7 @@ pub struct ResultView {
 }
 
 impl ResultView {
-    fn section_id(&self) -> String {
+    pub fn section_id(&self) -> String {
         ["result-", self.slug].concat()
     }
 
@@ -165,7 +165,21 @@ pub fn dashboard_page(ctx: &PageContext, nav: &[NavLink], view: &DashboardView<'
                 }
             }
             @if let Some(snapshot) = view.snapshot {
-                section.chart-grid aria-label="Charts" {
+                // A long page: its sections listed up front, each a jump away.
+                nav.page-index aria-label="On this page" {
+                    h2.page-index-title { "On this page" }
+                    div.page-index-groups {
+                        div {
+                            h3 { a href="#charts" { "Charts" } }
+                            ul { @for chart in &snapshot.charts { li { a href={"#chart-" (chart.slug)} { (chart.title) } } } }
+                        }
+                        div {
+                            h3 { "Results" }
+                            ul { @for result in &snapshot.results { li { a href={"#" (result.section_id())} { (result.title) } } } }
+                        }
+                    }
+                }
+                section.chart-grid #charts aria-label="Charts" {
                     @for chart in &snapshot.charts { (chart_panel(chart)) }
                 }
                 @for result in &snapshot.results {

@@ -101,6 +101,8 @@ pub struct AdminPaths {
     pub import_confirm: &'static str,
     /// POST: stop one's own queued or running large import before it commits.
     pub import_cancel: &'static str,
+    /// POST (`token`): undo a delete just made (the row and what it cascaded to come back).
+    pub undo: &'static str,
 }
 
 macro_rules! admin_paths {
@@ -123,6 +125,7 @@ macro_rules! admin_paths {
             import: concat!("/admin/", $slug, "/import"),
             import_confirm: concat!("/admin/", $slug, "/import/:import_id/confirm"),
             import_cancel: concat!("/admin/", $slug, "/import/:import_id/cancel"),
+            undo: concat!("/admin/", $slug, "/undo"),
         }
     };
 }

@@ -95,7 +95,19 @@ pub struct AuditParams {
     entity: Option<String>,
     staff_id: Option<String>,
     entity_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     page: Option<String>,
+}
+
+/// An optional `YYYY-MM-DD` query field; anything else is a 400 naming the field.
+fn optional_date(text: Option<&str>, name: &str) -> Result<Option<chrono::NaiveDate>> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| Error::BadRequest([name, " must be a date (YYYY-MM-DD)"].concat()).into()),
+    }
 }
 
 #[handler]
@@ -119,11 +131,20 @@ pub async fn audit_log(
         Some(id) if id.len() <= 64 => Some(id.to_owned()),
         Some(_) => return Err(Error::BadRequest("entity_id is too long".into()).into()),
     };
+    let from = optional_date(params.from.as_deref(), "from")?;
+    let to = optional_date(params.to.as_deref(), "to")?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            return Err(Error::BadRequest("to must not be before from".into()).into());
+        }
+    }
     let page = Page::parse(params.page.as_deref(), None, 50)?;
     let filter = AuditFilter {
         entity: entity.clone(),
         account_id: staff_id,
         entity_id,
+        from,
+        to,
     };
     let (rows, has_next) = audit::list(&state.db, &filter, page).await?;
     let staff = crate::admin::people::staff_members(&state.db)
@@ -140,6 +161,8 @@ pub async fn audit_log(
         staff,
         entity,
         staff_id,
+        from,
+        to,
         page: page.number,
         has_next,
     };

@@ -29,6 +29,8 @@ pub struct AuditView {
     pub staff: Vec<SelectOption>,
     pub entity: Option<String>,
     pub staff_id: Option<i64>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
     pub page: u32,
     pub has_next: bool,
 }
@@ -41,6 +43,11 @@ impl AuditView {
         }
         if let Some(staff) = self.staff_id {
             query.append_pair("staff_id", &staff.to_string());
+        }
+        for (name, day) in [("from", self.from), ("to", self.to)] {
+            if let Some(day) = day {
+                query.append_pair(name, &day.format("%Y-%m-%d").to_string());
+            }
         }
         if page > 1 {
             query.append_pair("page", &page.to_string());
@@ -81,6 +88,14 @@ pub fn audit_page(ctx: &PageContext, nav: &[NavLink], view: &AuditView) -> Marku
                             option value=(member.value) selected[view.staff_id == Some(member.value)] { (member.label) }
                         }
                     }
+                }
+                label.filter {
+                    span { "From" }
+                    input type="date" name="from" value=[view.from.map(|d| d.format("%Y-%m-%d").to_string())];
+                }
+                label.filter {
+                    span { "To" }
+                    input type="date" name="to" value=[view.to.map(|d| d.format("%Y-%m-%d").to_string())];
                 }
                 noscript { button.button type="submit" { "Apply" } }
             }

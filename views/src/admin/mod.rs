@@ -29,27 +29,103 @@ const REPORTS: [(&str, &str); 2] = [
     ("viewer-engagement", "Viewer engagement"),
 ];
 
-/// A staff page: the staff navigation above the content.
+/// The staff menu's groups, in order, and which links each holds (by path); a link no group
+/// names (a new table) joins the first.
+const GROUPS: [(&str, &[&str]); 4] = [
+    (
+        "Catalog",
+        &[
+            paths::SERIES_PATHS.list,
+            paths::EPISODES_PATHS.list,
+            paths::SCHEDULES_PATHS.list,
+            paths::CONTRACTS_PATHS.list,
+            paths::ADMIN_REVIEWS,
+        ],
+    ),
+    (
+        "People",
+        &[
+            paths::PRODUCTION_HOUSES_PATHS.list,
+            paths::PRODUCERS_PATHS.list,
+            paths::ALLIANCES_PATHS.list,
+            paths::EMPLOYEES_PATHS.list,
+            paths::CUSTOMERS_PATHS.list,
+        ],
+    ),
+    (
+        "Reference data",
+        &[
+            paths::GENRES_PATHS.list,
+            paths::LANGUAGES_PATHS.list,
+            paths::COUNTRIES_PATHS.list,
+        ],
+    ),
+    ("Insight", &[paths::ADMIN_ANALYTICS, paths::ADMIN_AUDIT]),
+];
+
+/// A staff page: the staff navigation above the content, and a skip link past it.
 pub fn admin_page(ctx: &PageContext, title: &str, nav: &[NavLink], body: Markup) -> Markup {
+    admin_page_skipping(
+        ctx,
+        title,
+        nav,
+        ("#staff-main", "Skip to the content"),
+        body,
+    )
+}
+
+/// A staff page whose skip link leads somewhere in particular (a table: `#series-table`).
+pub fn admin_page_skipping(
+    ctx: &PageContext,
+    title: &str,
+    nav: &[NavLink],
+    skip: (&str, &str),
+    body: Markup,
+) -> Markup {
     let current = ctx.current_path.as_str();
+    let here = |href: &str| current == href || current.starts_with(&[href, "/"].concat());
+    let mut groups: Vec<Vec<(String, String)>> = vec![Vec::new(); GROUPS.len()];
+    let links = nav
+        .iter()
+        .map(|l| (l.href.to_owned(), l.label.to_owned()))
+        .chain([
+            (paths::ADMIN_REVIEWS.to_owned(), "Reviews".to_owned()),
+            (paths::ADMIN_ANALYTICS.to_owned(), "Analytics".to_owned()),
+        ])
+        .chain(
+            REPORTS
+                .iter()
+                .map(|(slug, label)| (paths::report(slug), (*label).to_owned())),
+        )
+        .chain([(paths::ADMIN_AUDIT.to_owned(), "Audit log".to_owned())]);
+    for (href, label) in links {
+        let group = GROUPS
+            .iter()
+            .position(|(_, hrefs)| hrefs.contains(&href.as_str()))
+            .or_else(|| {
+                href.starts_with("/admin/reports/")
+                    .then_some(GROUPS.len() - 1)
+            })
+            .unwrap_or(0);
+        groups[group].push((href, label));
+    }
     page(
         ctx,
         title,
         html! {
+            a.skip-link href=(skip.0) { (skip.1) }
             nav.admin-nav aria-label="Staff" {
-                a href=(paths::ADMIN) aria-current=[(current == paths::ADMIN).then_some("page")] { "Overview" }
-                @for link in nav {
-                    a href=(link.href) aria-current=[(current == link.href || current.starts_with(&[link.href, "/"].concat())).then_some("page")] { (link.label) }
-                }
-                a href=(paths::ADMIN_REVIEWS) aria-current=[(current == paths::ADMIN_REVIEWS).then_some("page")] { "Reviews" }
-                a href=(paths::ADMIN_AUDIT) aria-current=[(current == paths::ADMIN_AUDIT).then_some("page")] { "Audit log" }
-                a href=(paths::ADMIN_ANALYTICS) aria-current=[(current == paths::ADMIN_ANALYTICS || current.starts_with("/admin/analytics/")).then_some("page")] { "Analytics" }
-                @for (slug, label) in REPORTS {
-                    @let href = paths::report(slug);
-                    a href=(href) aria-current=[current.starts_with(&href).then_some("page")] { (label) }
+                a.admin-nav-home href=(paths::ADMIN) aria-current=[(current == paths::ADMIN).then_some("page")] { "Overview" }
+                @for ((name, _), links) in GROUPS.iter().zip(&groups) {
+                    div.admin-nav-group role="group" aria-label=(name) {
+                        span.admin-nav-heading aria-hidden="true" { (name) }
+                        @for (href, label) in links {
+                            a href=(href) aria-current=[(here(href) || (href == paths::ADMIN_ANALYTICS && current.starts_with("/admin/analytics/"))).then_some("page")] { (label) }
+                        }
+                    }
                 }
             }
-            (body)
+            div #staff-main tabindex="-1" { (body) }
         },
     )
 }

@@ -57,6 +57,8 @@ pub struct TableMeta {
     pub plural: &'static str,
     pub list_path: &'static str,
     pub bulk_path: &'static str,
+    /// Where a delete's Undo posts.
+    pub undo_path: &'static str,
     pub columns: Vec<ColumnView>,
     pub csrf_token: String,
     /// Where plain (no-JavaScript) forms come back to: the list URL with its query.
@@ -87,6 +89,11 @@ impl TableMeta {
     /// The "N rows" count above the table, replaced out of band after a create or delete.
     pub fn count_id(&self) -> String {
         [self.slug, "-count"].concat()
+    }
+
+    /// The message area above the table (after a delete: its Undo).
+    pub fn message_id(&self) -> String {
+        [self.slug, "-message"].concat()
     }
 
     pub fn bulk_form_id(&self) -> String {

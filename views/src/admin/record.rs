@@ -44,7 +44,13 @@ pub fn record_page(
             p.breadcrumb { a href=(paths::ADMIN) { "Staff" } " › " a href=(meta.list_path) { (meta.plural) } }
             h1 { (capitalized(&title)) }
             @if let Some(id) = row.id {
-                p.record-links { a href=(paths::admin_history(meta.slug, id)) { "History" } }
+                p.record-links {
+                    a href=(paths::admin_history(meta.slug, id)) { "History" }
+                    // A series has a public page: staff check what viewers see.
+                    @if meta.slug == "series" {
+                        " · " a href=(paths::series(id)) { "View on site" }
+                    }
+                }
             }
             div.table-scroll {
                 table.table.admin-table {
@@ -155,7 +161,7 @@ pub fn form_page(
         html! {
             p.breadcrumb { a href=(paths::ADMIN) { "Staff" } " › " a href=(meta.list_path) { (meta.plural) } }
             h1 { (title) }
-            form.panel.record-form method="post" action=(action) {
+            form.panel.record-form method="post" action=(action) novalidate {
                 @if let Some(flash) = &row.message { (crate::layout::flash_message(flash)) }
                 div.row-fields { (fields(meta, row, mode)) }
                 @if let Some(method) = method {

@@ -128,6 +128,10 @@ pub fn display_row(meta: &TableMeta, row: &RowView) -> Markup {
     }
 }
 
+/// The row as its edit form, lined up with the table: each column's editor sits in that
+/// column's cell, under its own header (its label is for screen readers only). A `<form>`
+/// cannot wrap table cells, so the form lives in the actions cell and the inputs join it
+/// through their `form` attribute; Tab walks the fields in column order.
 pub fn edit_row(meta: &TableMeta, row: &RowView) -> Markup {
     let Some(id) = row.id else {
         return new_row(meta, row);
@@ -135,12 +139,36 @@ pub fn edit_row(meta: &TableMeta, row: &RowView) -> Markup {
     let row_id = meta.row_id(Some(id));
     let target = ["#", &row_id].concat();
     let path = row_path(meta, id);
+    let form_id = [row_id.as_str(), "-form"].concat();
+    let key = id.to_string();
+    let empty = CellView::default();
+    let first_error = first_error(meta, row, Mode::Update);
     html! {
-        tr.row-editing id=(row_id) {
-            td colspan=(meta.width()) {
-                form.row-form method="post" action=(path) hx-put=(path) hx-target=(target) hx-swap="outerHTML" {
+        tr.row-editing id=(row_id) data-version=(row.version) {
+            td.select-col {}
+            @for (index, column) in meta.columns.iter().enumerate() {
+                @if column.listed {
+                    @let cell = row.cells.get(index).unwrap_or(&empty);
+                    td.cell-edit.num[column.numeric] data-column=(column.name) {
+                        @if column.on_update {
+                            (field_in(meta.slug, &key, column, cell, Some(&form_id), first_error == Some(index)))
+                        } @else {
+                            span.readonly { (cell.display) }
+                        }
+                    }
+                }
+            }
+            td.actions.edit-actions {
+                form.row-form id=(form_id) method="post" action=(path) hx-put=(path) hx-target=(target)
+                    hx-swap="outerHTML" novalidate {
                     (message(&row.message))
-                    div.row-fields { (fields(meta, row, Mode::Update)) }
+                    // Editable columns the table does not show keep their labelled fields here.
+                    @for (index, column) in meta.columns.iter().enumerate() {
+                        @if !column.listed && column.on_update {
+                            @let cell = row.cells.get(index).unwrap_or(&empty);
+                            (field_in(meta.slug, &key, column, cell, None, first_error == Some(index)))
+                        }
+                    }
                     input type="hidden" name="_method" value="PUT";
                     input type="hidden" name="version" value=(row.version);
                     (csrf_field(&meta.csrf_token))
@@ -148,12 +176,30 @@ pub fn edit_row(meta: &TableMeta, row: &RowView) -> Markup {
                     div.row-buttons {
                         button.button.button-small type="submit" { "Save" }
                         a.button.button-quiet.button-small.cancel-link href=(meta.return_to) hx-get=(path) hx-target=(target) hx-swap="outerHTML" { "Cancel" }
-                        span.htmx-indicator.muted { "Saving…" }
+                        span.htmx-indicator.spinner aria-hidden="true" {}
                     }
                 }
             }
         }
     }
+}
+
+/// The index of the first column with a message, in the order the fields are shown: where
+/// the cursor goes after a 422 (with or without JavaScript, through `autofocus`).
+fn first_error(meta: &TableMeta, row: &RowView, mode: Mode) -> Option<usize> {
+    let editable = |c: &ColumnView| match mode {
+        Mode::Create => c.on_create,
+        Mode::Update => c.on_update,
+    };
+    let wrong = |(i, c): &(usize, &ColumnView)| {
+        editable(c) && row.cells.get(*i).is_some_and(|cell| cell.error.is_some())
+    };
+    let columns = || meta.columns.iter().enumerate();
+    columns()
+        .filter(|(_, c)| c.listed)
+        .find(wrong)
+        .or_else(|| columns().filter(|(_, c)| !c.listed).find(wrong))
+        .map(|(i, _)| i)
 }
 
 pub fn new_row(meta: &TableMeta, row: &RowView) -> Markup {
@@ -164,7 +210,7 @@ pub fn new_row(meta: &TableMeta, row: &RowView) -> Markup {
             td colspan=(meta.width()) {
                 details open[row.open] {
                     summary { "New " (meta.singular) }
-                    form.row-form method="post" action=(meta.list_path) hx-post=(meta.list_path) hx-target=(target) hx-swap="outerHTML" {
+                    form.row-form method="post" action=(meta.list_path) hx-post=(meta.list_path) hx-target=(target) hx-swap="outerHTML" novalidate {
                         (message(&row.message))
                         div.row-fields { (fields(meta, row, Mode::Create)) }
                         (csrf_field(&meta.csrf_token))
@@ -184,12 +230,20 @@ pub fn new_row(meta: &TableMeta, row: &RowView) -> Markup {
 pub fn fields(meta: &TableMeta, row: &RowView, mode: Mode) -> Markup {
     let key = row.id.map_or_else(|| "new".to_owned(), |id| id.to_string());
     let empty = CellView::default();
+    // Fields follow the columns' order here, so the first wrong one is the first with a message.
+    let first_error = meta.columns.iter().enumerate().position(|(i, c)| {
+        let editable = match mode {
+            Mode::Create => c.on_create,
+            Mode::Update => c.on_update,
+        };
+        editable && row.cells.get(i).is_some_and(|cell| cell.error.is_some())
+    });
     html! {
         @for (index, column) in meta.columns.iter().enumerate() {
             @let cell = row.cells.get(index).unwrap_or(&empty);
             @let editable = match mode { Mode::Create => column.on_create, Mode::Update => column.on_update };
             @if editable {
-                (field(meta.slug, &key, column, cell))
+                (field_in(meta.slug, &key, column, cell, None, first_error == Some(index)))
             }
         }
         @if mode == Mode::Create && meta.password_on_create {
@@ -198,41 +252,51 @@ pub fn fields(meta: &TableMeta, row: &RowView, mode: Mode) -> Markup {
                 name: "password", label: "Password", input: Input::Password, required: true,
                 listed: false, numeric: false, sortable: false, on_create: true, on_update: false,
             };
-            (field(meta.slug, &key, &column, &cell))
+            (field_in(meta.slug, &key, &column, &cell, None, first_error.is_none() && row.password_error.is_some()))
         }
     }
 }
 
-fn field(slug: &str, key: &str, column: &ColumnView, cell: &CellView) -> Markup {
+/// One labelled input with its message tied to it (`aria-describedby`). `form`: the edit
+/// row's form when the input sits in a table cell, where the column's header names it and
+/// the label is for screen readers only. `focus`: the first wrong field after a 422.
+fn field_in(
+    slug: &str,
+    key: &str,
+    column: &ColumnView,
+    cell: &CellView,
+    form: Option<&str>,
+    focus: bool,
+) -> Markup {
     let id = [slug, "-", key, "-", column.name].concat();
     let error_id = [id.as_str(), "-error"].concat();
     let described = cell.error.as_ref().map(|_| error_id.as_str());
     let invalid = cell.error.as_ref().map(|_| "true");
     html! {
         div.field.has-error[cell.error.is_some()] {
-            label for=(id) { (column.label) @if !column.required { span.muted { " (optional)" } } }
+            label.visually-hidden[form.is_some()] for=(id) { (column.label) @if !column.required { span.muted { " (optional)" } } }
             @match &column.input {
-                Input::Text { max } => input id=(id) type="text" name=(column.name) value=(cell.value) maxlength=(max)
+                Input::Text { max } => input id=(id) form=[form] autofocus[focus] type="text" name=(column.name) value=(cell.value) maxlength=(max)
                     required[column.required] autocomplete="off" aria-invalid=[invalid] aria-describedby=[described];,
-                Input::Email => input id=(id) type="email" name=(column.name) value=(cell.value) maxlength="254"
+                Input::Email => input id=(id) form=[form] autofocus[focus] type="email" name=(column.name) value=(cell.value) maxlength="254"
                     required[column.required] autocomplete="off" aria-invalid=[invalid] aria-describedby=[described];,
-                Input::Url => input id=(id) type="url" name=(column.name) value=(cell.value) maxlength="500"
+                Input::Url => input id=(id) form=[form] autofocus[focus] type="url" name=(column.name) value=(cell.value) maxlength="500"
                     required[column.required] autocomplete="off" aria-invalid=[invalid] aria-describedby=[described];,
-                Input::Number { min, max } => input id=(id) type="number" name=(column.name) value=(cell.value)
+                Input::Number { min, max } => input id=(id) form=[form] autofocus[focus] type="number" name=(column.name) value=(cell.value)
                     min=(min) max=(max) step="1" required[column.required] aria-invalid=[invalid] aria-describedby=[described];,
-                Input::Money => input id=(id) type="text" inputmode="decimal" name=(column.name) value=(cell.value)
+                Input::Money => input id=(id) form=[form] autofocus[focus] type="text" inputmode="decimal" name=(column.name) value=(cell.value)
                     maxlength="20" required[column.required] autocomplete="off" aria-invalid=[invalid] aria-describedby=[described];,
-                Input::Date => input id=(id) type="date" name=(column.name) value=(cell.value) min="1800-01-01" max="2200-12-31"
+                Input::Date => input id=(id) form=[form] autofocus[focus] type="date" name=(column.name) value=(cell.value) min="1800-01-01" max="2200-12-31"
                     required[column.required] aria-invalid=[invalid] aria-describedby=[described];,
                 Input::Checkbox => {
-                    input type="hidden" name=(column.name) value="false";
-                    input id=(id) type="checkbox" name=(column.name) value="true" checked[cell.value == "true"]
+                    input type="hidden" name=(column.name) value="false" form=[form];
+                    input id=(id) form=[form] autofocus[focus] type="checkbox" name=(column.name) value="true" checked[cell.value == "true"]
                         aria-invalid=[invalid] aria-describedby=[described];
                 },
-                Input::Password => input id=(id) type="password" name=(column.name) autocomplete="new-password"
+                Input::Password => input id=(id) form=[form] autofocus[focus] type="password" name=(column.name) autocomplete="new-password"
                     minlength="12" maxlength="64" required aria-invalid=[invalid] aria-describedby=[described];,
                 Input::Select { options, search } => {
-                    select id=(id) name=(column.name) required[column.required] data-search=[search.as_deref()]
+                    select id=(id) form=[form] autofocus[focus] name=(column.name) required[column.required] data-search=[search.as_deref()]
                         aria-invalid=[invalid] aria-describedby=[described] {
                         @if !column.required || cell.value.is_empty() {
                             option value="" { "—" }

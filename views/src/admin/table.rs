@@ -6,7 +6,7 @@ use maud::{html, Markup};
 
 pub use super::model::{ColumnView, Input, SelectOption, TableMeta};
 use super::row::{display_row, new_row, RowView};
-use super::{admin_page, NavLink};
+use super::NavLink;
 use crate::forms::csrf_field;
 use crate::layout::PageContext;
 
@@ -80,10 +80,12 @@ pub struct TableView {
 }
 
 pub fn list_page(ctx: &PageContext, nav: &[NavLink], table: &TableView) -> Markup {
-    admin_page(
+    let skip = ["#", &table.meta.table_id()].concat();
+    super::admin_page_skipping(
         ctx,
         table.meta.plural,
         nav,
+        (&skip, "Skip to the table"),
         html! {
             div.admin-head {
                 h1 { (table.meta.plural) }
@@ -163,6 +165,31 @@ pub fn count_oob(meta: &TableMeta, total: i64) -> Markup {
     }
 }
 
+/// How long the page offers a delete's Undo (the server accepts it a while longer).
+pub const UNDO_SECONDS: u32 = 10;
+
+/// After a delete, out of band into the table's message area: what went, and an Undo button
+/// for a few seconds (`undo`: the snapshot to restore; none for accounts).
+pub fn deleted_oob(meta: &TableMeta, label: &str, undo: Option<i64>) -> Markup {
+    let target = ["#", &meta.table_id()].concat();
+    html! {
+        div.table-message id=(meta.message_id()) role="status" hx-swap-oob="true" {
+            div.flash.flash-success.undo-flash data-undo-seconds=(UNDO_SECONDS) {
+                span { "Deleted " (meta.singular) " “" (label) "”." }
+                @if let Some(token) = undo {
+                    form.undo-form method="post" action=(meta.undo_path) hx-post=(meta.undo_path)
+                        hx-target=(target) hx-swap="outerHTML" {
+                        (csrf_field(&meta.csrf_token))
+                        input type="hidden" name="token" value=(token);
+                        input type="hidden" name="_return" value=(meta.return_to);
+                        button.button.button-small.undo-button type="submit" { "Undo" }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The swappable table: headings, the new row, the rows, bulk delete and the pager.
 pub fn table_section(table: &TableView) -> Markup {
     let meta = &table.meta;
@@ -176,10 +203,15 @@ pub fn table_section(table: &TableView) -> Markup {
                 span.row-count id=(meta.count_id()) { (row_count(meta, table.total)) }
                 @if table.pages > 1 { " · page " (page) " of " (table.pages) }
                 " · "
-                a href=(params.href(&[meta.list_path, ".csv"].concat(), None, 1)) download { "Download CSV" }
+                // The file follows the table's search, filters and sort; spreadsheets get a BOM.
+                @let csv = params.href(&[meta.list_path, ".csv"].concat(), None, 1);
+                @let csv = [csv.as_str(), if csv.contains('?') { "&bom=1" } else { "?bom=1" }].concat();
+                a href=(csv) download { "Download CSV" }
             }
-            @if let Some((ok, message)) = &table.message {
-                div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) role="status" { (message) }
+            div.table-message id=(meta.message_id()) role="status" {
+                @if let Some((ok, message)) = &table.message {
+                    div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) { (message) }
+                }
             }
             div.table-scroll {
                 table.table.admin-table data-slug=(meta.slug) {
@@ -214,7 +246,16 @@ pub fn table_section(table: &TableView) -> Markup {
                             (display_row(meta, row))
                         }
                         @if table.rows.is_empty() {
-                            tr.empty-row { td colspan=(meta.width()) { "Nothing here yet" @if !params.q.is_empty() || !params.filters.is_empty() { " matches the search" } "." } }
+                            tr.empty-row {
+                                td colspan=(meta.width()) {
+                                    @if !params.q.is_empty() || !params.filters.is_empty() {
+                                        "No " (meta.plural.to_lowercase()) " match the search. "
+                                        a href=(meta.list_path) { "Show all " (meta.plural.to_lowercase()) }
+                                    } @else {
+                                        "No " (meta.plural.to_lowercase()) " yet."
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -12,7 +12,7 @@ use super::list::table_with_message;
 use super::present::flash;
 use super::request::TableRequest;
 use super::show::row_with_message;
-use crate::admin::crud::{self, Deleted};
+use crate::admin::crud::{self, Deleted, Undone};
 use crate::error::Error;
 use crate::web::common::staff_nav as nav;
 use crate::web::common::{see_other, with_status};
@@ -53,7 +53,9 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
             views::admin::record::confirm_page(&req.ctx.page(), &nav(), &confirm).into_response(),
         );
     }
-    match crud::delete(req.db(), req.def, id, version, req.actor()).await? {
+    let (deleted, undo) =
+        crud::delete_undoable(req.db(), req.def, id, version, req.actor()).await?;
+    match deleted {
         Deleted::Done => {
             tracing::info!(entity = req.def.slug, id, "deleted");
             if plain {
@@ -65,12 +67,12 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
                 };
                 return Ok(see_other(&back, None, req.secure()));
             }
-            // The row goes; the count above the table follows.
+            // The row goes; the count above the table follows, and a message says what went,
+            // with its Undo for a few seconds.
             let meta = req.meta(req.def, false, false).await?;
-            match req.count_update(&meta).await? {
-                Some(count) => Ok(count.into_response()),
-                None => Ok(Response::builder().status(StatusCode::OK).body("")),
-            }
+            let count = req.count_update(&meta).await?;
+            let message = views::admin::table::deleted_oob(&meta, &current.label, undo);
+            Ok(maud::html! { @if let Some(count) = count { (count) } (message) }.into_response())
         }
         Deleted::NotFound => Err(Error::NotFound.into()),
         Deleted::Conflict(stored) => {
@@ -90,6 +92,41 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
             row_with_message(req, &current, flash(FlashKind::Error, message), StatusCode::CONFLICT, plain).await
         }
     }
+}
+
+/// `POST /admin/E/undo` (`token`): puts back what a delete just removed, or says why not.
+pub async fn undo(req: &TableRequest) -> Result<Response> {
+    let token = req
+        .form
+        .one("token")?
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .filter(|t| *t > 0)
+        .ok_or_else(|| Error::BadRequest("token names the delete to undo".into()))?;
+    let back = req.return_to();
+    let (ok, message, status) = match crud::undo(req.db(), req.def, token, req.actor()).await? {
+        Undone::Restored(record) => {
+            tracing::info!(entity = req.def.slug, id = record.id, "delete undone");
+            let message = [
+                "Restored ",
+                req.def.singular,
+                " “",
+                &record.label,
+                "” with everything deleted along with it.",
+            ]
+            .concat();
+            (true, message, StatusCode::OK)
+        }
+        Undone::Expired => (
+            false,
+            "Too late to undo that delete.".to_owned(),
+            StatusCode::CONFLICT,
+        ),
+        Undone::Blocked(why) => (false, why, StatusCode::CONFLICT),
+    };
+    if !req.is_htmx() && ok {
+        return Ok(see_other(&back, None, req.secure()));
+    }
+    table_with_message(req, &back, (ok, message), status).await
 }
 
 /// The `selected` rows, named `id:version`.

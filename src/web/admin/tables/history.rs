@@ -24,6 +24,7 @@ pub async fn history(req: &TableRequest) -> Result<Response> {
         entity: Some(req.def.slug.to_owned()),
         account_id: None,
         entity_id: Some(id.to_string()),
+        ..AuditFilter::default()
     };
     let (rows, has_next) = audit::list(req.db(), &filter, page).await?;
     if record.is_none() && rows.is_empty() && page.number == 1 {

@@ -65,6 +65,8 @@ pub enum Op {
     Import,
     ImportConfirm,
     ImportCancel,
+    /// POST: undo a delete just made.
+    Undo,
 }
 
 pub struct TableEndpoint {
@@ -95,6 +97,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, TableEndpoint)> {
             (Method::GET, paths.history, at(Op::History)),
         ]);
         if def.role().is_none() {
+            routes.push((Method::POST, paths.undo, at(Op::Undo)));
             routes.push((Method::POST, paths.import, at(Op::Import)));
             routes.push((Method::POST, paths.import_confirm, at(Op::ImportConfirm)));
             routes.push((Method::POST, paths.import_cancel, at(Op::ImportCancel)));
@@ -166,6 +169,7 @@ async fn dispatch(req: &TableRequest, op: Op) -> Result<Response> {
             _ => Err(Error::BadRequest("_method must be PUT or DELETE".into()).into()),
         },
         Op::BulkDelete => delete::bulk_delete(req).await,
+        Op::Undo => delete::undo(req).await,
         Op::Disable => accounts::toggle(req, true).await,
         Op::Enable => accounts::toggle(req, false).await,
         Op::LinkAdd => links::add(req).await,

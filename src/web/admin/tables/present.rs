@@ -106,7 +106,46 @@ pub fn to_options(rows: Vec<crud::OptionRow>) -> Vec<SelectOption> {
 }
 
 /// A row as shown, its inputs holding the stored values.
-pub fn row_view(def: &'static EntityDef, record: &Record, labels: &Labels) -> RowView {
+/// Contracts also show whether each is in force on `today`: a column of the page only (not
+/// of the table, its files or its forms), after the described ones.
+pub const STATUS_COLUMN: &str = "status";
+
+pub fn has_status(def: &EntityDef) -> bool {
+    def.slug == "contracts"
+}
+
+/// "Upcoming" before its start, "Expired" after its end, else "Active".
+pub fn contract_status(def: &EntityDef, record: &Record, today: chrono::NaiveDate) -> &'static str {
+    let day = |name| match record.value(def, name) {
+        Some(Value::Date(d)) => Some(*d),
+        _ => None,
+    };
+    match (day("starts_on"), day("ends_on")) {
+        (Some(start), _) if today < start => "Upcoming",
+        (_, Some(end)) if today > end => "Expired",
+        _ => "Active",
+    }
+}
+
+pub fn row_view(
+    def: &'static EntityDef,
+    record: &Record,
+    labels: &Labels,
+    today: chrono::NaiveDate,
+) -> RowView {
+    let mut row = described_row_view(def, record, labels);
+    if has_status(def) {
+        let status = contract_status(def, record, today);
+        row.cells.push(CellView {
+            display: status.to_owned(),
+            value: status.to_owned(),
+            ..CellView::default()
+        });
+    }
+    row
+}
+
+fn described_row_view(def: &'static EntityDef, record: &Record, labels: &Labels) -> RowView {
     let cells = def
         .columns
         .iter()
@@ -177,7 +216,7 @@ pub fn with_typed(
         FlashKind::Error,
         errors
             .get("version")
-            .unwrap_or("Please correct the fields marked below."),
+            .unwrap_or("Please correct the fields marked."),
     );
     row.open = true;
     row
@@ -346,6 +385,7 @@ mod tests {
             plural: "Episodes",
             list_path: "/admin/episodes",
             bulk_path: "/admin/episodes/bulk-delete",
+            undo_path: "/admin/episodes/undo",
             columns: vec![views::admin::table::ColumnView {
                 name: "series_id",
                 label: "Series",

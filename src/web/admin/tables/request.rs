@@ -171,7 +171,8 @@ impl TableRequest {
 
     pub async fn shown_row(&self, record: &Record) -> Result<RowView> {
         let labels = crud::labels(self.db(), self.def, std::slice::from_ref(record)).await?;
-        Ok(present::row_view(self.def, record, &labels))
+        let today = self.state.clock.now().date_naive();
+        Ok(present::row_view(self.def, record, &labels, today))
     }
 
     /// The table's fragments' shared facts, with the choices of reference columns when a
@@ -209,12 +210,26 @@ impl TableRequest {
                 on_update: column.edit == Edit::Always,
             });
         }
+        if present::has_status(def) {
+            columns.push(ColumnView {
+                name: present::STATUS_COLUMN,
+                label: "Status",
+                input: Input::None,
+                required: false,
+                listed: true,
+                numeric: false,
+                sortable: false,
+                on_create: false,
+                on_update: false,
+            });
+        }
         Ok(TableMeta {
             slug: def.slug,
             singular: def.singular,
             plural: def.plural,
             list_path: def.paths.list,
             bulk_path: def.paths.bulk_delete,
+            undo_path: def.paths.undo,
             columns,
             csrf_token: self.ctx.csrf_token.clone(),
             return_to: self.return_to(),
@@ -235,6 +250,7 @@ impl TableRequest {
         message: Option<(bool, String)>,
     ) -> Result<TableView> {
         let listing = crud::list(self.db(), def, query).await?;
+        let today = self.state.clock.now().date_naive();
         let mut meta = self.meta(def, true, embedded).await?;
         let params = ListParams {
             q: query.q.clone(),
@@ -301,7 +317,7 @@ impl TableRequest {
         let rows = listing
             .records
             .iter()
-            .map(|r| present::row_view(def, r, &listing.labels))
+            .map(|r| present::row_view(def, r, &listing.labels, today))
             .collect();
         let size = i64::from(query.page.size.max(1));
         let pages = u32::try_from((listing.total + size - 1) / size).unwrap_or(u32::MAX);

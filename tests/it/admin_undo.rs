@@ -1,0 +1,183 @@
+//! Undo of a staff delete: the row and everything its delete cascaded to (a series' episodes
+//! and their schedules, releases, genres, reviews and figures) come back exactly as they were,
+//! in one transaction, audited as a restore; only for the one who deleted, only once, only
+//! for a short while.
+
+use sea_query::{Expr, Order, Query};
+use streamvault::db::dynrow::NamedRow;
+use streamvault::db::schema::{
+    AuditLog, Contracts, Episodes, Feedback, Schedules, SeriesGenres, SeriesReleases, SeriesStats,
+};
+
+use crate::admin_support::{demo_app, htmx, record, rows_where, staff, version};
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp};
+
+/// Every row hanging off a series, whole and in a fixed order: what an Undo must give back.
+async fn everything_of(app: &TestApp, series: i64) -> Vec<NamedRow> {
+    let episodes = Query::select()
+        .column(Episodes::Id)
+        .from(Episodes::Table)
+        .and_where(Expr::col(Episodes::SeriesId).eq(series))
+        .to_owned();
+    let queries = [
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from(streamvault::db::schema::Series::Table)
+            .and_where(Expr::col(streamvault::db::schema::Series::Id).eq(series))
+            .to_owned(),
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from(Episodes::Table)
+            .and_where(Expr::col(Episodes::SeriesId).eq(series))
+            .order_by(Episodes::Id, Order::Asc)
+            .to_owned(),
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from(Schedules::Table)
+            .and_where(Expr::col(Schedules::EpisodeId).in_subquery(episodes))
+            .order_by(Schedules::Id, Order::Asc)
+            .to_owned(),
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from(SeriesReleases::Table)
+            .and_where(Expr::col(SeriesReleases::SeriesId).eq(series))
+            .order_by(SeriesReleases::CountryId, Order::Asc)
+            .to_owned(),
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from(SeriesGenres::Table)
+            .and_where(Expr::col(SeriesGenres::SeriesId).eq(series))
+            .order_by(SeriesGenres::GenreId, Order::Asc)
+            .to_owned(),
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from(Feedback::Table)
+            .and_where(Expr::col(Feedback::SeriesId).eq(series))
+            .order_by(Feedback::AccountId, Order::Asc)
+            .to_owned(),
+        Query::select()
+            .column(sea_query::Asterisk)
+            .from(SeriesStats::Table)
+            .and_where(Expr::col(SeriesStats::SeriesId).eq(series))
+            .to_owned(),
+    ];
+    let mut rows = Vec::new();
+    for query in &queries {
+        rows.extend(app.db().fetch_all::<NamedRow>(query).await.expect("rows"));
+    }
+    rows
+}
+
+/// The Undo token in a delete's answer (`name="token" value="N"`).
+fn token_in(body: &str) -> String {
+    let at = body
+        .find(r#"name="token" value=""#)
+        .expect("an Undo button");
+    let rest = &body[at + r#"name="token" value=""#.len()..];
+    rest[..rest.find('"').expect("end")].to_owned()
+}
+
+async fn a_deleted_series_comes_back_with_its_episodes(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = staff(&app, "erin").await;
+    let other = staff(&app, "sam").await;
+    // A series without contracts (those refuse the delete), with episodes and schedules.
+    let mut series = 0;
+    for id in 1..=40 {
+        if rows_where(&app, Contracts::Table, Contracts::SeriesId, id).await == 0
+            && rows_where(&app, Episodes::Table, Episodes::SeriesId, id).await > 0
+        {
+            series = id;
+            break;
+        }
+    }
+    assert!(series > 0, "a demo series without contracts");
+    let before = everything_of(&app, series).await;
+    assert!(before.len() > 3, "{before:?}");
+    let label = record(&app, "series", series).await.expect("series").label;
+
+    let v = version(&app, "series", series).await;
+    let path = format!("/admin/series/{series}");
+    let gone = htmx(&admin, "DELETE", &path, &[("version", &v)]).await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert!(
+        gone.body.contains(&format!("Deleted series “{label}”")),
+        "{}",
+        gone.body
+    );
+    let token = token_in(&gone.body);
+    assert_eq!(everything_of(&app, series).await.len(), 0, "all of it went");
+
+    // Someone else cannot undo it, nor can the series table's Undo be aimed at another table.
+    let theirs = htmx(&other, "POST", "/admin/series/undo", &[("token", &token)]).await;
+    assert_eq!(theirs.status, 409, "{}", theirs.body);
+    let elsewhere = htmx(&admin, "POST", "/admin/genres/undo", &[("token", &token)]).await;
+    assert_eq!(elsewhere.status, 409);
+    let bad = htmx(&admin, "POST", "/admin/series/undo", &[("token", "x")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(record(&app, "series", series).await.is_none());
+
+    // The table comes back as the page asked for it (here: searched for the title).
+    let back = format!("/admin/series?q={}", label.replace(' ', "+"));
+    let undone = htmx(
+        &admin,
+        "POST",
+        "/admin/series/undo",
+        &[("token", &token), ("_return", &back)],
+    )
+    .await;
+    assert_eq!(undone.status, 200, "{}", undone.body);
+    assert!(undone.body.contains("Restored series"), "{}", undone.body);
+    assert!(
+        undone.body.contains(&format!("series-row-{series}")),
+        "the table shows it again"
+    );
+    assert_eq!(
+        everything_of(&app, series).await,
+        before,
+        "exactly as it was"
+    );
+    assert_eq!(admin.get(&format!("/series/{series}")).await.status, 200);
+
+    // Audited as a restore that names what came back with it.
+    #[derive(sqlx::FromRow)]
+    struct Entry {
+        action: String,
+        detail: String,
+    }
+    let last = Query::select()
+        .columns([AuditLog::Action, AuditLog::Detail])
+        .from(AuditLog::Table)
+        .and_where(Expr::col(AuditLog::Entity).eq("series"))
+        .and_where(Expr::col(AuditLog::EntityId).eq(series.to_string()))
+        .order_by(AuditLog::Id, Order::Desc)
+        .limit(1)
+        .to_owned();
+    let entry = app
+        .db()
+        .fetch_optional::<Entry>(&last)
+        .await
+        .expect("audit")
+        .expect("an entry");
+    assert_eq!(entry.action, "restore");
+    assert!(entry.detail.contains("episodes"), "{}", entry.detail);
+
+    // Only once.
+    let again = htmx(&admin, "POST", "/admin/series/undo", &[("token", &token)]).await;
+    assert_eq!(again.status, 409);
+
+    // And only for a while.
+    let v = version(&app, "series", series).await;
+    let gone = htmx(&admin, "DELETE", &path, &[("version", &v)]).await;
+    assert_eq!(gone.status, 200);
+    let token = token_in(&gone.body);
+    app.clock.advance(chrono::Duration::seconds(
+        streamvault::admin::crud::UNDO_WINDOW_SECONDS + 1,
+    ));
+    let late = htmx(&admin, "POST", "/admin/series/undo", &[("token", &token)]).await;
+    assert_eq!(late.status, 409);
+    assert!(late.body.contains("Too late"), "{}", late.body);
+    assert!(record(&app, "series", series).await.is_none());
+}
+both_backends!(a_deleted_series_comes_back_with_its_episodes);
