@@ -272,12 +272,12 @@ pub fn catalog_results(view: &CatalogView) -> Markup {
         section id=(RESULTS_ID) aria-labelledby="results-heading" {
             h2.visually-hidden id="results-heading" { "Results" }
             @if !chips.is_empty() {
-                ul.chips aria-label="Active filters" {
+                // Plain links (no JavaScript needed); htmx boosts them to swap in place.
+                ul.chips aria-label="Active filters" hx-boost="true" hx-target={"#" (RESULTS_ID)}
+                    hx-select={"#" (RESULTS_ID)} hx-swap="outerHTML" {
                     @for chip in &chips {
                         li {
-                            // A plain link: works without JavaScript; htmx (boost) swaps it in place.
-                            a.chip href=(chip.remove_href) hx-boost="true" hx-target={"#" (RESULTS_ID)}
-                                hx-select={"#" (RESULTS_ID)} hx-swap="outerHTML" {
+                            a.chip href=(chip.remove_href) {
                                 (chip.label)
                                 span.chip-x aria-hidden="true" { "×" }
                                 span.visually-hidden { " (remove this filter)" }
@@ -286,8 +286,7 @@ pub fn catalog_results(view: &CatalogView) -> Markup {
                     }
                     @if chips.len() > 1 {
                         li {
-                            a.chip.chip-clear href=(CatalogQuery { sort: query.sort, ..CatalogQuery::default() }.href(1))
-                                hx-boost="true" hx-target={"#" (RESULTS_ID)} hx-select={"#" (RESULTS_ID)} hx-swap="outerHTML" {
+                            a.chip.chip-clear href=(CatalogQuery { sort: query.sort, ..CatalogQuery::default() }.href(1)) {
                                 "Clear all"
                             }
                         }
@@ -478,7 +477,11 @@ pub fn group_airings(schedules: &[ScheduleItem], today: NaiveDate) -> Vec<Episod
     }
     for group in &mut groups {
         group.windows.sort();
-        if group.windows.iter().any(|(start, end)| *start <= today && today <= *end) {
+        if group
+            .windows
+            .iter()
+            .any(|(start, end)| *start <= today && today <= *end)
+        {
             group.mark = AiringMark::OnNow;
         }
     }
