@@ -330,9 +330,13 @@ fn catalog_card(item: &CatalogItem) -> Markup {
                 (poster(item.id, &item.title, item.poster_key.as_deref(), item.poster_url.as_deref(), false))
                 div.card-body {
                     h3.card-title { (item.title) }
-                    p.card-meta title=(item.production_house) {
+                    // Genres as list items: a name holding a comma stays one genre.
+                    div.card-meta title=(item.production_house) {
                         (item.release_year)
-                        @if !item.genres.is_empty() { " · " (item.genres.join(", ")) }
+                        @if !item.genres.is_empty() {
+                            " · "
+                            ul.inline-list aria-label="Genres" { @for genre in &item.genres { li { (genre) } } }
+                        }
                     }
                     div.card-stats {
                         @match item.avg_rating {
