@@ -91,6 +91,16 @@
     openFiltersOnWideScreens();
   }
 
+  // After a review is saved or deleted, its confirmation (role=status) takes focus: a screen
+  // reader reads it at once and the keyboard continues from the reviews, not the page top.
+  // Marked once focused, so later swaps (the reviews pager) leave focus where it is.
+  document.addEventListener("htmx:afterSettle", function () {
+    var notice = document.getElementById("review-notice");
+    if (!notice || notice.hasAttribute("data-focused")) return;
+    notice.setAttribute("data-focused", "");
+    notice.focus();
+  });
+
   // A poster that fails to load leaves its placeholder tile visible.
   document.addEventListener(
     "error",

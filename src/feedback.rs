@@ -234,6 +234,47 @@ pub async fn find(db: &Db, series_id: i64, account_id: i64) -> Result<Option<Rev
     db.fetch_optional(&query).await
 }
 
+/// A review on its author's account page: which series, and what they gave it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OwnReviewRow {
+    pub series_id: i64,
+    pub title: String,
+    pub rating: i64,
+    pub body: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// How many of one's reviews the account page lists (newest first).
+pub const OWN_REVIEWS_SHOWN: u64 = 100;
+
+/// The account's reviews, newest first, at most [`OWN_REVIEWS_SHOWN`] (the primary key's
+/// `account_id` half is not its first column, so this walks `feedback`'s account index).
+pub async fn by_account(db: &Db, account_id: i64) -> Result<Vec<OwnReviewRow>> {
+    let query = Query::select()
+        .column((Feedback::Table, Feedback::SeriesId))
+        .column((Series::Table, Series::Title))
+        .expr_as(
+            Func::cast_as(
+                Expr::col((Feedback::Table, Feedback::Rating)),
+                Computed::Signed,
+            ),
+            Feedback::Rating,
+        )
+        .column((Feedback::Table, Feedback::Body))
+        .column((Feedback::Table, Feedback::RecordedAt))
+        .from(Feedback::Table)
+        .inner_join(
+            Series::Table,
+            Expr::col((Series::Table, Series::Id)).equals((Feedback::Table, Feedback::SeriesId)),
+        )
+        .and_where(Expr::col((Feedback::Table, Feedback::AccountId)).eq(account_id))
+        .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
+        .order_by((Feedback::Table, Feedback::SeriesId), Order::Desc)
+        .limit(OWN_REVIEWS_SHOWN)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
 #[derive(sqlx::FromRow)]
 struct IdRow {
     #[allow(dead_code)]

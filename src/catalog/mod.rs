@@ -13,7 +13,7 @@ pub use series::{
 
 use chrono::{Datelike, NaiveDate};
 use sea_query::{
-    Alias, DynIden, Expr, Func, IntoIden, LikeExpr, Order, Query, SeaRc, SelectStatement,
+    Alias, Asterisk, DynIden, Expr, Func, IntoIden, LikeExpr, Order, Query, SeaRc, SelectStatement,
     SimpleExpr, SubQueryStatement,
 };
 
@@ -103,6 +103,13 @@ pub struct CatalogPage {
     pub rows: Vec<CatalogRow>,
     /// Whether another page follows.
     pub has_next: bool,
+    /// How many series match the filters on all pages (the page's "128 series").
+    pub total: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Total {
+    n: i64,
 }
 
 /// A search whose prefilter finds more titles than this is run as a plain scan: a common word
@@ -133,10 +140,19 @@ pub async fn list(
         return Ok(CatalogPage {
             rows: Vec::new(),
             has_next: false,
+            total: 0,
         });
     }
 
     let ids = page_ids(filter, page, candidates.as_deref());
+    // The same filtered walk, counted: without order or limit, only the filters remain.
+    let mut count = ids.clone();
+    count
+        .clear_selects()
+        .clear_order_by()
+        .reset_limit()
+        .reset_offset()
+        .expr_as(Func::count(Expr::col(Asterisk)), Computed::Count);
     let mut query = Query::select();
     query
         .column((Series::Table, Series::Id))
@@ -191,7 +207,16 @@ pub async fn list(
     let mut rows: Vec<CatalogRow> = db.fetch_all(&query).await?;
     let has_next = rows.len() > page.size as usize;
     rows.truncate(page.size as usize);
-    Ok(CatalogPage { rows, has_next })
+    let total = if page.number <= 1 && !has_next {
+        rows.len() as i64
+    } else {
+        db.fetch_optional::<Total>(&count).await?.map_or(0, |t| t.n)
+    };
+    Ok(CatalogPage {
+        rows,
+        has_next,
+        total,
+    })
 }
 
 /// The ids of one page (and one more row, which tells whether a next page exists), as

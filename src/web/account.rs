@@ -6,7 +6,7 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{handler, Response};
 use serde::Deserialize;
-use views::account::{AccountView, ProfileValues};
+use views::account::{AccountView, OwnReview, ProfileValues};
 
 use super::access::{RequireCustomer, RequireSignedIn};
 use super::common::{country_choices, form_status, see_other, with_status};
@@ -21,6 +21,7 @@ use crate::auth::two_factor::{self, Confirmed, Status};
 use crate::auth::{deletion, password, totp, CurrentUser, Role};
 use crate::db::schema::Accounts;
 use crate::error::Error;
+use crate::feedback;
 use crate::validation::FieldErrors;
 use crate::web::errors::Result;
 
@@ -54,6 +55,8 @@ struct Outcome {
     profile_saved: bool,
     /// The e-mail address changed: a notice went to the old one.
     email_notice_sent: bool,
+    /// What the e-mail form shows (a refused new address stays typed); else the current one.
+    email_value: Option<String>,
     is_customer: bool,
     two_factor_on: bool,
 }
@@ -81,10 +84,34 @@ async fn render(
         Some(user) => two_factor::is_on(&state.db, user.account_id).await?,
         None => outcome.two_factor_on,
     };
+    // Staff write no reviews: their page has no list.
+    let reviews: Option<Vec<OwnReview>> = match (&ctx.user, outcome.is_customer) {
+        (Some(user), true) => Some(
+            feedback::by_account(&state.db, user.account_id)
+                .await?
+                .into_iter()
+                .map(|r| OwnReview {
+                    series_id: r.series_id,
+                    title: r.title,
+                    rating: r.rating,
+                    body: r.body,
+                    recorded_at: r.recorded_at,
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
     let view = AccountView {
         profile: &outcome.profile,
         countries: &countries,
         profile_errors: &outcome.profile_errors,
+        // The profile and e-mail forms share one set of messages: each shows its own fields.
+        email_errors: &outcome.profile_errors,
+        email_value: outcome
+            .email_value
+            .as_deref()
+            .unwrap_or(&outcome.profile.email),
+        reviews: reviews.as_deref(),
         password_errors: &outcome.password_errors,
         delete_errors: &outcome.delete_errors,
         profile_saved: outcome.profile_saved,
@@ -95,6 +122,7 @@ async fn render(
     let page = ctx.page();
     let markup = match (ctx.is_htmx, fragment) {
         (true, Fragment::Profile) => views::account::profile_form(&page, &view),
+        (true, Fragment::Email) => views::account::email_form(&page, &view),
         (true, Fragment::Password) => views::account::password_form(&page, view.password_errors),
         _ => views::account::account_page(&page, &view),
     };
@@ -105,6 +133,7 @@ async fn render(
 enum Fragment {
     Page,
     Profile,
+    Email,
     Password,
 }
 
@@ -125,19 +154,32 @@ pub async fn show(
     .await
 }
 
-/// The profile form: the profile fields, plus the current password when the e-mail changes.
+/// `POST /account`: the profile fields. `email` (with `current_password`) is still taken
+/// here for older forms and scripts; left out, the address stays as it is.
 #[derive(Debug, Deserialize)]
 pub struct ProfileForm {
-    #[serde(flatten)]
-    profile: ProfileInput,
+    email: Option<String>,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    country_id: Option<String>,
+    #[serde(default)]
+    current_password: String,
+}
+
+/// `POST /account/email`: a new address and the password that allows it.
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
     #[serde(default)]
     current_password: String,
 }
 
 const WRONG_PASSWORD: &str = "That is not your current password.";
 
-/// Saves the profile. Changing the e-mail address needs the current password (a hijacked
-/// session alone cannot take the account over) and sends a notice to the old address.
+/// Saves the profile (names and country; the e-mail address too when one is sent).
 #[handler]
 #[tracing::instrument(skip_all, fields(account_id = user.account_id))]
 pub async fn update_profile(
@@ -147,38 +189,91 @@ pub async fn update_profile(
     Form(form): Form<ProfileForm>,
 ) -> Result<Response> {
     let account = load(state, &user).await?;
+    let input = ProfileInput {
+        email: form.email.unwrap_or_else(|| account.email.clone()),
+        first_name: form.first_name,
+        last_name: form.last_name,
+        country_id: form.country_id,
+    };
+    save_profile(
+        state,
+        ctx,
+        &account,
+        input,
+        &form.current_password,
+        Fragment::Profile,
+    )
+    .await
+}
+
+/// Changes the e-mail address (the profile's other fields stay as they are).
+#[handler]
+#[tracing::instrument(skip_all, fields(account_id = user.account_id))]
+pub async fn change_email(
+    Data(state): Data<&State>,
+    Data(ctx): Data<&RequestContext>,
+    RequireSignedIn(user): RequireSignedIn,
+    Form(form): Form<EmailForm>,
+) -> Result<Response> {
+    let account = load(state, &user).await?;
+    let input = ProfileInput {
+        email: form.email,
+        first_name: account.first_name.clone(),
+        last_name: account.last_name.clone(),
+        country_id: account.country_id.map(|id| id.to_string()),
+    };
+    save_profile(
+        state,
+        ctx,
+        &account,
+        input,
+        &form.current_password,
+        Fragment::Email,
+    )
+    .await
+}
+
+/// Validates and saves a profile. Changing the e-mail address needs the current password (a
+/// hijacked session alone cannot take the account over) and sends a notice to the old address.
+async fn save_profile(
+    state: &State,
+    ctx: &RequestContext,
+    account: &Account,
+    input: ProfileInput,
+    current_password: &str,
+    fragment: Fragment,
+) -> Result<Response> {
     // A new address is throttled before anything else: the answer may say that another
     // account uses it, so probing addresses stays within the same budget as passwords.
-    let email_changes = accounts::normalize_email(&form.profile.email) != account.email;
+    let email_changes = accounts::normalize_email(&input.email) != account.email;
     if email_changes {
-        password_throttle(state, ctx, &account).await?;
+        password_throttle(state, ctx, account).await?;
     }
-    let (profile, mut errors) = accounts::validate_profile(&state.db, &form.profile).await?;
+    let (profile, mut errors) = accounts::validate_profile(&state.db, &input).await?;
     if email_changes
         && !errors.has("email")
         && accounts::taken(&state.db, Accounts::Email, &profile.email, Some(account.id)).await?
     {
         errors.add("email", accounts::EMAIL_TAKEN);
     }
-    let mut values = profile_values(&account);
-    values.email = profile.email.clone();
+    let mut values = profile_values(account);
     values.first_name = profile.first_name.clone();
     values.last_name = profile.last_name.clone();
     values.country_id = profile.country_id;
 
     if email_changes {
-        if form.current_password.is_empty() {
+        if current_password.is_empty() {
             errors.add(
                 "current_password",
                 "Enter your current password to change the e-mail address.",
             );
-        } else if !verify_current_password(state, &account, &form.current_password).await? {
+        } else if !verify_current_password(state, account, current_password).await? {
             errors.add("current_password", WRONG_PASSWORD);
         }
     }
 
     if errors.is_empty() {
-        match settings::update_profile(&state.db, &account, &profile, state.clock.now()).await? {
+        match settings::update_profile(&state.db, account, &profile, state.clock.now()).await? {
             ProfileSaved::Saved { email_changed } => {
                 if email_changed {
                     tracing::info!("e-mail address changed");
@@ -188,16 +283,21 @@ pub async fn update_profile(
         }
     }
     let saved = errors.is_empty();
+    if saved {
+        values.email = profile.email.clone();
+    }
     let status = form_status(&errors);
     let outcome = Outcome {
         profile: values,
         profile_errors: errors,
-        profile_saved: saved,
+        // The e-mail form says its own "changed"; "Profile saved." is the profile form's.
+        profile_saved: saved && !matches!(fragment, Fragment::Email),
         email_notice_sent: saved && email_changes,
+        email_value: (!saved).then(|| profile.email.clone()),
         is_customer: account.role == Role::Customer,
         ..Outcome::default()
     };
-    render(state, ctx, outcome, Fragment::Profile, status).await
+    render(state, ctx, outcome, fragment, status).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -94,11 +94,12 @@ pub async fn index(
         languages: &languages,
         sorts: &sorts,
         has_next: list.has_next,
+        total: list.total,
     };
     if ctx.is_htmx {
         // The form sends every field, empty ones too; the address bar gets the tidy URL.
         let canonical = query.href(query.page);
-        return Ok(views::catalog::catalog_results(&view)
+        return Ok(views::catalog::catalog_update(&view)
             .with_header("HX-Push-Url", canonical)
             .into_response());
     }

@@ -113,7 +113,7 @@ pub async fn save(
         state,
         ctx,
         series_id,
-        "Your review was saved.",
+        "Review saved.",
         FlashCode::ReviewSaved,
     )
     .await
@@ -136,7 +136,7 @@ pub async fn remove(
         state,
         ctx,
         series_id,
-        "Your review was deleted.",
+        "Review deleted.",
         FlashCode::ReviewDeleted,
     )
     .await

@@ -79,6 +79,12 @@ pub fn routes() -> Vec<RouteDef> {
         ),
         route(
             Method::POST,
+            paths::ACCOUNT_EMAIL,
+            SignedIn,
+            account::change_email,
+        ),
+        route(
+            Method::POST,
             paths::ACCOUNT_PASSWORD,
             SignedIn,
             account::change_password,

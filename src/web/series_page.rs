@@ -100,6 +100,7 @@ pub async fn render(state: &State, ctx: &RequestContext, request: Request) -> Re
         distribution: series.distribution(),
     };
     let items: Vec<ReviewItem> = reviews.rows.iter().map(review_item).collect();
+    let own_item = own.as_ref().map(review_item);
     let page_ctx = ctx.page();
     let feedback_view = FeedbackView {
         series_id: id,
@@ -108,7 +109,7 @@ pub async fn render(state: &State, ctx: &RequestContext, request: Request) -> Re
         reviews_page: reviews.page.number,
         has_next: reviews.has_next,
         viewer,
-        has_own: own.is_some(),
+        own: own_item.as_ref(),
         form: &form,
         errors: &request.form.errors,
         notice: request.form.notice,
@@ -174,6 +175,7 @@ pub async fn render(state: &State, ctx: &RequestContext, request: Request) -> Re
         schedules: &schedules,
         show_staff_columns: viewer == Viewer::Staff,
         feedback: feedback_view,
+        today,
     };
     Ok(views::catalog::series_page(&page_ctx, &view))
 }

@@ -151,7 +151,7 @@ async fn a_new_visitor_reviews_a_series_on_a_phone(backend: Backend) {
     .await;
     wait_for_text(&client, "#review-body-count", "30 / 400").await;
     click(&client, "#review-form button[type=submit]").await;
-    wait_for_text(&client, "#feedback .flash", "Your review was saved.").await;
+    wait_for_text(&client, "#feedback .flash", "Review saved.").await;
     wait_for_attribute(
         &client,
         "#rating-summary",

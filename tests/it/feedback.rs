@@ -273,7 +273,7 @@ async fn reviews_are_written_edited_and_deleted_inline(backend: Backend) {
     assert!(created
         .body
         .starts_with("<section class=\"feedback\" id=\"feedback\""));
-    assert!(created.body.contains("Your review was saved."));
+    assert!(created.body.contains("Review saved."));
     assert!(created
         .body
         .contains("id=\"series-rating\" hx-swap-oob=\"true\""));
@@ -307,7 +307,7 @@ async fn reviews_are_written_edited_and_deleted_inline(backend: Backend) {
     assert_eq!(plain.location(), Some("/series/1#feedback"));
     let page = alice.get("/series/1").await;
     assert!(
-        page.body.contains("Your review was saved."),
+        page.body.contains("Review saved."),
         "flash after the redirect"
     );
     assert!(
@@ -319,7 +319,7 @@ async fn reviews_are_written_edited_and_deleted_inline(backend: Backend) {
     // Delete (htmx DELETE with the header token; nothing in the URL).
     let deleted = delete_htmx(&alice, "/series/1/feedback").await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
-    assert!(deleted.body.contains("Your review was deleted."));
+    assert!(deleted.body.contains("Review deleted."));
     assert_eq!(shown_ratings(&deleted.body), 0);
     assert_eq!(review_count(app.db(), 1).await, 0);
     assert_eq!(delete_htmx(&alice, "/series/1/feedback").await.status, 404);

@@ -49,6 +49,8 @@ mod seed_scale;
 mod sessions;
 mod transactions;
 mod two_factor;
+mod viewer;
+mod viewer_browser;
 
 // Resilience: faults, load and hostile input.
 mod crash;

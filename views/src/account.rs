@@ -10,6 +10,18 @@ use crate::paths;
 
 pub const PROFILE_FORM_ID: &str = "profile-form";
 pub const PASSWORD_FORM_ID: &str = "password-form";
+pub const EMAIL_FORM_ID: &str = "email-form";
+pub const MY_REVIEWS_ID: &str = "my-reviews";
+
+/// One of the customer's own reviews, for the list on their account page.
+#[derive(Clone, Debug)]
+pub struct OwnReview {
+    pub series_id: i64,
+    pub title: String,
+    pub rating: i64,
+    pub body: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
 pub const DELETE_FORM_ID: &str = "delete-form";
 
 #[derive(Clone, Debug, Default)]
@@ -28,10 +40,17 @@ pub struct AccountView<'a> {
     pub countries: &'a [Choice],
     pub profile_errors: &'a dyn Messages,
     pub password_errors: &'a dyn Messages,
+    /// Messages for the e-mail form (`email`, `current_password`).
+    pub email_errors: &'a dyn Messages,
     pub delete_errors: &'a dyn Messages,
     pub profile_saved: bool,
     /// The e-mail address changed: say that the old address was told.
     pub email_notice_sent: bool,
+    /// The e-mail address typed into the e-mail form (the current one unless a change was
+    /// refused).
+    pub email_value: &'a str,
+    /// One's reviews, newest first; `None` for staff (who write none).
+    pub reviews: Option<&'a [OwnReview]>,
     /// Employees cannot delete their own account.
     pub can_delete: bool,
     pub two_factor_on: bool,
@@ -45,6 +64,7 @@ pub fn account_page(ctx: &PageContext, view: &AccountView) -> Markup {
             h1 { "My account" }
             div.panels {
                 (profile_form(ctx, view))
+                (email_form(ctx, view))
                 (password_form(ctx, view.password_errors))
                 section.panel id="two-factor" {
                     h2 { "Two-factor sign-in" }
@@ -54,6 +74,9 @@ pub fn account_page(ctx: &PageContext, view: &AccountView) -> Markup {
                         p { "Off: signing in asks only for your password." }
                     }
                     a.button href=(paths::ACCOUNT_2FA) { "Manage two-factor sign-in" }
+                }
+                @if let Some(reviews) = view.reviews {
+                    (my_reviews(reviews))
                 }
                 @if view.can_delete {
                     section.panel.panel-danger id=(DELETE_FORM_ID) {
@@ -80,7 +103,6 @@ pub fn profile_form(ctx: &PageContext, view: &AccountView) -> Markup {
             @if view.profile_saved {
                 div.flash.flash-success role="status" {
                     "Profile saved."
-                    @if view.email_notice_sent { " A notice went to your previous e-mail address." }
                 }
             }
             form method="post" action=(paths::ACCOUNT) hx-post=(paths::ACCOUNT) hx-target={"#" (PROFILE_FORM_ID)} hx-swap="outerHTML" novalidate {
@@ -91,15 +113,62 @@ pub fn profile_form(ctx: &PageContext, view: &AccountView) -> Markup {
                         " · Subscription: " (crate::format::money(cents)) " per month"
                     }
                 }
-                (Input::text("email", "E-mail", &values.email).kind("email").autocomplete("email").render(errors))
                 div.field-row {
                     (Input::text("first_name", "First name", &values.first_name).autocomplete("given-name").render(errors))
                     (Input::text("last_name", "Last name", &values.last_name).autocomplete("family-name").render(errors))
                 }
                 (country_select(view.countries, values.country_id, errors))
-                (Input::password("current_password", "Current password (only to change the e-mail address)", "current-password")
-                    .scope("profile").optional().render(errors))
                 button.button type="submit" { "Save profile" }
+            }
+        }
+    }
+}
+
+/// The e-mail address in a small form of its own, with the password it needs (a hijacked
+/// session alone cannot move the account to another address).
+pub fn email_form(ctx: &PageContext, view: &AccountView) -> Markup {
+    let errors = view.email_errors;
+    html! {
+        section.panel id=(EMAIL_FORM_ID) {
+            h2 { "E-mail address" }
+            @if view.email_notice_sent {
+                div.flash.flash-success role="status" {
+                    "E-mail address changed. A notice went to your previous e-mail address."
+                }
+            }
+            p.muted { "Current: " strong { (view.profile.email) } }
+            form method="post" action=(paths::ACCOUNT_EMAIL) hx-post=(paths::ACCOUNT_EMAIL) hx-target={"#" (EMAIL_FORM_ID)} hx-swap="outerHTML" novalidate {
+                (csrf_field(&ctx.csrf_token))
+                (Input::text("email", "New e-mail address", view.email_value).kind("email").autocomplete("email").render(errors))
+                (Input::password("current_password", "Your password", "current-password").scope("email").render(errors))
+                button.button type="submit" { "Change e-mail address" }
+            }
+        }
+    }
+}
+
+/// Links to one's own reviews, newest first.
+fn my_reviews(reviews: &[OwnReview]) -> Markup {
+    html! {
+        section.panel id=(MY_REVIEWS_ID) aria-labelledby="my-reviews-heading" {
+            h2 id="my-reviews-heading" { "My reviews" }
+            @if reviews.is_empty() {
+                p.muted { "You have not reviewed any series yet. " a href=(paths::HOME) { "Find one in the catalog" } "." }
+            } @else {
+                ul.my-review-list {
+                    @for review in reviews {
+                        li {
+                            a href={(paths::series(review.series_id)) "#" (crate::feedback::FEEDBACK_ID)} { (review.title) }
+                            " "
+                            span.rating role="img" aria-label={(review.rating) " out of 5 stars"} { (crate::feedback::stars(review.rating)) }
+                            " "
+                            time.muted datetime=(review.recorded_at.to_rfc3339()) { (crate::format::short_date(review.recorded_at.date_naive())) }
+                            @if !review.body.is_empty() {
+                                p.review-body.muted dir="auto" { (review.body) }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

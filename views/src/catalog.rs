@@ -4,8 +4,8 @@ use maud::{html, Markup};
 
 use chrono::NaiveDate;
 
-use crate::feedback::{feedback_section, rating_badge, series_rating, FeedbackView};
-use crate::format::{long_date, short_date, thousands};
+use crate::feedback::{feedback_section, series_rating, FeedbackView};
+use crate::format::{compact, long_date, rating as format_rating, short_date, thousands};
 use crate::layout::{page, PageContext};
 use crate::paths;
 
@@ -93,6 +93,86 @@ pub struct CatalogView<'a> {
     /// (value, label) pairs, the first being the default.
     pub sorts: &'a [(&'static str, &'static str)],
     pub has_next: bool,
+    /// How many series match, on every page.
+    pub total: i64,
+}
+
+/// Element id of the result count: the page's only live region (a screen reader announces
+/// the new count after each search, not every card). htmx refreshes its text out of band,
+/// so the region itself stays in the document.
+pub const COUNT_ID: &str = "catalog-count";
+
+/// One active filter, as a chip: what it says and the catalog URL without it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chip {
+    pub label: String,
+    pub remove_href: String,
+}
+
+impl CatalogQuery {
+    /// A chip per active filter (search text, genre, country, language), each linking to the
+    /// same list without that one filter, back on the first page. Unknown ids get no chip.
+    pub fn chips(
+        &self,
+        genres: &[Choice],
+        countries: &[Choice],
+        languages: &[Choice],
+    ) -> Vec<Chip> {
+        let name = |choices: &[Choice], id: Option<i64>| {
+            id.and_then(|id| choices.iter().find(|c| c.id == id))
+                .map(|c| c.name.clone())
+        };
+        let mut chips = Vec::new();
+        if !self.q.is_empty() {
+            chips.push(Chip {
+                label: ["Search: “", &self.q, "”"].concat(),
+                remove_href: CatalogQuery {
+                    q: String::new(),
+                    ..self.clone()
+                }
+                .href(1),
+            });
+        }
+        if let Some(genre) = name(genres, self.genre) {
+            chips.push(Chip {
+                label: ["Genre: ", &genre].concat(),
+                remove_href: CatalogQuery {
+                    genre: None,
+                    ..self.clone()
+                }
+                .href(1),
+            });
+        }
+        if let Some(country) = name(countries, self.country) {
+            chips.push(Chip {
+                label: ["Available in ", &country].concat(),
+                remove_href: CatalogQuery {
+                    country: None,
+                    ..self.clone()
+                }
+                .href(1),
+            });
+        }
+        if let Some(language) = name(languages, self.language) {
+            chips.push(Chip {
+                label: ["Language: ", &language].concat(),
+                remove_href: CatalogQuery {
+                    language: None,
+                    ..self.clone()
+                }
+                .href(1),
+            });
+        }
+        chips
+    }
+}
+
+/// "128 series", "1 series", "No series".
+pub fn count_text(total: i64) -> String {
+    match total {
+        0 => "No series match".to_owned(),
+        n => [thousands(n).as_str(), " series"].concat(),
+    }
 }
 
 pub fn catalog_page(ctx: &PageContext, view: &CatalogView) -> Markup {
@@ -104,10 +184,26 @@ pub fn catalog_page(ctx: &PageContext, view: &CatalogView) -> Markup {
                 h1 { "Find your next series" }
                 p.lede { "Browse the catalog, see what people are watching and what they think of it." }
             }
-            (filters(view))
-            (catalog_results(view))
+            div.catalog-layout {
+                (filters(view))
+                div.catalog-main {
+                    (result_count(view.total, false))
+                    (catalog_results(view))
+                }
+            }
         },
     )
+}
+
+/// The live result count; `oob` for the copy an htmx answer carries next to the results.
+fn result_count(total: i64, oob: bool) -> Markup {
+    html! {
+        @if oob {
+            p id=(COUNT_ID) hx-swap-oob="innerHTML" { (count_text(total)) }
+        } @else {
+            p.result-count id=(COUNT_ID) role="status" aria-live="polite" aria-atomic="true" { (count_text(total)) }
+        }
+    }
 }
 
 fn filters(view: &CatalogView) -> Markup {
@@ -126,7 +222,7 @@ fn filters(view: &CatalogView) -> Markup {
         }
     };
     html! {
-        form.filters method="get" action=(paths::HOME) role="search"
+        form.filters method="get" action=(paths::HOME) role="search" aria-label="Search and filter the catalog"
             hx-get=(paths::HOME) hx-target={"#" (RESULTS_ID)} hx-select={"#" (RESULTS_ID)} hx-swap="outerHTML"
             hx-push-url="true"
             // Typing searches after a pause; a chosen filter applies at once. (A bare `change`
@@ -159,14 +255,47 @@ fn filters(view: &CatalogView) -> Markup {
     }
 }
 
-/// The swappable list of results with its pager.
+/// What an htmx search or page change receives: the results, and the count out of band.
+pub fn catalog_update(view: &CatalogView) -> Markup {
+    html! {
+        (catalog_results(view))
+        (result_count(view.total, true))
+    }
+}
+
+/// The swappable list of results with its active-filter chips and pager. Not a live region:
+/// only the count is announced.
 pub fn catalog_results(view: &CatalogView) -> Markup {
     let query = view.query;
+    let chips = query.chips(view.genres, view.countries, view.languages);
     html! {
-        section id=(RESULTS_ID) aria-live="polite" {
+        section id=(RESULTS_ID) aria-labelledby="results-heading" {
+            h2.visually-hidden id="results-heading" { "Results" }
+            @if !chips.is_empty() {
+                // Plain links (no JavaScript needed); htmx boosts them to swap in place.
+                ul.chips aria-label="Active filters" hx-boost="true" hx-target={"#" (RESULTS_ID)}
+                    hx-select={"#" (RESULTS_ID)} hx-swap="outerHTML" {
+                    @for chip in &chips {
+                        li {
+                            a.chip href=(chip.remove_href) {
+                                (chip.label)
+                                span.chip-x aria-hidden="true" { "×" }
+                                span.visually-hidden { " (remove this filter)" }
+                            }
+                        }
+                    }
+                    @if chips.len() > 1 {
+                        li {
+                            a.chip.chip-clear href=(CatalogQuery { sort: query.sort, ..CatalogQuery::default() }.href(1)) {
+                                "Clear all"
+                            }
+                        }
+                    }
+                }
+            }
             @if view.items.is_empty() {
                 div.empty-state {
-                    h2 { "Nothing matches those filters" }
+                    h3 { "Nothing matches those filters" }
                     p { "Try a shorter search or clear a filter." }
                     a.button href=(paths::HOME) { "Show everything" }
                 }
@@ -193,27 +322,39 @@ pub fn catalog_results(view: &CatalogView) -> Markup {
 }
 
 fn catalog_card(item: &CatalogItem) -> Markup {
+    // Short lines, so two rows of titles fit a laptop's first screen; the series page has
+    // the production house and the exact figures.
     html! {
         article.card {
             a.card-link href=(paths::series(item.id)) {
                 (poster(item.id, &item.title, item.poster_key.as_deref(), item.poster_url.as_deref(), false))
                 div.card-body {
-                    h2.card-title { (item.title) }
-                    p.card-meta { (item.production_house) " · " (item.release_year) }
-                    @if !item.genres.is_empty() {
-                        ul.tags {
-                            @for genre in &item.genres { li { (genre) } }
+                    h3.card-title { (item.title) }
+                    // Genres as list items: a name holding a comma stays one genre.
+                    div.card-meta title=(item.production_house) {
+                        (item.release_year)
+                        @if !item.genres.is_empty() {
+                            " · "
+                            ul.inline-list aria-label="Genres" { @for genre in &item.genres { li { (genre) } } }
                         }
                     }
                     div.card-stats {
-                        (rating_badge(item.avg_rating, item.ratings))
-                        span.viewers title="Total viewers" { (thousands(item.total_viewers)) " viewers" }
+                        @match item.avg_rating {
+                            Some(avg) => span.rating title={(item.ratings) " ratings"} { "★ " (format_rating(avg)) },
+                            None => span.rating.muted { "Not rated" },
+                        }
+                        span.viewers title={(thousands(item.total_viewers)) " viewers"} { (compact(item.total_viewers)) " viewers" }
                     }
                 }
             }
         }
     }
 }
+
+/// How wide a card's poster shows (app.css): 6 a row beside the filters on a desktop, 4 on
+/// a tablet, 2 on a phone. The browser picks the one rendition that covers it.
+const CARD_SIZES: &str =
+    "(min-width: 1180px) 150px, (min-width: 900px) 15vw, (min-width: 600px) 24vw, 48vw";
 
 /// A poster: the series' image when it has a usable one, over a gradient tile with its
 /// initials (the placeholder, and what shows while or if the image fails to load).
@@ -222,7 +363,7 @@ fn poster(id: i64, title: &str, key: Option<&str>, url: Option<&str>, large: boo
     let sizes = if large {
         "(min-width: 700px) 280px, 60vw"
     } else {
-        "(min-width: 1200px) 200px, (min-width: 700px) 25vw, 50vw"
+        CARD_SIZES
     };
     html! {
         div class={"poster poster-" (id.rem_euclid(6)) @if large { " poster-large" }} aria-hidden="true" {
@@ -301,6 +442,8 @@ pub struct SeriesView<'a> {
     /// choice is made here, per request.
     pub show_staff_columns: bool,
     pub feedback: FeedbackView<'a>,
+    /// Decides which airing windows are on now and which comes next.
+    pub today: NaiveDate,
 }
 
 pub fn series_page(ctx: &PageContext, view: &SeriesView) -> Markup {
@@ -331,20 +474,21 @@ pub fn series_page(ctx: &PageContext, view: &SeriesView) -> Markup {
                             div { dt { "Total viewers" } dd { (thousands(series.total_viewers)) } }
                             div { dt { "Rating" } dd { (series_rating(view.feedback.summary, false)) } }
                         }
+                        // The details sit beside the poster, so the top card has no empty half.
+                        section.head-about aria-labelledby="about-heading" {
+                            h2 id="about-heading" { "About" }
+                            dl.detail-list {
+                                div { dt { "Production house" } dd { (series.production_house) } }
+                                div { dt { "Origin country" } dd { (series.origin_country) } }
+                                div { dt { "Original language" } dd { (series.language) } }
+                                div { dt { "Genres" } dd { (list_or(&series.genres, "None listed")) } }
+                                div { dt { "Subtitles" } dd { (list_or(&series.subtitles, "None")) } }
+                                div { dt { "Dubbed in" } dd { (list_or(&series.dubbings, "None")) } }
+                            }
+                        }
                     }
                 }
                 div.series-details {
-                    section.detail-panel aria-labelledby="about-heading" {
-                        h2 id="about-heading" { "About" }
-                        dl.detail-list {
-                            div { dt { "Production house" } dd { (series.production_house) } }
-                            div { dt { "Origin country" } dd { (series.origin_country) } }
-                            div { dt { "Original language" } dd { (series.language) } }
-                            div { dt { "Genres" } dd { (list_or(&series.genres, "None listed")) } }
-                            div { dt { "Subtitles" } dd { (list_or(&series.subtitles, "None")) } }
-                            div { dt { "Dubbed in" } dd { (list_or(&series.dubbings, "None")) } }
-                        }
-                    }
                     section.detail-panel aria-labelledby="availability-heading" {
                         h2 id="availability-heading" { "Where it is available" }
                         @if series.releases.is_empty() {
@@ -365,18 +509,7 @@ pub fn series_page(ctx: &PageContext, view: &SeriesView) -> Markup {
                         @if view.schedules.is_empty() {
                             p.muted { "Nothing scheduled." }
                         } @else {
-                            ul.schedule-list {
-                                @for slot in view.schedules {
-                                    li {
-                                        span { "Episode " (slot.episode_number) ": " (slot.episode_title) }
-                                        span.muted {
-                                            time datetime=(slot.starts_on.to_string()) { (short_date(slot.starts_on)) }
-                                            " – "
-                                            time datetime=(slot.ends_on.to_string()) { (short_date(slot.ends_on)) }
-                                        }
-                                    }
-                                }
-                            }
+                            (crate::schedule::schedule_list(view.schedules, view.today))
                         }
                     }
                 }

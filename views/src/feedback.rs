@@ -19,6 +19,8 @@ pub const FEEDBACK_ID: &str = "feedback";
 pub const REVIEWS_ID: &str = "reviews";
 /// The rating badge in the series' facts, refreshed out of band after a write.
 pub const SERIES_RATING_ID: &str = "series-rating";
+/// The confirmation after a write; app.js moves focus to it so it is read out at once.
+pub const NOTICE_ID: &str = "review-notice";
 /// The review form's text box and its live character counter.
 pub const BODY_FIELD_ID: &str = "field-review-body";
 pub const BODY_COUNTER_ID: &str = "review-body-count";
@@ -65,8 +67,9 @@ pub struct FeedbackView<'a> {
     pub reviews_page: u32,
     pub has_next: bool,
     pub viewer: Viewer,
-    /// Whether the signed-in customer already has a review of this series.
-    pub has_own: bool,
+    /// The signed-in customer's own review of this series, if any: marked "Your review" and
+    /// listed first (and only there).
+    pub own: Option<&'a ReviewItem>,
     pub form: &'a ReviewForm,
     pub errors: &'a dyn Messages,
     /// A confirmation to show once ("Your review was saved.").
@@ -79,7 +82,7 @@ pub fn feedback_section(view: &FeedbackView) -> Markup {
         section.feedback id=(FEEDBACK_ID) aria-labelledby="feedback-heading" {
             h2 id="feedback-heading" { "Ratings and reviews" }
             @if let Some(notice) = view.notice {
-                div.flash.flash-success role="status" { (notice) }
+                div.flash.flash-success id=(NOTICE_ID) role="status" tabindex="-1" { (notice) }
             }
             div.feedback-grid {
                 (summary(view.summary))
@@ -163,7 +166,7 @@ fn review_form(view: &FeedbackView) -> Markup {
         form.review-form id="review-form" method="post" action=(action)
             hx-post=(action) hx-target={"#" (FEEDBACK_ID)} hx-swap="outerHTML" novalidate {
             (csrf_field(view.csrf_token))
-            h3 { @if view.has_own { "Your review" } @else { "Write a review" } }
+            h3 { @if view.own.is_some() { "Edit your review" } @else { "Write a review" } }
             @if !errors.is_empty() {
                 div.flash.flash-error role="alert" { "Please correct the highlighted fields." }
             }
@@ -198,10 +201,10 @@ fn review_form(view: &FeedbackView) -> Markup {
                 }
             }
             div.form-actions {
-                button.button type="submit" { @if view.has_own { "Update review" } @else { "Post review" } }
+                button.button type="submit" { @if view.own.is_some() { "Update review" } @else { "Post review" } }
             }
         }
-        @if view.has_own {
+        @if view.own.is_some() {
             form.inline-form method="post" action=(paths::series_feedback_delete(view.series_id))
                 hx-delete=(action) hx-target={"#" (FEEDBACK_ID)} hx-swap="outerHTML"
                 hx-params="none" hx-confirm="Delete your review?" {
@@ -225,26 +228,17 @@ fn review_list(view: &FeedbackView) -> Markup {
     html! {
         div.review-list-wrap id=(REVIEWS_ID) {
             h3 { "What viewers say" }
-            @if view.reviews.is_empty() {
+            @if view.reviews.is_empty() && (page > 1 || view.own.is_none()) {
                 p.muted {
                     @if page > 1 { "No more reviews." } @else { "No reviews yet." }
                 }
             } @else {
                 ol.review-list {
-                    @for review in view.reviews {
-                        li.review id={"review-" (review.account_id)} {
-                            div.review-head {
-                                strong.review-author { bdi { (review.author) } }
-                                span.rating role="img" aria-label={(review.rating) " out of 5 stars"} { (stars(review.rating)) }
-                                time.muted datetime=(review.recorded_at.to_rfc3339()) { (short_date(review.recorded_at.date_naive())) }
-                            }
-                            @if !review.body.is_empty() {
-                                p.review-body dir="auto" { (review.body) }
-                            }
-                            @if view.viewer == Viewer::Staff {
-                                (staff_remove(view, review))
-                            }
-                        }
+                    @if let Some(own) = view.own.filter(|_| page == 1) {
+                        (review_entry(view, own, true))
+                    }
+                    @for review in view.reviews.iter().filter(|r| Some(r.account_id) != view.own.map(|o| o.account_id)) {
+                        (review_entry(view, review, false))
                     }
                 }
             }
@@ -262,6 +256,25 @@ fn review_list(view: &FeedbackView) -> Markup {
                             hx-swap="outerHTML" hx-push-url="true" { "Older →" }
                     }
                 }
+            }
+        }
+    }
+}
+
+fn review_entry(view: &FeedbackView, review: &ReviewItem, own: bool) -> Markup {
+    html! {
+        li.review.review-own[own] id={"review-" (review.account_id)} {
+            div.review-head {
+                strong.review-author { bdi { (review.author) } }
+                @if own { span.badge.badge-own { "Your review" } }
+                span.rating role="img" aria-label={(review.rating) " out of 5 stars"} { (stars(review.rating)) }
+                time.muted datetime=(review.recorded_at.to_rfc3339()) { (short_date(review.recorded_at.date_naive())) }
+            }
+            @if !review.body.is_empty() {
+                p.review-body dir="auto" { (review.body) }
+            }
+            @if view.viewer == Viewer::Staff {
+                (staff_remove(view, review))
             }
         }
     }
@@ -314,7 +327,7 @@ mod tests {
             reviews_page: 1,
             has_next: false,
             viewer: Viewer::Staff,
-            has_own: false,
+            own: None,
             form,
             errors: &NoMessages,
             notice: None,

@@ -18,6 +18,25 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// A short figure for tight spaces (catalog cards): 950 → "950", 707000 → "707K",
+/// 12966800 → "13M", 1500 → "1.5K"; `thousands` gives the exact one.
+pub fn compact(n: i64) -> String {
+    let (scaled, suffix) = match n.unsigned_abs() {
+        a if a >= 1_000_000_000 => (n as f64 / 1e9, "B"),
+        a if a >= 1_000_000 => (n as f64 / 1e6, "M"),
+        a if a >= 1_000 => (n as f64 / 1e3, "K"),
+        _ => return n.to_string(),
+    };
+    // One decimal below 10 ("1.5K"), none above ("13M"); never "10.0K".
+    let text = if scaled.abs() < 9.95 {
+        let one = format!("{scaled:.1}");
+        one.strip_suffix(".0").map(str::to_owned).unwrap_or(one)
+    } else {
+        format!("{scaled:.0}")
+    };
+    [text.as_str(), suffix].concat()
+}
+
 /// A column name as a heading: `avg_rating` → "Average rating", `series_id` → "Series ID".
 pub fn heading(name: &str) -> String {
     let words: Vec<&str> = name
@@ -82,6 +101,16 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compact_figures() {
+        assert_eq!(compact(950), "950");
+        assert_eq!(compact(1_500), "1.5K");
+        assert_eq!(compact(707_000), "707K");
+        assert_eq!(compact(12_966_800), "13M");
+        assert_eq!(compact(9_990), "10K");
+        assert_eq!(compact(2_000_000), "2M");
+    }
 
     #[test]
     fn thousands_groups_digits() {

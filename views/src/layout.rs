@@ -83,7 +83,7 @@ fn header(ctx: &PageContext) -> Markup {
     html! {
         header.site-header {
             div.container.header-inner {
-                a.brand href=(paths::HOME) { span.brand-mark { "▶" } "StreamVault" }
+                a.brand href=(paths::HOME) aria-label="StreamVault home" { span.brand-mark aria-hidden="true" { "▶" } span.brand-name { "StreamVault" } }
                 nav.main-nav aria-label="Main" {
                     a href=(paths::HOME) aria-current=[active(paths::HOME).then_some("page")] { "Catalog" }
                     @if let Some(nav) = &ctx.nav {

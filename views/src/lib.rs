@@ -16,5 +16,6 @@ pub mod forms;
 pub mod layout;
 pub mod paths;
 pub mod poster;
+pub mod schedule;
 
 pub use layout::{Flash, FlashKind, Nav, PageContext};

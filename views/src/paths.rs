@@ -12,6 +12,7 @@ pub const HEALTHZ: &str = "/healthz";
 pub const ASSETS: &str = "/assets/:file";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
+pub const ACCOUNT_EMAIL: &str = "/account/email";
 pub const ACCOUNT_DELETE: &str = "/account/delete";
 pub const ACCOUNT_2FA: &str = "/account/2fa";
 pub const ACCOUNT_2FA_DISABLE: &str = "/account/2fa/disable";

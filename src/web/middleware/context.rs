@@ -98,13 +98,13 @@ impl FlashCode {
             FlashCode::ReviewSaved,
             "review-saved",
             FlashKind::Success,
-            "Your review was saved.",
+            "Review saved.",
         ),
         (
             FlashCode::ReviewDeleted,
             "review-deleted",
             FlashKind::Info,
-            "Your review was deleted.",
+            "Review deleted.",
         ),
         (
             FlashCode::ReviewRemoved,
