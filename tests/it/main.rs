@@ -29,6 +29,7 @@ mod catalog;
 mod catalog_search;
 mod cli;
 mod cluster;
+mod compression;
 mod csrf;
 mod feedback;
 mod import;
