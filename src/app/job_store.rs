@@ -6,6 +6,7 @@ use jobs::{BoxError, Contact, JobStore, ResetGrant};
 
 use chrono::{DateTime, Utc};
 
+use crate::analytics::background::Background;
 use crate::analytics::snapshot;
 use crate::auth::{accounts, resets, sessions};
 use crate::clock::Clock;
@@ -19,6 +20,8 @@ pub struct AppJobStore {
     pub db: Db,
     pub clock: Clock,
     pub media: MediaDir,
+    /// The analytics refresh runs there, below page serving (see `analytics::background`).
+    pub background: Background,
 }
 
 impl JobStore for AppJobStore {
@@ -67,7 +70,13 @@ impl JobStore for AppJobStore {
         requested_at: Option<DateTime<Utc>>,
     ) -> BoxFuture<'_, Result<(), BoxError>> {
         async move {
-            let outcome = snapshot::refresh(&self.db, &self.clock, requested_at).await?;
+            let clock = self.clock.clone();
+            let outcome = self
+                .background
+                .run(move |db| {
+                    Box::pin(async move { snapshot::refresh(&db, &clock, requested_at).await })
+                })
+                .await?;
             tracing::debug!(?outcome, "analytics refresh");
             Ok(())
         }

@@ -83,6 +83,7 @@ pub fn job_context(
             db: db.clone(),
             clock: clock.clone(),
             media: MediaDir::new(config.media_dir.clone()),
+            background: crate::analytics::background::Background::new(&config.database_url),
         }),
         mailer,
         base_url,

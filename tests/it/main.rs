@@ -23,6 +23,7 @@ mod account;
 mod account_lifecycle;
 mod analytics_queries;
 mod auth;
+mod background;
 mod browser;
 mod browser_viewer;
 mod catalog;

@@ -516,6 +516,7 @@ async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
         db: app.db().clone(),
         clock: app.clock.clone(),
         media: streamvault::posters::MediaDir::new(app.media_dir.clone()),
+        background: streamvault::analytics::background::Background::new(&app.test_db.url),
     };
     assert_eq!(
         store.delete_expired().await.expect("housekeeping"),
