@@ -35,3 +35,4 @@ bench:
     fi
     cargo build --release --bin streamvault
     cargo bench --bench load
+    cargo bench --bench refresh
