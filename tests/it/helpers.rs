@@ -603,16 +603,6 @@ impl Client {
         self.post_raw(path, &all).await
     }
 
-    /// POSTs exactly these owned fields (no token added).
-    pub async fn post_raw_owned(&self, path: &str, fields: &[(String, String)]) -> Page {
-        self.send(
-            self.http
-                .post(format!("{}{}", self.base, path))
-                .form(fields),
-        )
-        .await
-    }
-
     /// POSTs exactly these fields (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.send(
