@@ -35,6 +35,7 @@ bench:
     fi
     cargo build --release --bin streamvault
     cargo bench --bench load
+    cargo bench --bench refresh
 
 # The three-node Galera cluster beside the single server: the cost of causal reads, and pages
 # with a write mix through two processes on different nodes. Needs `just cluster up`. Prints

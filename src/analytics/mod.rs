@@ -3,6 +3,7 @@
 //! background refresh (`snapshot`) so the dashboard never aggregates per request; `csv`
 //! writes any of them as a spreadsheet-safe file.
 
+pub mod background;
 pub mod charts;
 pub mod csv;
 pub mod dataset;

@@ -404,11 +404,10 @@ async fn series_performance(db: &Db) -> Result<Vec<SeriesPerformance>> {
         .expr_as(zero(StatAlias::R, StatAlias::Ratings), StatAlias::Ratings)
         .from(Series::Table)
         .order_by((Series::Table, Series::Id), Order::Asc);
-    Ok(db
-        .fetch_all::<SeriesSource>(&series)
-        .await?
-        .into_iter()
-        .map(|s| SeriesPerformance {
+    // Streamed: each row becomes its report row as it arrives (no second copy of the set).
+    let mut out = Vec::new();
+    db.fetch_each(&series, |s: SeriesSource| {
+        out.push(SeriesPerformance {
             avg_rating: hundredths(s.rating_sum, s.ratings),
             series_id: s.series_id,
             title: s.title,
@@ -420,7 +419,9 @@ async fn series_performance(db: &Db) -> Result<Vec<SeriesPerformance>> {
             total_viewers: s.total_viewers,
             ratings: s.ratings,
         })
-        .collect())
+    })
+    .await?;
+    Ok(out)
 }
 
 async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
@@ -476,11 +477,9 @@ async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
         )
         .order_by((Accounts::Table, Accounts::Id), Order::Asc)
         .to_owned();
-    Ok(db
-        .fetch_all::<ViewerSource>(&viewers)
-        .await?
-        .into_iter()
-        .map(|a| ViewerEngagement {
+    let mut out = Vec::new();
+    db.fetch_each(&viewers, |a: ViewerSource| {
+        out.push(ViewerEngagement {
             avg_rating_given: hundredths(a.rating_sum, a.reviews).unwrap_or(0),
             account_id: a.account_id,
             username: a.username,
@@ -489,7 +488,9 @@ async fn viewer_engagement(db: &Db) -> Result<Vec<ViewerEngagement>> {
             reviews: a.reviews,
             last_review_at: a.last_review_at,
         })
-        .collect())
+    })
+    .await?;
+    Ok(out)
 }
 
 /// Replaces both stored reports with `computed`, inside the refresh's transaction.

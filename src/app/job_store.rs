@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use crate::admin::import::{self, LiveRuns};
+use crate::analytics::background::Background;
 use crate::analytics::snapshot;
 use crate::auth::{accounts, resets, sessions};
 use crate::clock::Clock;
@@ -24,6 +25,8 @@ pub struct AppJobStore {
     pub media: MediaDir,
     /// Imports applying in this process (progress, cancel flags), shared with the feed.
     pub imports: Arc<LiveRuns>,
+    /// The analytics refresh runs there, below page serving (see `analytics::background`).
+    pub background: Background,
 }
 
 impl JobStore for AppJobStore {
@@ -72,7 +75,13 @@ impl JobStore for AppJobStore {
         requested_at: Option<DateTime<Utc>>,
     ) -> BoxFuture<'_, Result<(), BoxError>> {
         async move {
-            let outcome = snapshot::refresh(&self.db, &self.clock, requested_at).await?;
+            let clock = self.clock.clone();
+            let outcome = self
+                .background
+                .run(move |db| {
+                    Box::pin(async move { snapshot::refresh(&db, &clock, requested_at).await })
+                })
+                .await?;
             tracing::debug!(?outcome, "analytics refresh");
             Ok(())
         }

@@ -86,6 +86,7 @@ pub fn job_context(
             clock: clock.clone(),
             media: MediaDir::new(config.media_dir.clone()),
             imports,
+            background: crate::analytics::background::Background::new(&config.database_url),
         }),
         mailer,
         base_url,

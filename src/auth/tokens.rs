@@ -33,23 +33,71 @@ pub fn sha256_hex(text: &str) -> String {
     hex
 }
 
-/// The CSRF token of a session (or pre-login session): an HMAC of its id under the server key,
-/// so it needs no storage and differs for every session.
-pub fn csrf_token(key: &[u8], session_value: &str) -> String {
+/// The CSRF secret of a session (or pre-login session): an HMAC of its id under the server
+/// key, so it needs no storage and differs for every session. It never appears as is.
+fn csrf_secret(key: &[u8], session_value: &str) -> [u8; 32] {
     let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable_hmac(),
     };
     mac.update(b"csrf:");
     mac.update(session_value.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
 }
 
-/// Compares in constant time.
+/// The session's CSRF token as a page carries it: a fresh random mask and the secret XOR that
+/// mask, in lower-case hex (128 characters). Every response gets new bytes, so a compressed
+/// page's length says nothing about the secret (BREACH); any mask of it validates.
+pub fn masked_csrf_token(key: &[u8], session_value: &str) -> String {
+    let secret = csrf_secret(key, session_value);
+    let mut mask = [0u8; 32];
+    if let Err(e) = getrandom::fill(&mut mask) {
+        panic!("the operating system's random generator failed: {e}");
+    }
+    let mut hex = String::with_capacity(128);
+    for byte in mask
+        .iter()
+        .copied()
+        .chain(mask.iter().zip(secret).map(|(m, s)| m ^ s))
+    {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
+}
+
+/// Whether `presented` is some mask of the session's CSRF secret. Anything not 128 hex
+/// characters is simply no match; the secret itself is compared in constant time.
 pub fn csrf_matches(key: &[u8], session_value: &str, presented: &str) -> bool {
     use subtle::ConstantTimeEq;
-    let expected = csrf_token(key, session_value);
-    expected.len() == presented.len() && bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+    let bytes = presented.as_bytes();
+    if bytes.len() != 128 {
+        return false;
+    }
+    let mut decoded = [0u8; 64];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        match (hex_digit(pair[0]), hex_digit(pair[1])) {
+            (Some(high), Some(low)) => decoded[i] = (high << 4) | low,
+            _ => return false,
+        }
+    }
+    let (mask, masked) = decoded.split_at(32);
+    let mut unmasked = [0u8; 32];
+    for (i, out) in unmasked.iter_mut().enumerate() {
+        *out = mask[i] ^ masked[i];
+    }
+    bool::from(unmasked.ct_eq(&csrf_secret(key, session_value)))
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cold]
@@ -74,11 +122,38 @@ mod tests {
     #[test]
     fn csrf_tokens_are_bound_to_their_session() {
         let key = [7u8; 32];
-        let token = csrf_token(&key, "session-a");
+        let token = masked_csrf_token(&key, "session-a");
         assert!(csrf_matches(&key, "session-a", &token));
         assert!(!csrf_matches(&key, "session-b", &token));
         assert!(!csrf_matches(&[8u8; 32], "session-a", &token));
         assert!(!csrf_matches(&key, "session-a", ""));
+    }
+
+    #[test]
+    fn every_mask_of_the_secret_validates_and_nothing_else_does() {
+        let key = [7u8; 32];
+        let (a, b) = (
+            masked_csrf_token(&key, "session-a"),
+            masked_csrf_token(&key, "session-a"),
+        );
+        assert_ne!(a, b, "a fresh mask each time");
+        assert_eq!(a.len(), 128);
+        assert!(csrf_matches(&key, "session-a", &b));
+        assert!(csrf_matches(&key, "session-a", &a.to_uppercase()));
+        // One flipped bit in the masked half, or in the mask, and it no longer matches.
+        for at in [0, 64, 127] {
+            let mut tampered = a.clone().into_bytes();
+            tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
+            let tampered = String::from_utf8(tampered).expect("ascii");
+            assert!(!csrf_matches(&key, "session-a", &tampered), "{at}");
+        }
+        assert!(!csrf_matches(&key, "session-a", &a[..127]));
+        assert!(!csrf_matches(
+            &key,
+            "session-a",
+            &[&a[..126], "zz"].concat()
+        ));
+        assert!(!csrf_matches(&key, "session-a", &["é", &a[2..]].concat()));
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod migration_lease;
 pub mod page;
 mod retry;
 pub mod schema;
+mod stream;
 
 pub use effects::{CommitListener, Effects, Touched};
 pub use error::{DbError, DbErrorKind};
@@ -86,6 +87,7 @@ fn sqlite_connections() -> u32 {
 enum Purpose {
     Serve,
     BulkLoad,
+    Background,
 }
 
 /// A row type that decodes the same way on both backends.
@@ -170,6 +172,13 @@ impl Db {
         Self::connect_for(url, Purpose::BulkLoad).await
     }
 
+    /// One connection for background work (the analytics refresh) beside the serving pool:
+    /// it never takes a page's connection, and on SQLite its temporary sorts go to a file
+    /// rather than to this process's memory.
+    pub async fn connect_background(url: &str) -> Result<Self> {
+        Self::connect_for(url, Purpose::Background).await
+    }
+
     async fn connect_for(url: &str, purpose: Purpose) -> Result<Self> {
         if url.starts_with("sqlite:") {
             let mut options = SqliteConnectOptions::from_str(url)?
@@ -188,6 +197,9 @@ impl Db {
                     .pragma("cache_size", "-262144")
                     .pragma("temp_store", "MEMORY");
             }
+            if purpose == Purpose::Background {
+                options = options.pragma("temp_store", "FILE");
+            }
             if let Some(parent) = options.get_filename().parent() {
                 if !parent.as_os_str().is_empty() {
                     std::fs::create_dir_all(parent).map_err(|e| {
@@ -198,7 +210,7 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(match purpose {
                     Purpose::Serve => sqlite_connections(),
-                    Purpose::BulkLoad => 1,
+                    Purpose::BulkLoad | Purpose::Background => 1,
                 })
                 .acquire_timeout(Duration::from_secs(5))
                 // sqlx pings a connection before lending it (and again when it comes back),
@@ -239,7 +251,7 @@ impl Db {
             let pool = MySqlPoolOptions::new()
                 .max_connections(match purpose {
                     Purpose::Serve => MYSQL_CONNECTIONS,
-                    Purpose::BulkLoad => 1,
+                    Purpose::BulkLoad | Purpose::Background => 1,
                 })
                 .acquire_timeout(Duration::from_secs(5))
                 .after_connect(|conn, _| Box::pin(causal_reads_on_galera(conn)))

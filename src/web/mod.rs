@@ -48,7 +48,7 @@ pub fn app(state: State) -> impl Endpoint<Output = Response> {
     for (path, methods) in by_path {
         router = router.at(path, methods);
     }
-    middleware::WithContext::new(router, state.clone())
+    middleware::Compress::new(middleware::WithContext::new(router, state.clone()))
         .data(state)
         .data(analytics::DashboardViews::default())
 }

@@ -135,3 +135,97 @@ async fn login_forms_carry_a_pre_session_token(backend: Backend) {
     );
 }
 both_backends!(login_forms_carry_a_pre_session_token);
+
+/// BREACH: every response carries the token under a fresh mask, and any mask of the
+/// session's token is accepted; anything else is a 403 (never a 500), nothing changed.
+async fn masked_tokens_differ_per_response_and_all_validate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let alice = customer(&app, "alice").await;
+    let (first, second) = (alice.csrf().await, alice.csrf().await);
+    assert_ne!(first, second, "a fresh mask per response");
+    let page = alice.get("/account").await;
+    let tokens: Vec<&str> = page
+        .body
+        .split("name=\"csrf_token\" value=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(!tokens.is_empty());
+    assert!(
+        tokens.iter().all(|t| *t == page.csrf()),
+        "one mask per page"
+    );
+    for token in [&first, &second] {
+        assert_eq!(token.len(), 128);
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+    }
+    // A wrong current password: past the CSRF check, the form answers 422 and changes nothing.
+    let wrong = [
+        ("current_password", "not the password"),
+        ("password", "a brand new secret"),
+        ("password_confirm", "a brand new secret"),
+    ];
+    let with_field = |token: &str| {
+        let mut fields = wrong.to_vec();
+        fields.push(("csrf_token", token));
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Vec<_>>()
+    };
+    for token in [&first, &second] {
+        let by_field = alice
+            .send(
+                alice
+                    .http
+                    .post(app.url("/account/password"))
+                    .form(&with_field(token)),
+            )
+            .await;
+        assert_eq!(by_field.status, 422, "form field: {}", by_field.body);
+        let by_header = alice
+            .send(
+                alice
+                    .http
+                    .post(app.url("/account/password"))
+                    .header("X-CSRF-Token", token.as_str())
+                    .form(&wrong),
+            )
+            .await;
+        assert_eq!(by_header.status, 422, "header (htmx): {}", by_header.body);
+    }
+    let mut flipped = first.clone().into_bytes();
+    flipped[100] = if flipped[100] == b'0' { b'1' } else { b'0' };
+    let flipped = String::from_utf8(flipped).expect("ascii");
+    let not_hex = ["zz", &first[2..]].concat();
+    for bad in [
+        flipped.as_str(),
+        &first[..127],
+        &first[..64],
+        not_hex.as_str(),
+        "",
+        "%00",
+    ] {
+        let by_field = alice
+            .send(
+                alice
+                    .http
+                    .post(app.url("/account/password"))
+                    .form(&with_field(bad)),
+            )
+            .await;
+        assert_eq!(by_field.status, 403, "field {bad:?}");
+        let by_header = alice
+            .send(
+                alice
+                    .http
+                    .post(app.url("/account/password"))
+                    .header("X-CSRF-Token", bad)
+                    .form(&wrong),
+            )
+            .await;
+        assert_eq!(by_header.status, 403, "header {bad:?}");
+    }
+    assert_eq!(alice.get("/account").await.status, 200, "still signed in");
+}
+both_backends!(masked_tokens_differ_per_response_and_all_validate);

@@ -517,6 +517,7 @@ async fn housekeeping_removes_dead_sessions_and_tokens(backend: Backend) {
         clock: app.clock.clone(),
         media: streamvault::posters::MediaDir::new(app.media_dir.clone()),
         imports: streamvault::admin::import::LiveRuns::new(),
+        background: streamvault::analytics::background::Background::new(&app.test_db.url),
     };
     assert_eq!(
         store.delete_expired().await.expect("housekeeping"),
@@ -570,3 +571,54 @@ async fn two_processes_deliver_each_message_once(backend: Backend) {
     assert_eq!(recipients, expected, "each message exactly once");
 }
 both_backends!(two_processes_deliver_each_message_once);
+
+/// BREACH: a page whose path and form carry a reset token is never compressed, whatever the
+/// browser accepts (its GET, and the form re-shown with messages after a bad POST).
+async fn reset_pages_are_never_compressed(backend: Backend) {
+    let (app, inbox) = app_with_smtp(backend).await;
+    create_account(&app, "alice", Role::Customer).await;
+    let client = app.client();
+    let path = path_of(&request_reset(&client, &inbox, 1).await);
+    let accept = "gzip, deflate, br";
+    let page = client
+        .send(
+            client
+                .http
+                .get(app.url(&path))
+                .header("Accept-Encoding", accept),
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("name=\"password_confirm\""),
+        "the plain form"
+    );
+    assert_eq!(page.header("content-encoding"), None);
+    let token = client.csrf().await;
+    let mismatch = client
+        .send(
+            client
+                .http
+                .post(app.url(&path))
+                .header("Accept-Encoding", accept)
+                .form(&[
+                    ("password", "a fresh new password"),
+                    ("password_confirm", "another new password"),
+                    ("csrf_token", &token),
+                ]),
+        )
+        .await;
+    assert_eq!(mismatch.status, 422, "{}", mismatch.body);
+    assert_eq!(mismatch.header("content-encoding"), None);
+    // The same browser's other pages are compressed.
+    let login = client
+        .send(
+            client
+                .http
+                .get(app.url("/login"))
+                .header("Accept-Encoding", accept),
+        )
+        .await;
+    assert_eq!(login.header("content-encoding"), Some("br"));
+}
+both_backends!(reset_pages_are_never_compressed);

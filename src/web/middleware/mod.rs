@@ -2,6 +2,7 @@
 //! token, refuses forged state-changing requests, renders errors, and adds security headers.
 
 mod client;
+mod compress;
 mod context;
 mod csrf;
 mod headers;
@@ -12,6 +13,7 @@ use super::cookies;
 use super::errors::{self, WebError};
 use super::state::State;
 use crate::auth::{sessions, tokens};
+pub use compress::{accepted_coding, Coding, Compress};
 pub use context::{FlashCode, RequestContext};
 use csrf::{is_cross_site, is_state_changing, presented_csrf};
 use headers::finish;
@@ -117,7 +119,8 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
                 }
             },
         };
-        let csrf_token = tokens::csrf_token(&state.csrf_key, &csrf_basis);
+        // Masked afresh for every response (BREACH: compressed pages never repeat its bytes).
+        let csrf_token = tokens::masked_csrf_token(&state.csrf_key, &csrf_basis);
 
         // A flash message is shown once: its cookie is cleared by the response that shows it.
         let flash_code = cookies::read(req.headers(), cookies::FLASH, secure);
