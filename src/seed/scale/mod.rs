@@ -152,7 +152,10 @@ pub async fn load(db: &Db, options: ScaleOptions, progress: &ProgressBar) -> Res
     generated?;
 
     db.transaction("seed: rebuild series figures", |tx| {
-        Box::pin(crate::series_stats::rebuild_all(tx))
+        Box::pin(async move {
+            crate::series_stats::rebuild_all(tx).await?;
+            crate::series_pages::rebuild_all(tx).await
+        })
     })
     .await?;
     db.analyze().await?;
