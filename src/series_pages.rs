@@ -182,8 +182,9 @@ pub async fn fill_missing(db: &Db) -> Result<()> {
     let missing: Vec<i64> = missing.into_iter().map(|(id,)| id).collect();
     for chunk in missing.chunks(CHUNK) {
         db.transaction("fill series page documents", |tx| {
+            let chunk = chunk.to_vec();
             Box::pin(async move {
-                for &id in chunk {
+                for id in chunk {
                     tx.series_page_stale(id);
                 }
                 Ok(())
@@ -265,13 +266,13 @@ pub async fn build(source: &mut impl Source, ids: &[i64]) -> Result<Vec<(i64, Pa
     for subtitles in [true, false] {
         let (table, series_col, language_col) = if subtitles {
             (
-                sea_query::TableRef::from(SeriesSubtitles::Table),
+                SeriesSubtitles::Table.into_table_ref(),
                 Expr::col((SeriesSubtitles::Table, SeriesSubtitles::SeriesId)),
                 Expr::col((SeriesSubtitles::Table, SeriesSubtitles::LanguageId)),
             )
         } else {
             (
-                sea_query::TableRef::from(SeriesDubbings::Table),
+                SeriesDubbings::Table.into_table_ref(),
                 Expr::col((SeriesDubbings::Table, SeriesDubbings::SeriesId)),
                 Expr::col((SeriesDubbings::Table, SeriesDubbings::LanguageId)),
             )

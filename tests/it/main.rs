@@ -40,6 +40,7 @@ mod reauth;
 mod reset;
 mod schema_parity;
 mod seed_scale;
+mod series_pages;
 mod sessions;
 mod transactions;
 mod two_factor;
