@@ -26,6 +26,7 @@ mod auth;
 mod browser;
 mod browser_viewer;
 mod catalog;
+mod catalog_pages;
 mod catalog_search;
 mod cli;
 mod cluster;

@@ -12,7 +12,8 @@
 //!
 //! Rows are generated on a blocking thread while the previous batch is written, as multi-row
 //! INSERTs (`db::batch::insert_rows`) in transactions of [`ROWS_PER_TRANSACTION`] rows; the
-//! per-series figures are rebuilt at the end with `series_stats::rebuild_all`, and the
+//! per-series figures and page documents are rebuilt at the end with
+//! `series_stats::rebuild_all` and `series_pages::rebuild_all`, and the
 //! planner's statistics refreshed.
 //!
 //! Every synthetic account (customers `viewer1`…, staff `staff1`…) signs in with
