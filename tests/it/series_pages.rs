@@ -68,8 +68,7 @@ async fn expected(db: &Db, series: i64, today: NaiveDate) -> Expected {
                 sea_query::SeaRc::new(SeriesGenres::SeriesId),
             ),
             Expr::col((Genres::Table, Genres::Id))
-                .equals((SeriesGenres::Table, SeriesGenres::GenreId))
-                .into(),
+                .equals((SeriesGenres::Table, SeriesGenres::GenreId)),
             Genres::Table.into_table_ref(),
             Expr::col((Genres::Table, Genres::Name)).into(),
         ))
@@ -84,8 +83,7 @@ async fn expected(db: &Db, series: i64, today: NaiveDate) -> Expected {
                 sea_query::SeaRc::new(SeriesSubtitles::SeriesId),
             ),
             Expr::col((Languages::Table, Languages::Id))
-                .equals((SeriesSubtitles::Table, SeriesSubtitles::LanguageId))
-                .into(),
+                .equals((SeriesSubtitles::Table, SeriesSubtitles::LanguageId)),
             Languages::Table.into_table_ref(),
             Expr::col((Languages::Table, Languages::Name)).into(),
         ))
