@@ -22,6 +22,7 @@ pub mod feedback;
 pub mod posters;
 pub mod queue;
 pub mod seed;
+pub mod series_pages;
 pub mod series_stats;
 pub mod validation;
 pub mod web;

@@ -159,6 +159,8 @@ pub async fn add(
             };
             crud::audit_change(tx, owner, actor, Action::Update, owner_id, vec![change]).await?;
             crud::touch(tx, owner);
+            // Links are a series' genres, languages and releases: its page lists them.
+            tx.series_page_stale(owner_id);
             Ok(Linked::Done)
         })
     })
@@ -199,6 +201,8 @@ pub async fn remove(
             };
             crud::audit_change(tx, owner, actor, Action::Update, owner_id, vec![change]).await?;
             crud::touch(tx, owner);
+            // Links are a series' genres, languages and releases: its page lists them.
+            tx.series_page_stale(owner_id);
             Ok(Linked::Done)
         })
     })

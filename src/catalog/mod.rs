@@ -7,8 +7,8 @@ pub mod search;
 mod series;
 
 pub use series::{
-    episodes, find_series, language_links, releases, series_page, upcoming_schedules,
-    with_series_names, EpisodeRow, ReleaseRow, ScheduleRow, SeriesPage, SeriesRow,
+    find_series, series_page, with_series_names, EpisodeRow, ReleaseRow, ScheduleRow, SeriesPage,
+    SeriesRow,
 };
 
 use chrono::{Datelike, NaiveDate};

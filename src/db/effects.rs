@@ -2,6 +2,8 @@
 //! caches went stale. A unit declares them on its `Tx`; the commit hands them to the one
 //! [`CommitListener`] the application installed, so no writer has to remember them.
 
+use std::collections::BTreeSet;
+
 /// Kinds of data a write can change, for the caches that depend on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Touched {
@@ -18,6 +20,8 @@ pub enum Touched {
 pub struct Effects {
     touched: Vec<Touched>,
     job_types: Vec<&'static str>,
+    /// Series whose page read model must be refreshed before COMMIT (`series_pages`).
+    stale_pages: BTreeSet<i64>,
 }
 
 impl Effects {
@@ -25,6 +29,15 @@ impl Effects {
         if !self.touched.contains(&what) {
             self.touched.push(what);
         }
+    }
+
+    pub fn series_page_stale(&mut self, series_id: i64) {
+        self.stale_pages.insert(series_id);
+    }
+
+    /// Hands over the series marked stale so far (in id order, the order they are locked).
+    pub fn take_stale_pages(&mut self) -> Vec<i64> {
+        std::mem::take(&mut self.stale_pages).into_iter().collect()
     }
 
     pub fn queued(&mut self, job_type: &'static str) {

@@ -282,7 +282,10 @@ impl Db {
 
     /// Applies pending migrations; already-applied ones are skipped.
     pub async fn migrate(&self) -> Result<()> {
-        migrate::run(&self.pool).await
+        migrate::run(&self.pool).await?;
+        // The data half of `…_series_pages.sql`: its JSON is built by the same Rust code as
+        // every refresh (a no-op once every series has its row).
+        crate::series_pages::fill_missing(self).await
     }
 
     /// Refreshes the query planner's statistics after a bulk load, so plans fit the new sizes:
@@ -486,7 +489,7 @@ impl Db {
 }
 
 impl Reader {
-    fn conn(&mut self) -> Conn<'_> {
+    pub fn conn(&mut self) -> Conn<'_> {
         match self {
             Reader::Sqlite(c) => Conn::Sqlite(&mut *c),
             Reader::MySql(c) => Conn::MySql(&mut *c),
@@ -523,6 +526,12 @@ impl Tx {
         self.effects.touch(what);
     }
 
+    /// Declares that this unit changed what the page of `series_id` lists (see
+    /// `series_pages`): its read model is refreshed from the base tables just before COMMIT.
+    pub fn series_page_stale(&mut self, series_id: i64) {
+        self.effects.series_page_stale(series_id);
+    }
+
     /// Records that a job of `job_type` was inserted through this transaction, so the
     /// workers of this process are woken once it commits.
     pub fn queued(&mut self, job_type: &'static str) {
@@ -556,7 +565,11 @@ impl Tx {
 
     /// Commits, then hands the declared effects to the commit listener: the one place where
     /// a unit of work's effects follow its commit.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        // Last of the unit's writes, so the read model sees all of them (a failure here
+        // drops, i.e. rolls back, the whole unit; a deadlock re-runs it like any other).
+        let stale = self.effects.take_stale_pages();
+        crate::series_pages::refresh(&mut self, &stale).await?;
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit().await?,
             TxConn::MySql(tx) => tx.commit().await?,

@@ -357,6 +357,14 @@ impl SeriesStats {
     }
 }
 
+/// The series page's read model (see `series_pages`): one JSON document per series.
+#[derive(Iden, Clone, Copy)]
+pub enum SeriesPages {
+    Table,
+    SeriesId,
+    Body,
+}
+
 /// Column aliases of the series page's queries (`catalog::series_page`).
 #[derive(Iden, Clone, Copy)]
 pub enum SeriesPageAlias {

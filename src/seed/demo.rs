@@ -377,6 +377,7 @@ pub async fn insert(tx: &mut Tx, plan: &DemoPlan) -> Result<DemoSummary> {
         insert_rows(tx, &batch.template, &batch.rows).await?;
     }
     crate::series_stats::rebuild_all(tx).await?;
+    crate::series_pages::rebuild_all(tx).await?;
     Ok(plan.summary)
 }
 

@@ -136,7 +136,7 @@ pub async fn render(state: &State, ctx: &RequestContext, request: Request) -> Re
         origin_country: series.origin_country.clone(),
         release_date: series.release_date,
         planned_episodes: series.planned_episodes,
-        genres: catalog::split_names(series.genre_names.as_deref()),
+        genres: data.genres.clone(),
         subtitles: data.subtitles.clone(),
         dubbings: data.dubbings.clone(),
         releases: data

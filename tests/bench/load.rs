@@ -16,7 +16,10 @@
 //! It prints figures and asserts nothing. Knobs (environment): BENCH_BACKENDS
 //! (`sqlite,mysql`), BENCH_SCALE (10), BENCH_SECONDS (10 per run), BENCH_FLOOR_SECONDS (5),
 //! BENCH_CONNECTIONS (32), BENCH_EXPIRY_SECONDS (20), BENCH_EXPIRY_RUNS (3), BENCH_OUT
-//! (`BENCHMARKS.md`; `-` prints only), STREAMVAULT_BIN (`target/release/streamvault`),
+//! (`BENCHMARKS.md`; `-` prints only), BENCH_PAGES (all; e.g. `first,deep,series` runs only
+//! those pages and skips the analytics refresh, sign-ins and cached runs unless named:
+//! `first`, `deep`, `newest`, `rating`, `viewers`, `search`, `series`, `dashboard`, `logins`,
+//! `cached`), STREAMVAULT_BIN (`target/release/streamvault`),
 //! TEST_MYSQL_URL (`mysql://root@127.0.0.1:3306`). `wrk` and the load run on the same cores as
 //! the server and the database.
 
@@ -54,6 +57,8 @@ pub struct Settings {
     pub bin: String,
     pub mysql: String,
     pub rng_seed: u64,
+    /// `BENCH_PAGES`: only these parts of the run (`None`: all).
+    pub pages: Option<Vec<String>>,
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -85,8 +90,38 @@ impl Settings {
             ),
             mysql: env_or("TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306".to_owned()),
             rng_seed: 42,
+            pages: std::env::var("BENCH_PAGES").ok().map(|list| {
+                list.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            }),
         }
     }
+
+    /// Whether this run includes the part named `key` (see `BENCH_PAGES`).
+    pub fn wants(&self, key: &str) -> bool {
+        self.pages
+            .as_ref()
+            .is_none_or(|pages| pages.iter().any(|p| p == key))
+    }
+}
+
+/// The `BENCH_PAGES` key of a page row.
+fn page_key(name: &str) -> &'static str {
+    [
+        ("first page", "first"),
+        ("deep page", "deep"),
+        ("sort=newest", "newest"),
+        ("sort=rating", "rating"),
+        ("sort=viewers", "viewers"),
+        ("random search", "search"),
+        ("series page", "series"),
+        ("dashboard", "dashboard"),
+    ]
+    .into_iter()
+    .find(|(part, _)| name.contains(part))
+    .map_or("other", |(_, key)| key)
 }
 
 #[tokio::main]
@@ -220,16 +255,18 @@ async fn bench_backend(
         report.seed.map_or(0.0, |d| d.as_secs_f64())
     );
 
-    println!("  analytics refresh …");
-    let db = Db::connect(&bench_db.url).await?;
-    let started = std::time::Instant::now();
-    snapshot::refresh(&db, &Clock::default(), None).await?;
-    report.analytics_refresh = Some(started.elapsed());
-    db.close().await;
-    println!(
-        "  refreshed in {:.1} s",
-        report.analytics_refresh.map_or(0.0, |d| d.as_secs_f64())
-    );
+    if settings.wants("dashboard") {
+        println!("  analytics refresh …");
+        let db = Db::connect(&bench_db.url).await?;
+        let started = std::time::Instant::now();
+        snapshot::refresh(&db, &Clock::default(), None).await?;
+        report.analytics_refresh = Some(started.elapsed());
+        db.close().await;
+        println!(
+            "  refreshed in {:.1} s",
+            report.analytics_refresh.map_or(0.0, |d| d.as_secs_f64())
+        );
+    }
 
     let outcome = measure_pages(settings, &bench_db.url, &mut report).await;
     report.load_after = report::load_average();
@@ -325,6 +362,8 @@ async fn measure_pages(settings: &Settings, url: &str, report: &mut BackendRepor
             .push(format!("dashboard skipped: staff sign-in failed ({e:#})")),
     }
 
+    pages.retain(|(name, _, _)| settings.wants(page_key(name)));
+
     // CPU time per request (this process or the server, plus MariaDB's server for MariaDB)
     // does not depend on what else the shared machine runs, unlike throughput.
     let database_pid = if url.starts_with("mysql") {
@@ -375,6 +414,12 @@ async fn measure_pages(settings: &Settings, url: &str, report: &mut BackendRepor
         });
     }
 
+    if !settings.wants("logins") {
+        report.rss_uncached_kib = server.peak_rss_kib().ok();
+        server.stop();
+        db.close().await;
+        return Ok(());
+    }
     // --- Sign-ins: alone, then while the catalog is under load. bcrypt alone is measured
     // again right before, as the shared machine's load moves within minutes.
     report.bcrypt_per_second = bcrypt_alone(Duration::from_secs(4));
@@ -416,6 +461,10 @@ async fn measure_pages(settings: &Settings, url: &str, report: &mut BackendRepor
         ));
     }
 
+    if !settings.wants("cached") {
+        db.close().await;
+        return Ok(());
+    }
     // --- The same URL with the page cache on, across many expiries.
     let server = Server::start(&settings.bin, url, true)?;
     println!("  server (page cache on) at {}", server.base);

@@ -19,6 +19,12 @@ const DASHBOARD_P99_MS: f64 = 15.0;
 const OVERHEAD: f64 = 1.25;
 const LOGINS_SHARE: f64 = 0.90;
 const RSS_LIMIT_KIB: u64 = 150 * 1024;
+/// Issue 22: the random series page at scale 10, uncached, 32 connections.
+const SERIES_SQLITE_RPS: f64 = 5000.0;
+const SERIES_SQLITE_P99_MS: f64 = 15.0;
+const SERIES_MARIADB_CPU_MS: f64 = 0.47;
+/// Issue 22: MariaDB's deep page within this many times the first page's CPU per request.
+const DEEP_OVER_FIRST: f64 = 2.0;
 
 pub struct Machine {
     pub cpu: String,
@@ -289,6 +295,7 @@ pub fn markdown(settings: &Settings, machine: &Machine, reports: &[BackendReport
             }
             let _ = writeln!(md);
         }
+        targets_22(&mut md, report);
         if let Some(logins) = &report.logins {
             let share = logins.rps() / report.bcrypt_per_second.max(1e-9);
             let _ = writeln!(
@@ -370,6 +377,51 @@ pub fn markdown(settings: &Settings, machine: &Machine, reports: &[BackendReport
     }
     let _ = write!(md, "{END}");
     md
+}
+
+/// Issue 22's targets for the series page and the deep page.
+fn targets_22(md: &mut String, report: &BackendReport) {
+    let find = |part: &str| report.pages.iter().find(|p| p.name.contains(part));
+    let mysql = report.backend == "mysql";
+    if let Some(series) = find("series page") {
+        let floor = series.floor.as_ref().map_or(String::new(), |(_, cpu)| {
+            format!("; floor {cpu:.3} CPU ms/request")
+        });
+        if mysql {
+            let _ = writeln!(
+                md,
+                "Series page (read model): **{:.3} CPU ms/request** (server + MariaDB) {} (target ≤ {SERIES_MARIADB_CPU_MS} ms){floor}.\n",
+                series.http_cpu_ms,
+                mark(series.http_cpu_ms <= SERIES_MARIADB_CPU_MS),
+            );
+        } else {
+            let _ = writeln!(
+                md,
+                "Series page (read model): **{:.0} req/s** {} (target ≥ {SERIES_SQLITE_RPS:.0}), p99 **{:.2} ms** {} (target < {SERIES_SQLITE_P99_MS:.0} ms), {:.3} CPU ms/request{floor}.\n",
+                series.http.rps(),
+                mark(series.http.rps() >= SERIES_SQLITE_RPS),
+                series.http.p99_ms,
+                mark(series.http.p99_ms < SERIES_SQLITE_P99_MS),
+                series.http_cpu_ms,
+            );
+        }
+    }
+    if let (Some(deep), Some(first)) = (find("deep page"), find("first page")) {
+        let ratio = deep.http_cpu_ms / first.http_cpu_ms.max(1e-9);
+        let verdict = if mysql {
+            format!(
+                "{} (target ≤ ×{DEEP_OVER_FIRST:.0} on MariaDB)",
+                mark(ratio <= DEEP_OVER_FIRST)
+            )
+        } else {
+            "(the target is MariaDB's)".to_owned()
+        };
+        let _ = writeln!(
+            md,
+            "Deep page: {:.3} CPU ms/request = **×{ratio:.2}** the first page's {:.3} {verdict}.\n",
+            deep.http_cpu_ms, first.http_cpu_ms,
+        );
+    }
 }
 
 /// Replaces the text between the markers in `path` (or appends the block if they are missing).

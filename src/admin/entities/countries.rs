@@ -2,7 +2,9 @@ use sea_query::Expr;
 
 use crate::admin::entity::{Column, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique};
 use crate::db::schema::{Accounts, Countries, Series, SeriesReleases};
-use crate::db::Touched;
+use crate::db::{Touched, Tx};
+use crate::error::Result;
+use crate::series_pages;
 use views::paths;
 
 pub static COUNTRIES: EntityDef = EntityDef {
@@ -59,6 +61,24 @@ pub static COUNTRIES: EntityDef = EntityDef {
     links: &[],
     label: || Expr::col((Countries::Table, Countries::Name)).into(),
     account: None,
-    hooks: Hooks::NONE,
+    // Series pages list where they are released by country name (the origin country is
+    // joined when read).
+    hooks: Hooks {
+        created: None,
+        updated: Some(|tx, _, _, new| Box::pin(releases_stale(tx, new.id))),
+        deleting: Some(|tx, _, record| Box::pin(releases_stale(tx, record.id))),
+        deleted: None,
+    },
     touches: Some(Touched::Reference),
 };
+
+async fn releases_stale(tx: &mut Tx, country_id: i64) -> Result<()> {
+    series_pages::linked_stale(
+        tx,
+        SeriesReleases::Table,
+        SeriesReleases::SeriesId,
+        SeriesReleases::CountryId,
+        country_id,
+    )
+    .await
+}

@@ -103,6 +103,7 @@ pub static EPISODES: EntityDef = EntityDef {
 /// A new episode adds its viewers and one episode to its series' figures.
 async fn episode_created(tx: &mut Tx, def: &'static EntityDef, record: &Record) -> Result<()> {
     let series = record.int(def, "series_id")?;
+    tx.series_page_stale(series);
     series_stats::episodes_changed(tx, series, record.int(def, "total_viewers")?, 1).await
 }
 
@@ -115,6 +116,8 @@ async fn episode_moved(
     new: &Record,
 ) -> Result<()> {
     let (old_series, new_series) = (old.int(def, "series_id")?, new.int(def, "series_id")?);
+    tx.series_page_stale(old_series);
+    tx.series_page_stale(new_series);
     let (old_viewers, new_viewers) = (
         old.int(def, "total_viewers")?,
         new.int(def, "total_viewers")?,
@@ -133,5 +136,6 @@ async fn episode_moved(
 /// A deleted episode takes its viewers and itself out of its series' figures.
 async fn episode_deleted(tx: &mut Tx, def: &'static EntityDef, record: &Record) -> Result<()> {
     let series = record.int(def, "series_id")?;
+    tx.series_page_stale(series);
     series_stats::episodes_changed(tx, series, -record.int(def, "total_viewers")?, -1).await
 }

@@ -2,7 +2,9 @@ use sea_query::Expr;
 
 use crate::admin::entity::{Column, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique};
 use crate::db::schema::{Genres, SeriesGenres};
-use crate::db::Touched;
+use crate::db::{Touched, Tx};
+use crate::error::Result;
+use crate::series_pages;
 use views::paths;
 
 pub static GENRES: EntityDef = EntityDef {
@@ -37,6 +39,23 @@ pub static GENRES: EntityDef = EntityDef {
     links: &[],
     label: || Expr::col((Genres::Table, Genres::Name)).into(),
     account: None,
-    hooks: Hooks::NONE,
+    // Series pages list their genres by name (a delete drops the tag before the refresh).
+    hooks: Hooks {
+        created: None,
+        updated: Some(|tx, _, _, new| Box::pin(tagged_stale(tx, new.id))),
+        deleting: Some(|tx, _, record| Box::pin(tagged_stale(tx, record.id))),
+        deleted: None,
+    },
     touches: Some(Touched::Reference),
 };
+
+async fn tagged_stale(tx: &mut Tx, genre_id: i64) -> Result<()> {
+    series_pages::linked_stale(
+        tx,
+        SeriesGenres::Table,
+        SeriesGenres::SeriesId,
+        SeriesGenres::GenreId,
+        genre_id,
+    )
+    .await
+}

@@ -2,7 +2,9 @@ use sea_query::Expr;
 
 use crate::admin::entity::{Column, Dependent, EntityDef, Hooks, OnDelete, TableIden, Unique};
 use crate::db::schema::{Languages, Series, SeriesDubbings, SeriesSubtitles};
-use crate::db::Touched;
+use crate::db::{Touched, Tx};
+use crate::error::Result;
+use crate::series_pages;
 use views::paths;
 
 pub static LANGUAGES: EntityDef = EntityDef {
@@ -51,6 +53,32 @@ pub static LANGUAGES: EntityDef = EntityDef {
     links: &[],
     label: || Expr::col((Languages::Table, Languages::Name)).into(),
     account: None,
-    hooks: Hooks::NONE,
+    // Series pages list subtitle and dubbing languages by name (the series' own language is
+    // joined when read).
+    hooks: Hooks {
+        created: None,
+        updated: Some(|tx, _, _, new| Box::pin(tracks_stale(tx, new.id))),
+        deleting: Some(|tx, _, record| Box::pin(tracks_stale(tx, record.id))),
+        deleted: None,
+    },
     touches: Some(Touched::Reference),
 };
+
+async fn tracks_stale(tx: &mut Tx, language_id: i64) -> Result<()> {
+    series_pages::linked_stale(
+        tx,
+        SeriesSubtitles::Table,
+        SeriesSubtitles::SeriesId,
+        SeriesSubtitles::LanguageId,
+        language_id,
+    )
+    .await?;
+    series_pages::linked_stale(
+        tx,
+        SeriesDubbings::Table,
+        SeriesDubbings::SeriesId,
+        SeriesDubbings::LanguageId,
+        language_id,
+    )
+    .await
+}

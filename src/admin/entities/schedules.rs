@@ -1,9 +1,12 @@
 use sea_query::Expr;
 
 use super::{concat, EPISODES};
+use crate::admin::entity::Record;
 use crate::admin::entity::{After, Column, ColumnKind, EntityDef, Hooks, TableIden};
 use crate::db::schema::Schedules;
-use crate::db::Touched;
+use crate::db::{Touched, Tx};
+use crate::error::Result;
+use crate::series_pages;
 use views::paths;
 
 pub static SCHEDULES: EntityDef = EntityDef {
@@ -59,6 +62,31 @@ pub static SCHEDULES: EntityDef = EntityDef {
         ])
     },
     account: None,
-    hooks: Hooks::NONE,
+    // The series page lists its episodes' airing windows.
+    hooks: Hooks {
+        created: Some(|tx, def, record| Box::pin(airing_changed(tx, def, record, None))),
+        updated: Some(|tx, def, old, new| Box::pin(airing_changed(tx, def, new, Some(old)))),
+        deleting: None,
+        deleted: Some(|tx, def, record| Box::pin(airing_changed(tx, def, record, None))),
+    },
     touches: Some(Touched::Catalog),
 };
+
+/// A schedule changed: the pages of its episode's series (before and after a move) list it.
+async fn airing_changed(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    record: &Record,
+    old: Option<&Record>,
+) -> Result<()> {
+    let mut episodes = vec![record.int(def, "episode_id")?];
+    if let Some(old) = old {
+        episodes.push(old.int(def, "episode_id")?);
+    }
+    episodes.sort_unstable();
+    episodes.dedup();
+    for episode in episodes {
+        series_pages::episode_stale(tx, episode).await?;
+    }
+    Ok(())
+}

@@ -184,7 +184,10 @@ pub static SERIES: EntityDef = EntityDef {
     label: || Expr::col((Series::Table, Series::Title)).into(),
     account: None,
     hooks: Hooks {
-        created: Some(|tx, _, record| Box::pin(series_stats::create(tx, record.id))),
+        created: Some(|tx, _, record| {
+            tx.series_page_stale(record.id);
+            Box::pin(series_stats::create(tx, record.id))
+        }),
         updated: None,
         // Its poster files go once the delete commits (unless another series uses them).
         deleting: Some(|tx, _, record| Box::pin(crate::posters::series_deleting(tx, record.id))),

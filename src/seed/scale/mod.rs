@@ -12,7 +12,8 @@
 //!
 //! Rows are generated on a blocking thread while the previous batch is written, as multi-row
 //! INSERTs (`db::batch::insert_rows`) in transactions of [`ROWS_PER_TRANSACTION`] rows; the
-//! per-series figures are rebuilt at the end with `series_stats::rebuild_all`, and the
+//! per-series figures and page documents are rebuilt at the end with
+//! `series_stats::rebuild_all` and `series_pages::rebuild_all`, and the
 //! planner's statistics refreshed.
 //!
 //! Every synthetic account (customers `viewer1`…, staff `staff1`…) signs in with
@@ -152,7 +153,10 @@ pub async fn load(db: &Db, options: ScaleOptions, progress: &ProgressBar) -> Res
     generated?;
 
     db.transaction("seed: rebuild series figures", |tx| {
-        Box::pin(crate::series_stats::rebuild_all(tx))
+        Box::pin(async move {
+            crate::series_stats::rebuild_all(tx).await?;
+            crate::series_pages::rebuild_all(tx).await
+        })
     })
     .await?;
     db.analyze().await?;
