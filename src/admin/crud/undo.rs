@@ -326,6 +326,9 @@ async fn restore(tx: &mut Tx, def: &'static EntityDef, token: i64, actor: Actor)
         if let Some(created) = def.hooks.created {
             created(tx, def, &record).await?;
         }
+    } else {
+        // A series came back with its figures: its page document is rebuilt at COMMIT.
+        tx.series_page_stale(id);
     }
     let mut changes = super::changes(tx, def, None, Some(&record.values)).await?;
     let mut whats = Vec::new();
