@@ -445,7 +445,8 @@
       return;
     }
     if (!badge) {
-      var cell = tr.querySelector("td");
+      // Beside the row's first value (not in the selection box's cell).
+      var cell = tr.querySelector("td.cell") || tr.querySelector("td:not(.select-col)");
       if (!cell) return;
       badge = document.createElement("span");
       badge.className = "presence";
