@@ -9,7 +9,7 @@ use crate::helpers::{
     create_account, customer, employee, spawn_with, Backend, Client, Options, Page, TestApp,
 };
 
-const BOUNDARY: &str = "----streamvault-test-boundary";
+pub(crate) const BOUNDARY: &str = "----streamvault-test-boundary";
 
 /// Posts `csv` as the multipart field `file`, the way the import form does.
 pub(crate) async fn upload(client: &Client, path: &str, csv: &str) -> Page {

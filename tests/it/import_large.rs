@@ -8,7 +8,7 @@ use streamvault::db::schema::Genres;
 use crate::admin_support::htmx;
 use crate::both_backends;
 use crate::helpers::{employee, eventually, spawn_on, spawn_with, Backend, Options, DEADLINE};
-use crate::import::{import_id, upload};
+use crate::import::{import_id, upload, BOUNDARY};
 use crate::live_tables::open;
 
 fn names_file(rows: usize, prefix: &str) -> String {
@@ -179,6 +179,32 @@ async fn import_limits_are_clear(backend: Backend) {
         &too_many.body[..too_many.body.len().min(500)]
     );
     assert!(too_many.body.contains("at most 100,000 rows"));
+    // Not UTF-8 (Latin-1 "é" on line 3): refused with its line, nothing stored.
+    let latin1 = b"name\nPlain\nCaf\xe9\n".to_vec();
+    let token = staff.csrf().await;
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rows.csv\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&latin1);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let refused = staff
+        .send(
+            staff
+                .http
+                .post(format!("{}/admin/genres/import", staff.base))
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .header("X-CSRF-Token", token)
+                .body(body),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("Line 3 is not UTF-8"), "{}", refused.body);
+    assert!(import_id(&refused).is_none());
+
     let mut huge = String::from("name\n");
     while huge.len() <= 10 * 1024 * 1024 {
         huge.push_str(&"x".repeat(99));

@@ -122,7 +122,13 @@ pub async fn preview(
     }
     let text = match std::str::from_utf8(file) {
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
-        Err(_) => return Ok(Previewed::Refused("The file is not UTF-8 text.".into())),
+        Err(e) => {
+            // The line an editor would show the first bad byte on.
+            let line = file[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            return Ok(Previewed::Refused(format!(
+                "Line {line} is not UTF-8 text: save the file as UTF-8 and try again."
+            )));
+        }
     };
     let records = match parse_csv(text) {
         Ok(records) => records,
