@@ -295,11 +295,15 @@ impl Staff {
             all_immutable: true,
             ..Weight::default()
         };
+        // The assets are read from the plain page (a compressed body is not text).
+        let mut assets = Vec::new();
         for compressed in [false, true] {
             let (html, _) = self.fetch(path, compressed, anonymous).await?;
-            let text = String::from_utf8_lossy(&html).into_owned();
+            if !compressed {
+                assets = subresources(&String::from_utf8_lossy(&html));
+            }
             let mut total = html.len();
-            for asset in subresources(&text) {
+            for asset in assets.clone() {
                 let (bytes, immutable) = self.fetch(&asset, compressed, anonymous).await?;
                 total += bytes.len();
                 weight.all_immutable &= immutable;

@@ -202,7 +202,11 @@ async fn import_limits_are_clear(backend: Backend) {
         )
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.body.contains("Line 3 is not UTF-8"), "{}", refused.body);
+    assert!(
+        refused.body.contains("Line 3 is not UTF-8"),
+        "{}",
+        refused.body
+    );
     assert!(import_id(&refused).is_none());
 
     let mut huge = String::from("name\n");

@@ -124,7 +124,11 @@ pub async fn preview(
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
         Err(e) => {
             // The line an editor would show the first bad byte on.
-            let line = file[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            let line = file[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             return Ok(Previewed::Refused(format!(
                 "Line {line} is not UTF-8 text: save the file as UTF-8 and try again."
             )));
