@@ -368,38 +368,16 @@ async fn reader(base: String, series: u64, seed: u64, deadline: Instant) -> Resu
 
 /// Viewer `n` signs in, then rates random series until the deadline.
 async fn writer(base: String, series: u64, n: usize, deadline: Instant) -> Result<Tally> {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let login = client
-        .get(format!("{base}/login"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let token = csrf_token(&login)?;
-    let username = format!("viewer{n}");
-    let signed_in = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", username.as_str()),
-            ("password", PASSWORD),
-            ("csrf_token", token.as_str()),
-        ])
-        .send()
-        .await?;
-    anyhow::ensure!(
-        signed_in.status().as_u16() == 303,
-        "{username} could not sign in"
-    );
+    let client = server::http_client()?;
+    let session = server::sign_in(&client, &base, &format!("viewer{n}"), PASSWORD).await?;
     let page = client
         .get(format!("{base}/account"))
+        .header("Cookie", &session)
         .send()
         .await?
         .text()
         .await?;
-    let token = csrf_token(&page)?;
+    let token = server::csrf_token(&page)?;
     let mut tally = Tally::default();
     let mut state = (n as u64).wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
     while Instant::now() < deadline {
@@ -408,6 +386,7 @@ async fn writer(base: String, series: u64, n: usize, deadline: Instant) -> Resul
         let started = Instant::now();
         let status = match client
             .post(format!("{base}/series/{}/feedback", pick % series + 1))
+            .header("Cookie", &session)
             .header("X-CSRF-Token", &token)
             .form(&[("rating", rating.as_str()), ("body", "")])
             .send()
@@ -423,16 +402,6 @@ async fn writer(base: String, series: u64, n: usize, deadline: Instant) -> Resul
         tally.count(status, started.elapsed(), true);
     }
     Ok(tally)
-}
-
-fn csrf_token(page: &str) -> Result<String> {
-    let marker = "name=\"csrf-token\" content=\"";
-    let start = page.find(marker).context("no csrf token")? + marker.len();
-    Ok(page[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned())
 }
 
 /// `wsrep_local_cert_failures`, summed over the three nodes.

@@ -31,7 +31,7 @@ mod wrk;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sqlx::migrate::MigrateDatabase;
 use streamvault::analytics::snapshot;
 use streamvault::catalog::search::TitleIndex;
@@ -423,7 +423,7 @@ async fn measure_pages(settings: &Settings, url: &str, report: &mut BackendRepor
     // --- Sign-ins: alone, then while the catalog is under load. bcrypt alone is measured
     // again right before, as the shared machine's load moves within minutes.
     report.bcrypt_per_second = bcrypt_alone(Duration::from_secs(4));
-    let (cookie, token) = pre_session(&server.base).await?;
+    let (cookie, token) = server::pre_session(&server::http_client()?, &server.base).await?;
     let logins = scripts.logins(&cookie, &token, sizes.customers, scale::PASSWORD)?;
     let alone = wrk::run(&server.base, &logins, secs, 8)?;
     println!(
@@ -511,73 +511,16 @@ fn search_words() -> Vec<String> {
     words
 }
 
-/// The pre-login cookie and its CSRF token, for the sign-in script.
-async fn pre_session(base: &str) -> Result<(String, String)> {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let response = client.get(format!("{base}/login")).send().await?;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("sv_pre="))
-        .and_then(|v| v.split(';').next())
-        .context("no pre-login cookie")?
-        .to_owned();
-    let page = response.text().await?;
-    Ok((cookie, csrf_token(&page)?))
-}
-
-fn csrf_token(page: &str) -> Result<String> {
-    let marker = "name=\"csrf-token\" content=\"";
-    let start = page.find(marker).context("no csrf token")? + marker.len();
-    Ok(page[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned())
-}
-
 /// Signs in as `staff1`; the session cookie if `/admin/analytics` answers 200, `None` if the
 /// route does not exist yet.
 async fn staff_cookie(base: &str) -> Result<Option<String>> {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let login = client
-        .get(format!("{base}/login"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let token = csrf_token(&login)?;
-    let response = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", "staff1"),
-            ("password", scale::PASSWORD),
-            ("csrf_token", token.as_str()),
-        ])
+    let http = server::http_client()?;
+    let session = server::sign_in(&http, base, "staff1", scale::PASSWORD).await?;
+    let dashboard = http
+        .get(format!("{base}/admin/analytics"))
+        .header("Cookie", &session)
         .send()
         .await?;
-    anyhow::ensure!(
-        response.status().as_u16() == 303,
-        "sign-in answered {}",
-        response.status()
-    );
-    let session = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("sv_session="))
-        .and_then(|v| v.split(';').next())
-        .context("no session cookie")?
-        .to_owned();
-    let dashboard = client.get(format!("{base}/admin/analytics")).send().await?;
     match dashboard.status().as_u16() {
         200 => Ok(Some(session)),
         404 => Ok(None),

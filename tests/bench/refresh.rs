@@ -23,7 +23,7 @@ mod wrk;
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sqlx::migrate::MigrateDatabase;
 use streamvault::analytics::snapshot;
 use streamvault::db::Db;
@@ -232,28 +232,8 @@ struct Staff {
 
 impl Staff {
     async fn sign_in(base: &str) -> Result<Staff> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let login = http.get(format!("{base}/login")).send().await?;
-        let pre = cookie_of(&login, "sv_pre")?;
-        let token = csrf_token(&login.text().await?)?;
-        let response = http
-            .post(format!("{base}/login"))
-            .header("Cookie", &pre)
-            .form(&[
-                ("username", "staff1"),
-                ("password", scale::PASSWORD),
-                ("csrf_token", token.as_str()),
-            ])
-            .send()
-            .await?;
-        anyhow::ensure!(
-            response.status().as_u16() == 303,
-            "sign-in: {}",
-            response.status()
-        );
-        let cookie = cookie_of(&response, "sv_session")?;
+        let http = server::http_client()?;
+        let cookie = server::sign_in(&http, base, "staff1", scale::PASSWORD).await?;
         Ok(Staff {
             base: base.to_owned(),
             http,
@@ -273,7 +253,7 @@ impl Staff {
     }
 
     async fn refresh_now(&self) -> Result<()> {
-        let token = csrf_token(&self.get("/admin/analytics").await?)?;
+        let token = server::csrf_token(&self.get("/admin/analytics").await?)?;
         let response = self
             .http
             .post(format!("{}/admin/analytics/refresh", self.base))
@@ -362,28 +342,6 @@ fn subresources(html: &str) -> Vec<String> {
         }
     }
     found
-}
-
-fn cookie_of(response: &reqwest::Response, name: &str) -> Result<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-        .with_context(|| format!("no {name} cookie"))
-}
-
-fn csrf_token(page: &str) -> Result<String> {
-    let marker = "name=\"csrf-token\" content=\"";
-    let start = page.find(marker).context("no csrf token")? + marker.len();
-    Ok(page[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned())
 }
 
 fn load_average() -> String {

@@ -172,3 +172,72 @@ impl CpuMeter {
         now - self.start
     }
 }
+
+/// A client of the server that follows no redirects and keeps no cookies (callers send the
+/// session cookie themselves, so what each request carries is explicit).
+pub fn http_client() -> Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
+}
+
+/// `name=value` of the cookie `name` the response sets.
+pub fn cookie_of(response: &reqwest::Response, name: &str) -> Result<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| {
+            v.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .with_context(|| format!("no {name} cookie"))
+}
+
+/// The CSRF token a page carries (its `<meta name="csrf-token">`).
+pub fn csrf_token(page: &str) -> Result<String> {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = page.find(marker).context("no csrf token")? + marker.len();
+    Ok(page[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// The pre-login cookie and its CSRF token.
+pub async fn pre_session(http: &reqwest::Client, base: &str) -> Result<(String, String)> {
+    let response = http.get(format!("{base}/login")).send().await?;
+    let cookie = cookie_of(&response, "sv_pre")?;
+    let page = response.text().await?;
+    Ok((cookie, csrf_token(&page)?))
+}
+
+/// Signs `username` in; the session cookie (`sv_session=…`).
+pub async fn sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> Result<String> {
+    let (pre, token) = pre_session(http, base).await?;
+    let response = http
+        .post(format!("{base}/login"))
+        .header("Cookie", &pre)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().as_u16() == 303,
+        "{username} could not sign in: {}",
+        response.status()
+    );
+    cookie_of(&response, "sv_session")
+}
