@@ -397,7 +397,11 @@
         });
     });
     source.addEventListener("deleted", function (evt) {
-      var tr = row(JSON.parse(evt.data).id);
+      var data = JSON.parse(evt.data);
+      // A version means the row is back (an Undo, perhaps this page's own, restored it after
+      // the delete): the late news of the delete must not remove it again.
+      if (data.version !== null && data.version !== undefined) return;
+      var tr = row(data.id);
       if (tr && !tr.classList.contains("row-editing")) tr.remove();
     });
     source.addEventListener("created", function (evt) {

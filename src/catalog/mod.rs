@@ -19,8 +19,8 @@ use sea_query::{
 
 use crate::db::page::Page;
 use crate::db::schema::{
-    Computed, Countries, Genres, Languages, ProductionHouses, Series, SeriesGenres, SeriesReleases,
-    SeriesStats,
+    CatalogTotals, Computed, Countries, Genres, Languages, ProductionHouses, Series, SeriesGenres,
+    SeriesReleases, SeriesStats,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -73,6 +73,16 @@ pub struct CatalogFilter {
     pub sort: CatalogSort,
 }
 
+impl CatalogFilter {
+    /// No search text and no filter: the whole catalog, in any order.
+    pub fn is_unfiltered(&self) -> bool {
+        self.q.trim().is_empty()
+            && self.genre.is_none()
+            && self.country.is_none()
+            && self.language.is_none()
+    }
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct CatalogRow {
     pub id: i64,
@@ -110,6 +120,19 @@ pub struct CatalogPage {
 #[derive(sqlx::FromRow)]
 struct Total {
     n: i64,
+}
+
+/// How many series there are, as `catalog_totals` keeps it (its triggers count every insert
+/// and delete of a series), in `Total`'s shape.
+fn series_count() -> SelectStatement {
+    Query::select()
+        .expr_as(
+            Func::cast_as(Expr::col(CatalogTotals::SeriesCount), Computed::Signed),
+            Computed::Count,
+        )
+        .from(CatalogTotals::Table)
+        .and_where(Expr::col(CatalogTotals::Id).eq(1))
+        .to_owned()
 }
 
 /// A search whose prefilter finds more titles than this is run as a plain scan: a common word
@@ -209,6 +232,11 @@ pub async fn list(
     rows.truncate(page.size as usize);
     let total = if page.number <= 1 && !has_next {
         rows.len() as i64
+    } else if filter.is_unfiltered() {
+        // The whole catalog: the count the database keeps with every series added or removed.
+        db.fetch_optional::<Total>(&series_count())
+            .await?
+            .map_or(0, |t| t.n)
     } else {
         db.fetch_optional::<Total>(&count).await?.map_or(0, |t| t.n)
     };

@@ -365,6 +365,14 @@ pub enum SeriesPages {
     Body,
 }
 
+/// How many series there are, kept by triggers on `series` (one row, `id` = 1).
+#[derive(Iden, Clone, Copy)]
+pub enum CatalogTotals {
+    Table,
+    Id,
+    SeriesCount,
+}
+
 /// Column aliases of the series page's queries (`catalog::series_page`).
 #[derive(Iden, Clone, Copy)]
 pub enum SeriesPageAlias {

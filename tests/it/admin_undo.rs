@@ -70,7 +70,7 @@ async fn everything_of(app: &TestApp, series: i64) -> Vec<NamedRow> {
 }
 
 /// The Undo token in a delete's answer (`name="token" value="N"`).
-fn token_in(body: &str) -> String {
+pub(crate) fn token_in(body: &str) -> String {
     let at = body
         .find(r#"name="token" value=""#)
         .expect("an Undo button");

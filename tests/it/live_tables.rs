@@ -122,13 +122,24 @@ async fn a_table_streams_its_changes_across_processes(backend: Backend) {
     let events = read_events(&mut stream, 1).await;
     assert_eq!(events[0].name, "deleted");
     assert_eq!(events[0].data["id"].as_i64(), Some(id));
+    assert!(events[0].data["version"].is_null(), "{events:?}");
     drop(stream);
 
-    // A reconnect after the update gets the delete, once, and nothing before it.
+    // Undo brings the row back. A page that hears of the delete only now must not remove
+    // the restored row: the late `deleted` event names the version the row has again.
+    let token = crate::admin_undo::token_in(&deleted.body);
+    let undone = htmx(&editor, "POST", "/admin/genres/undo", &[("token", &token)]).await;
+    assert_eq!(undone.status, 200, "{}", undone.body);
+
+    // A reconnect after the update gets the delete, once, and nothing before it; then the
+    // restore, as a new row.
     let mut resumed = open(&watcher, "/admin/genres/events", Some(&after_update)).await;
-    let again = read_events(&mut resumed, 1).await;
+    let again = read_events(&mut resumed, 2).await;
     assert_eq!(again[0].name, "deleted");
     assert_eq!(again[0].data["id"].as_i64(), Some(id));
+    assert!(again[0].data["version"].as_i64().is_some(), "{again:?}");
+    assert_eq!(again[1].name, "created");
+    assert_eq!(again[1].data["id"].as_i64(), Some(id));
     // Another table's change is not this table's event; the next one here is.
     htmx(&editor, "POST", "/admin/languages", &[("name", "Elvish")]).await;
     htmx(&editor, "POST", "/admin/genres", &[("name", "Next")]).await;
@@ -136,7 +147,7 @@ async fn a_table_streams_its_changes_across_processes(backend: Backend) {
     assert_eq!(next[0].name, "created", "{next:?}");
     let seq = |event: &SseEvent| event.id.parse::<i64>().expect("numeric event id");
     assert!(
-        seq(&next[0]) > seq(&again[0]),
+        seq(&next[0]) > seq(&again[1]),
         "in order, never repeated: {next:?}"
     );
     drop(resumed);

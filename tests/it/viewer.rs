@@ -166,6 +166,78 @@ async fn catalog_counts_results_and_chips_remove_filters(backend: Backend) {
 }
 both_backends!(catalog_counts_results_and_chips_remove_filters);
 
+/// The whole catalog's count (read from the total the database keeps, on any page but a
+/// lone first one) follows every series added, removed and restored by Undo.
+async fn the_whole_catalogs_count_follows_added_and_removed_series(backend: Backend) {
+    use crate::admin_support::{created_id, htmx, staff};
+    use crate::admin_undo::token_in;
+    let app = demo_app(backend).await;
+    let admin = staff(&app, "erin").await;
+    let client = app.client();
+    let all = || async {
+        count(
+            app.db(),
+            Query::select()
+                .expr_as(Func::count(Expr::col(Series::Id)), Computed::Count)
+                .from(Series::Table),
+        )
+        .await
+    };
+    let shown = |path: &'static str| {
+        let client = &client;
+        async move { text_of(&client.get(path).await.body, "catalog-count").to_owned() }
+    };
+    let before = all().await;
+    assert_eq!(shown("/?page=2").await, format!("{before} series"));
+
+    let made = htmx(
+        &admin,
+        "POST",
+        "/admin/series",
+        &[
+            ("title", "Counted Once"),
+            ("planned_episodes", "8"),
+            ("language_id", "1"),
+            ("release_date", "2024-01-01"),
+            ("origin_country_id", "1"),
+            ("production_house_id", "1"),
+        ],
+    )
+    .await;
+    let id = created_id(&made, "series");
+    assert_eq!(all().await, before + 1);
+    for path in ["/?page=2", "/?sort=rating&page=2", "/?sort=viewers&page=3"] {
+        assert_eq!(
+            shown(path).await,
+            format!("{} series", before + 1),
+            "{path}"
+        );
+    }
+
+    let version = crate::admin_support::version(&app, "series", id).await;
+    let gone = htmx(
+        &admin,
+        "DELETE",
+        &format!("/admin/series/{id}"),
+        &[("version", &version)],
+    )
+    .await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert_eq!(shown("/?page=2").await, format!("{before} series"));
+
+    let undone = htmx(
+        &admin,
+        "POST",
+        "/admin/series/undo",
+        &[("token", &token_in(&gone.body))],
+    )
+    .await;
+    assert_eq!(undone.status, 200, "{}", undone.body);
+    assert_eq!(all().await, before + 1);
+    assert_eq!(shown("/?page=2").await, format!("{} series", before + 1));
+}
+both_backends!(the_whole_catalogs_count_follows_added_and_removed_series);
+
 /// The account ids of the reviews listed on a series page, in order.
 fn listed_reviews(body: &str) -> Vec<i64> {
     body.split("<li class=\"review")
