@@ -69,6 +69,9 @@ impl std::fmt::Debug for Db {
 /// shapes (sort × filters × search strategy); with sqlx's default of 100 they were re-prepared
 /// over and over under varied searches.
 const STATEMENT_CACHE: usize = 400;
+/// How much of a SQLite database file serving connections map (SQLite's own cap is 2 GiB
+/// unless compiled otherwise); beyond it, pages are read with `pread`.
+const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 
 /// MariaDB connections per process: enough to overlap the network round trips of the requests
 /// in flight; more only adds server threads contending for the same cores.
@@ -190,6 +193,13 @@ impl Db {
                 .statement_cache_capacity(STATEMENT_CACHE)
                 // Sorting a page's rows never needs the disk.
                 .pragma("temp_store", "MEMORY");
+            if purpose == Purpose::Serve {
+                // Pages read in place from the mapped file instead of a `pread` copy each: a
+                // random series page went from 2,300 to 4,000 req/s at scale 10. The mapped
+                // pages are the kernel's page cache (shared, reclaimable), not this process's
+                // memory; writes still go through the journal as before.
+                options = options.pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
+            }
             if purpose == Purpose::BulkLoad {
                 options = options
                     .synchronous(SqliteSynchronous::Off)

@@ -10,8 +10,8 @@
 //! 3. measures the floor of each page: the same queries through the `Db` layer, no HTTP;
 //! 4. restarts the server with the page cache on and hits one URL long enough to cross many
 //!    cache expiries, several times;
-//! 5. reads the server's peak RSS (`VmHWM`), and writes everything, with the machine, between
-//!    the markers in `BENCHMARKS.md`.
+//! 5. reads the server's peak private memory (`RssAnon`, sampled) and `VmHWM`, and writes
+//!    everything, with the machine, between the markers in `BENCHMARKS.md`.
 //!
 //! It prints figures and asserts nothing. Knobs (environment): BENCH_BACKENDS
 //! (`sqlite,mysql`), BENCH_SCALE (10), BENCH_SECONDS (10 per run), BENCH_FLOOR_SECONDS (5),
@@ -416,6 +416,7 @@ async fn measure_pages(settings: &Settings, url: &str, report: &mut BackendRepor
 
     if !settings.wants("logins") {
         report.rss_uncached_kib = server.peak_rss_kib().ok();
+        report.resident_uncached_kib = server.peak_resident_kib().ok();
         server.stop();
         db.close().await;
         return Ok(());
@@ -447,6 +448,7 @@ async fn measure_pages(settings: &Settings, url: &str, report: &mut BackendRepor
     report.catalog_during_logins = Some(catalog_during);
     report.logins_during_catalog = Some(logins_during);
     report.rss_uncached_kib = server.peak_rss_kib().ok();
+    report.resident_uncached_kib = server.peak_resident_kib().ok();
     let log = server.recent_log();
     server.stop();
     let problems: Vec<&String> = log

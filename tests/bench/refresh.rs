@@ -8,7 +8,7 @@
 //! 2. random series pages with `wrk`: p99 without a refresh, then while a refresh runs (the
 //!    empty dashboard asks for the first one; a second is asked for with "Refresh now", and
 //!    `wrk` runs for as long as the first one took, so the whole window is under refresh);
-//! 3. the server's peak RSS (`VmHWM`) after both refreshes;
+//! 3. the server's peak private memory (`RssAnon`, sampled) after both refreshes;
 //! 4. page weights, compressed (brotli) and not: the catalog's and the dashboard's first
 //!    visit (the HTML and every asset and image it loads) and a repeat visit (the HTML alone,
 //!    when every asset is cached as immutable).
@@ -180,7 +180,7 @@ async fn measure(bin: &str, backend: &str, url: &str) -> Result<Figures> {
         during.p99_ms
     );
     let peak_rss_mib = server.peak_rss_kib()? as f64 / 1024.0;
-    println!("  peak RSS {peak_rss_mib:.0} MiB");
+    println!("  peak private memory {peak_rss_mib:.0} MiB");
 
     let mut weights = Vec::new();
     for (label, path) in [
@@ -365,7 +365,7 @@ fn markdown(
          Load average before {load_before}, after {load_after} (2 cores; other engineers' builds \
          may share them). Random series pages, 32 connections; \"during\" runs `wrk` for as long \
          as the first refresh took, while a second one runs.\n\n\
-         | backend | first page after start | p99 without refresh | p99 during refresh | ratio (target ≤ 2×) | refresh (1st / 2nd) | peak RSS (target < 100 MB) |\n\
+         | backend | first page after start | p99 without refresh | p99 during refresh | ratio (target ≤ 2×) | refresh (1st / 2nd) | peak private memory, `RssAnon` (target < 100 MB) |\n\
          |---|---|---|---|---|---|---|\n"
     );
     for result in results {

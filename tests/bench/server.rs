@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,30 @@ pub struct Server {
     pub base: String,
     /// The server's last log lines, for diagnosing a failed run.
     log: Arc<Mutex<Vec<String>>>,
+    /// The largest `RssAnon` seen so far, in KiB (see `peak_rss_kib`).
+    peak_private_kib: Arc<AtomicU64>,
+}
+
+/// One `kB` figure of `/proc/PID/status` (`VmHWM`, `RssAnon`, …).
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Samples the process's private memory every 50 ms until it exits, keeping the peak.
+fn sample_private_memory(pid: u32) -> Arc<AtomicU64> {
+    let peak = Arc::new(AtomicU64::new(0));
+    let kept = peak.clone();
+    std::thread::spawn(move || {
+        while let Some(kib) = status_kib(pid, "RssAnon") {
+            kept.fetch_max(kib, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    peak
 }
 
 impl Server {
@@ -93,21 +118,31 @@ impl Server {
                 );
             }
         };
-        Ok(Server { child, base, log })
+        let peak_private_kib = sample_private_memory(child.id());
+        Ok(Server {
+            child,
+            base,
+            log,
+            peak_private_kib,
+        })
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    /// The server's peak resident set size so far (`VmHWM`), in KiB.
+    /// The server's peak private memory so far (`RssAnon`, sampled every 50 ms), in KiB: what
+    /// the process itself holds. The SQLite pages it maps are the kernel's page cache (shared,
+    /// reclaimable), which `VmHWM` counts too (see `peak_resident_kib`).
     pub fn peak_rss_kib(&self) -> Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .context("no VmHWM in /proc/PID/status")
+        let sampled = self.peak_private_kib.load(Ordering::Relaxed);
+        let now = status_kib(self.pid(), "RssAnon").context("no RssAnon in /proc/PID/status")?;
+        Ok(sampled.max(now))
+    }
+
+    /// The peak resident set size including mapped file pages (`VmHWM`), in KiB.
+    pub fn peak_resident_kib(&self) -> Result<u64> {
+        status_kib(self.pid(), "VmHWM").context("no VmHWM in /proc/PID/status")
     }
 
     pub fn recent_log(&self) -> Vec<String> {
