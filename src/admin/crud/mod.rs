@@ -25,7 +25,7 @@ use sea_query::{
 };
 
 pub use super::entity::Record;
-use super::entity::{ColumnKind, EntityDef, TableIden};
+use super::entity::{ColumnKind, Derived, EntityDef, TableIden};
 use super::values::Value;
 use crate::db::dynrow::{DynRow, Raw};
 use crate::db::page::Page;
@@ -96,14 +96,33 @@ pub struct ListQuery {
     pub page: Page,
 }
 
-/// Names of the rows that reference columns point at, by (column index, id).
+/// Names of the rows that reference columns point at, by (column index, id), and of the
+/// rows that `Derived::Through` page columns show, by (page column index, id of the row in
+/// between): (their id, their name).
 #[derive(Clone, Debug, Default)]
-pub struct Labels(HashMap<(usize, i64), String>);
+pub struct Labels {
+    refs: HashMap<(usize, i64), String>,
+    through: HashMap<(usize, i64), (i64, String)>,
+}
 
 impl Labels {
     pub fn get(&self, column: usize, id: i64) -> Option<&str> {
-        self.0.get(&(column, id)).map(String::as_str)
+        self.refs.get(&(column, id)).map(String::as_str)
     }
+
+    /// What page column `page_column` shows for a row whose `via` reference holds `via_id`.
+    pub fn through(&self, page_column: usize, via_id: i64) -> Option<(i64, &str)> {
+        self.through
+            .get(&(page_column, via_id))
+            .map(|(id, label)| (*id, label.as_str()))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ThroughRow {
+    id: i64,
+    target_id: Option<i64>,
+    label: Option<String>,
 }
 
 pub struct Listing {
@@ -369,7 +388,56 @@ pub async fn labels(db: &Db, def: &'static EntityDef, records: &[Record]) -> Res
             continue;
         }
         for row in named(db, target, ids).await? {
-            labels.0.insert((index, row.id), row.label);
+            labels.refs.insert((index, row.id), row.label);
+        }
+    }
+    for (index, page_column) in def.page_columns.iter().enumerate() {
+        let Derived::Through { via, column } = page_column.derived else {
+            continue;
+        };
+        let Some((via_index, ColumnKind::Ref(middle))) = def.column(via).map(|(i, c)| (i, c.kind))
+        else {
+            return Err(Error::internal(format_args!(
+                "{}.{via} is not a reference",
+                def.slug
+            )));
+        };
+        let Some((_, far)) = middle.column(column) else {
+            return Err(Error::internal(format_args!(
+                "{}.{column} is not a column",
+                middle.slug
+            )));
+        };
+        let ColumnKind::Ref(target) = far.kind else {
+            return Err(Error::internal(format_args!(
+                "{}.{column} is not a reference",
+                middle.slug
+            )));
+        };
+        let mut ids: Vec<i64> = records
+            .iter()
+            .filter_map(|r| r.values.get(via_index).and_then(Value::as_int))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        // (SELECT middle.id, middle.far, <name of far's row> FROM middle WHERE id IN …)
+        let mut select = Query::select()
+            .expr_as(col(middle, middle.id), AdminAlias::Id)
+            .expr_as(col(middle, far.col), AdminAlias::TargetId)
+            .expr_as(label_of(target, col(middle, far.col)), AdminAlias::Label)
+            .from(middle.table)
+            .and_where(col(middle, middle.id).is_in(ids))
+            .to_owned();
+        if let Some(scope) = scope(middle) {
+            select.and_where(scope);
+        }
+        for row in db.fetch_all::<ThroughRow>(&select).await? {
+            if let (Some(target_id), Some(label)) = (row.target_id, row.label) {
+                labels.through.insert((index, row.id), (target_id, label));
+            }
         }
     }
     Ok(labels)

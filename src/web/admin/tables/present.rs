@@ -8,7 +8,7 @@ use views::admin::table::{Input, SelectOption, TableMeta};
 use views::{paths, Flash, FlashKind};
 
 use crate::admin::crud::{self, FormData, Labels, ListQuery, Record, Sort};
-use crate::admin::entity::{Column, ColumnKind, EntityDef};
+use crate::admin::entity::{Column, ColumnKind, Derived, EntityDef};
 use crate::admin::values::{self, Value};
 use crate::analytics::table::Cell;
 use crate::db::page::Page;
@@ -105,28 +105,67 @@ pub fn to_options(rows: Vec<crud::OptionRow>) -> Vec<SelectOption> {
         .collect()
 }
 
-/// A row as shown, its inputs holding the stored values.
-/// Contracts also show whether each is in force on `today`: a column of the page only (not
-/// of the table, its files or its forms), after the described ones.
-pub const STATUS_COLUMN: &str = "status";
-
-pub fn has_status(def: &EntityDef) -> bool {
-    def.slug == "contracts"
-}
-
-/// "Upcoming" before its start, "Expired" after its end, else "Active".
-pub fn contract_status(def: &EntityDef, record: &Record, today: chrono::NaiveDate) -> &'static str {
+/// "Upcoming" before the day in `starts`, "Expired" after the one in `ends`, else "Active".
+pub fn status(
+    def: &EntityDef,
+    record: &Record,
+    today: chrono::NaiveDate,
+    (starts, ends): (&str, &str),
+) -> &'static str {
     let day = |name| match record.value(def, name) {
         Some(Value::Date(d)) => Some(*d),
         _ => None,
     };
-    match (day("starts_on"), day("ends_on")) {
+    match (day(starts), day(ends)) {
         (Some(start), _) if today < start => "Upcoming",
         (_, Some(end)) if today > end => "Expired",
         _ => "Active",
     }
 }
 
+/// The cell of a page column (`EntityDef::page_columns`, number `index`) for `record`.
+fn page_cell(
+    def: &EntityDef,
+    index: usize,
+    derived: Derived,
+    record: &Record,
+    labels: &Labels,
+    today: chrono::NaiveDate,
+) -> CellView {
+    match derived {
+        Derived::Status { starts, ends } => {
+            let status = status(def, record, today, (starts, ends));
+            CellView {
+                display: status.to_owned(),
+                value: status.to_owned(),
+                ..CellView::default()
+            }
+        }
+        Derived::Through { via, column } => {
+            let found = record
+                .value(def, via)
+                .and_then(Value::as_int)
+                .and_then(|id| labels.through(index, id));
+            let target = def
+                .column(via)
+                .and_then(|(_, c)| c.target())
+                .and_then(|middle| middle.column(column))
+                .and_then(|(_, c)| c.target());
+            match (found, target) {
+                (Some((id, label)), Some(target)) => CellView {
+                    display: label.to_owned(),
+                    value: label.to_owned(),
+                    link: Some(paths::admin_row(target.slug, id)),
+                    ..CellView::default()
+                },
+                _ => CellView::default(),
+            }
+        }
+    }
+}
+
+/// A row as shown, its inputs holding the stored values, then the page's own columns
+/// (a contract's production house and status on `today`).
 pub fn row_view(
     def: &'static EntityDef,
     record: &Record,
@@ -134,13 +173,9 @@ pub fn row_view(
     today: chrono::NaiveDate,
 ) -> RowView {
     let mut row = described_row_view(def, record, labels);
-    if has_status(def) {
-        let status = contract_status(def, record, today);
-        row.cells.push(CellView {
-            display: status.to_owned(),
-            value: status.to_owned(),
-            ..CellView::default()
-        });
+    for (index, column) in def.page_columns.iter().enumerate() {
+        row.cells
+            .push(page_cell(def, index, column.derived, record, labels, today));
     }
     row
 }

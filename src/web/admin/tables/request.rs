@@ -210,10 +210,11 @@ impl TableRequest {
                 on_update: column.edit == Edit::Always,
             });
         }
-        if present::has_status(def) {
+        // Columns of the page only: shown, never typed, sorted or exported.
+        for column in def.page_columns {
             columns.push(ColumnView {
-                name: present::STATUS_COLUMN,
-                label: "Status",
+                name: column.name,
+                label: column.label,
                 input: Input::None,
                 required: false,
                 listed: true,
