@@ -11,6 +11,7 @@ mod admin_browser;
 mod admin_browser_edit;
 mod admin_contracts;
 mod admin_crud;
+mod admin_date_ranges;
 mod admin_export;
 mod admin_money;
 mod admin_people;

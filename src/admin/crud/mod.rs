@@ -19,6 +19,8 @@ pub use write::{
 
 use std::collections::HashMap;
 
+use chrono::{NaiveDate, NaiveTime};
+
 use sea_query::{
     Cond, Expr, ExprTrait, Func, LikeExpr, LockType, Order, Query, SelectStatement, SimpleExpr,
     SubQueryStatement,
@@ -93,7 +95,19 @@ pub struct ListQuery {
     pub sort: Sort,
     /// (column index, value) pairs every row must match.
     pub filters: Vec<(usize, Value)>,
+    /// Date (or moment) columns within whole days.
+    pub ranges: Vec<DateRange>,
     pub page: Page,
+}
+
+/// `from ≤ column ≤ to`, in whole days, either end open: for a moment, from the first instant
+/// of `from` to the last of `to` (UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    /// Index into the description's columns (a `Date` or `Timestamp` column).
+    pub column: usize,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
 }
 
 /// Names of the rows that reference columns point at, by (column index, id), and of the
@@ -228,6 +242,33 @@ fn list_condition(def: &EntityDef, query: &ListQuery) -> Cond {
     for (index, value) in &query.filters {
         if let Some(column) = def.columns.get(*index) {
             cond = cond.add(col(def, column.col).eq(value.to_sql(column.kind)));
+        }
+    }
+    for range in &query.ranges {
+        let Some(column) = def.columns.get(range.column) else {
+            continue;
+        };
+        let here = || Expr::expr(col(def, column.col));
+        match column.kind {
+            ColumnKind::Timestamp => {
+                if let Some(from) = range.from {
+                    cond = cond.add(here().gte(from.and_time(NaiveTime::MIN).and_utc()));
+                }
+                if let Some(last) = range
+                    .to
+                    .and_then(|to| to.and_hms_micro_opt(23, 59, 59, 999_999))
+                {
+                    cond = cond.add(here().lte(last.and_utc()));
+                }
+            }
+            _ => {
+                if let Some(from) = range.from {
+                    cond = cond.add(here().gte(from));
+                }
+                if let Some(to) = range.to {
+                    cond = cond.add(here().lte(to));
+                }
+            }
         }
     }
     let q = query.q.trim();

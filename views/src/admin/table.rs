@@ -20,6 +20,17 @@ pub struct FilterView {
     pub boolean: bool,
 }
 
+/// Two date inputs above the table: rows whose date column lies from one day to another
+/// (`starts_on_from`, `starts_on_to`; `YYYY-MM-DD`, empty when open).
+#[derive(Clone, Debug)]
+pub struct DateRangeView {
+    pub label: &'static str,
+    pub from_name: String,
+    pub to_name: String,
+    pub from: String,
+    pub to: String,
+}
+
 /// The table's state as the visitor asked for it, to build links.
 #[derive(Clone, Debug, Default)]
 pub struct ListParams {
@@ -32,6 +43,8 @@ pub struct ListParams {
     pub size: u32,
     /// (name, value) of the active filters.
     pub filters: Vec<(String, String)>,
+    /// (name, `YYYY-MM-DD`) of the ends of the active date ranges (`starts_on_from`).
+    pub ranges: Vec<(String, String)>,
 }
 
 impl ListParams {
@@ -40,7 +53,7 @@ impl ListParams {
         if !self.q.is_empty() {
             query.append_pair("q", &self.q);
         }
-        for (name, value) in &self.filters {
+        for (name, value) in self.filters.iter().chain(&self.ranges) {
             query.append_pair(name, value);
         }
         let sort = sort.unwrap_or(&self.sort);
@@ -73,6 +86,7 @@ pub struct TableView {
     pub new_row: Option<RowView>,
     pub params: ListParams,
     pub filters: Vec<FilterView>,
+    pub date_ranges: Vec<DateRangeView>,
     pub total: i64,
     pub pages: u32,
     /// A message about the whole table (bulk delete results).
@@ -128,6 +142,16 @@ pub fn toolbar(table: &TableView) -> Markup {
                             }
                         }
                     }
+                }
+            }
+            @for range in &table.date_ranges {
+                label.filter.filter-date {
+                    span { (range.label) " from" }
+                    input type="date" name=(range.from_name) value=(range.from) min="1000-01-01" max="9999-12-31";
+                }
+                label.filter.filter-date {
+                    span { (range.label) " to" }
+                    input type="date" name=(range.to_name) value=(range.to) min="1000-01-01" max="9999-12-31";
                 }
             }
             label.filter {
@@ -248,7 +272,7 @@ pub fn table_section(table: &TableView) -> Markup {
                         @if table.rows.is_empty() {
                             tr.empty-row {
                                 td colspan=(meta.width()) {
-                                    @if !params.q.is_empty() || !params.filters.is_empty() {
+                                    @if !params.q.is_empty() || !params.filters.is_empty() || !params.ranges.is_empty() {
                                         "No " (meta.plural.to_lowercase()) " match the search. "
                                         a href=(meta.list_path) { "Show all " (meta.plural.to_lowercase()) }
                                     } @else {

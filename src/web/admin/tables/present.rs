@@ -7,7 +7,9 @@ use views::admin::row::{CellView, RowView};
 use views::admin::table::{Input, SelectOption, TableMeta};
 use views::{paths, Flash, FlashKind};
 
-use crate::admin::crud::{self, FormData, Labels, ListQuery, Record, Sort};
+use chrono::{Datelike, NaiveDate};
+
+use crate::admin::crud::{self, DateRange, FormData, Labels, ListQuery, Record, Sort};
 use crate::admin::entity::{Column, ColumnKind, Derived, EntityDef};
 use crate::admin::values::{self, Value};
 use crate::analytics::table::Cell;
@@ -336,12 +338,62 @@ pub fn list_query(def: &'static EntityDef, form: &FormData) -> Result<ListQuery>
         };
         filters.push((index, value));
     }
+    let mut ranges = Vec::new();
+    for (index, column) in def.columns.iter().enumerate() {
+        let Some((from_name, to_name)) = range_names(column) else {
+            continue;
+        };
+        let (from, to) = (range_day(form, &from_name)?, range_day(form, &to_name)?);
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                return Err(Error::BadRequest(
+                    [to_name.as_str(), " must not be before ", &from_name].concat(),
+                ));
+            }
+        }
+        if from.is_some() || to.is_some() {
+            ranges.push(DateRange {
+                column: index,
+                from,
+                to,
+            });
+        }
+    }
     Ok(ListQuery {
         q,
         sort,
         filters,
+        ranges,
         page,
     })
+}
+
+/// Years a range's ends may name (MariaDB's DATE and DATETIME hold no others).
+const RANGE_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
+/// The parameters that narrow a date (or moment) column to a range of days, inclusive:
+/// `<name>_from` and `<name>_to`; `None` for other columns.
+pub fn range_names(column: &Column) -> Option<(String, String)> {
+    matches!(column.kind, ColumnKind::Date | ColumnKind::Timestamp).then(|| {
+        (
+            [column.name, "_from"].concat(),
+            [column.name, "_to"].concat(),
+        )
+    })
+}
+
+/// One end of a range: empty is open, `YYYY-MM-DD` is that day, anything else is a 400
+/// naming the parameter.
+fn range_day(form: &FormData, name: &str) -> Result<Option<NaiveDate>> {
+    let Some(text) = form.one(name)?.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(day) if text.len() == 10 && RANGE_YEARS.contains(&day.year()) => Ok(Some(day)),
+        _ => Err(Error::BadRequest(
+            [name, " must be a date (YYYY-MM-DD)"].concat(),
+        )),
+    }
 }
 
 /// The value of the conflict note beside a field: what the editor typed, when it differs
@@ -374,6 +426,45 @@ mod tests {
         assert_eq!(query.filters.len(), 1);
         assert_eq!(query.filters[0].1, Value::Int(3));
         assert_eq!(query.page.size, PAGE_SIZE);
+        use crate::admin::entities::{CONTRACTS, CUSTOMERS};
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let query = list_query(
+            &CONTRACTS,
+            &form(&[
+                ("starts_on_from", "2026-01-01"),
+                ("starts_on_to", "2026-12-31"),
+                ("ends_on_to", ""),
+            ]),
+        )
+        .expect("valid");
+        let (starts, _) = CONTRACTS.column("starts_on").expect("starts_on");
+        assert_eq!(
+            query.ranges,
+            vec![DateRange {
+                column: starts,
+                from: day(2026, 1, 1),
+                to: day(2026, 12, 31)
+            }]
+        );
+        let (created, _) = CUSTOMERS.column("created_at").expect("created_at");
+        let query =
+            list_query(&CUSTOMERS, &form(&[("created_at_to", "2026-03-07")])).expect("valid");
+        assert_eq!(query.ranges[0].column, created);
+        assert_eq!(query.ranges[0].from, None);
+        for bad in [
+            &[("starts_on_from", "2026-13-01")][..],
+            &[("starts_on_from", "1-1-2026")],
+            &[("starts_on_to", "99999-01-01")],
+            &[
+                ("starts_on_from", "2026-02-01"),
+                ("starts_on_to", "2026-01-31"),
+            ],
+        ] {
+            let Err(Error::BadRequest(message)) = list_query(&CONTRACTS, &form(bad)) else {
+                panic!("{bad:?} is refused");
+            };
+            assert!(message.starts_with("starts_on_"), "{message}");
+        }
         for bad in [
             &[("series_id", "x")][..],
             &[("series_id", "-1")],
