@@ -9,7 +9,7 @@ use streamvault::db::schema::{
     AuditLog, Contracts, Episodes, Feedback, Schedules, SeriesGenres, SeriesReleases, SeriesStats,
 };
 
-use crate::admin_support::{demo_app, htmx, record, rows_where, staff, version};
+use crate::admin_support::{demo_app, htmx, record, rows_where, send, staff, version};
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp};
 
@@ -181,3 +181,113 @@ async fn a_deleted_series_comes_back_with_its_episodes(backend: Backend) {
     assert!(record(&app, "series", series).await.is_none());
 }
 both_backends!(a_deleted_series_comes_back_with_its_episodes);
+
+/// A series without contracts (those refuse the delete) that has episodes.
+async fn deletable_series(app: &TestApp, skip: &[i64]) -> i64 {
+    for id in 1..=40 {
+        if !skip.contains(&id)
+            && rows_where(app, Contracts::Table, Contracts::SeriesId, id).await == 0
+            && rows_where(app, Episodes::Table, Episodes::SeriesId, id).await > 0
+        {
+            return id;
+        }
+    }
+    panic!("a demo series without contracts");
+}
+
+/// As maud writes text into a page.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Without JavaScript a delete is a form post and a redirect: the page it lands on says what
+/// went and offers the same Undo, once.
+async fn a_plain_delete_says_what_went_and_offers_undo(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = staff(&app, "erin").await;
+    let series = deletable_series(&app, &[]).await;
+    let before = everything_of(&app, series).await;
+    let label = record(&app, "series", series).await.expect("series").label;
+    let v = version(&app, "series", series).await;
+    let back = "/admin/series?sort=-title";
+    let path = format!("/admin/series/{series}");
+    let gone = send(
+        &admin,
+        "POST",
+        &path,
+        &[
+            ("_method", "DELETE"),
+            ("version", &v),
+            ("confirm", "yes"),
+            ("_return", back),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(gone.status, 303, "{}", gone.body);
+    assert_eq!(gone.location(), Some(back));
+    assert!(record(&app, "series", series).await.is_none());
+
+    let page = admin.get(back).await;
+    assert_eq!(page.status, 200);
+    let message = format!("Deleted series “{}”.", escaped(&label));
+    assert!(page.body.contains(&message), "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"<form class="undo-form" method="post" action="/admin/series/undo""#),
+        "{}",
+        page.body
+    );
+    let token = token_in(&page.body);
+    // Shown once: the next page is quiet.
+    let again = admin.get(back).await;
+    assert!(!again.body.contains(&message), "a one-shot message");
+
+    // The Undo works as a plain form too, and leads back to the table.
+    let undone = send(
+        &admin,
+        "POST",
+        "/admin/series/undo",
+        &[("token", &token), ("_return", back)],
+        false,
+    )
+    .await;
+    assert_eq!(undone.status, 303, "{}", undone.body);
+    assert_eq!(undone.location(), Some(back));
+    assert_eq!(
+        everything_of(&app, series).await,
+        before,
+        "all of it is back"
+    );
+
+    // Accounts get the message without an Undo, and only on their own table.
+    let zed = crate::helpers::create_account(&app, "zed", streamvault::auth::Role::Customer).await;
+    let label = record(&app, "customers", zed)
+        .await
+        .expect("customer")
+        .label;
+    let v = version(&app, "customers", zed).await;
+    let gone = send(
+        &admin,
+        "POST",
+        &format!("/admin/customers/{zed}"),
+        &[("_method", "DELETE"), ("version", &v), ("confirm", "yes")],
+        false,
+    )
+    .await;
+    assert_eq!(gone.status, 303, "{}", gone.body);
+    let to = gone.location().expect("a redirect").to_owned();
+    assert!(to.starts_with("/admin/customers"), "{to}");
+    let page = admin.get(&to).await;
+    assert!(
+        page.body
+            .contains(&format!("Deleted customer “{}”.", escaped(&label))),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("undo-form"), "no Undo for accounts");
+}
+both_backends!(a_plain_delete_says_what_went_and_offers_undo);

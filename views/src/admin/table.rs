@@ -91,6 +91,8 @@ pub struct TableView {
     pub pages: u32,
     /// A message about the whole table (bulk delete results).
     pub message: Option<(bool, String)>,
+    /// A delete's message with its Undo (after a plain form's redirect).
+    pub undo: Option<UndoOffer>,
 }
 
 pub fn list_page(ctx: &PageContext, nav: &[NavLink], table: &TableView) -> Markup {
@@ -192,24 +194,43 @@ pub fn count_oob(meta: &TableMeta, total: i64) -> Markup {
 /// How long the page offers a delete's Undo (the server accepts it a while longer).
 pub const UNDO_SECONDS: u32 = 10;
 
-/// After a delete, out of band into the table's message area: what went, and an Undo button
-/// for a few seconds (`undo`: the snapshot to restore; none for accounts).
-pub fn deleted_oob(meta: &TableMeta, label: &str, undo: Option<i64>) -> Markup {
+/// What a delete leaves in the table's message area: what went and, for a few seconds, an
+/// Undo button (`token`: the snapshot to restore; none for accounts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoOffer {
+    pub message: String,
+    pub token: Option<i64>,
+}
+
+/// "Deleted series “Breaking Point”."
+pub fn deleted_text(meta: &TableMeta, label: &str) -> String {
+    ["Deleted ", meta.singular, " “", label, "”."].concat()
+}
+
+/// The message of a delete with its Undo form (a plain form too: it works without JavaScript).
+pub fn undo_flash(meta: &TableMeta, offer: &UndoOffer) -> Markup {
     let target = ["#", &meta.table_id()].concat();
     html! {
-        div.table-message id=(meta.message_id()) role="status" hx-swap-oob="true" {
-            div.flash.flash-success.undo-flash data-undo-seconds=(UNDO_SECONDS) {
-                span { "Deleted " (meta.singular) " “" (label) "”." }
-                @if let Some(token) = undo {
-                    form.undo-form method="post" action=(meta.undo_path) hx-post=(meta.undo_path)
-                        hx-target=(target) hx-swap="outerHTML" {
-                        (csrf_field(&meta.csrf_token))
-                        input type="hidden" name="token" value=(token);
-                        input type="hidden" name="_return" value=(meta.return_to);
-                        button.button.button-small.undo-button type="submit" { "Undo" }
-                    }
+        div.flash.flash-success.undo-flash data-undo-seconds=(UNDO_SECONDS) {
+            span { (offer.message) }
+            @if let Some(token) = offer.token {
+                form.undo-form method="post" action=(meta.undo_path) hx-post=(meta.undo_path)
+                    hx-target=(target) hx-swap="outerHTML" {
+                    (csrf_field(&meta.csrf_token))
+                    input type="hidden" name="token" value=(token);
+                    input type="hidden" name="_return" value=(meta.return_to);
+                    button.button.button-small.undo-button type="submit" { "Undo" }
                 }
             }
+        }
+    }
+}
+
+/// After a delete, out of band into the table's message area: [`undo_flash`].
+pub fn deleted_oob(meta: &TableMeta, offer: &UndoOffer) -> Markup {
+    html! {
+        div.table-message id=(meta.message_id()) role="status" hx-swap-oob="true" {
+            (undo_flash(meta, offer))
         }
     }
 }
@@ -233,6 +254,9 @@ pub fn table_section(table: &TableView) -> Markup {
                 a href=(csv) download { "Download CSV" }
             }
             div.table-message id=(meta.message_id()) role="status" {
+                @if let Some(offer) = &table.undo {
+                    (undo_flash(meta, offer))
+                }
                 @if let Some((ok, message)) = &table.message {
                     div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) { (message) }
                 }

@@ -9,7 +9,7 @@ use poem::http::Method;
 use poem::{FromRequest, Request};
 use views::admin::row::RowView;
 use views::admin::table::{
-    ColumnView, DateRangeView, FilterView, Input, ListParams, TableMeta, TableView,
+    ColumnView, DateRangeView, FilterView, Input, ListParams, TableMeta, TableView, UndoOffer,
 };
 use views::paths::{self, AdminPaths};
 
@@ -372,6 +372,16 @@ impl TableRequest {
             total: listing.total,
             pages,
             message,
+            // A delete made without JavaScript came back here: its message and Undo.
+            undo: self
+                .ctx
+                .deleted
+                .as_ref()
+                .filter(|notice| notice.slug == def.slug)
+                .map(|notice| UndoOffer {
+                    message: notice.message.clone(),
+                    token: notice.undo,
+                }),
         })
     }
 }
