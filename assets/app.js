@@ -397,8 +397,15 @@
         });
     });
     source.addEventListener("deleted", function (evt) {
-      var tr = row(JSON.parse(evt.data).id);
-      if (tr && !tr.classList.contains("row-editing")) tr.remove();
+      var id = JSON.parse(evt.data).id;
+      if (!row(id)) return;
+      // The event may arrive after an Undo already put the row back: only a row the server
+      // no longer has goes.
+      fetch("/admin/" + slug + "/" + id, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (response) {
+          var tr = row(id);
+          if (response.status === 404 && tr && !tr.classList.contains("row-editing")) tr.remove();
+        });
     });
     source.addEventListener("created", function (evt) {
       // A row already on the page (one's own Undo put it back) is no news.

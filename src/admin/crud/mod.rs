@@ -11,10 +11,10 @@ mod undo;
 mod write;
 
 pub use form::{check_with_db, form_version, parse_form, FormData, Parsed};
-pub use undo::{delete_undoable, undo, Undone, UNDO_WINDOW_SECONDS};
+pub use undo::{delete_many, delete_undoable, undo, DeletedMany, Undone, UNDO_WINDOW_SECONDS};
 pub use write::{
-    audit_change, bump_version, changes, changes_with, create, create_in, delete, delete_many,
-    lock_row, touch, update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,
+    audit_change, bump_version, changes, changes_with, create, create_in, delete, lock_row, touch,
+    update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,
 };
 
 use std::collections::HashMap;

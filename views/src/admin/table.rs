@@ -311,7 +311,7 @@ pub fn table_section(table: &TableView) -> Markup {
             div.table-foot {
                 form.bulk-bar id=(meta.bulk_form_id()) method="post" action=(meta.bulk_path)
                     hx-post=(meta.bulk_path) hx-target=(target) hx-swap="outerHTML"
-                    hx-confirm={"Delete the selected " (meta.plural.to_lowercase()) "? This cannot be undone."} {
+                    hx-confirm={"Delete the selected " (meta.plural.to_lowercase()) "?" @if meta.toggles { " This cannot be undone." }} {
                     (csrf_field(&meta.csrf_token))
                     input type="hidden" name="_return" value=(meta.return_to);
                     button.button.button-danger-outline.button-small type="submit" { "Delete selected" }

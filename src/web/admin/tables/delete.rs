@@ -9,7 +9,7 @@ use views::admin::table::UndoOffer;
 use views::paths;
 use views::FlashKind;
 
-use super::list::table_with_message;
+use super::list::{table_answer, table_with_message, TableNote};
 use super::present::flash;
 use super::request::TableRequest;
 use super::show::row_with_message;
@@ -124,16 +124,26 @@ pub async fn undo(req: &TableRequest) -> Result<Response> {
         .ok_or_else(|| Error::BadRequest("token names the delete to undo".into()))?;
     let back = req.return_to();
     let (ok, message, status) = match crud::undo(req.db(), req.def, token, req.actor()).await? {
-        Undone::Restored(record) => {
-            tracing::info!(entity = req.def.slug, id = record.id, "delete undone");
-            let message = [
-                "Restored ",
-                req.def.singular,
-                " “",
-                &record.label,
-                "” with everything deleted along with it.",
-            ]
-            .concat();
+        Undone::Restored(records) => {
+            for record in &records {
+                tracing::info!(entity = req.def.slug, id = record.id, "delete undone");
+            }
+            let message = match records.as_slice() {
+                [record] => [
+                    "Restored ",
+                    req.def.singular,
+                    " “",
+                    &record.label,
+                    "” with everything deleted along with it.",
+                ]
+                .concat(),
+                all => [
+                    "Restored ",
+                    &all.len().to_string(),
+                    " rows with everything deleted along with them.",
+                ]
+                .concat(),
+            };
             (true, message, StatusCode::OK)
         }
         Undone::Expired => (
@@ -223,18 +233,22 @@ pub async fn bulk_delete(req: &TableRequest) -> Result<Response> {
         );
     }
     match crud::delete_many(req.db(), req.def, &items, req.actor()).await? {
-        Ok(n) => {
+        Ok((n, undo)) => {
             tracing::info!(entity = req.def.slug, rows = n, "bulk delete");
+            // What went, with one Undo for all of it (none for accounts).
+            let offer = UndoOffer {
+                message: [
+                    "Deleted ",
+                    &n.to_string(),
+                    if n == 1 { " row." } else { " rows." },
+                ]
+                .concat(),
+                token: undo,
+            };
             if plain {
-                return Ok(see_other(&back, None, req.secure()));
+                return Ok(see_other_deleted(req, &back, offer));
             }
-            let message = [
-                "Deleted ",
-                &n.to_string(),
-                if n == 1 { " row." } else { " rows." },
-            ]
-            .concat();
-            table_with_message(req, &back, (true, message), StatusCode::OK).await
+            table_answer(req, &back, TableNote::Undo(offer), StatusCode::OK).await
         }
         Err((id, reason)) => {
             let why = match reason {
