@@ -52,6 +52,7 @@ mod schema_parity;
 mod seed_scale;
 mod series_pages;
 mod sessions;
+mod staff_dates;
 mod transactions;
 mod two_factor;
 mod viewer;

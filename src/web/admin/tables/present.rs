@@ -7,7 +7,7 @@ use views::admin::row::{CellView, RowView};
 use views::admin::table::{Input, SelectOption, TableMeta};
 use views::{paths, Flash, FlashKind};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::admin::crud::{self, DateRange, FormData, Labels, ListQuery, Record, Sort};
 use crate::admin::entity::{Column, ColumnKind, Derived, EntityDef};
@@ -303,6 +303,34 @@ pub fn readable_change(
     (column.label.to_owned(), shown(before), shown(after))
 }
 
+/// An audited value of `def`'s `field` with its days and moments written the house way
+/// (`views::format`), as the audit log and a row's history show it; the log keeps
+/// `YYYY-MM-DD` (and `YYYY-MM-DD HH:MM`), as forms and files do. A release's date sits at
+/// the end of its link's description ("Canada (#2) 2024-03-07").
+pub fn readable_dates(def: &EntityDef, field: &str, text: String) -> String {
+    let day = |t: &str| {
+        NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .ok()
+            .filter(|_| t.len() == 10)
+    };
+    match def.column(field).map(|(_, c)| c.kind) {
+        Some(ColumnKind::Date) => day(&text).map_or(text, views::format::short_date),
+        Some(ColumnKind::Timestamp) => NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M")
+            .map_or(text, |at| views::format::timestamp(at.and_utc())),
+        Some(_) => text,
+        None if def.link(field).is_some_and(|l| l.date.is_some()) => {
+            match text
+                .rsplit_once(' ')
+                .and_then(|(rest, d)| Some((rest, day(d)?)))
+            {
+                Some((rest, d)) => [rest, " ", &views::format::short_date(d)].concat(),
+                None => text,
+            }
+        }
+        None => text,
+    }
+}
+
 /// The list query from request parameters (`q`, `sort`, `page`, `per_page`, filters).
 pub fn list_query(def: &'static EntityDef, form: &FormData) -> Result<ListQuery> {
     let q = form.one("q")?.unwrap_or_default().trim().to_owned();
@@ -576,6 +604,31 @@ mod tests {
             readable_change(&CONTRACTS, ("links".into(), None, Some("x".into()))),
             ("links".into(), None, Some("x".into()))
         );
+    }
+
+    #[test]
+    fn audited_days_and_moments_read_the_house_way() {
+        use crate::admin::entities::{CONTRACTS, CUSTOMERS, SERIES};
+        assert_eq!(
+            readable_dates(&CONTRACTS, "starts_on", "2024-03-07".into()),
+            "7 Mar 2024"
+        );
+        assert_eq!(
+            readable_dates(&CUSTOMERS, "created_at", "2024-03-07 14:05".into()),
+            "7 Mar 2024, 14:05 UTC"
+        );
+        assert_eq!(
+            readable_dates(&SERIES, "releases", "Canada (#2) 2024-03-07".into()),
+            "Canada (#2) 7 Mar 2024"
+        );
+        for (def, field, text) in [
+            (&CONTRACTS, "starts_on", "7 Mar 2024"),
+            (&SERIES, "title", "2024-03-07"),
+            (&SERIES, "genres", "Drama (#1) 2024-03-07"),
+            (&SERIES, "releases", "Canada (#2)"),
+        ] {
+            assert_eq!(readable_dates(def, field, text.into()), text, "{field}");
+        }
     }
 
     #[test]
