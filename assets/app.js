@@ -398,11 +398,18 @@
     });
     source.addEventListener("deleted", function (evt) {
       var data = JSON.parse(evt.data);
-      // A version means the row is back (an Undo, perhaps this page's own, restored it after
-      // the delete): the late news of the delete must not remove it again.
+      var id = data.id;
+      // A version means the row was back when the event left (an Undo, perhaps this page's
+      // own, restored it after the delete): the late news of the delete must not remove it.
       if (data.version !== null && data.version !== undefined) return;
-      var tr = row(data.id);
-      if (tr && !tr.classList.contains("row-editing")) tr.remove();
+      if (!row(id)) return;
+      // The Undo may also land between the event leaving and arriving: only a row the server
+      // no longer has goes.
+      fetch("/admin/" + slug + "/" + id, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (response) {
+          var tr = row(id);
+          if (response.status === 404 && tr && !tr.classList.contains("row-editing")) tr.remove();
+        });
     });
     source.addEventListener("created", function (evt) {
       // A row already on the page (one's own Undo put it back) is no news.

@@ -265,6 +265,32 @@ pub struct Link {
     pub date: Option<(TableIden, &'static str)>,
 }
 
+/// What a column of the page only shows (it is not stored in the table, nor typed in its
+/// forms, nor written to its files).
+#[derive(Clone, Copy)]
+pub enum Derived {
+    /// Whether the row is in force today: "Upcoming" before the date column `starts`,
+    /// "Expired" after `ends`, else "Active".
+    Status {
+        starts: &'static str,
+        ends: &'static str,
+    },
+    /// The row that a referenced row refers to, by name and linked: the reference column
+    /// `via` of this table, then the reference column `column` of its target (a contract's
+    /// series' production house).
+    Through {
+        via: &'static str,
+        column: &'static str,
+    },
+}
+
+/// A column of the table's page after the described ones, computed when shown.
+pub struct PageColumn {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub derived: Derived,
+}
+
 /// What a write to one row must also do inside its transaction (the per-series figures an
 /// episode moves), declared by the entity's description and run by the generic write path.
 pub type RowHook =
@@ -338,6 +364,8 @@ pub struct EntityDef {
     pub id: TableIden,
     pub version: TableIden,
     pub columns: &'static [Column],
+    /// Columns of the page only, after `columns` (a contract's status and production house).
+    pub page_columns: &'static [PageColumn],
     /// A column name, `-name` for descending, or `id`.
     pub default_sort: &'static str,
     /// Columns that can narrow the table with `?name=value` (references and flags).

@@ -297,10 +297,10 @@ impl ViewerEngagement {
             Cell::Int(self.account_id),
             Cell::Text(self.username),
             self.country.map_or(Cell::Empty, Cell::Text),
-            Cell::Text(self.joined_at.format("%Y-%m-%d").to_string()),
+            Cell::Date(self.joined_at.date_naive()),
             Cell::Int(self.reviews),
             Cell::Hundredths(self.avg_rating_given),
-            Cell::Text(self.last_review_at.format("%Y-%m-%d %H:%M").to_string()),
+            Cell::Moment(self.last_review_at),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One value of a result row.
@@ -14,6 +15,10 @@ pub enum Cell {
     /// A two-decimal figure (an average, a percentile) held exactly, in hundredths.
     Hundredths(i64),
     Text(String),
+    /// A calendar day (pages write it the house way, files as `YYYY-MM-DD`).
+    Date(NaiveDate),
+    /// A moment to the minute (pages write it the house way, files as `YYYY-MM-DD HH:MM`, UTC).
+    Moment(DateTime<Utc>),
     /// No value (e.g. the average rating of a series nobody rated).
     Empty,
 }
@@ -48,7 +53,8 @@ impl Cell {
         }
     }
 
-    /// The cell as printed in tables and CSV files: `4.33`, `12`, text as is, empty as "".
+    /// The cell as CSV files print it: `4.33`, `12`, text as is, dates in ISO form, empty as
+    /// "". Pages write numbers and dates their own way (`web::analytics`).
     pub fn display(&self) -> String {
         match self {
             Cell::Int(n) => n.to_string(),
@@ -58,6 +64,8 @@ impl Cell {
                 format!("{sign}{}.{:02}", abs / 100, abs % 100)
             }
             Cell::Text(s) => s.clone(),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Moment(at) => at.format("%Y-%m-%d %H:%M").to_string(),
             Cell::Empty => String::new(),
         }
     }
@@ -81,6 +89,8 @@ impl Cell {
             (Cell::Empty, _) => Ordering::Greater,
             (_, Cell::Empty) => Ordering::Less,
             (Cell::Text(a), Cell::Text(b)) => a.to_lowercase().cmp(&b.to_lowercase()),
+            (Cell::Date(a), Cell::Date(b)) => a.cmp(b),
+            (Cell::Moment(a), Cell::Moment(b)) => a.cmp(b),
             _ => match (value(self), value(other)) {
                 (Some(a), Some(b)) => a.cmp(&b),
                 (Some(_), None) => Ordering::Less,

@@ -388,6 +388,8 @@ pub enum AdminAlias {
     Id,
     /// How a row of one entity is named where another refers to it.
     Label,
+    /// The row a referenced row refers to (a contract's series' production house).
+    TargetId,
 }
 
 /// Materialized analytics results (one row per query or dataset), written by the refresh.

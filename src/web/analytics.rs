@@ -467,7 +467,7 @@ async fn region_form(state: &State, regions: &RegionPair) -> Result<RegionForm> 
 }
 
 /// Cells as the page shows them: counts with thousands separators, except identifiers and
-/// ranks (the CSV keeps every number bare).
+/// ranks, and dates in the house format (the CSV keeps every number bare and dates in ISO).
 fn cells(rows: &[Vec<Cell>], header: &[&str]) -> Vec<Vec<CellView>> {
     rows.iter()
         .map(|row| {
@@ -478,6 +478,9 @@ fn cells(rows: &[Vec<Cell>], header: &[&str]) -> Vec<Vec<CellView>> {
                     let plain = name == "id" || name.ends_with("_id") || name == "rank";
                     let text = match cell {
                         Cell::Int(n) if !plain => views::format::thousands(*n),
+                        // Days and moments as every staff page writes them.
+                        Cell::Date(day) => views::format::short_date(*day),
+                        Cell::Moment(at) => views::format::timestamp(*at),
                         _ => cell.display(),
                     };
                     CellView {

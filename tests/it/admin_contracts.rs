@@ -58,3 +58,86 @@ async fn contracts_show_whether_they_are_in_force(backend: Backend) {
     );
 }
 both_backends!(contracts_show_whether_they_are_in_force);
+
+/// The production house of a contract's series, by name and linked, beside the series: read
+/// through the series when shown, so moving the series to another house moves it too.
+async fn contracts_show_their_series_production_house(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = staff(&app, "erin").await;
+    let house_of = |series: i64| {
+        let app = &app;
+        async move {
+            let id = crate::admin_support::stored(app, "series", series, "production_house_id")
+                .await
+                .parse::<i64>()
+                .expect("a house");
+            let name = crate::admin_support::record(app, "production-houses", id)
+                .await
+                .expect("house")
+                .label;
+            (id, name)
+        }
+    };
+    let made = htmx(
+        &admin,
+        "POST",
+        "/admin/contracts",
+        &[
+            ("series_id", "1"),
+            ("per_episode_charge", "100"),
+            ("starts_on", "2026-01-01"),
+            ("ends_on", "2026-12-31"),
+        ],
+    )
+    .await;
+    let id = created_id(&made, "contracts");
+    let (house, name) = house_of(1).await;
+    let cell = |house: i64, name: &str| {
+        let name = name
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;");
+        format!(
+            r#"data-column="production_house"><span class="cell-text" title="{name}"><a href="/admin/production-houses/{house}">{name}</a>"#
+        )
+    };
+    let row = htmx(&admin, "GET", &format!("/admin/contracts/{id}"), &[]).await;
+    assert!(row.body.contains(&cell(house, &name)), "{}", row.body);
+    let page = admin.get("/admin/contracts?series_id=1").await;
+    assert!(page.body.contains(">Production house<"), "a heading");
+    assert!(page.body.contains(&cell(house, &name)), "{}", page.body);
+    // The edit form shows it too, as text (it is not typed).
+    let edit = htmx(&admin, "GET", &format!("/admin/contracts/{id}/edit"), &[]).await;
+    assert!(
+        edit.body.contains(&format!(
+            r#"<span class="readonly">{}</span>"#,
+            name.replace('&', "&amp;")
+        )),
+        "{}",
+        edit.body
+    );
+
+    // Another house makes the series: the contract follows.
+    let other = (1..=40)
+        .find(|h| *h != house)
+        .expect("another house")
+        .to_string();
+    let v = crate::admin_support::version(&app, "series", 1).await;
+    let moved = htmx(
+        &admin,
+        "PUT",
+        "/admin/series/1",
+        &[("production_house_id", other.as_str()), ("version", &v)],
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let (house, name) = house_of(1).await;
+    assert_eq!(house.to_string(), other);
+    let row = htmx(&admin, "GET", &format!("/admin/contracts/{id}"), &[]).await;
+    assert!(row.body.contains(&cell(house, &name)), "{}", row.body);
+    // Files keep the contract's own columns.
+    let file = admin.get("/admin/contracts.csv").await;
+    assert!(!file.body.contains("production_house"), "not in the file");
+}
+both_backends!(contracts_show_their_series_production_house);

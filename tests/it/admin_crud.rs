@@ -626,6 +626,7 @@ async fn contracts_of(app: &crate::helpers::TestApp, series: i64) -> Vec<(i64, i
         q: String::new(),
         sort: streamvault::admin::crud::Sort::parse(def, None).expect("sort"),
         filters: vec![(index, streamvault::admin::values::Value::Int(series))],
+        ranges: Vec::new(),
         page: streamvault::db::page::Page {
             number: 1,
             size: 100,

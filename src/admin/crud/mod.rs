@@ -11,13 +11,15 @@ mod undo;
 mod write;
 
 pub use form::{check_with_db, form_version, parse_form, FormData, Parsed};
-pub use undo::{delete_undoable, undo, Undone, UNDO_WINDOW_SECONDS};
+pub use undo::{delete_many, delete_undoable, undo, DeletedMany, Undone, UNDO_WINDOW_SECONDS};
 pub use write::{
-    audit_change, bump_version, changes, changes_with, create, create_in, delete, delete_many,
-    lock_row, touch, update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,
+    audit_change, bump_version, changes, changes_with, create, create_in, delete, lock_row, touch,
+    update, update_in, Actor, Deleted, NewAccountSecret, Saved, Step,
 };
 
 use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime};
 
 use sea_query::{
     Cond, Expr, ExprTrait, Func, LikeExpr, LockType, Order, Query, SelectStatement, SimpleExpr,
@@ -25,7 +27,7 @@ use sea_query::{
 };
 
 pub use super::entity::Record;
-use super::entity::{ColumnKind, EntityDef, TableIden};
+use super::entity::{ColumnKind, Derived, EntityDef, TableIden};
 use super::values::Value;
 use crate::db::dynrow::{DynRow, Raw};
 use crate::db::page::Page;
@@ -93,17 +95,48 @@ pub struct ListQuery {
     pub sort: Sort,
     /// (column index, value) pairs every row must match.
     pub filters: Vec<(usize, Value)>,
+    /// Date (or moment) columns within whole days.
+    pub ranges: Vec<DateRange>,
     pub page: Page,
 }
 
-/// Names of the rows that reference columns point at, by (column index, id).
+/// `from ≤ column ≤ to`, in whole days, either end open: for a moment, from the first instant
+/// of `from` to the last of `to` (UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    /// Index into the description's columns (a `Date` or `Timestamp` column).
+    pub column: usize,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Names of the rows that reference columns point at, by (column index, id), and of the
+/// rows that `Derived::Through` page columns show, by (page column index, id of the row in
+/// between): (their id, their name).
 #[derive(Clone, Debug, Default)]
-pub struct Labels(HashMap<(usize, i64), String>);
+pub struct Labels {
+    refs: HashMap<(usize, i64), String>,
+    through: HashMap<(usize, i64), (i64, String)>,
+}
 
 impl Labels {
     pub fn get(&self, column: usize, id: i64) -> Option<&str> {
-        self.0.get(&(column, id)).map(String::as_str)
+        self.refs.get(&(column, id)).map(String::as_str)
     }
+
+    /// What page column `page_column` shows for a row whose `via` reference holds `via_id`.
+    pub fn through(&self, page_column: usize, via_id: i64) -> Option<(i64, &str)> {
+        self.through
+            .get(&(page_column, via_id))
+            .map(|(id, label)| (*id, label.as_str()))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ThroughRow {
+    id: i64,
+    target_id: Option<i64>,
+    label: Option<String>,
 }
 
 pub struct Listing {
@@ -209,6 +242,33 @@ fn list_condition(def: &EntityDef, query: &ListQuery) -> Cond {
     for (index, value) in &query.filters {
         if let Some(column) = def.columns.get(*index) {
             cond = cond.add(col(def, column.col).eq(value.to_sql(column.kind)));
+        }
+    }
+    for range in &query.ranges {
+        let Some(column) = def.columns.get(range.column) else {
+            continue;
+        };
+        let here = || Expr::expr(col(def, column.col));
+        match column.kind {
+            ColumnKind::Timestamp => {
+                if let Some(from) = range.from {
+                    cond = cond.add(here().gte(from.and_time(NaiveTime::MIN).and_utc()));
+                }
+                if let Some(last) = range
+                    .to
+                    .and_then(|to| to.and_hms_micro_opt(23, 59, 59, 999_999))
+                {
+                    cond = cond.add(here().lte(last.and_utc()));
+                }
+            }
+            _ => {
+                if let Some(from) = range.from {
+                    cond = cond.add(here().gte(from));
+                }
+                if let Some(to) = range.to {
+                    cond = cond.add(here().lte(to));
+                }
+            }
         }
     }
     let q = query.q.trim();
@@ -369,7 +429,56 @@ pub async fn labels(db: &Db, def: &'static EntityDef, records: &[Record]) -> Res
             continue;
         }
         for row in named(db, target, ids).await? {
-            labels.0.insert((index, row.id), row.label);
+            labels.refs.insert((index, row.id), row.label);
+        }
+    }
+    for (index, page_column) in def.page_columns.iter().enumerate() {
+        let Derived::Through { via, column } = page_column.derived else {
+            continue;
+        };
+        let Some((via_index, ColumnKind::Ref(middle))) = def.column(via).map(|(i, c)| (i, c.kind))
+        else {
+            return Err(Error::internal(format_args!(
+                "{}.{via} is not a reference",
+                def.slug
+            )));
+        };
+        let Some((_, far)) = middle.column(column) else {
+            return Err(Error::internal(format_args!(
+                "{}.{column} is not a column",
+                middle.slug
+            )));
+        };
+        let ColumnKind::Ref(target) = far.kind else {
+            return Err(Error::internal(format_args!(
+                "{}.{column} is not a reference",
+                middle.slug
+            )));
+        };
+        let mut ids: Vec<i64> = records
+            .iter()
+            .filter_map(|r| r.values.get(via_index).and_then(Value::as_int))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        // (SELECT middle.id, middle.far, <name of far's row> FROM middle WHERE id IN …)
+        let mut select = Query::select()
+            .expr_as(col(middle, middle.id), AdminAlias::Id)
+            .expr_as(col(middle, far.col), AdminAlias::TargetId)
+            .expr_as(label_of(target, col(middle, far.col)), AdminAlias::Label)
+            .from(middle.table)
+            .and_where(col(middle, middle.id).is_in(ids))
+            .to_owned();
+        if let Some(scope) = scope(middle) {
+            select.and_where(scope);
+        }
+        for row in db.fetch_all::<ThroughRow>(&select).await? {
+            if let (Some(target_id), Some(label)) = (row.target_id, row.label) {
+                labels.through.insert((index, row.id), (target_id, label));
+            }
         }
     }
     Ok(labels)

@@ -2,7 +2,8 @@
 //! row its description cascades to (and theirs: a series' episodes and their schedules), whole,
 //! as the database holds them — into `undo_snapshots`, in its own transaction. For a short
 //! while the one who deleted can put all of it back as it was, in one transaction, audited as
-//! a `restore`; after that the snapshot is refused and swept.
+//! a `restore`; after that the snapshot is refused and swept. A bulk delete keeps all its rows
+//! in one snapshot (`delete_many`), so one Undo restores every one of them, or none.
 //!
 //! Which tables come back, and in which order, is derived from the description each time
 //! (`plan`), never read from the snapshot: only column names travel in it, and those were the
@@ -10,11 +11,11 @@
 //! redacts their words from the audit log, which nothing can honestly take back.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_query::{Alias, Asterisk, Expr, LockType, Order, Query};
+use sea_query::{Alias, Asterisk, Expr, ExprTrait, LockType, Order, Query};
 use serde::{Deserialize, Serialize};
 
-use super::where_id;
 use super::write::{audit_change, check_delete, delete_checked, find_in, touch, Actor, Deleted};
+use super::{col, scope};
 use crate::admin::entities;
 use crate::admin::entity::{EntityDef, OnDelete, Record, TableIden};
 use crate::audit::{Action, FieldChange};
@@ -132,13 +133,13 @@ fn id_of(row: &[(String, Cell)]) -> Option<i64> {
         })
 }
 
-/// Reads (and locks) everything the delete of `id` will remove.
-async fn capture(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<Payload> {
+/// Reads (and locks) everything the delete of the rows `ids` will remove.
+async fn capture(tx: &mut Tx, def: &'static EntityDef, ids: &[i64]) -> Result<Payload> {
     let steps = plan(def);
     let mut tables: Vec<Rows> = Vec::with_capacity(steps.len());
     for step in &steps {
         let parents: Vec<i64> = match step.parent {
-            None => vec![id],
+            None => ids.to_vec(),
             Some(parent) => tables[parent].iter().filter_map(|r| id_of(r)).collect(),
         };
         if parents.is_empty() {
@@ -162,6 +163,48 @@ async fn capture(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<Payloa
     Ok(Payload { tables })
 }
 
+/// Keeps `payload` as the Undo of this staff member's delete, last in the lock order (after
+/// the audit log); their snapshots too old to be used go. Returns its token.
+async fn keep(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    actor: Actor,
+    (first_id, label): (i64, &str),
+    payload: &Payload,
+) -> Result<i64> {
+    let cutoff = actor.now - Duration::seconds(UNDO_WINDOW_SECONDS * 10);
+    let sweep = Query::delete()
+        .from_table(UndoSnapshots::Table)
+        .and_where(Expr::col(UndoSnapshots::AccountId).eq(actor.account_id))
+        .and_where(Expr::col(UndoSnapshots::CreatedAt).lt(cutoff))
+        .to_owned();
+    tx.execute(&sweep).await?;
+    let json = serde_json::to_string(payload)
+        .map_err(|e| Error::internal(format_args!("undo snapshot: {e}")))?;
+    // The column holds 400 characters.
+    let label: String = label.chars().take(400).collect();
+    let insert = Query::insert()
+        .into_table(UndoSnapshots::Table)
+        .columns([
+            UndoSnapshots::AccountId,
+            UndoSnapshots::Entity,
+            UndoSnapshots::EntityId,
+            UndoSnapshots::Label,
+            UndoSnapshots::Payload,
+            UndoSnapshots::CreatedAt,
+        ])
+        .values_panic([
+            actor.account_id.into(),
+            def.slug.into(),
+            first_id.into(),
+            label.into(),
+            json.into(),
+            actor.now.into(),
+        ])
+        .to_owned();
+    tx.insert(&insert).await
+}
+
 /// Deletes one row like [`super::delete`], keeping what it removed for an Undo; returns the
 /// snapshot's id with `Deleted::Done` (none for account rows).
 pub async fn delete_undoable(
@@ -178,7 +221,7 @@ pub async fn delete_undoable(
                 Err(outcome) => return Ok((outcome, None)),
             };
             let payload = if def.role().is_none() {
-                Some(capture(tx, def, id).await?)
+                Some(capture(tx, def, &[id]).await?)
             } else {
                 None
             };
@@ -186,37 +229,57 @@ pub async fn delete_undoable(
             let Some(payload) = payload else {
                 return Ok((Deleted::Done, None));
             };
-            // Last in the lock order (after the audit log): old snapshots go, this one comes.
-            let cutoff = actor.now - Duration::seconds(UNDO_WINDOW_SECONDS * 10);
-            let sweep = Query::delete()
-                .from_table(UndoSnapshots::Table)
-                .and_where(Expr::col(UndoSnapshots::AccountId).eq(actor.account_id))
-                .and_where(Expr::col(UndoSnapshots::CreatedAt).lt(cutoff))
-                .to_owned();
-            tx.execute(&sweep).await?;
-            let json = serde_json::to_string(&payload)
-                .map_err(|e| Error::internal(format_args!("undo snapshot: {e}")))?;
-            let insert = Query::insert()
-                .into_table(UndoSnapshots::Table)
-                .columns([
-                    UndoSnapshots::AccountId,
-                    UndoSnapshots::Entity,
-                    UndoSnapshots::EntityId,
-                    UndoSnapshots::Label,
-                    UndoSnapshots::Payload,
-                    UndoSnapshots::CreatedAt,
-                ])
-                .values_panic([
-                    actor.account_id.into(),
-                    def.slug.into(),
-                    id.into(),
-                    old.label.clone().into(),
-                    json.into(),
-                    actor.now.into(),
-                ])
-                .to_owned();
-            let token = tx.insert(&insert).await?;
+            let token = keep(tx, def, actor, (id, &old.label), &payload).await?;
             Ok((Deleted::Done, Some(token)))
+        })
+    })
+    .await
+}
+
+/// What a bulk delete did: how many rows went, and the Undo that puts all of them back
+/// (none for account rows).
+pub type DeletedMany = std::result::Result<(usize, Option<i64>), (i64, Deleted)>;
+
+/// Deletes every (id, version) in one transaction, or none of them: the first row that
+/// cannot go (gone, changed, or refused) is returned with the reason. What went, with all it
+/// cascaded to, is kept as one snapshot, so one Undo restores the lot.
+pub async fn delete_many(
+    db: &Db,
+    def: &'static EntityDef,
+    items: &[(i64, i64)],
+    actor: Actor,
+) -> Result<DeletedMany> {
+    let mut items = items.to_vec();
+    // One lock order for every bulk delete: ascending ids.
+    items.sort_unstable();
+    items.dedup_by_key(|(id, _)| *id);
+    db.transaction("staff table: delete many", |tx| {
+        let items = items.clone();
+        Box::pin(async move {
+            let mut checked = Vec::with_capacity(items.len());
+            for (id, version) in &items {
+                match check_delete(tx, def, *id, *version, actor).await? {
+                    Ok(old) => checked.push(old),
+                    Err(outcome) => return Ok(Err((*id, outcome))),
+                }
+            }
+            let ids: Vec<i64> = checked.iter().map(|r| r.id).collect();
+            let payload = match (def.role(), ids.is_empty()) {
+                (None, false) => Some(capture(tx, def, &ids).await?),
+                _ => None,
+            };
+            for old in &checked {
+                delete_checked(tx, def, old, actor).await?;
+            }
+            let Some(payload) = payload else {
+                return Ok(Ok((checked.len(), None)));
+            };
+            let label = match checked.as_slice() {
+                [one] => one.label.clone(),
+                all => [&all.len().to_string(), " ", &def.plural.to_lowercase()].concat(),
+            };
+            let token = keep(tx, def, actor, (ids[0], &label), &payload).await?;
+            Ok(Ok((checked.len(), Some(token))))
         })
     })
     .await
@@ -225,7 +288,8 @@ pub async fn delete_undoable(
 /// What an Undo did.
 #[derive(Debug)]
 pub enum Undone {
-    Restored(Record),
+    /// The rows deleted together (one, or a bulk delete's), as they are again.
+    Restored(Vec<Record>),
     /// No such snapshot for this staff member and table, or its time is up.
     Expired,
     /// Putting it back would break a rule now (a row took its place, something it refers
@@ -235,7 +299,6 @@ pub enum Undone {
 
 #[derive(sqlx::FromRow)]
 struct SnapshotRow {
-    entity_id: i64,
     payload: String,
     created_at: DateTime<Utc>,
 }
@@ -264,11 +327,7 @@ pub async fn undo(db: &Db, def: &'static EntityDef, token: i64, actor: Actor) ->
 
 async fn restore(tx: &mut Tx, def: &'static EntityDef, token: i64, actor: Actor) -> Result<Undone> {
     let select = Query::select()
-        .columns([
-            UndoSnapshots::EntityId,
-            UndoSnapshots::Payload,
-            UndoSnapshots::CreatedAt,
-        ])
+        .columns([UndoSnapshots::Payload, UndoSnapshots::CreatedAt])
         .from(UndoSnapshots::Table)
         .and_where(Expr::col(UndoSnapshots::Id).eq(token))
         .and_where(Expr::col(UndoSnapshots::AccountId).eq(actor.account_id))
@@ -284,16 +343,27 @@ async fn restore(tx: &mut Tx, def: &'static EntityDef, token: i64, actor: Actor)
     let payload: Payload = serde_json::from_str(&snapshot.payload)
         .map_err(|e| Error::internal(format_args!("undo snapshot {token}: {e}")))?;
     let steps = plan(def);
-    if payload.tables.len() != steps.len() || payload.tables[0].len() != 1 {
+    let roots: Vec<i64> = payload
+        .tables
+        .first()
+        .map(|rows| rows.iter().filter_map(|r| id_of(r)).collect())
+        .unwrap_or_default();
+    if payload.tables.len() != steps.len()
+        || roots.is_empty()
+        || roots.len() != payload.tables[0].len()
+    {
         // The description changed since the delete: refuse rather than guess.
         return Ok(Undone::Expired);
     }
-    let id = snapshot.entity_id;
-    let taken = Query::select()
+    let mut taken = Query::select()
         .column(def.id)
         .from(def.table)
-        .cond_where(where_id(def, id))
+        .and_where(col(def, def.id).is_in(roots.clone()))
+        .limit(1)
         .to_owned();
+    if let Some(scope) = scope(def) {
+        taken.and_where(scope);
+    }
     if tx
         .fetch_optional::<crate::db::dynrow::DynRow>(&taken)
         .await?
@@ -303,7 +373,6 @@ async fn restore(tx: &mut Tx, def: &'static EntityDef, token: i64, actor: Actor)
             "Another row has its place now, so it was not restored.".into(),
         ));
     }
-    let mut restored = Vec::new();
     for (step, rows) in steps.iter().zip(&payload.tables) {
         for row in rows {
             let mut insert = Query::insert();
@@ -315,41 +384,83 @@ async fn restore(tx: &mut Tx, def: &'static EntityDef, token: i64, actor: Actor)
                 .map_err(|e| Error::internal(format_args!("undo insert: {e}")))?;
             tx.execute(&insert).await?;
         }
-        restored.push(rows.len());
     }
-    let record = find_in(tx, def, id).await?;
     // A series' figures came back with it; an episode adds its viewers to its series again.
     let figures_restored = steps
         .iter()
         .any(|s| same_table(s.table, TableIden::SeriesStats(SeriesStats::Table)));
-    if !figures_restored {
-        if let Some(created) = def.hooks.created {
-            created(tx, def, &record).await?;
-        }
-    } else {
-        // A series came back with its figures: its page document is rebuilt at COMMIT.
-        tx.series_page_stale(id);
-    }
-    let mut changes = super::changes(tx, def, None, Some(&record.values)).await?;
+    let owners = owners(&steps, &payload.tables);
     let mut whats = Vec::new();
     collect_whats(def, &mut whats, 0);
-    for (what, n) in whats.iter().zip(restored.iter().skip(1)) {
-        if *n > 0 {
-            changes.push(FieldChange {
-                field: (*what).to_owned(),
-                before: None,
-                after: Some(n.to_string()),
-            });
+    let mut records = Vec::with_capacity(roots.len());
+    for id in roots {
+        let record = find_in(tx, def, id).await?;
+        if !figures_restored {
+            if let Some(created) = def.hooks.created {
+                created(tx, def, &record).await?;
+            }
+        } else {
+            // A series came back with its figures: its page document is rebuilt at COMMIT.
+            tx.series_page_stale(id);
         }
+        records.push(record);
     }
-    audit_change(tx, def, actor, Action::Restore, id, changes).await?;
+    // Then the audit log (after the figures, in the lock order): each row's entry names
+    // what came back with it.
+    for record in &records {
+        let mut changes = super::changes(tx, def, None, Some(&record.values)).await?;
+        for (what, owned) in whats.iter().zip(owners.iter().skip(1)) {
+            let n = owned
+                .iter()
+                .filter(|root| **root == Some(record.id))
+                .count();
+            if n > 0 {
+                changes.push(FieldChange {
+                    field: (*what).to_owned(),
+                    before: None,
+                    after: Some(n.to_string()),
+                });
+            }
+        }
+        audit_change(tx, def, actor, Action::Restore, record.id, changes).await?;
+    }
     let used = Query::delete()
         .from_table(UndoSnapshots::Table)
         .and_where(Expr::col(UndoSnapshots::Id).eq(token))
         .to_owned();
     tx.execute(&used).await?;
     touch(tx, def);
-    Ok(Undone::Restored(record))
+    Ok(Undone::Restored(records))
+}
+
+/// For each row of each step, the deleted row it hangs off (its root), following the
+/// foreign keys of the plan: a schedule → its episode → the series.
+fn owners(steps: &[Step], tables: &[Rows]) -> Vec<Vec<Option<i64>>> {
+    use sea_query::Iden;
+    let mut owners: Vec<Vec<Option<i64>>> = Vec::with_capacity(tables.len());
+    for (step, rows) in steps.iter().zip(tables) {
+        let owned = match step.parent {
+            None => rows.iter().map(|r| id_of(r)).collect(),
+            Some(parent) => {
+                let root_of: std::collections::HashMap<i64, Option<i64>> = tables[parent]
+                    .iter()
+                    .zip(&owners[parent])
+                    .filter_map(|(row, root)| Some((id_of(row)?, *root)))
+                    .collect();
+                let fk = step.fk.to_string();
+                rows.iter()
+                    .map(|row| {
+                        row.iter().find_map(|(name, cell)| match cell {
+                            Cell::Int(id) if *name == fk => root_of.get(id).copied().flatten(),
+                            _ => None,
+                        })
+                    })
+                    .collect()
+            }
+        };
+        owners.push(owned);
+    }
+    owners
 }
 
 /// The audit names of the plan's steps after the first, in the same order as [`plan`].

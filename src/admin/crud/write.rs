@@ -483,37 +483,6 @@ pub async fn delete(
     .await
 }
 
-/// Deletes every (id, version) in one transaction, or none of them: the first row that
-/// cannot go (gone, changed, or refused) is returned with the reason.
-pub async fn delete_many(
-    db: &Db,
-    def: &'static EntityDef,
-    items: &[(i64, i64)],
-    actor: Actor,
-) -> Result<std::result::Result<usize, (i64, Deleted)>> {
-    let mut items = items.to_vec();
-    // One lock order for every bulk delete: ascending ids.
-    items.sort_unstable();
-    items.dedup_by_key(|(id, _)| *id);
-    db.transaction("staff table: delete many", |tx| {
-        let items = items.clone();
-        Box::pin(async move {
-            let mut checked = Vec::with_capacity(items.len());
-            for (id, version) in &items {
-                match check_delete(tx, def, *id, *version, actor).await? {
-                    Ok(old) => checked.push(old),
-                    Err(outcome) => return Ok(Err((*id, outcome))),
-                }
-            }
-            for old in &checked {
-                delete_checked(tx, def, old, actor).await?;
-            }
-            Ok(Ok(checked.len()))
-        })
-    })
-    .await
-}
-
 /// Locks a row and checks it exists (for changes to what hangs off it, such as links).
 pub async fn lock_row(tx: &mut Tx, def: &'static EntityDef, id: i64) -> Result<Option<Record>> {
     find_for_update(tx, def, id).await

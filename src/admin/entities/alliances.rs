@@ -49,6 +49,7 @@ pub static ALLIANCES: EntityDef = EntityDef {
         .optional()
         .sort(),
     ],
+    page_columns: &[],
     default_sort: "producer_id",
     filters: &["producer_id", "production_house_id"],
     unique: &[Unique {

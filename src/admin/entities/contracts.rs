@@ -1,7 +1,9 @@
 use sea_query::Expr;
 
 use super::{concat, lookup, SERIES};
-use crate::admin::entity::{After, Column, ColumnKind, EntityDef, Hooks, TableIden};
+use crate::admin::entity::{
+    After, Column, ColumnKind, Derived, EntityDef, Hooks, PageColumn, TableIden,
+};
 use crate::db::schema::{Contracts, Series};
 use crate::db::Touched;
 use views::paths;
@@ -44,6 +46,26 @@ pub static CONTRACTS: EntityDef = EntityDef {
             ColumnKind::Date,
         )
         .sort(),
+    ],
+    // Which series it pays for is a column; whose series that is and whether it is in force
+    // are shown beside it.
+    page_columns: &[
+        PageColumn {
+            name: "production_house",
+            label: "Production house",
+            derived: Derived::Through {
+                via: "series_id",
+                column: "production_house_id",
+            },
+        },
+        PageColumn {
+            name: "status",
+            label: "Status",
+            derived: Derived::Status {
+                starts: "starts_on",
+                ends: "ends_on",
+            },
+        },
     ],
     default_sort: "-starts_on",
     filters: &["series_id"],

@@ -28,6 +28,7 @@ pub static COUNTRIES: EntityDef = EntityDef {
         .search()
         .sort(),
     ],
+    page_columns: &[],
     default_sort: "name",
     filters: &[],
     unique: &[Unique {

@@ -16,6 +16,7 @@ pub static CUSTOMERS: EntityDef = EntityDef {
     id: TableIden::Accounts(Accounts::Id),
     version: TableIden::Accounts(Accounts::Version),
     columns: &people_columns::CUSTOMER,
+    page_columns: &[],
     default_sort: "username",
     filters: &["country_id", "disabled"],
     unique: &people_columns::UNIQUE,

@@ -15,6 +15,7 @@ pub static EMPLOYEES: EntityDef = EntityDef {
     id: TableIden::Accounts(Accounts::Id),
     version: TableIden::Accounts(Accounts::Version),
     columns: &people_columns::EMPLOYEE,
+    page_columns: &[],
     default_sort: "username",
     filters: &["disabled"],
     unique: &people_columns::UNIQUE,

@@ -56,6 +56,7 @@ pub static EPISODES: EntityDef = EntityDef {
         .optional()
         .sort(),
     ],
+    page_columns: &[],
     default_sort: "series_id",
     filters: &["series_id", "tech_interrupt"],
     unique: &[Unique {

@@ -20,6 +20,7 @@ pub static GENRES: EntityDef = EntityDef {
             .search()
             .sort(),
     ],
+    page_columns: &[],
     default_sort: "name",
     filters: &[],
     unique: &[Unique {

@@ -48,6 +48,7 @@ pub static LANGUAGES: EntityDef = EntityDef {
             on_delete: OnDelete::Cascade,
         },
     ],
+    page_columns: &[],
     delete_note: "Series lose it from their subtitle and dubbing lists. A language series are made in cannot be deleted.",
     children: &[],
     links: &[],

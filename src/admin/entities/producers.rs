@@ -83,6 +83,7 @@ pub static PRODUCERS: EntityDef = EntityDef {
         .search()
         .sort(),
     ],
+    page_columns: &[],
     default_sort: "last_name",
     filters: &[],
     unique: &[Unique {

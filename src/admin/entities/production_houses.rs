@@ -64,6 +64,7 @@ pub static PRODUCTION_HOUSES: EntityDef = EntityDef {
         )
         .sort(),
     ],
+    page_columns: &[],
     default_sort: "name",
     filters: &[],
     unique: &[Unique {

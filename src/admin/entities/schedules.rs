@@ -41,6 +41,7 @@ pub static SCHEDULES: EntityDef = EntityDef {
         )
         .sort(),
     ],
+    page_columns: &[],
     default_sort: "-starts_on",
     filters: &["episode_id"],
     unique: &[],

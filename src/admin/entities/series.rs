@@ -72,6 +72,7 @@ pub static SERIES: EntityDef = EntityDef {
         .optional()
         .unlisted(),
     ],
+    page_columns: &[],
     default_sort: "title",
     filters: &["production_house_id", "language_id", "origin_country_id"],
     unique: &[],

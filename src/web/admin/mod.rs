@@ -39,10 +39,20 @@ pub fn audit_entry(row: &AuditRow) -> AuditEntry {
         entity: row.entity.clone(),
         entity_id: row.entity_id.clone(),
         link,
+        // Days and moments the house way, whichever page shows the entry.
         changes: row
             .changes()
             .into_iter()
-            .map(|c| (c.field, c.before, c.after))
+            .map(|c| match entities::find(&row.entity) {
+                Some(def) => {
+                    let shown = |text: Option<String>| {
+                        text.map(|t| tables::readable_dates(def, &c.field, t))
+                    };
+                    let (before, after) = (shown(c.before), shown(c.after));
+                    (c.field, before, after)
+                }
+                None => (c.field, c.before, c.after),
+            })
             .collect(),
     }
 }

@@ -2,6 +2,9 @@
 
 use std::net::IpAddr;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
 use views::{Flash, FlashKind, Nav, PageContext};
 
 use super::ASSET_VERSION;
@@ -21,6 +24,8 @@ pub struct RequestContext {
     pub is_htmx: bool,
     pub path: String,
     pub flash: Option<Flash>,
+    /// After a delete made without JavaScript: its message and Undo, for that table's page.
+    pub deleted: Option<DeletedNotice>,
     pub client_ip: IpAddr,
 }
 
@@ -41,6 +46,56 @@ impl RequestContext {
             asset_version: ASSET_VERSION,
             current_path: self.path.clone(),
         }
+    }
+}
+
+/// What a delete made without JavaScript tells the table it returns to ("Deleted series
+/// “X”." and its Undo), carried by the one-shot flash cookie across the redirect: the htmx
+/// answer's message, for pages. The cookie is this site's own (HttpOnly, `__Host-` when
+/// secure), so only the browser's owner could change it, and an Undo still has to be theirs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletedNotice {
+    /// The table whose message area shows it.
+    pub slug: String,
+    pub message: String,
+    /// The delete's Undo token (none for accounts).
+    pub undo: Option<i64>,
+}
+
+impl DeletedNotice {
+    const PREFIX: &'static str = "deleted~";
+    /// The message is cut to this many characters, so the cookie stays small.
+    const MAX_MESSAGE: usize = 300;
+
+    /// The cookie's value: `deleted~<slug>~<token or 0>~<message, base64url>` (characters no
+    /// cookie layer escapes).
+    pub fn code(&self) -> String {
+        let message: String = self.message.chars().take(Self::MAX_MESSAGE).collect();
+        let encoded = URL_SAFE_NO_PAD.encode(message.as_bytes());
+        [
+            Self::PREFIX,
+            &self.slug,
+            "~",
+            &self.undo.unwrap_or(0).to_string(),
+            "~",
+            &encoded,
+        ]
+        .concat()
+    }
+
+    pub(super) fn parse(code: &str) -> Option<DeletedNotice> {
+        let mut parts = code.strip_prefix(Self::PREFIX)?.splitn(3, '~');
+        let slug = parts.next()?;
+        if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+            return None;
+        }
+        let undo = parts.next()?.parse::<i64>().ok()?;
+        let message = String::from_utf8(URL_SAFE_NO_PAD.decode(parts.next()?).ok()?).ok()?;
+        Some(DeletedNotice {
+            slug: slug.to_owned(),
+            message: message.chars().take(Self::MAX_MESSAGE).collect(),
+            undo: (undo > 0).then_some(undo),
+        })
     }
 }
 
@@ -148,5 +203,39 @@ impl FlashCode {
                 kind: *kind,
                 message: (*message).to_owned(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deleted_notice_survives_its_cookie() {
+        let notice = DeletedNotice {
+            slug: "production-houses".into(),
+            message: "Deleted production house “Lumière & Co; 100%~”.".into(),
+            undo: Some(42),
+        };
+        let code = notice.code();
+        assert!(
+            code.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"~-_".contains(&b)),
+            "{code}"
+        );
+        assert_eq!(DeletedNotice::parse(&code), Some(notice.clone()));
+        let none = DeletedNotice {
+            undo: None,
+            ..notice
+        };
+        assert_eq!(DeletedNotice::parse(&none.code()), Some(none));
+        for bad in [
+            "deleted~",
+            "deleted~Series~1~x",
+            "deleted~series~x~m",
+            "signed-in",
+        ] {
+            assert_eq!(DeletedNotice::parse(bad), None, "{bad}");
+        }
     }
 }

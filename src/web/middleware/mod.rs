@@ -14,7 +14,7 @@ use super::errors::{self, WebError};
 use super::state::State;
 use crate::auth::{sessions, tokens};
 pub use compress::{accepted_coding, Coding, Compress};
-pub use context::{FlashCode, RequestContext};
+pub use context::{DeletedNotice, FlashCode, RequestContext};
 use csrf::{is_cross_site, is_state_changing, presented_csrf};
 use headers::finish;
 
@@ -127,7 +127,8 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
         if flash_code.is_some() {
             set_cookies.push((cookies::FLASH, None));
         }
-        let flash = flash_code.and_then(|code| FlashCode::flash(&code));
+        let flash = flash_code.as_deref().and_then(FlashCode::flash);
+        let deleted = flash_code.as_deref().and_then(DeletedNotice::parse);
 
         let mut ctx = RequestContext {
             csrf_ok: true,
@@ -137,6 +138,7 @@ impl<E: Endpoint<Output = Response>> Endpoint for WithContext<E> {
             is_htmx,
             path,
             flash,
+            deleted,
             client_ip,
         };
 

@@ -20,6 +20,17 @@ pub struct FilterView {
     pub boolean: bool,
 }
 
+/// Two date inputs above the table: rows whose date column lies from one day to another
+/// (`starts_on_from`, `starts_on_to`; `YYYY-MM-DD`, empty when open).
+#[derive(Clone, Debug)]
+pub struct DateRangeView {
+    pub label: &'static str,
+    pub from_name: String,
+    pub to_name: String,
+    pub from: String,
+    pub to: String,
+}
+
 /// The table's state as the visitor asked for it, to build links.
 #[derive(Clone, Debug, Default)]
 pub struct ListParams {
@@ -32,6 +43,8 @@ pub struct ListParams {
     pub size: u32,
     /// (name, value) of the active filters.
     pub filters: Vec<(String, String)>,
+    /// (name, `YYYY-MM-DD`) of the ends of the active date ranges (`starts_on_from`).
+    pub ranges: Vec<(String, String)>,
 }
 
 impl ListParams {
@@ -40,7 +53,7 @@ impl ListParams {
         if !self.q.is_empty() {
             query.append_pair("q", &self.q);
         }
-        for (name, value) in &self.filters {
+        for (name, value) in self.filters.iter().chain(&self.ranges) {
             query.append_pair(name, value);
         }
         let sort = sort.unwrap_or(&self.sort);
@@ -73,10 +86,13 @@ pub struct TableView {
     pub new_row: Option<RowView>,
     pub params: ListParams,
     pub filters: Vec<FilterView>,
+    pub date_ranges: Vec<DateRangeView>,
     pub total: i64,
     pub pages: u32,
     /// A message about the whole table (bulk delete results).
     pub message: Option<(bool, String)>,
+    /// A delete's message with its Undo (after a plain form's redirect).
+    pub undo: Option<UndoOffer>,
 }
 
 pub fn list_page(ctx: &PageContext, nav: &[NavLink], table: &TableView) -> Markup {
@@ -130,6 +146,16 @@ pub fn toolbar(table: &TableView) -> Markup {
                     }
                 }
             }
+            @for range in &table.date_ranges {
+                label.filter.filter-date {
+                    span { (range.label) " from" }
+                    input type="date" name=(range.from_name) value=(range.from) min="1000-01-01" max="9999-12-31";
+                }
+                label.filter.filter-date {
+                    span { (range.label) " to" }
+                    input type="date" name=(range.to_name) value=(range.to) min="1000-01-01" max="9999-12-31";
+                }
+            }
             label.filter {
                 span { "Rows per page" }
                 select name="per_page" {
@@ -168,24 +194,43 @@ pub fn count_oob(meta: &TableMeta, total: i64) -> Markup {
 /// How long the page offers a delete's Undo (the server accepts it a while longer).
 pub const UNDO_SECONDS: u32 = 10;
 
-/// After a delete, out of band into the table's message area: what went, and an Undo button
-/// for a few seconds (`undo`: the snapshot to restore; none for accounts).
-pub fn deleted_oob(meta: &TableMeta, label: &str, undo: Option<i64>) -> Markup {
+/// What a delete leaves in the table's message area: what went and, for a few seconds, an
+/// Undo button (`token`: the snapshot to restore; none for accounts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoOffer {
+    pub message: String,
+    pub token: Option<i64>,
+}
+
+/// "Deleted series “Breaking Point”."
+pub fn deleted_text(meta: &TableMeta, label: &str) -> String {
+    ["Deleted ", meta.singular, " “", label, "”."].concat()
+}
+
+/// The message of a delete with its Undo form (a plain form too: it works without JavaScript).
+pub fn undo_flash(meta: &TableMeta, offer: &UndoOffer) -> Markup {
     let target = ["#", &meta.table_id()].concat();
     html! {
-        div.table-message id=(meta.message_id()) role="status" hx-swap-oob="true" {
-            div.flash.flash-success.undo-flash data-undo-seconds=(UNDO_SECONDS) {
-                span { "Deleted " (meta.singular) " “" (label) "”." }
-                @if let Some(token) = undo {
-                    form.undo-form method="post" action=(meta.undo_path) hx-post=(meta.undo_path)
-                        hx-target=(target) hx-swap="outerHTML" {
-                        (csrf_field(&meta.csrf_token))
-                        input type="hidden" name="token" value=(token);
-                        input type="hidden" name="_return" value=(meta.return_to);
-                        button.button.button-small.undo-button type="submit" { "Undo" }
-                    }
+        div.flash.flash-success.undo-flash data-undo-seconds=(UNDO_SECONDS) {
+            span { (offer.message) }
+            @if let Some(token) = offer.token {
+                form.undo-form method="post" action=(meta.undo_path) hx-post=(meta.undo_path)
+                    hx-target=(target) hx-swap="outerHTML" {
+                    (csrf_field(&meta.csrf_token))
+                    input type="hidden" name="token" value=(token);
+                    input type="hidden" name="_return" value=(meta.return_to);
+                    button.button.button-small.undo-button type="submit" { "Undo" }
                 }
             }
+        }
+    }
+}
+
+/// After a delete, out of band into the table's message area: [`undo_flash`].
+pub fn deleted_oob(meta: &TableMeta, offer: &UndoOffer) -> Markup {
+    html! {
+        div.table-message id=(meta.message_id()) role="status" hx-swap-oob="true" {
+            (undo_flash(meta, offer))
         }
     }
 }
@@ -209,6 +254,9 @@ pub fn table_section(table: &TableView) -> Markup {
                 a href=(csv) download { "Download CSV" }
             }
             div.table-message id=(meta.message_id()) role="status" {
+                @if let Some(offer) = &table.undo {
+                    (undo_flash(meta, offer))
+                }
                 @if let Some((ok, message)) = &table.message {
                     div class=(if *ok { "flash flash-success" } else { "flash flash-error" }) { (message) }
                 }
@@ -248,7 +296,7 @@ pub fn table_section(table: &TableView) -> Markup {
                         @if table.rows.is_empty() {
                             tr.empty-row {
                                 td colspan=(meta.width()) {
-                                    @if !params.q.is_empty() || !params.filters.is_empty() {
+                                    @if !params.q.is_empty() || !params.filters.is_empty() || !params.ranges.is_empty() {
                                         "No " (meta.plural.to_lowercase()) " match the search. "
                                         a href=(meta.list_path) { "Show all " (meta.plural.to_lowercase()) }
                                     } @else {
@@ -263,7 +311,7 @@ pub fn table_section(table: &TableView) -> Markup {
             div.table-foot {
                 form.bulk-bar id=(meta.bulk_form_id()) method="post" action=(meta.bulk_path)
                     hx-post=(meta.bulk_path) hx-target=(target) hx-swap="outerHTML"
-                    hx-confirm={"Delete the selected " (meta.plural.to_lowercase()) "? This cannot be undone."} {
+                    hx-confirm={"Delete the selected " (meta.plural.to_lowercase()) "?" @if meta.toggles { " This cannot be undone." }} {
                     (csrf_field(&meta.csrf_token))
                     input type="hidden" name="_return" value=(meta.return_to);
                     button.button.button-danger-outline.button-small type="submit" { "Delete selected" }

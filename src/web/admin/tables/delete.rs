@@ -5,10 +5,11 @@
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use views::admin::record::Confirm;
+use views::admin::table::UndoOffer;
 use views::paths;
 use views::FlashKind;
 
-use super::list::table_with_message;
+use super::list::{table_answer, table_with_message, TableNote};
 use super::present::flash;
 use super::request::TableRequest;
 use super::show::row_with_message;
@@ -16,7 +17,9 @@ use crate::admin::crud::{self, Deleted, Undone};
 use crate::error::Error;
 use crate::web::common::staff_nav as nav;
 use crate::web::common::{see_other, with_status};
+use crate::web::cookies;
 use crate::web::errors::Result;
+use crate::web::middleware::DeletedNotice;
 
 /// `fragment`: answer with the row, or nothing once it is gone (DELETE); else a plain form.
 pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
@@ -58,6 +61,12 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
     match deleted {
         Deleted::Done => {
             tracing::info!(entity = req.def.slug, id, "deleted");
+            // A message says what went, with its Undo for a few seconds.
+            let meta = req.meta(req.def, false, false).await?;
+            let offer = UndoOffer {
+                message: views::admin::table::deleted_text(&meta, &current.label),
+                token: undo,
+            };
             if plain {
                 let back = req.return_to();
                 let back = if back.starts_with(&paths::admin_row(req.def.slug, id)) {
@@ -65,13 +74,11 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
                 } else {
                     back
                 };
-                return Ok(see_other(&back, None, req.secure()));
+                return Ok(see_other_deleted(req, &back, offer));
             }
-            // The row goes; the count above the table follows, and a message says what went,
-            // with its Undo for a few seconds.
-            let meta = req.meta(req.def, false, false).await?;
+            // The row goes; the count above the table follows.
             let count = req.count_update(&meta).await?;
-            let message = views::admin::table::deleted_oob(&meta, &current.label, undo);
+            let message = views::admin::table::deleted_oob(&meta, &offer);
             Ok(maud::html! { @if let Some(count) = count { (count) } (message) }.into_response())
         }
         Deleted::NotFound => Err(Error::NotFound.into()),
@@ -94,6 +101,19 @@ pub async fn delete(req: &TableRequest, fragment: bool) -> Result<Response> {
     }
 }
 
+/// The redirect after a plain form's delete: the page it returns to shows `offer` in the
+/// table's message area (the one-shot flash cookie carries it).
+fn see_other_deleted(req: &TableRequest, back: &str, offer: UndoOffer) -> Response {
+    let mut response = see_other(back, None, req.secure());
+    let notice = DeletedNotice {
+        slug: req.def.slug.to_owned(),
+        message: offer.message,
+        undo: offer.token,
+    };
+    cookies::set(&mut response, cookies::FLASH, &notice.code(), req.secure());
+    response
+}
+
 /// `POST /admin/E/undo` (`token`): puts back what a delete just removed, or says why not.
 pub async fn undo(req: &TableRequest) -> Result<Response> {
     let token = req
@@ -104,16 +124,26 @@ pub async fn undo(req: &TableRequest) -> Result<Response> {
         .ok_or_else(|| Error::BadRequest("token names the delete to undo".into()))?;
     let back = req.return_to();
     let (ok, message, status) = match crud::undo(req.db(), req.def, token, req.actor()).await? {
-        Undone::Restored(record) => {
-            tracing::info!(entity = req.def.slug, id = record.id, "delete undone");
-            let message = [
-                "Restored ",
-                req.def.singular,
-                " “",
-                &record.label,
-                "” with everything deleted along with it.",
-            ]
-            .concat();
+        Undone::Restored(records) => {
+            for record in &records {
+                tracing::info!(entity = req.def.slug, id = record.id, "delete undone");
+            }
+            let message = match records.as_slice() {
+                [record] => [
+                    "Restored ",
+                    req.def.singular,
+                    " “",
+                    &record.label,
+                    "” with everything deleted along with it.",
+                ]
+                .concat(),
+                all => [
+                    "Restored ",
+                    &all.len().to_string(),
+                    " rows with everything deleted along with them.",
+                ]
+                .concat(),
+            };
             (true, message, StatusCode::OK)
         }
         Undone::Expired => (
@@ -203,18 +233,22 @@ pub async fn bulk_delete(req: &TableRequest) -> Result<Response> {
         );
     }
     match crud::delete_many(req.db(), req.def, &items, req.actor()).await? {
-        Ok(n) => {
+        Ok((n, undo)) => {
             tracing::info!(entity = req.def.slug, rows = n, "bulk delete");
+            // What went, with one Undo for all of it (none for accounts).
+            let offer = UndoOffer {
+                message: [
+                    "Deleted ",
+                    &n.to_string(),
+                    if n == 1 { " row." } else { " rows." },
+                ]
+                .concat(),
+                token: undo,
+            };
             if plain {
-                return Ok(see_other(&back, None, req.secure()));
+                return Ok(see_other_deleted(req, &back, offer));
             }
-            let message = [
-                "Deleted ",
-                &n.to_string(),
-                if n == 1 { " row." } else { " rows." },
-            ]
-            .concat();
-            table_with_message(req, &back, (true, message), StatusCode::OK).await
+            table_answer(req, &back, TableNote::Undo(offer), StatusCode::OK).await
         }
         Err((id, reason)) => {
             let why = match reason {

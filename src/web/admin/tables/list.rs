@@ -3,7 +3,7 @@
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
-use views::admin::table::SelectOption;
+use views::admin::table::{SelectOption, UndoOffer};
 
 use super::present;
 use super::request::{TableRequest, OPTIONS_LIMIT};
@@ -51,12 +51,30 @@ pub async fn options(req: &TableRequest) -> Result<Response> {
     .into_response())
 }
 
+/// What the table says above its rows after an action on several of them.
+pub enum TableNote {
+    /// (success, text).
+    Message(bool, String),
+    /// A delete's message with its Undo.
+    Undo(UndoOffer),
+}
+
 /// The table as the page showed it (the query of `back`), with a message: the answer to a
-/// bulk delete.
+/// bulk delete or an Undo.
 pub async fn table_with_message(
     req: &TableRequest,
     back: &str,
     message: (bool, String),
+    status: StatusCode,
+) -> Result<Response> {
+    table_answer(req, back, TableNote::Message(message.0, message.1), status).await
+}
+
+/// The table as the page showed it (the query of `back`), with `note` above its rows.
+pub async fn table_answer(
+    req: &TableRequest,
+    back: &str,
+    note: TableNote,
     status: StatusCode,
 ) -> Result<Response> {
     let query = back.split_once('?').map(|(_, q)| q).unwrap_or_default();
@@ -67,7 +85,14 @@ pub async fn table_with_message(
     );
     let list = present::list_query(req.def, &params)
         .or_else(|_| present::list_query(req.def, &FormData::default()))?;
-    let table = req.table_view(req.def, &list, false, Some(message)).await?;
+    let (message, undo) = match note {
+        TableNote::Message(ok, text) => (Some((ok, text)), None),
+        TableNote::Undo(offer) => (None, Some(offer)),
+    };
+    let mut table = req.table_view(req.def, &list, false, message).await?;
+    if undo.is_some() {
+        table.undo = undo;
+    }
     let markup = if req.is_htmx() {
         views::admin::table::table_section(&table)
     } else {

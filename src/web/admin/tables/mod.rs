@@ -37,6 +37,7 @@ mod request;
 mod show;
 mod update;
 
+pub(super) use present::readable_dates;
 use request::TableRequest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

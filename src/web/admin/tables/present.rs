@@ -7,8 +7,10 @@ use views::admin::row::{CellView, RowView};
 use views::admin::table::{Input, SelectOption, TableMeta};
 use views::{paths, Flash, FlashKind};
 
-use crate::admin::crud::{self, FormData, Labels, ListQuery, Record, Sort};
-use crate::admin::entity::{Column, ColumnKind, EntityDef};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+use crate::admin::crud::{self, DateRange, FormData, Labels, ListQuery, Record, Sort};
+use crate::admin::entity::{Column, ColumnKind, Derived, EntityDef};
 use crate::admin::values::{self, Value};
 use crate::analytics::table::Cell;
 use crate::db::page::Page;
@@ -105,28 +107,67 @@ pub fn to_options(rows: Vec<crud::OptionRow>) -> Vec<SelectOption> {
         .collect()
 }
 
-/// A row as shown, its inputs holding the stored values.
-/// Contracts also show whether each is in force on `today`: a column of the page only (not
-/// of the table, its files or its forms), after the described ones.
-pub const STATUS_COLUMN: &str = "status";
-
-pub fn has_status(def: &EntityDef) -> bool {
-    def.slug == "contracts"
-}
-
-/// "Upcoming" before its start, "Expired" after its end, else "Active".
-pub fn contract_status(def: &EntityDef, record: &Record, today: chrono::NaiveDate) -> &'static str {
+/// "Upcoming" before the day in `starts`, "Expired" after the one in `ends`, else "Active".
+pub fn status(
+    def: &EntityDef,
+    record: &Record,
+    today: chrono::NaiveDate,
+    (starts, ends): (&str, &str),
+) -> &'static str {
     let day = |name| match record.value(def, name) {
         Some(Value::Date(d)) => Some(*d),
         _ => None,
     };
-    match (day("starts_on"), day("ends_on")) {
+    match (day(starts), day(ends)) {
         (Some(start), _) if today < start => "Upcoming",
         (_, Some(end)) if today > end => "Expired",
         _ => "Active",
     }
 }
 
+/// The cell of a page column (`EntityDef::page_columns`, number `index`) for `record`.
+fn page_cell(
+    def: &EntityDef,
+    index: usize,
+    derived: Derived,
+    record: &Record,
+    labels: &Labels,
+    today: chrono::NaiveDate,
+) -> CellView {
+    match derived {
+        Derived::Status { starts, ends } => {
+            let status = status(def, record, today, (starts, ends));
+            CellView {
+                display: status.to_owned(),
+                value: status.to_owned(),
+                ..CellView::default()
+            }
+        }
+        Derived::Through { via, column } => {
+            let found = record
+                .value(def, via)
+                .and_then(Value::as_int)
+                .and_then(|id| labels.through(index, id));
+            let target = def
+                .column(via)
+                .and_then(|(_, c)| c.target())
+                .and_then(|middle| middle.column(column))
+                .and_then(|(_, c)| c.target());
+            match (found, target) {
+                (Some((id, label)), Some(target)) => CellView {
+                    display: label.to_owned(),
+                    value: label.to_owned(),
+                    link: Some(paths::admin_row(target.slug, id)),
+                    ..CellView::default()
+                },
+                _ => CellView::default(),
+            }
+        }
+    }
+}
+
+/// A row as shown, its inputs holding the stored values, then the page's own columns
+/// (a contract's production house and status on `today`).
 pub fn row_view(
     def: &'static EntityDef,
     record: &Record,
@@ -134,13 +175,9 @@ pub fn row_view(
     today: chrono::NaiveDate,
 ) -> RowView {
     let mut row = described_row_view(def, record, labels);
-    if has_status(def) {
-        let status = contract_status(def, record, today);
-        row.cells.push(CellView {
-            display: status.to_owned(),
-            value: status.to_owned(),
-            ..CellView::default()
-        });
+    for (index, column) in def.page_columns.iter().enumerate() {
+        row.cells
+            .push(page_cell(def, index, column.derived, record, labels, today));
     }
     row
 }
@@ -266,6 +303,34 @@ pub fn readable_change(
     (column.label.to_owned(), shown(before), shown(after))
 }
 
+/// An audited value of `def`'s `field` with its days and moments written the house way
+/// (`views::format`), as the audit log and a row's history show it; the log keeps
+/// `YYYY-MM-DD` (and `YYYY-MM-DD HH:MM`), as forms and files do. A release's date sits at
+/// the end of its link's description ("Canada (#2) 2024-03-07").
+pub fn readable_dates(def: &EntityDef, field: &str, text: String) -> String {
+    let day = |t: &str| {
+        NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .ok()
+            .filter(|_| t.len() == 10)
+    };
+    match def.column(field).map(|(_, c)| c.kind) {
+        Some(ColumnKind::Date) => day(&text).map_or(text, views::format::short_date),
+        Some(ColumnKind::Timestamp) => NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M")
+            .map_or(text, |at| views::format::timestamp(at.and_utc())),
+        Some(_) => text,
+        None if def.link(field).is_some_and(|l| l.date.is_some()) => {
+            match text
+                .rsplit_once(' ')
+                .and_then(|(rest, d)| Some((rest, day(d)?)))
+            {
+                Some((rest, d)) => [rest, " ", &views::format::short_date(d)].concat(),
+                None => text,
+            }
+        }
+        None => text,
+    }
+}
+
 /// The list query from request parameters (`q`, `sort`, `page`, `per_page`, filters).
 pub fn list_query(def: &'static EntityDef, form: &FormData) -> Result<ListQuery> {
     let q = form.one("q")?.unwrap_or_default().trim().to_owned();
@@ -301,12 +366,62 @@ pub fn list_query(def: &'static EntityDef, form: &FormData) -> Result<ListQuery>
         };
         filters.push((index, value));
     }
+    let mut ranges = Vec::new();
+    for (index, column) in def.columns.iter().enumerate() {
+        let Some((from_name, to_name)) = range_names(column) else {
+            continue;
+        };
+        let (from, to) = (range_day(form, &from_name)?, range_day(form, &to_name)?);
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                return Err(Error::BadRequest(
+                    [to_name.as_str(), " must not be before ", &from_name].concat(),
+                ));
+            }
+        }
+        if from.is_some() || to.is_some() {
+            ranges.push(DateRange {
+                column: index,
+                from,
+                to,
+            });
+        }
+    }
     Ok(ListQuery {
         q,
         sort,
         filters,
+        ranges,
         page,
     })
+}
+
+/// Years a range's ends may name (MariaDB's DATE and DATETIME hold no others).
+const RANGE_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
+/// The parameters that narrow a date (or moment) column to a range of days, inclusive:
+/// `<name>_from` and `<name>_to`; `None` for other columns.
+pub fn range_names(column: &Column) -> Option<(String, String)> {
+    matches!(column.kind, ColumnKind::Date | ColumnKind::Timestamp).then(|| {
+        (
+            [column.name, "_from"].concat(),
+            [column.name, "_to"].concat(),
+        )
+    })
+}
+
+/// One end of a range: empty is open, `YYYY-MM-DD` is that day, anything else is a 400
+/// naming the parameter.
+fn range_day(form: &FormData, name: &str) -> Result<Option<NaiveDate>> {
+    let Some(text) = form.one(name)?.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(day) if text.len() == 10 && RANGE_YEARS.contains(&day.year()) => Ok(Some(day)),
+        _ => Err(Error::BadRequest(
+            [name, " must be a date (YYYY-MM-DD)"].concat(),
+        )),
+    }
 }
 
 /// The value of the conflict note beside a field: what the editor typed, when it differs
@@ -339,6 +454,45 @@ mod tests {
         assert_eq!(query.filters.len(), 1);
         assert_eq!(query.filters[0].1, Value::Int(3));
         assert_eq!(query.page.size, PAGE_SIZE);
+        use crate::admin::entities::{CONTRACTS, CUSTOMERS};
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let query = list_query(
+            &CONTRACTS,
+            &form(&[
+                ("starts_on_from", "2026-01-01"),
+                ("starts_on_to", "2026-12-31"),
+                ("ends_on_to", ""),
+            ]),
+        )
+        .expect("valid");
+        let (starts, _) = CONTRACTS.column("starts_on").expect("starts_on");
+        assert_eq!(
+            query.ranges,
+            vec![DateRange {
+                column: starts,
+                from: day(2026, 1, 1),
+                to: day(2026, 12, 31)
+            }]
+        );
+        let (created, _) = CUSTOMERS.column("created_at").expect("created_at");
+        let query =
+            list_query(&CUSTOMERS, &form(&[("created_at_to", "2026-03-07")])).expect("valid");
+        assert_eq!(query.ranges[0].column, created);
+        assert_eq!(query.ranges[0].from, None);
+        for bad in [
+            &[("starts_on_from", "2026-13-01")][..],
+            &[("starts_on_from", "1-1-2026")],
+            &[("starts_on_to", "99999-01-01")],
+            &[
+                ("starts_on_from", "2026-02-01"),
+                ("starts_on_to", "2026-01-31"),
+            ],
+        ] {
+            let Err(Error::BadRequest(message)) = list_query(&CONTRACTS, &form(bad)) else {
+                panic!("{bad:?} is refused");
+            };
+            assert!(message.starts_with("starts_on_"), "{message}");
+        }
         for bad in [
             &[("series_id", "x")][..],
             &[("series_id", "-1")],
@@ -450,6 +604,31 @@ mod tests {
             readable_change(&CONTRACTS, ("links".into(), None, Some("x".into()))),
             ("links".into(), None, Some("x".into()))
         );
+    }
+
+    #[test]
+    fn audited_days_and_moments_read_the_house_way() {
+        use crate::admin::entities::{CONTRACTS, CUSTOMERS, SERIES};
+        assert_eq!(
+            readable_dates(&CONTRACTS, "starts_on", "2024-03-07".into()),
+            "7 Mar 2024"
+        );
+        assert_eq!(
+            readable_dates(&CUSTOMERS, "created_at", "2024-03-07 14:05".into()),
+            "7 Mar 2024, 14:05 UTC"
+        );
+        assert_eq!(
+            readable_dates(&SERIES, "releases", "Canada (#2) 2024-03-07".into()),
+            "Canada (#2) 7 Mar 2024"
+        );
+        for (def, field, text) in [
+            (&CONTRACTS, "starts_on", "7 Mar 2024"),
+            (&SERIES, "title", "2024-03-07"),
+            (&SERIES, "genres", "Drama (#1) 2024-03-07"),
+            (&SERIES, "releases", "Canada (#2)"),
+        ] {
+            assert_eq!(readable_dates(def, field, text.into()), text, "{field}");
+        }
     }
 
     #[test]

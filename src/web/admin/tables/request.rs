@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use poem::http::Method;
 use poem::{FromRequest, Request};
 use views::admin::row::RowView;
-use views::admin::table::{ColumnView, FilterView, Input, ListParams, TableMeta, TableView};
+use views::admin::table::{
+    ColumnView, DateRangeView, FilterView, Input, ListParams, TableMeta, TableView, UndoOffer,
+};
 use views::paths::{self, AdminPaths};
 
 use super::present::{self, PAGE_SIZE};
@@ -210,10 +212,11 @@ impl TableRequest {
                 on_update: column.edit == Edit::Always,
             });
         }
-        if present::has_status(def) {
+        // Columns of the page only: shown, never typed, sorted or exported.
+        for column in def.page_columns {
             columns.push(ColumnView {
-                name: present::STATUS_COLUMN,
-                label: "Status",
+                name: column.name,
+                label: column.label,
                 input: Input::None,
                 required: false,
                 listed: true,
@@ -275,6 +278,23 @@ impl TableRequest {
                         .map(|c| (c.name.to_owned(), v.input_text()))
                 })
                 .collect(),
+            ranges: query
+                .ranges
+                .iter()
+                .filter_map(|range| {
+                    let (from, to) = def
+                        .columns
+                        .get(range.column)
+                        .and_then(present::range_names)?;
+                    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+                    Some(
+                        [(from, range.from), (to, range.to)]
+                            .into_iter()
+                            .filter_map(move |(name, d)| d.map(|d| (name, day(d)))),
+                    )
+                })
+                .flatten()
+                .collect(),
         };
         meta.return_to = params.href(meta.list_path, None, params.page);
         if embedded {
@@ -314,6 +334,27 @@ impl TableRequest {
                 boolean: matches!(column.kind, ColumnKind::Bool),
             });
         }
+        // Two date inputs per date column: the rows from one day to another.
+        let date_ranges = def
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(index, column)| {
+                let (from_name, to_name) = present::range_names(column)?;
+                let range = query.ranges.iter().find(|r| r.column == index);
+                let day = |d: Option<chrono::NaiveDate>| {
+                    d.map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default()
+                };
+                Some(DateRangeView {
+                    label: column.label,
+                    from: day(range.and_then(|r| r.from)),
+                    to: day(range.and_then(|r| r.to)),
+                    from_name,
+                    to_name,
+                })
+            })
+            .collect();
         let rows = listing
             .records
             .iter()
@@ -327,9 +368,20 @@ impl TableRequest {
             new_row: Some(new_row),
             params,
             filters,
+            date_ranges,
             total: listing.total,
             pages,
             message,
+            // A delete made without JavaScript came back here: its message and Undo.
+            undo: self
+                .ctx
+                .deleted
+                .as_ref()
+                .filter(|notice| notice.slug == def.slug)
+                .map(|notice| UndoOffer {
+                    message: notice.message.clone(),
+                    token: notice.undo,
+                }),
         })
     }
 }

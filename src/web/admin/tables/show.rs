@@ -48,6 +48,7 @@ pub async fn show(req: &TableRequest) -> Result<Response> {
             q: String::new(),
             sort: Sort::parse(child.entity, None)?,
             filters: vec![(index, Value::Int(id))],
+            ranges: Vec::new(),
             page: Page {
                 number: 1,
                 size: PAGE_SIZE,
