@@ -1,5 +1,9 @@
 //! Validation results shared by every form: a message per field, safe to show beside it.
 
+/// Years a date filter may name: MariaDB's DATE and DATETIME store no others (chrono reads
+/// `-5-01-01` and `99999-01-01` too), so a filter outside them is a 400, not a failed query.
+pub const STORABLE_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
 /// Messages keyed by the form field they belong to (the first message per field wins).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldErrors(Vec<(&'static str, String)>);

@@ -78,6 +78,10 @@ fn hostile_values() -> Vec<Vec<u8>> {
         "0000-00-00",
         "9999-99-99",
         "2024-13-01",
+        // Dates chrono reads but MariaDB's DATE cannot hold.
+        "-5-01-01",
+        "99999-01-01",
+        "0999-12-31",
         "1969-12-31T25:61:00",
         "yesterday",
         "' OR '1'='1",

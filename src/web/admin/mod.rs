@@ -110,13 +110,21 @@ pub struct AuditParams {
     page: Option<String>,
 }
 
-/// An optional `YYYY-MM-DD` query field; anything else is a 400 naming the field.
+/// An optional `YYYY-MM-DD` query field, in the years both databases store (chrono also
+/// reads `-5-01-01` or `99999-01-01`, which MariaDB refuses); anything else is a 400 naming
+/// the field.
 fn optional_date(text: Option<&str>, name: &str) -> Result<Option<chrono::NaiveDate>> {
+    use chrono::Datelike;
     match text.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| Error::BadRequest([name, " must be a date (YYYY-MM-DD)"].concat()).into()),
+        Some(text) => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(day)
+                if text.len() == 10 && crate::validation::STORABLE_YEARS.contains(&day.year()) =>
+            {
+                Ok(Some(day))
+            }
+            _ => Err(Error::BadRequest([name, " must be a date (YYYY-MM-DD)"].concat()).into()),
+        },
     }
 }
 

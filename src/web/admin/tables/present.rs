@@ -397,7 +397,7 @@ pub fn list_query(def: &'static EntityDef, form: &FormData) -> Result<ListQuery>
 }
 
 /// Years a range's ends may name (MariaDB's DATE and DATETIME hold no others).
-const RANGE_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+pub const RANGE_YEARS: std::ops::RangeInclusive<i32> = crate::validation::STORABLE_YEARS;
 
 /// The parameters that narrow a date (or moment) column to a range of days, inclusive:
 /// `<name>_from` and `<name>_to`; `None` for other columns.
