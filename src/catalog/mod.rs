@@ -12,6 +12,7 @@ pub use series::{
 };
 
 use chrono::{Datelike, NaiveDate};
+use sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_query::{
     Alias, Asterisk, DynIden, Expr, Func, IntoIden, LikeExpr, Order, Query, SeaRc, SelectStatement,
     SimpleExpr, SubQueryStatement,
@@ -19,8 +20,8 @@ use sea_query::{
 
 use crate::db::page::Page;
 use crate::db::schema::{
-    CatalogTotals, Computed, Countries, Genres, Languages, ProductionHouses, Series, SeriesGenres,
-    SeriesReleases, SeriesStats,
+    CatalogIndex, CatalogTotals, Computed, Countries, Genres, Languages, ProductionHouses, Series,
+    SeriesGenres, SeriesReleases, SeriesStats,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -318,8 +319,26 @@ fn page_ids(filter: &CatalogFilter, page: Page, candidates: Option<&[i64]>) -> S
         query.order_by(column, direction.clone());
     }
     query.order_by(key, direction);
+    if candidates.is_none() && filter.is_unfiltered() {
+        // Every row qualifies, so walking the sort's index reads exactly the entries the page
+        // skips and shows. MariaDB's estimate for a deep page sometimes prefers reading the
+        // whole table and sorting it instead (10,000 wide rows sorted: 13 ms of its CPU per
+        // request against 2 ms at page 312); the hint keeps the walk. Filtered pages are left
+        // to the optimizer, which may rightly start from the filter.
+        query.force_index(sort_index(filter.sort), IndexHintScope::All);
+    }
     query.limit(u64::from(page.size) + 1).offset(page.offset());
     query
+}
+
+/// The covering index `page_ids` walks for a sort (see `sort_keys`).
+fn sort_index(sort: CatalogSort) -> CatalogIndex {
+    match sort {
+        CatalogSort::Title => CatalogIndex::SeriesByTitle,
+        CatalogSort::Newest => CatalogIndex::SeriesByReleaseDate,
+        CatalogSort::Rating => CatalogIndex::SeriesStatsByRating,
+        CatalogSort::Viewers => CatalogIndex::SeriesStatsByViewers,
+    }
 }
 
 /// The sort's columns, then the id in the same direction, so that each sort is one walk of
@@ -492,6 +511,36 @@ mod tests {
             ["Action, Adventure", "C:\\x", "Drama"]
         );
         assert!(split_names(None).is_empty());
+    }
+
+    #[test]
+    fn only_the_whole_catalog_forces_its_sort_index_on_mariadb() {
+        use sea_query::{MysqlQueryBuilder, SqliteQueryBuilder};
+        let page = Page {
+            number: 312,
+            size: 24,
+        };
+        for (sort, index) in [
+            (CatalogSort::Title, "series_by_title"),
+            (CatalogSort::Newest, "series_by_release_date"),
+            (CatalogSort::Rating, "series_stats_by_rating"),
+            (CatalogSort::Viewers, "series_stats_by_viewers"),
+        ] {
+            let whole = CatalogFilter {
+                sort,
+                ..CatalogFilter::default()
+            };
+            let sql = page_ids(&whole, page, None).to_string(MysqlQueryBuilder);
+            assert!(sql.contains(&format!("FORCE INDEX (`{index}`)")), "{sql}");
+            let sqlite = page_ids(&whole, page, None).to_string(SqliteQueryBuilder);
+            assert!(!sqlite.contains("INDEX"), "{sqlite}");
+            let filtered = CatalogFilter {
+                genre: Some(1),
+                ..whole.clone()
+            };
+            let sql = page_ids(&filtered, page, None).to_string(MysqlQueryBuilder);
+            assert!(!sql.contains("FORCE INDEX"), "{sql}");
+        }
     }
 
     #[test]

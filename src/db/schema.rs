@@ -365,6 +365,20 @@ pub enum SeriesPages {
     Body,
 }
 
+/// The indexes each catalog sort walks (`catalog::page_ids`), named in MariaDB index hints
+/// (SQLite's query builder leaves hints out).
+#[derive(Iden, Clone, Copy)]
+pub enum CatalogIndex {
+    #[iden = "series_by_title"]
+    SeriesByTitle,
+    #[iden = "series_by_release_date"]
+    SeriesByReleaseDate,
+    #[iden = "series_stats_by_rating"]
+    SeriesStatsByRating,
+    #[iden = "series_stats_by_viewers"]
+    SeriesStatsByViewers,
+}
+
 /// How many series there are, kept by triggers on `series` (one row, `id` = 1).
 #[derive(Iden, Clone, Copy)]
 pub enum CatalogTotals {
