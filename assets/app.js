@@ -372,13 +372,17 @@
     function row(id) {
       return document.getElementById(slug + "-row-" + id);
     }
+    // The row as the server has it now (its fragment; 404 once it is gone).
+    function fetchRow(id) {
+      return fetch("/admin/" + slug + "/" + id, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    }
     source.addEventListener("updated", function (evt) {
       var data = JSON.parse(evt.data);
       var tr = row(data.id);
       if (!tr || tr.classList.contains("row-editing")) return;
       // Already showing this version (one's own save): nothing to fetch or move.
       if (tr.dataset.version && data.version !== null && Number(tr.dataset.version) >= data.version) return;
-      fetch("/admin/" + slug + "/" + data.id, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      fetchRow(data.id)
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) {
           // Checked again on arrival: the row may have turned into an edit form meanwhile.
@@ -405,7 +409,7 @@
       if (!row(id)) return;
       // The Undo may also land between the event leaving and arriving: only a row the server
       // no longer has goes.
-      fetch("/admin/" + slug + "/" + id, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      fetchRow(id)
         .then(function (response) {
           var tr = row(id);
           if (response.status === 404 && tr && !tr.classList.contains("row-editing")) tr.remove();
