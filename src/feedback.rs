@@ -66,7 +66,7 @@ pub fn normalize_body(body: &str) -> String {
     body.trim().replace("\r\n", "\n").replace('\r', "\n")
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct ReviewRow {
     pub account_id: i64,
     pub username: String,
@@ -123,6 +123,60 @@ pub async fn for_series(db: &mut Reader, series_id: i64, page: Page) -> Result<R
         page,
         has_next,
     })
+}
+
+/// A review without its author's name, as read under a lock for the series page's read
+/// model (`series_pages::refresh_reviews`).
+#[derive(sqlx::FromRow)]
+pub struct NewestReview {
+    pub account_id: i64,
+    pub rating: i64,
+    pub body: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The `n` newest reviews of `series_id` in the series page's order, read with row locks so
+/// they are the latest committed ones even on MariaDB, whose plain reads in a transaction see
+/// its older snapshot (SQLite's transaction holds the write lock). Only `feedback` is locked:
+/// locking the reviewers' accounts here, after the series, would break the house order.
+pub async fn newest_locked(tx: &mut Tx, series_id: i64, n: u64) -> Result<Vec<NewestReview>> {
+    let query = Query::select()
+        .column(Feedback::AccountId)
+        .expr_as(
+            Func::cast_as(Expr::col(Feedback::Rating), Computed::Signed),
+            Feedback::Rating,
+        )
+        .column(Feedback::Body)
+        .column(Feedback::RecordedAt)
+        .from(Feedback::Table)
+        .and_where(Expr::col(Feedback::SeriesId).eq(series_id))
+        .order_by(Feedback::RecordedAt, Order::Desc)
+        .order_by(Feedback::AccountId, Order::Desc)
+        .limit(n)
+        .lock(LockType::Update)
+        .to_owned();
+    tx.fetch_all(&query).await
+}
+
+#[derive(sqlx::FromRow)]
+struct Username {
+    id: i64,
+    username: String,
+}
+
+/// The usernames of `account_ids` as this transaction sees them (a plain read: usernames never
+/// change, but on MariaDB an account created after the transaction's snapshot is missing).
+pub async fn usernames(
+    tx: &mut Tx,
+    account_ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>> {
+    let query = Query::select()
+        .columns([Accounts::Id, Accounts::Username])
+        .from(Accounts::Table)
+        .and_where(Expr::col(Accounts::Id).is_in(account_ids))
+        .to_owned();
+    let rows: Vec<Username> = tx.fetch_all(&query).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.username)).collect())
 }
 
 /// Which reviews the staff review list shows.

@@ -4,6 +4,11 @@
 //! of aggregating six tables (the series' own columns, names and `series_stats` figures are
 //! joined to it in the same indexed read, `catalog::series_page`).
 //!
+//! Beside it, `series_pages.reviews` keeps the series' newest reviews (a page and one more),
+//! so the page's first reviews come with the same read. Every review write declares it stale
+//! (`series_stats::review_changed` calls `Tx::series_reviews_stale`) and the commit rebuilds
+//! it with [`refresh_reviews`]; NULL means "not built", and the page then reads `feedback`.
+//!
 //! Writers never build it: they declare the series they changed (`Tx::series_page_stale`,
 //! from the staff entities' hooks and the link panels) and `Tx::commit` calls [`refresh`]
 //! just before COMMIT, so the document is rebuilt from the base tables as this transaction
@@ -12,7 +17,7 @@
 //! units changing one series cannot each write a document missing the other's change (they
 //! wait, or deadlock and re-run). SQLite has one writer at a time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use sea_query::{
@@ -27,6 +32,7 @@ use crate::db::schema::{
 };
 use crate::db::{Conn, Db, Reader, Tx};
 use crate::error::{Error, Result};
+use crate::feedback::{self, ReviewRow};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ReleaseRow {
@@ -120,36 +126,115 @@ pub async fn refresh(tx: &mut Tx, series_ids: &[i64]) -> Result<()> {
     for chunk in series_ids.chunks(CHUNK) {
         // The series rows first, in id order: it serializes refreshes of one series and
         // tells which still exist.
-        let mut select = Query::select();
-        select
-            .column(Series::Id)
-            .from(Series::Table)
-            .and_where(Expr::col(Series::Id).is_in(chunk.iter().copied()))
-            .order_by(Series::Id, Order::Asc)
-            .lock(LockType::Update);
-        let existing: Vec<(i64,)> = tx.fetch_all(&select).await?;
-        let ids: Vec<i64> = existing.into_iter().map(|(id,)| id).collect();
+        let ids = lock_existing(tx, chunk).await?;
         if ids.is_empty() {
             continue;
         }
         let docs = build(tx, &ids).await?;
+        let reviews = build_reviews(tx, &ids).await?;
         let mut insert = Query::insert();
         insert
             .into_table(SeriesPages::Table)
-            .columns([SeriesPages::SeriesId, SeriesPages::Body])
+            .columns([
+                SeriesPages::SeriesId,
+                SeriesPages::Body,
+                SeriesPages::Reviews,
+            ])
             .on_conflict(
                 OnConflict::column(SeriesPages::SeriesId)
-                    .update_column(SeriesPages::Body)
+                    .update_columns([SeriesPages::Body, SeriesPages::Reviews])
                     .to_owned(),
             );
-        for (id, doc) in docs {
+        for ((id, doc), reviews) in docs.into_iter().zip(reviews) {
             let body = serde_json::to_string(&doc)
                 .map_err(|e| Error::internal(format_args!("series page document: {e}")))?;
-            insert.values_panic([id.into(), body.into()]);
+            insert.values_panic([id.into(), body.into(), reviews.into()]);
         }
         tx.execute(&insert).await?;
     }
     Ok(())
+}
+
+/// How many reviews `series_pages.reviews` keeps: the first page, and one more that tells
+/// whether a next page exists.
+pub const KEPT_REVIEWS: u64 = feedback::REVIEWS_PER_PAGE as u64 + 1;
+
+/// Locks the rows of those of `series_ids` (ascending) that still exist, in id order, and
+/// returns their ids: it serializes rebuilds of one series' read model.
+async fn lock_existing(tx: &mut Tx, series_ids: &[i64]) -> Result<Vec<i64>> {
+    let select = Query::select()
+        .column(Series::Id)
+        .from(Series::Table)
+        .and_where(Expr::col(Series::Id).is_in(series_ids.iter().copied()))
+        .order_by(Series::Id, Order::Asc)
+        .lock(LockType::Update)
+        .to_owned();
+    let existing: Vec<(i64,)> = tx.fetch_all(&select).await?;
+    Ok(existing.into_iter().map(|(id,)| id).collect())
+}
+
+/// Rebuilds the kept first page of reviews of `series_ids` (ascending), inside `tx`: the
+/// series whose reviews this unit changed and whose document it left alone.
+pub async fn refresh_reviews(tx: &mut Tx, series_ids: &[i64]) -> Result<()> {
+    for chunk in series_ids.chunks(CHUNK) {
+        let ids = lock_existing(tx, chunk).await?;
+        let reviews = build_reviews(tx, &ids).await?;
+        for (id, reviews) in ids.into_iter().zip(reviews) {
+            let update = Query::update()
+                .table(SeriesPages::Table)
+                .value(SeriesPages::Reviews, reviews)
+                .and_where(Expr::col(SeriesPages::SeriesId).eq(id))
+                .to_owned();
+            // A series without a row (written around the model) gets one from `refresh`.
+            tx.execute(&update).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The kept reviews of each of `series_ids`, as JSON, newest first. `None` ("not built") for
+/// a series with a reviewer this transaction cannot see: on MariaDB, an account created after
+/// its snapshot (the page then reads `feedback` itself until the next review write).
+async fn build_reviews(tx: &mut Tx, series_ids: &[i64]) -> Result<Vec<Option<String>>> {
+    let mut newest = Vec::with_capacity(series_ids.len());
+    for &id in series_ids {
+        newest.push(feedback::newest_locked(tx, id, KEPT_REVIEWS).await?);
+    }
+    let reviewers: BTreeSet<i64> = newest.iter().flatten().map(|r| r.account_id).collect();
+    let names = if reviewers.is_empty() {
+        Default::default()
+    } else {
+        feedback::usernames(tx, reviewers).await?
+    };
+    let mut built = Vec::with_capacity(newest.len());
+    for reviews in newest {
+        let rows: Option<Vec<ReviewRow>> = reviews
+            .into_iter()
+            .map(|r| {
+                Some(ReviewRow {
+                    username: names.get(&r.account_id)?.clone(),
+                    account_id: r.account_id,
+                    rating: r.rating,
+                    body: r.body,
+                    recorded_at: r.recorded_at,
+                })
+            })
+            .collect();
+        built.push(match rows {
+            Some(rows) => Some(
+                serde_json::to_string(&rows)
+                    .map_err(|e| Error::internal(format_args!("series page reviews: {e}")))?,
+            ),
+            None => None,
+        });
+    }
+    Ok(built)
+}
+
+/// Reads kept reviews back (see [`KEPT_REVIEWS`]).
+pub fn parse_reviews(json: &str) -> Result<Vec<ReviewRow>> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::internal(format_args!("unreadable series page reviews: {e}")))
 }
 
 /// Rebuilds every series' document (after a bulk load), in the caller's transaction.
@@ -164,8 +249,9 @@ pub async fn rebuild_all(tx: &mut Tx) -> Result<()> {
     refresh(tx, &ids).await
 }
 
-/// Fills the rows of series that have none (the data migration after
-/// `…_series_pages.sql`, and a repair), a chunk per transaction.
+/// Fills the rows of series that have none, and the kept reviews not built yet (the data
+/// migrations after `…_series_pages.sql` and `…_series_page_reviews.sql`, and a repair), a
+/// chunk per transaction.
 pub async fn fill_missing(db: &Db) -> Result<()> {
     let select = Query::select()
         .column((Series::Table, Series::Id))
@@ -175,7 +261,11 @@ pub async fn fill_missing(db: &Db) -> Result<()> {
             Expr::col((SeriesPages::Table, SeriesPages::SeriesId))
                 .equals((Series::Table, Series::Id)),
         )
-        .and_where(Expr::col((SeriesPages::Table, SeriesPages::SeriesId)).is_null())
+        .cond_where(
+            sea_query::Cond::any()
+                .add(Expr::col((SeriesPages::Table, SeriesPages::SeriesId)).is_null())
+                .add(Expr::col((SeriesPages::Table, SeriesPages::Reviews)).is_null()),
+        )
         .order_by((Series::Table, Series::Id), Order::Asc)
         .to_owned();
     let missing: Vec<(i64,)> = db.fetch_all(&select).await?;

@@ -29,13 +29,16 @@ pub async fn create(tx: &mut Tx, series_id: i64) -> Result<()> {
 
 /// A review of `series_id` went from `before` to `after` stars (`None`: no review), e.g.
 /// `(None, Some(4))` for a new review, `(Some(4), Some(2))` for an edit, `(Some(2), None)` for
-/// a removal.
+/// a removal. Every review write passes here (the figures depend on it), so this is also
+/// where the series' kept first page of reviews (`series_pages.reviews`) is declared stale,
+/// even when the rating stayed and only the text changed.
 pub async fn review_changed(
     tx: &mut Tx,
     series_id: i64,
     before: Option<i64>,
     after: Option<i64>,
 ) -> Result<()> {
+    tx.series_reviews_stale(series_id);
     if before == after {
         return Ok(());
     }

@@ -135,6 +135,8 @@ struct HeadRow {
     series: SeriesRow,
     /// The page document (`series_pages`), NULL until the series has one.
     body: Option<String>,
+    /// Its newest reviews (`series_pages.reviews`), NULL until built.
+    reviews: Option<String>,
 }
 
 /// Everything the series page shows to every visitor; what differs per visitor (their own
@@ -154,14 +156,15 @@ pub struct SeriesPage {
 }
 
 /// The series page's data, or `None` for an unknown id: one indexed read (the series row,
-/// its names, its `series_stats` figures and its `series_pages` document) plus the first
-/// page of reviews. `today` decides which airing windows are still to come.
+/// its names, its `series_stats` figures, its `series_pages` document and first page of
+/// reviews). `today` decides which airing windows are still to come.
 pub async fn series_page(db: &Db, id: i64, today: NaiveDate) -> Result<Option<SeriesPage>> {
     // One connection for the reads (see `Reader`).
     let db = &mut db.reader().await?;
     let mut query = series_select(id);
     query
         .column((SeriesPages::Table, SeriesPages::Body))
+        .column((SeriesPages::Table, SeriesPages::Reviews))
         .left_join(
             SeriesPages::Table,
             Expr::col((SeriesPages::Table, SeriesPages::SeriesId))
@@ -184,6 +187,19 @@ pub async fn series_page(db: &Db, id: i64, today: NaiveDate) -> Result<Option<Se
         number: 1,
         size: feedback::REVIEWS_PER_PAGE,
     };
+    let reviews = match head.reviews {
+        Some(kept) => {
+            let mut rows = series_pages::parse_reviews(&kept)?;
+            let has_next = rows.len() > first_reviews.size as usize;
+            rows.truncate(first_reviews.size as usize);
+            feedback::ReviewsPage {
+                rows,
+                page: first_reviews,
+                has_next,
+            }
+        }
+        None => feedback::for_series(db, id, first_reviews).await?,
+    };
     Ok(Some(SeriesPage {
         series: head.series,
         schedules: series_pages::upcoming(&doc.schedules, today),
@@ -192,6 +208,6 @@ pub async fn series_page(db: &Db, id: i64, today: NaiveDate) -> Result<Option<Se
         subtitles: doc.subtitles,
         dubbings: doc.dubbings,
         episodes: doc.episodes,
-        reviews: feedback::for_series(db, id, first_reviews).await?,
+        reviews,
     }))
 }

@@ -22,6 +22,9 @@ pub struct Effects {
     job_types: Vec<&'static str>,
     /// Series whose page read model must be refreshed before COMMIT (`series_pages`).
     stale_pages: BTreeSet<i64>,
+    /// Series whose first page of reviews changed (`series_pages.reviews`), refreshed before
+    /// COMMIT unless the whole document is.
+    stale_reviews: BTreeSet<i64>,
 }
 
 impl Effects {
@@ -35,9 +38,22 @@ impl Effects {
         self.stale_pages.insert(series_id);
     }
 
+    pub fn series_reviews_stale(&mut self, series_id: i64) {
+        self.stale_reviews.insert(series_id);
+    }
+
     /// Hands over the series marked stale so far (in id order, the order they are locked).
     pub fn take_stale_pages(&mut self) -> Vec<i64> {
         std::mem::take(&mut self.stale_pages).into_iter().collect()
+    }
+
+    /// Hands over the series whose reviews alone changed (in id order), leaving out those
+    /// whose whole document is rebuilt anyway.
+    pub fn take_stale_reviews(&mut self) -> Vec<i64> {
+        std::mem::take(&mut self.stale_reviews)
+            .into_iter()
+            .filter(|id| !self.stale_pages.contains(id))
+            .collect()
     }
 
     pub fn queued(&mut self, job_type: &'static str) {

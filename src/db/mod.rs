@@ -409,6 +409,12 @@ impl Tx {
         self.effects.series_page_stale(series_id);
     }
 
+    /// Declares that this unit changed the reviews of `series_id`: the first page of them
+    /// kept with its page (`series_pages.reviews`) is rebuilt just before COMMIT.
+    pub fn series_reviews_stale(&mut self, series_id: i64) {
+        self.effects.series_reviews_stale(series_id);
+    }
+
     /// Records that a job of `job_type` was inserted through this transaction, so the
     /// workers of this process are woken once it commits.
     pub fn queued(&mut self, job_type: &'static str) {
@@ -445,8 +451,10 @@ impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         // Last of the unit's writes, so the read model sees all of them (a failure here
         // drops, i.e. rolls back, the whole unit; a deadlock re-runs it like any other).
+        let stale_reviews = self.effects.take_stale_reviews();
         let stale = self.effects.take_stale_pages();
         crate::series_pages::refresh(&mut self, &stale).await?;
+        crate::series_pages::refresh_reviews(&mut self, &stale_reviews).await?;
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit().await?,
             TxConn::MySql(tx) => tx.commit().await?,

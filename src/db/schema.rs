@@ -363,6 +363,7 @@ pub enum SeriesPages {
     Table,
     SeriesId,
     Body,
+    Reviews,
 }
 
 /// The indexes each catalog sort walks (`catalog::page_ids`), named in MariaDB index hints

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sea_query::{Expr, Func, IntoTableRef, Order, Query};
 use streamvault::catalog::{self, SeriesPage};
 use streamvault::db::schema::{
-    Computed, Countries, Episodes, Feedback, Genres, Languages, Schedules, SeriesGenres,
+    Accounts, Computed, Countries, Episodes, Feedback, Genres, Languages, Schedules, SeriesGenres,
     SeriesPages, SeriesReleases, SeriesSubtitles,
 };
 use streamvault::db::Db;
@@ -25,6 +25,9 @@ struct Expected {
     upcoming: Vec<(i64, NaiveDate, NaiveDate)>,
     ratings: i64,
     distribution: [i64; 5],
+    /// The first page of reviews: (account id, username, stars, text), newest first.
+    first_reviews: Vec<(i64, String, i64, String)>,
+    has_more_reviews: bool,
 }
 
 fn signed(col: impl Into<sea_query::SimpleExpr>) -> sea_query::SimpleExpr {
@@ -141,6 +144,29 @@ async fn expected(db: &Db, series: i64, today: NaiveDate) -> Expected {
     for (stars,) in &ratings {
         distribution[(*stars - 1) as usize] += 1;
     }
+    let mut first_reviews: Vec<(i64, String, i64, String)> = db
+        .fetch_all(
+            &Query::select()
+                .column((Feedback::Table, Feedback::AccountId))
+                .column((Accounts::Table, Accounts::Username))
+                .expr(signed(Expr::col((Feedback::Table, Feedback::Rating))))
+                .column((Feedback::Table, Feedback::Body))
+                .from(Feedback::Table)
+                .inner_join(
+                    Accounts::Table,
+                    Expr::col((Accounts::Table, Accounts::Id))
+                        .equals((Feedback::Table, Feedback::AccountId)),
+                )
+                .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series))
+                .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
+                .order_by((Feedback::Table, Feedback::AccountId), Order::Desc)
+                .limit(11)
+                .to_owned(),
+        )
+        .await
+        .expect("reviews");
+    let has_more_reviews = first_reviews.len() > 10;
+    first_reviews.truncate(10);
     Expected {
         total_viewers: episodes.iter().map(|e| e.2).sum(),
         episodes,
@@ -150,6 +176,8 @@ async fn expected(db: &Db, series: i64, today: NaiveDate) -> Expected {
         upcoming,
         ratings: ratings.len() as i64,
         distribution,
+        first_reviews,
+        has_more_reviews,
     }
 }
 
@@ -180,6 +208,13 @@ fn shown(page: &SeriesPage) -> Expected {
         upcoming,
         ratings: page.series.ratings,
         distribution: page.series.distribution(),
+        first_reviews: page
+            .reviews
+            .rows
+            .iter()
+            .map(|r| (r.account_id, r.username.clone(), r.rating, r.body.clone()))
+            .collect(),
+        has_more_reviews: page.reviews.has_next,
     }
 }
 
@@ -357,12 +392,16 @@ async fn figures_stay_exact_under_racing_writes(backend: Backend) {
     };
     let reviews = async {
         for round in 0..ROUNDS {
-            for (client, stars) in [(&alice, 1 + round % 5), (&bob, 5 - round % 5)] {
+            // Bob keeps his stars and changes only his words every other round.
+            for (client, stars) in [(&alice, 1 + round % 5), (&bob, 5 - round / 2 % 5)] {
                 let posted = htmx(
                     client,
                     "POST",
                     &format!("/series/{s}/feedback"),
-                    &[("rating", &stars.to_string()), ("body", "racing")],
+                    &[
+                        ("rating", &stars.to_string()),
+                        ("body", &format!("racing {round}")),
+                    ],
                 )
                 .await;
                 settled(posted.status, "review", &posted.body);
@@ -393,6 +432,12 @@ async fn figures_stay_exact_under_racing_writes(backend: Backend) {
                 assert_eq!(
                     data.series.total_viewers, listed,
                     "series {series} mid-race"
+                );
+                // The kept reviews and the rating count come from the same row read.
+                assert_eq!(
+                    (data.reviews.rows.len() as i64, data.reviews.has_next),
+                    (data.series.ratings.min(10), data.series.ratings > 10),
+                    "series {series} reviews mid-race"
                 );
                 reads += 1;
             }
@@ -518,6 +563,111 @@ async fn created_and_deleted_series_keep_their_document(backend: Backend) {
 }
 both_backends!(created_and_deleted_series_keep_their_document);
 
+async fn account(db: &Db, username: &str) -> i64 {
+    let row: (i64,) = db
+        .fetch_optional(
+            &Query::select()
+                .column(Accounts::Id)
+                .from(Accounts::Table)
+                .and_where(Expr::col(Accounts::Username).eq(username))
+                .to_owned(),
+        )
+        .await
+        .expect("account")
+        .expect("demo account");
+    row.0
+}
+
+/// The first page of reviews kept with the page follows every way a review changes: a new
+/// one, new words under the same stars, the author's removal, staff moderation, an account
+/// closing itself and staff deleting a customer; the page rendered shows what is kept.
+async fn the_kept_reviews_follow_every_review_write(backend: Backend) {
+    let app = demo_app(backend).await;
+    let db = app.db().clone();
+    let today = chrono::Utc::now().date_naive();
+    let s = 2_i64;
+    let admin = staff(&app, "erin").await;
+    let mut clients = Vec::new();
+    for name in ["alice", "bob", "carol", "dave"] {
+        let client = app.client();
+        client.sign_in(name, "streamvault-demo").await;
+        let posted = htmx(
+            &client,
+            "POST",
+            &format!("/series/{s}/feedback"),
+            &[("rating", "4"), ("body", &format!("first words of {name}"))],
+        )
+        .await;
+        assert_eq!(posted.status, 200, "{}", posted.body);
+        assert_exact(&db, s, today).await;
+        clients.push((name, client));
+    }
+    // Same stars, new words: the figures stay, the kept text changes.
+    let (_, bob) = &clients[1];
+    let edited = htmx(
+        bob,
+        "POST",
+        &format!("/series/{s}/feedback"),
+        &[("rating", "4"), ("body", "second thoughts of bob")],
+    )
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_exact(&db, s, today).await;
+    let shown = app.client().get(&format!("/series/{s}")).await;
+    assert!(shown.body.contains("second thoughts of bob"));
+    assert!(!shown.body.contains("first words of bob"));
+
+    // The author removes it.
+    let removed = htmx(bob, "DELETE", &format!("/series/{s}/feedback"), &[]).await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    assert_exact(&db, s, today).await;
+
+    // Staff moderate one.
+    let carol = account(&db, "carol").await;
+    let moderated = htmx(
+        &admin,
+        "POST",
+        &format!("/admin/feedback/{s}/{carol}/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(moderated.status, 200, "{}", moderated.body);
+    assert_exact(&db, s, today).await;
+
+    // An account closes itself: its reviews go from every page that kept them.
+    let (_, alice) = &clients[0];
+    let closed = alice
+        .post_form(
+            "/account/delete",
+            &[("current_password", "streamvault-demo")],
+        )
+        .await;
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    assert_exact(&db, s, today).await;
+
+    // Staff delete a customer.
+    let dave = account(&db, "dave").await;
+    let v = version(&app, "customers", dave).await;
+    let gone = htmx(
+        &admin,
+        "DELETE",
+        &format!("/admin/customers/{dave}"),
+        &[("version", &v)],
+    )
+    .await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert_exact(&db, s, today).await;
+    let shown = app.client().get(&format!("/series/{s}")).await;
+    for words in [
+        "first words of alice",
+        "first words of dave",
+        "first words of carol",
+    ] {
+        assert!(!shown.body.contains(words), "{words} still shown");
+    }
+}
+both_backends!(the_kept_reviews_follow_every_review_write);
+
 async fn documents(db: &Db, series: i64) -> i64 {
     let rows: Vec<(i64,)> = db
         .fetch_all(
@@ -538,17 +688,43 @@ async fn migrate_fills_missing_documents(backend: Backend) {
     let app = demo_app(backend).await;
     let db = app.db().clone();
     let today = chrono::Utc::now().date_naive();
-    let before: Vec<(i64, String)> = db
-        .fetch_all(
-            &Query::select()
-                .columns([SeriesPages::SeriesId, SeriesPages::Body])
-                .from(SeriesPages::Table)
-                .order_by(SeriesPages::SeriesId, Order::Asc)
-                .to_owned(),
-        )
-        .await
-        .expect("documents");
+    let all_documents = || async {
+        let rows: Vec<(i64, String, Option<String>)> = db
+            .fetch_all(
+                &Query::select()
+                    .columns([
+                        SeriesPages::SeriesId,
+                        SeriesPages::Body,
+                        SeriesPages::Reviews,
+                    ])
+                    .from(SeriesPages::Table)
+                    .order_by(SeriesPages::SeriesId, Order::Asc)
+                    .to_owned(),
+            )
+            .await
+            .expect("documents");
+        rows
+    };
+    let before = all_documents().await;
     assert!(before.len() >= 30, "the demo seed fills every series");
+    assert!(
+        before.iter().all(|(_, _, reviews)| reviews.is_some()),
+        "the demo seed keeps every series' first reviews"
+    );
+    // Kept reviews not built yet (rows from before `…_series_page_reviews.sql`) are read
+    // from `feedback`, and `migrate` builds them.
+    db.write(
+        "test: forget the kept reviews",
+        Query::update()
+            .table(SeriesPages::Table)
+            .value(SeriesPages::Reviews, Option::<String>::None)
+            .to_owned(),
+    )
+    .await
+    .expect("update");
+    assert_exact(&db, 3, today).await;
+    db.migrate().await.expect("migrate");
+    assert_eq!(all_documents().await, before);
     db.write(
         "test: drop the documents",
         Query::delete().from_table(SeriesPages::Table).to_owned(),
@@ -558,17 +734,7 @@ async fn migrate_fills_missing_documents(backend: Backend) {
     // Without documents the page is still exact (read from the base tables).
     assert_exact(&db, 3, today).await;
     db.migrate().await.expect("migrate");
-    let after: Vec<(i64, String)> = db
-        .fetch_all(
-            &Query::select()
-                .columns([SeriesPages::SeriesId, SeriesPages::Body])
-                .from(SeriesPages::Table)
-                .order_by(SeriesPages::SeriesId, Order::Asc)
-                .to_owned(),
-        )
-        .await
-        .expect("documents");
-    assert_eq!(before, after);
+    assert_eq!(all_documents().await, before);
     assert_exact(&db, 3, today).await;
 }
 both_backends!(migrate_fills_missing_documents);
