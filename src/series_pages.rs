@@ -7,7 +7,8 @@
 //! Beside it, `series_pages.reviews` keeps the series' newest reviews (a page and one more),
 //! so the page's first reviews come with the same read. Every review write declares it stale
 //! (`series_stats::review_changed` calls `Tx::series_reviews_stale`) and the commit rebuilds
-//! it with [`refresh_reviews`]; NULL means "not built", and the page then reads `feedback`.
+//! it with [`refresh_reviews`]; NULL means "not built" (a new series' row, until its first
+//! review), and the page then reads `feedback`.
 //!
 //! Writers never build it: they declare the series they changed (`Tx::series_page_stale`,
 //! from the staff entities' hooks and the link panels) and `Tx::commit` calls [`refresh`]
@@ -131,24 +132,21 @@ pub async fn refresh(tx: &mut Tx, series_ids: &[i64]) -> Result<()> {
             continue;
         }
         let docs = build(tx, &ids).await?;
-        let reviews = build_reviews(tx, &ids).await?;
+        // The kept reviews are left alone (a new row starts without them, "not built"):
+        // staff writes touching many series then lock no reviews.
         let mut insert = Query::insert();
         insert
             .into_table(SeriesPages::Table)
-            .columns([
-                SeriesPages::SeriesId,
-                SeriesPages::Body,
-                SeriesPages::Reviews,
-            ])
+            .columns([SeriesPages::SeriesId, SeriesPages::Body])
             .on_conflict(
                 OnConflict::column(SeriesPages::SeriesId)
-                    .update_columns([SeriesPages::Body, SeriesPages::Reviews])
+                    .update_column(SeriesPages::Body)
                     .to_owned(),
             );
-        for ((id, doc), reviews) in docs.into_iter().zip(reviews) {
+        for (id, doc) in docs {
             let body = serde_json::to_string(&doc)
                 .map_err(|e| Error::internal(format_args!("series page document: {e}")))?;
-            insert.values_panic([id.into(), body.into(), reviews.into()]);
+            insert.values_panic([id.into(), body.into()]);
         }
         tx.execute(&insert).await?;
     }
@@ -173,8 +171,8 @@ async fn lock_existing(tx: &mut Tx, series_ids: &[i64]) -> Result<Vec<i64>> {
     Ok(existing.into_iter().map(|(id,)| id).collect())
 }
 
-/// Rebuilds the kept first page of reviews of `series_ids` (ascending), inside `tx`: the
-/// series whose reviews this unit changed and whose document it left alone.
+/// Rebuilds the kept first page of reviews of `series_ids` (ascending), inside `tx`, after
+/// [`refresh`] (so a row it created gets them too).
 pub async fn refresh_reviews(tx: &mut Tx, series_ids: &[i64]) -> Result<()> {
     for chunk in series_ids.chunks(CHUNK) {
         let ids = lock_existing(tx, chunk).await?;
@@ -185,7 +183,7 @@ pub async fn refresh_reviews(tx: &mut Tx, series_ids: &[i64]) -> Result<()> {
                 .value(SeriesPages::Reviews, reviews)
                 .and_where(Expr::col(SeriesPages::SeriesId).eq(id))
                 .to_owned();
-            // A series without a row (written around the model) gets one from `refresh`.
+            // A series without a row (written around the model) gets one from `fill_missing`.
             tx.execute(&update).await?;
         }
     }
@@ -237,7 +235,8 @@ pub fn parse_reviews(json: &str) -> Result<Vec<ReviewRow>> {
         .map_err(|e| Error::internal(format_args!("unreadable series page reviews: {e}")))
 }
 
-/// Rebuilds every series' document (after a bulk load), in the caller's transaction.
+/// Rebuilds every series' document and kept reviews (after a bulk load), in the caller's
+/// transaction.
 pub async fn rebuild_all(tx: &mut Tx) -> Result<()> {
     let select = Query::select()
         .column(Series::Id)
@@ -246,7 +245,8 @@ pub async fn rebuild_all(tx: &mut Tx) -> Result<()> {
         .to_owned();
     let ids: Vec<(i64,)> = tx.fetch_all(&select).await?;
     let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
-    refresh(tx, &ids).await
+    refresh(tx, &ids).await?;
+    refresh_reviews(tx, &ids).await
 }
 
 /// Fills the rows of series that have none, and the kept reviews not built yet (the data
@@ -276,6 +276,7 @@ pub async fn fill_missing(db: &Db) -> Result<()> {
             Box::pin(async move {
                 for id in chunk {
                     tx.series_page_stale(id);
+                    tx.series_reviews_stale(id);
                 }
                 Ok(())
             })

@@ -23,7 +23,7 @@ pub struct Effects {
     /// Series whose page read model must be refreshed before COMMIT (`series_pages`).
     stale_pages: BTreeSet<i64>,
     /// Series whose first page of reviews changed (`series_pages.reviews`), refreshed before
-    /// COMMIT unless the whole document is.
+    /// COMMIT after the documents.
     stale_reviews: BTreeSet<i64>,
 }
 
@@ -47,12 +47,10 @@ impl Effects {
         std::mem::take(&mut self.stale_pages).into_iter().collect()
     }
 
-    /// Hands over the series whose reviews alone changed (in id order), leaving out those
-    /// whose whole document is rebuilt anyway.
+    /// Hands over the series whose reviews changed (in id order, the order they are locked).
     pub fn take_stale_reviews(&mut self) -> Vec<i64> {
         std::mem::take(&mut self.stale_reviews)
             .into_iter()
-            .filter(|id| !self.stale_pages.contains(id))
             .collect()
     }
 

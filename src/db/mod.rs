@@ -451,9 +451,9 @@ impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         // Last of the unit's writes, so the read model sees all of them (a failure here
         // drops, i.e. rolls back, the whole unit; a deadlock re-runs it like any other).
-        let stale_reviews = self.effects.take_stale_reviews();
         let stale = self.effects.take_stale_pages();
         crate::series_pages::refresh(&mut self, &stale).await?;
+        let stale_reviews = self.effects.take_stale_reviews();
         crate::series_pages::refresh_reviews(&mut self, &stale_reviews).await?;
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit().await?,

@@ -493,6 +493,21 @@ async fn created_and_deleted_series_keep_their_document(backend: Backend) {
     let id = created_id(&created, "series");
     assert_eq!(documents(&db, id).await, 1, "created with its document");
     assert_exact(&db, id, today).await;
+    // Its first review builds the kept reviews (a new row starts without them).
+    let alice = app.client();
+    alice.sign_in("alice", "streamvault-demo").await;
+    let reviewed = htmx(
+        &alice,
+        "POST",
+        &format!("/series/{id}/feedback"),
+        &[("rating", "5"), ("body", "fresh indeed")],
+    )
+    .await;
+    assert_eq!(reviewed.status, 200, "{}", reviewed.body);
+    assert!(kept_reviews(&db, id)
+        .await
+        .is_some_and(|kept| kept.contains("fresh indeed")));
+    assert_exact(&db, id, today).await;
     let episode = htmx(
         &admin,
         "POST",
@@ -667,6 +682,20 @@ async fn the_kept_reviews_follow_every_review_write(backend: Backend) {
     }
 }
 both_backends!(the_kept_reviews_follow_every_review_write);
+
+async fn kept_reviews(db: &Db, series: i64) -> Option<String> {
+    let row: Option<(Option<String>,)> = db
+        .fetch_optional(
+            &Query::select()
+                .column(SeriesPages::Reviews)
+                .from(SeriesPages::Table)
+                .and_where(Expr::col(SeriesPages::SeriesId).eq(series))
+                .to_owned(),
+        )
+        .await
+        .expect("kept reviews");
+    row.and_then(|(kept,)| kept)
+}
 
 async fn documents(db: &Db, series: i64) -> i64 {
     let rows: Vec<(i64,)> = db
