@@ -741,7 +741,7 @@ async fn create_account_in_db(db: &streamvault::db::Db, username: &str) -> i64 {
     crate::helpers::create_account_in(db, username, Role::Customer).await
 }
 
-struct RemoveOnDrop(std::path::PathBuf);
+pub(crate) struct RemoveOnDrop(pub(crate) std::path::PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

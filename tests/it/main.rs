@@ -48,6 +48,7 @@ mod presence;
 mod proxy;
 mod reauth;
 mod reset;
+mod row_ids;
 mod schema_parity;
 mod seed_scale;
 mod series_pages;
