@@ -51,6 +51,7 @@ mod reset;
 mod row_ids;
 mod schema_parity;
 mod seed_scale;
+mod series_page_reviews;
 mod series_pages;
 mod sessions;
 mod staff_dates;

@@ -13,6 +13,7 @@ use streamvault::db::Db;
 use crate::admin_support::{created_id, demo_app, htmx, staff, version};
 use crate::both_backends;
 use crate::helpers::{Backend, Client, TestApp};
+use crate::series_page_reviews::kept_reviews;
 
 /// What the page lists, computed here from the base tables with queries of the test's own.
 #[derive(Debug, PartialEq)]
@@ -218,13 +219,13 @@ fn shown(page: &SeriesPage) -> Expected {
     }
 }
 
-async fn page(db: &Db, series: i64, today: NaiveDate) -> Option<SeriesPage> {
+pub(crate) async fn page(db: &Db, series: i64, today: NaiveDate) -> Option<SeriesPage> {
     catalog::series_page(db, series, today)
         .await
         .expect("series page")
 }
 
-async fn assert_exact(db: &Db, series: i64, today: NaiveDate) {
+pub(crate) async fn assert_exact(db: &Db, series: i64, today: NaiveDate) {
     let page = page(db, series, today).await.expect("series exists");
     assert_eq!(
         shown(&page),
@@ -577,125 +578,6 @@ async fn created_and_deleted_series_keep_their_document(backend: Backend) {
     assert_eq!(app.client().get(&format!("/series/{id}")).await.status, 404);
 }
 both_backends!(created_and_deleted_series_keep_their_document);
-
-async fn account(db: &Db, username: &str) -> i64 {
-    let row: (i64,) = db
-        .fetch_optional(
-            &Query::select()
-                .column(Accounts::Id)
-                .from(Accounts::Table)
-                .and_where(Expr::col(Accounts::Username).eq(username))
-                .to_owned(),
-        )
-        .await
-        .expect("account")
-        .expect("demo account");
-    row.0
-}
-
-/// The first page of reviews kept with the page follows every way a review changes: a new
-/// one, new words under the same stars, the author's removal, staff moderation, an account
-/// closing itself and staff deleting a customer; the page rendered shows what is kept.
-async fn the_kept_reviews_follow_every_review_write(backend: Backend) {
-    let app = demo_app(backend).await;
-    let db = app.db().clone();
-    let today = chrono::Utc::now().date_naive();
-    let s = 2_i64;
-    let admin = staff(&app, "erin").await;
-    let mut clients = Vec::new();
-    for name in ["alice", "bob", "carol", "dave"] {
-        let client = app.client();
-        client.sign_in(name, "streamvault-demo").await;
-        let posted = htmx(
-            &client,
-            "POST",
-            &format!("/series/{s}/feedback"),
-            &[("rating", "4"), ("body", &format!("first words of {name}"))],
-        )
-        .await;
-        assert_eq!(posted.status, 200, "{}", posted.body);
-        assert_exact(&db, s, today).await;
-        clients.push((name, client));
-    }
-    // Same stars, new words: the figures stay, the kept text changes.
-    let (_, bob) = &clients[1];
-    let edited = htmx(
-        bob,
-        "POST",
-        &format!("/series/{s}/feedback"),
-        &[("rating", "4"), ("body", "second thoughts of bob")],
-    )
-    .await;
-    assert_eq!(edited.status, 200, "{}", edited.body);
-    assert_exact(&db, s, today).await;
-    let shown = app.client().get(&format!("/series/{s}")).await;
-    assert!(shown.body.contains("second thoughts of bob"));
-    assert!(!shown.body.contains("first words of bob"));
-
-    // The author removes it.
-    let removed = htmx(bob, "DELETE", &format!("/series/{s}/feedback"), &[]).await;
-    assert_eq!(removed.status, 200, "{}", removed.body);
-    assert_exact(&db, s, today).await;
-
-    // Staff moderate one.
-    let carol = account(&db, "carol").await;
-    let moderated = htmx(
-        &admin,
-        "POST",
-        &format!("/admin/feedback/{s}/{carol}/delete"),
-        &[],
-    )
-    .await;
-    assert_eq!(moderated.status, 200, "{}", moderated.body);
-    assert_exact(&db, s, today).await;
-
-    // An account closes itself: its reviews go from every page that kept them.
-    let (_, alice) = &clients[0];
-    let closed = alice
-        .post_form(
-            "/account/delete",
-            &[("current_password", "streamvault-demo")],
-        )
-        .await;
-    assert_eq!(closed.status, 303, "{}", closed.body);
-    assert_exact(&db, s, today).await;
-
-    // Staff delete a customer.
-    let dave = account(&db, "dave").await;
-    let v = version(&app, "customers", dave).await;
-    let gone = htmx(
-        &admin,
-        "DELETE",
-        &format!("/admin/customers/{dave}"),
-        &[("version", &v)],
-    )
-    .await;
-    assert_eq!(gone.status, 200, "{}", gone.body);
-    assert_exact(&db, s, today).await;
-    let shown = app.client().get(&format!("/series/{s}")).await;
-    for words in [
-        "first words of alice",
-        "first words of dave",
-        "first words of carol",
-    ] {
-        assert!(!shown.body.contains(words), "{words} still shown");
-    }
-}
-both_backends!(the_kept_reviews_follow_every_review_write);
-
-async fn kept_reviews(db: &Db, series: i64) -> Option<String> {
-    let row: Option<(Option<String>,)> = db
-        .fetch_optional(
-            &Query::select()
-                .column(SeriesPages::Reviews)
-                .from(SeriesPages::Table)
-                .and_where(Expr::col(SeriesPages::SeriesId).eq(series))
-                .to_owned(),
-        )
-        .await
-        .expect("kept reviews");
-    row.and_then(|(kept,)| kept)
-}
 
 async fn documents(db: &Db, series: i64) -> i64 {
     let rows: Vec<(i64,)> = db
