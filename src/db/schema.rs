@@ -295,6 +295,9 @@ pub enum SqlFunction {
     Rank,
     #[iden = "PERCENT_RANK"]
     PercentRank,
+    /// A piece of a text (or of a date, as MariaDB writes it: `YYYY-MM-DD`); same on both.
+    #[iden = "SUBSTR"]
+    Substr,
 }
 
 /// Column aliases used by computed expressions.

@@ -141,3 +141,45 @@ async fn contracts_show_their_series_production_house(backend: Backend) {
     assert!(!file.body.contains("production_house"), "not in the file");
 }
 both_backends!(contracts_show_their_series_production_house);
+
+/// A contract is named by its series and its first day, written as the staff area writes days
+/// ("7 Mar 2024", never the stored ISO text), on both databases and for every month; the
+/// name is what a delete's message and Undo say.
+async fn contracts_are_named_with_the_house_date_format(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = staff(&app, "erin").await;
+    let title = crate::admin_support::record(&app, "series", 1)
+        .await
+        .expect("series 1")
+        .label;
+    for month in 1..=12_u32 {
+        let starts = chrono::NaiveDate::from_ymd_opt(2027, month, if month == 2 { 9 } else { 28 })
+            .expect("a day");
+        let ends = starts + chrono::Duration::days(3);
+        let made = htmx(
+            &admin,
+            "POST",
+            "/admin/contracts",
+            &[
+                ("series_id", "1"),
+                ("per_episode_charge", "10.00"),
+                ("starts_on", &starts.to_string()),
+                ("ends_on", &ends.to_string()),
+            ],
+        )
+        .await;
+        let id = created_id(&made, "contracts");
+        let label = crate::admin_support::record(&app, "contracts", id)
+            .await
+            .expect("contract")
+            .label;
+        assert_eq!(
+            label,
+            format!(
+                "Contract for {title} from {}",
+                views::format::short_date(starts)
+            )
+        );
+    }
+}
+both_backends!(contracts_are_named_with_the_house_date_format);

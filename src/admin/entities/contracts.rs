@@ -1,6 +1,6 @@
 use sea_query::Expr;
 
-use super::{concat, lookup, SERIES};
+use super::{concat, lookup, short_date, SERIES};
 use crate::admin::entity::{
     After, Column, ColumnKind, Derived, EntityDef, Hooks, PageColumn, TableIden,
 };
@@ -89,7 +89,7 @@ pub static CONTRACTS: EntityDef = EntityDef {
                 Expr::col((Contracts::Table, Contracts::SeriesId)).into(),
             ),
             Expr::val(" from ").into(),
-            Expr::col((Contracts::Table, Contracts::StartsOn)).into(),
+            short_date(Expr::col((Contracts::Table, Contracts::StartsOn)).into()),
         ])
     },
     account: None,

@@ -19,6 +19,7 @@
 use sea_query::{Alias, Expr, Func, Query, SimpleExpr, SubQueryStatement};
 
 use super::entity::EntityDef;
+use crate::db::schema::{Computed, SqlFunction};
 
 mod alliances;
 mod contracts;
@@ -70,6 +71,36 @@ pub fn find(slug: &str) -> Option<&'static EntityDef> {
 /// `CONCAT(…)`: a function both MariaDB and SQLite (3.44+, bundled) provide.
 fn concat(parts: impl IntoIterator<Item = SimpleExpr>) -> SimpleExpr {
     Func::cust(Alias::new("CONCAT")).args(parts).into()
+}
+
+/// A day column as the staff area writes days (`views::format::short_date`: "7 Mar 2024"),
+/// built in SQL because labels are also searched there. Both databases hand the day over as
+/// `YYYY-MM-DD` text (SQLite stores it so; MariaDB converts a DATE so for `SUBSTR`).
+fn short_date(day: SimpleExpr) -> SimpleExpr {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let piece = |start: i32, len: i32| -> SimpleExpr {
+        Func::cust(SqlFunction::Substr)
+            .args([day.clone(), Expr::val(start).into(), Expr::val(len).into()])
+            .into()
+    };
+    let mut month = Expr::case(piece(6, 2).eq(format_month(1)), MONTHS[0]);
+    for (number, name) in MONTHS.iter().enumerate().skip(1) {
+        month = month.case(piece(6, 2).eq(format_month(number + 1)), *name);
+    }
+    concat([
+        Func::cast_as(piece(9, 2), Computed::Signed).into(),
+        Expr::val(" ").into(),
+        month.finally("").into(),
+        Expr::val(" ").into(),
+        piece(1, 4),
+    ])
+}
+
+/// A month's number as a date writes it: "01" … "12".
+fn format_month(number: usize) -> String {
+    [if number < 10 { "0" } else { "" }, &number.to_string()].concat()
 }
 
 /// `(SELECT column FROM table WHERE table.id = outer_fk)`.
