@@ -613,35 +613,31 @@ async fn account_ids_are_never_reused(backend: Backend) {
 }
 both_backends!(account_ids_are_never_reused);
 
-/// A SQLite database made before ids were kept from reuse keeps every account, every row that
-/// refers to one (no ON DELETE action ran while the table was rebuilt) and its foreign keys,
-/// and new ids start above every id its audit log ever named.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_rebuild_of_accounts_keeps_every_row_and_reference() {
+/// A SQLite database in a temporary file, migrated as an installation from before `version`
+/// was: every migration file before it. The guards remove the file and the copied migrations.
+pub(crate) async fn sqlite_migrated_before(
+    version: &str,
+) -> (streamvault::db::Db, [RemoveOnDrop; 2]) {
     use sqlx::migrate::Migrator;
     use streamvault::db::{Db, Pool};
 
-    const REBUILD: &str = "20261203000010";
     let name = tokens::random_token()[..12].replace(['-', '_'], "x");
     let dir = std::env::temp_dir().join("streamvault-tests");
     std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join(format!("rebuild-{name}.db"));
+    let file = dir.join(format!("before-{version}-{name}.db"));
     let url = format!("sqlite://{}", file.display());
-    let _cleanup = RemoveOnDrop(file);
-
-    // The migrations as they were: every file before the rebuild.
     let before = dir.join(format!("migrations-{name}"));
     std::fs::create_dir_all(&before).expect("dir");
-    let _dir = RemoveOnDrop(before.clone());
+    let guards = [RemoveOnDrop(file), RemoveOnDrop(before.clone())];
     for entry in std::fs::read_dir("migrations/sqlite").expect("migrations") {
         let path = entry.expect("entry").path();
-        let name = path
+        let file_name = path
             .file_name()
             .expect("name")
             .to_string_lossy()
             .into_owned();
-        if name.as_str() < REBUILD {
-            std::fs::copy(&path, before.join(&name)).expect("copy");
+        if file_name.as_str() < version {
+            std::fs::copy(&path, before.join(&file_name)).expect("copy");
         }
     }
     let db = Db::connect(&url).await.expect("connect");
@@ -654,6 +650,22 @@ async fn sqlite_rebuild_of_accounts_keeps_every_row_and_reference() {
         .run(pool)
         .await
         .expect("old schema");
+    (db, guards)
+}
+
+/// A SQLite database made before ids were kept from reuse keeps every account, every row that
+/// refers to one (no ON DELETE action ran while the table was rebuilt) and its foreign keys,
+/// and new ids start above every id its audit log ever named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_rebuild_of_accounts_keeps_every_row_and_reference() {
+    use streamvault::db::Pool;
+
+    const REBUILD: &str = "20261203000010";
+    // The migrations as they were: every file before the rebuild.
+    let (db, _guards) = sqlite_migrated_before(REBUILD).await;
+    let Pool::Sqlite(pool) = db.pool() else {
+        panic!("a SQLite pool");
+    };
 
     for (id, name) in [(1, "first"), (2, "second"), (3, "third")] {
         sqlx::query(

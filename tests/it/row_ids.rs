@@ -2,9 +2,7 @@
 //! INTEGER PRIMARY KEY gave a new row max(id) + 1, so deleting the newest genre or series let
 //! the next one take its id (its Undo then refused, its history read as the new row's).
 
-use streamvault::auth::tokens;
-
-use crate::account_lifecycle::RemoveOnDrop;
+use crate::account_lifecycle::sqlite_migrated_before;
 use crate::admin_support::{created_id, demo_app, htmx, record, staff, version};
 use crate::admin_undo::token_in;
 use crate::both_backends;
@@ -89,40 +87,13 @@ fn series_fields(title: &str) -> Fields {
 /// and new ids start above every id its audit log named.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_rebuild_of_the_staff_tables_keeps_every_row_and_reference() {
-    use sqlx::migrate::Migrator;
-    use streamvault::db::{Db, Pool};
+    use streamvault::db::Pool;
 
     const REBUILD: &str = "20261203000130";
-    let name = tokens::random_token()[..12].replace(['-', '_'], "x");
-    let dir = std::env::temp_dir().join("streamvault-tests");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join(format!("staff-ids-{name}.db"));
-    let url = format!("sqlite://{}", file.display());
-    let _cleanup = RemoveOnDrop(file);
-    let before = dir.join(format!("staff-migrations-{name}"));
-    std::fs::create_dir_all(&before).expect("dir");
-    let _dir = RemoveOnDrop(before.clone());
-    for entry in std::fs::read_dir("migrations/sqlite").expect("migrations") {
-        let path = entry.expect("entry").path();
-        let file_name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        if file_name.as_str() < REBUILD {
-            std::fs::copy(&path, before.join(&file_name)).expect("copy");
-        }
-    }
-    let db = Db::connect(&url).await.expect("connect");
+    let (db, _guards) = sqlite_migrated_before(REBUILD).await;
     let Pool::Sqlite(pool) = db.pool() else {
         panic!("a SQLite pool");
     };
-    Migrator::new(before.as_path())
-        .await
-        .expect("old migrations")
-        .run(pool)
-        .await
-        .expect("old schema");
     for statement in [
         "INSERT INTO countries (id, name, region) VALUES (1, 'Norway', 'Europe')",
         "INSERT INTO languages (id, name) VALUES (1, 'Norwegian')",
