@@ -31,11 +31,23 @@ fn cell(cell: &Cell) -> String {
 }
 
 /// Text a spreadsheet would treat as a formula (`=`, `+`, `-`, `@`, or a tab or carriage
-/// return that hides one) gets a leading apostrophe, so it shows as the text it is.
+/// return that hides one) gets a leading apostrophe, so it shows as the text it is; so does
+/// text that starts with an apostrophe, so that [`restore`] gives every text back exactly.
 fn neutralize(text: &str) -> String {
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => ["'", text].concat(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => ["'", text].concat(),
         _ => text.to_owned(),
+    }
+}
+
+/// The text a cell of our own files stands for: the apostrophe [`neutralize`] put before it
+/// comes off (an import of an exported file changes nothing). A hand-written cell such as
+/// `'Tis` keeps its apostrophe: only one followed by what the writer guards is taken off.
+pub fn restore(cell: String) -> String {
+    let mut chars = cell.chars();
+    match (chars.next(), chars.next()) {
+        (Some('\''), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'')) => cell[1..].to_owned(),
+        _ => cell,
     }
 }
 
@@ -72,5 +84,26 @@ mod tests {
              3,\"a, b\nc\",'@SUM(A1)\r\n\
              4,'-2+3,'+1\r\n"
         );
+    }
+
+    #[test]
+    fn restore_gives_every_text_back_and_leaves_hand_written_apostrophes() {
+        for text in [
+            "+33 3 20 55 01 74",
+            "=1+1",
+            "-dash",
+            "@at",
+            "\tTab",
+            "'",
+            "''",
+            "'+x",
+            "'Tis",
+            "plain",
+            "",
+        ] {
+            assert_eq!(restore(neutralize(text)), text, "{text:?}");
+        }
+        assert_eq!(restore("'Tis".to_owned()), "'Tis");
+        assert_eq!(restore("'+47 22".to_owned()), "+47 22");
     }
 }

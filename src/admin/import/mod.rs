@@ -174,7 +174,7 @@ pub async fn preview(
                 .iter()
                 .zip(record)
                 .filter(|(name, _)| *name != "id")
-                .map(|(name, value)| (name.clone(), value))
+                .map(|(name, value)| (name.clone(), crate::analytics::csv::restore(value)))
                 .collect(),
         );
         inputs.push(check::Input {
