@@ -52,6 +52,9 @@ pub struct Entry {
     pub entity: &'static str,
     pub entity_id: String,
     pub changes: Vec<FieldChange>,
+    /// The staff table row's version right after the change (`None` for a delete, or when
+    /// the entry is not about a versioned row).
+    pub row_version: Option<i64>,
 }
 
 /// Writes `entry` inside the transaction that makes the change.
@@ -67,6 +70,7 @@ pub async fn record(tx: &mut Tx, entry: &Entry, now: DateTime<Utc>) -> Result<()
             AuditLog::EntityId,
             AuditLog::Detail,
             AuditLog::RecordedAt,
+            AuditLog::RowVersion,
         ])
         .values_panic([
             entry.actor_id.into(),
@@ -75,6 +79,7 @@ pub async fn record(tx: &mut Tx, entry: &Entry, now: DateTime<Utc>) -> Result<()
             entry.entity_id.clone().into(),
             detail.into(),
             now.into(),
+            entry.row_version.into(),
         ])
         .to_owned();
     tx.execute(&insert).await?;

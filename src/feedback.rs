@@ -520,6 +520,7 @@ async fn remove_by_staff_in(
                 after: None,
             },
         ],
+        row_version: None,
     };
     audit::record(tx, &entry, now).await
 }

@@ -76,6 +76,9 @@ pub struct Change {
     pub entity: String,
     pub row_id: i64,
     pub kind: ChangeKind,
+    /// The row's version right after this change, as its audit entry recorded it (`None`
+    /// for a delete, and for entries written without one).
+    pub version: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -84,6 +87,7 @@ struct EntryRow {
     action: String,
     entity: String,
     entity_id: String,
+    row_version: Option<i64>,
 }
 
 impl EntryRow {
@@ -95,6 +99,7 @@ impl EntryRow {
             row_id: self.entity_id.parse().ok()?,
             kind: ChangeKind::from_action(&self.action),
             entity: self.entity,
+            version: self.row_version,
         })
     }
 }
@@ -107,6 +112,7 @@ fn entries() -> sea_query::SelectStatement {
             AuditLog::Action,
             AuditLog::Entity,
             AuditLog::EntityId,
+            AuditLog::RowVersion,
         ])
         .from(AuditLog::Table)
         .to_owned()
@@ -415,6 +421,7 @@ mod tests {
             action: "update".into(),
             entity: entity.into(),
             entity_id: id.into(),
+            row_version: Some(3),
         };
         assert_eq!(
             entry("series", "12").change(),
@@ -422,7 +429,8 @@ mod tests {
                 seq: 7,
                 entity: "series".into(),
                 row_id: 12,
-                kind: ChangeKind::Updated
+                kind: ChangeKind::Updated,
+                version: Some(3),
             })
         );
         assert_eq!(entry("feedback", "3/4").change(), None);

@@ -394,6 +394,8 @@ pub async fn reset_by_staff(
                     before: Some("on".into()),
                     after: Some("reset".into()),
                 }],
+                // The account row is not changed here (its events read it when sent).
+                row_version: None,
             };
             audit::record(tx, &entry, now).await?;
             let notice = NotifyTwoFactorChanged {

@@ -235,6 +235,7 @@ pub enum AuditLog {
     EntityId,
     Detail,
     RecordedAt,
+    RowVersion,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -143,12 +143,28 @@ pub async fn audit_change(
     id: i64,
     changes: Vec<FieldChange>,
 ) -> Result<()> {
+    // The version this change left (read in its own transaction): the live tables' event
+    // names it, whatever later changes do to the row before the event is sent.
+    let row_version = match action {
+        Action::Delete => None,
+        _ => {
+            let select = Query::select()
+                .expr(Func::cast_as(col(def, def.version), Computed::Signed))
+                .from(def.table)
+                .cond_where(where_id(def, id))
+                .to_owned();
+            tx.fetch_optional::<(i64,)>(&select)
+                .await?
+                .map(|(version,)| version)
+        }
+    };
     let entry = Entry {
         actor_id: actor.account_id,
         action,
         entity: def.slug,
         entity_id: id.to_string(),
         changes,
+        row_version,
     };
     audit::record(tx, &entry, actor.now).await
 }

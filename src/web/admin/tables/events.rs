@@ -23,7 +23,7 @@ use poem::{IntoResponse, Response};
 use tokio::sync::broadcast;
 
 use super::request::TableRequest;
-use crate::admin::feed::{self, Change, Subscription, MAX_BACKLOG};
+use crate::admin::feed::{self, Change, ChangeKind, Subscription, MAX_BACKLOG};
 use crate::admin::import::runs::Run;
 use crate::admin::presence::{self, Board};
 use crate::auth::sessions;
@@ -197,11 +197,17 @@ impl Subscriber {
     }
 
     async fn event(&self, change: &Change) -> Event {
-        // The version now: a later change may already have moved it (its own event follows).
-        let version = feed::version_of(&self.state.db, self.entity, change.row_id)
-            .await
-            .ok()
-            .flatten();
+        // The version this change left, as its audit entry recorded it; a delete leaves none.
+        // An entry written without one (before `…_audit_row_version.sql`, or about an account
+        // row it did not change) names the version the row has now.
+        let version = match (change.version, change.kind) {
+            (Some(version), _) => Some(version),
+            (None, ChangeKind::Deleted) => None,
+            (None, _) => feed::version_of(&self.state.db, self.entity, change.row_id)
+                .await
+                .ok()
+                .flatten(),
+        };
         let data = serde_json::json!({ "id": change.row_id, "version": version });
         Event::message(data.to_string())
             .event_type(change.kind.event_name())
