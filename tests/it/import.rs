@@ -219,12 +219,10 @@ async fn imports_are_staff_only_and_private_to_their_author(backend: Backend) {
     )
     .await;
     assert_eq!(other.status, 404, "only who previewed it may apply it");
+    // New accounts are not imported (they need their passwords set): a line is refused.
     let accounts = upload(&staff, "/admin/customers/import", "username\nmallory\n").await;
-    assert!(
-        matches!(accounts.status, 404 | 405),
-        "accounts are not imported: {}",
-        accounts.status
-    );
+    assert_eq!(accounts.status, 422, "{}", accounts.body);
+    assert!(accounts.body.contains("New accounts are not imported"));
 }
 both_backends!(imports_are_staff_only_and_private_to_their_author);
 
@@ -246,6 +244,8 @@ async fn every_tables_export_imports_back_unchanged(backend: Backend) {
         "genres",
         "languages",
         "countries",
+        "employees",
+        "customers",
     ] {
         let exported = staff.get(&format!("/admin/{slug}.csv")).await;
         assert_eq!(exported.status, 200, "{slug}");
@@ -262,3 +262,90 @@ async fn every_tables_export_imports_back_unchanged(backend: Backend) {
     }
 }
 both_backends!(every_tables_export_imports_back_unchanged);
+
+/// The account tables import what their rows' forms change without a password (names,
+/// country, a customer's price); a new account or a new e-mail address is refused with where
+/// to do it instead, and a file for one table never reaches the other's rows.
+async fn account_tables_import_within_their_forms_rules(backend: Backend) {
+    let app = crate::admin_support::demo_app(backend).await;
+    let staff = crate::admin_support::staff(&app, "erin").await;
+    let exported = staff.get("/admin/customers.csv").await;
+    let mut lines = exported.body.lines();
+    let header = lines.next().expect("a header").to_owned();
+    let alice = lines
+        .find(|line| line.contains(",alice,"))
+        .expect("alice's row")
+        .to_owned();
+    let columns: Vec<&str> = header.split(',').collect();
+    let at = |name: &str| columns.iter().position(|c| *c == name).expect(name);
+    let mut cells: Vec<String> = alice.split(',').map(str::to_owned).collect();
+    let alice_id: i64 = cells[at("id")].parse().expect("an id");
+    cells[at("last_name")] = "Imported".into();
+    cells[at("monthly_subscription")] = "15.49".into();
+    let file = [header.as_str(), &cells.join(",")].join("\r\n");
+    let preview = upload(&staff, "/admin/customers/import", &file).await;
+    assert!(
+        preview
+            .body
+            .contains("0 to add, 1 to change, 0 unchanged, 0 with errors."),
+        "{}",
+        preview.body
+    );
+    let id = import_id(&preview).expect("confirmable");
+    let applied = htmx(
+        &staff,
+        "POST",
+        &format!("/admin/customers/import/{id}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    assert_eq!(
+        stored(&app, "customers", alice_id, "last_name").await,
+        "Imported"
+    );
+    assert_eq!(
+        stored(&app, "customers", alice_id, "monthly_subscription_cents").await,
+        "1549"
+    );
+
+    // A new e-mail address, a new account: refused, nothing to confirm.
+    let mut moved = cells.clone();
+    moved[at("email")] = "elsewhere@example.com".into();
+    let mut fresh = cells.clone();
+    fresh[at("id")] = String::new();
+    fresh[at("username")] = "newbie".into();
+    fresh[at("email")] = "newbie@example.com".into();
+    let file = [header.as_str(), &moved.join(","), &fresh.join(",")].join("\r\n");
+    let refused = upload(&staff, "/admin/customers/import", &file).await;
+    assert!(
+        refused.body.contains("E-mail addresses are not imported"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("New accounts are not imported"),
+        "{}",
+        refused.body
+    );
+    assert!(import_id(&refused).is_none());
+
+    // The employees' file names only employees.
+    let employees = staff.get("/admin/employees.csv").await;
+    let header = employees.body.lines().next().expect("a header");
+    let row: Vec<String> = header
+        .split(',')
+        .map(|name| match name {
+            "id" => alice_id.to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    let file = [header, &row.join(",")].join("\r\n");
+    let crossed = upload(&staff, "/admin/employees/import", &file).await;
+    assert!(
+        crossed.body.contains("There is no row with this id."),
+        "{}",
+        crossed.body
+    );
+}
+both_backends!(account_tables_import_within_their_forms_rules);

@@ -103,6 +103,7 @@ pub(super) async fn check_file(
     }
     current.clear();
 
+    account_rules(def, &mut parsed);
     let labels = referenced_names(db, def, &parsed).await?;
     references_exist(def, &labels, &mut parsed);
     unique_values(db, def, &mut parsed).await?;
@@ -122,6 +123,33 @@ pub(super) async fn check_file(
         lines.push(outcome_of(def, &labels, line));
     }
     Ok(lines)
+}
+
+/// An account table's file changes only what its rows' forms change without a password: a
+/// new account needs one set (the create form), and a new e-mail address asks for the
+/// employee's password and tells the old address (the row's form). Such lines are refused,
+/// saying where to do it instead.
+fn account_rules(def: &EntityDef, lines: &mut [Parsed]) {
+    if def.role().is_none() {
+        return;
+    }
+    let email = def.column("email").map(|(index, _)| index);
+    for line in lines {
+        match &line.current {
+            None => line.errors.add(
+                "id",
+                "New accounts are not imported: add each one with the form, which sets its password.",
+            ),
+            Some(current) => {
+                if email.is_some_and(|i| current.values.get(i) != line.values.get(i)) {
+                    line.errors.add(
+                        "email",
+                        "E-mail addresses are not imported: change it on the account's row, which asks for your password and tells the old address.",
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// The names of every row the lines reference (in their new values and in the rows they

@@ -114,12 +114,6 @@ pub async fn preview(
     file: &[u8],
     actor: Actor,
 ) -> Result<Previewed> {
-    if def.role().is_some() {
-        return Ok(Previewed::Refused(
-            "Accounts cannot be imported: create them one by one, each with its own password."
-                .into(),
-        ));
-    }
     let text = match std::str::from_utf8(file) {
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
         Err(e) => {

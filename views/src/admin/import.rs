@@ -25,7 +25,11 @@ pub fn import_form(meta: &TableMeta) -> Markup {
                 hx-target=(["#", &target].concat()) hx-swap="innerHTML" {
                 (csrf_field(&meta.csrf_token))
                 label {
-                    "A file in the format of the CSV download (rows with an id update that row, rows without one are added)"
+                    @if meta.toggles {
+                        "A file in the format of the CSV download: rows update the accounts they name (new accounts, with their passwords, and new e-mail addresses are set with the forms)"
+                    } @else {
+                        "A file in the format of the CSV download (rows with an id update that row, rows without one are added)"
+                    }
                     input type="file" name="file" accept=".csv,text/csv" required;
                 }
                 button.button type="submit" { "Preview" }

@@ -107,7 +107,7 @@ pub fn list_page(ctx: &PageContext, nav: &[NavLink], table: &TableView) -> Marku
                 h1 { (table.meta.plural) }
             }
             (toolbar(table))
-            @if !table.meta.toggles && !table.meta.embedded {
+            @if !table.meta.embedded {
                 (super::import::import_form(&table.meta))
             }
             (table_section(table))

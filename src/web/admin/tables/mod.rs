@@ -99,10 +99,11 @@ pub fn endpoints() -> Vec<(Method, &'static str, TableEndpoint)> {
         ]);
         if def.role().is_none() {
             routes.push((Method::POST, paths.undo, at(Op::Undo)));
-            routes.push((Method::POST, paths.import, at(Op::Import)));
-            routes.push((Method::POST, paths.import_confirm, at(Op::ImportConfirm)));
-            routes.push((Method::POST, paths.import_cancel, at(Op::ImportCancel)));
         }
+        // Account tables import too, within the rules their forms keep (`import::check`).
+        routes.push((Method::POST, paths.import, at(Op::Import)));
+        routes.push((Method::POST, paths.import_confirm, at(Op::ImportConfirm)));
+        routes.push((Method::POST, paths.import_cancel, at(Op::ImportCancel)));
         if def.role().is_some() {
             routes.push((Method::POST, paths.disable, at(Op::Disable)));
             routes.push((Method::POST, paths.enable, at(Op::Enable)));
@@ -228,6 +229,7 @@ mod tests {
             assert!(has(Method::GET, def.paths.csv), "{}", def.slug);
             assert!(has(Method::GET, def.paths.history), "{}", def.slug);
             assert_eq!(has(Method::POST, def.paths.disable), def.role().is_some());
+            assert!(has(Method::POST, def.paths.import), "{}", def.slug);
             assert_eq!(has(Method::POST, def.paths.links), !def.links.is_empty());
             assert_eq!(
                 def.paths.slug, def.slug,
