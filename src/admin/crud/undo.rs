@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_query::{Alias, Asterisk, Expr, ExprTrait, LockType, Order, Query};
 use serde::{Deserialize, Serialize};
 
-use super::write::{audit_change, check_delete, delete_checked, find_in, touch, Actor, Deleted};
+use super::write::{audit_versioned, check_delete, delete_checked, find_in, touch, Actor, Deleted};
 use super::{col, scope};
 use crate::admin::entities;
 use crate::admin::entity::{EntityDef, OnDelete, Record, TableIden};
@@ -422,7 +422,16 @@ async fn restore(tx: &mut Tx, def: &'static EntityDef, token: i64, actor: Actor)
                 });
             }
         }
-        audit_change(tx, def, actor, Action::Restore, record.id, changes).await?;
+        audit_versioned(
+            tx,
+            def,
+            actor,
+            Action::Restore,
+            record.id,
+            changes,
+            Some(record.version),
+        )
+        .await?;
     }
     let used = Query::delete()
         .from_table(UndoSnapshots::Table)

@@ -134,7 +134,9 @@ pub fn changes_with(
     changes
 }
 
-/// Writes the audit entry of a change, in the transaction that makes it.
+/// Writes the audit entry of a change, in the transaction that makes it, reading the version
+/// the change left (none for a delete): the live tables' event names it, whatever later
+/// changes do to the row before the event is sent.
 pub async fn audit_change(
     tx: &mut Tx,
     def: &'static EntityDef,
@@ -143,8 +145,6 @@ pub async fn audit_change(
     id: i64,
     changes: Vec<FieldChange>,
 ) -> Result<()> {
-    // The version this change left (read in its own transaction): the live tables' event
-    // names it, whatever later changes do to the row before the event is sent.
     let row_version = match action {
         Action::Delete => None,
         _ => {
@@ -158,6 +158,19 @@ pub async fn audit_change(
                 .map(|(version,)| version)
         }
     };
+    audit_versioned(tx, def, actor, action, id, changes, row_version).await
+}
+
+/// [`audit_change`] for a caller that holds the row as the change left it.
+pub async fn audit_versioned(
+    tx: &mut Tx,
+    def: &'static EntityDef,
+    actor: Actor,
+    action: Action,
+    id: i64,
+    changes: Vec<FieldChange>,
+    row_version: Option<i64>,
+) -> Result<()> {
     let entry = Entry {
         actor_id: actor.account_id,
         action,
@@ -234,7 +247,16 @@ pub async fn create_in(
         created(tx, def, &record).await?;
     }
     let changes = changes(tx, def, None, Some(&record.values)).await?;
-    audit_change(tx, def, actor, Action::Create, id, changes).await?;
+    audit_versioned(
+        tx,
+        def,
+        actor,
+        Action::Create,
+        id,
+        changes,
+        Some(record.version),
+    )
+    .await?;
     touch(tx, def);
     Ok(record)
 }
@@ -320,7 +342,16 @@ pub async fn update_in(
         credentials::changed_by_staff(tx, id, &change, actor.now).await?;
     }
     let changes = changes(tx, def, Some(&old.values), Some(&new.values)).await?;
-    audit_change(tx, def, actor, Action::Update, id, changes).await?;
+    audit_versioned(
+        tx,
+        def,
+        actor,
+        Action::Update,
+        id,
+        changes,
+        Some(new.version),
+    )
+    .await?;
     touch(tx, def);
     Ok(Step::Done(new))
 }
