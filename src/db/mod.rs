@@ -33,6 +33,13 @@ pub use error::{DbError, DbErrorKind};
 /// How many times a unit of work is re-run after a deadlock, lock-wait timeout or busy database.
 pub const MAX_RETRIES: u32 = 3;
 
+/// A write transaction's reads on MariaDB make no causal wait of their own (see `Db::begin`);
+/// the connection's own setting comes back at COMMIT or ROLLBACK. Every MariaDB has the
+/// variable (Galera support is built in), with or without a cluster.
+const SYNC_WAIT_OFF: &str =
+    "SET @streamvault_sync_wait = @@SESSION.wsrep_sync_wait, SESSION wsrep_sync_wait = 0";
+const SYNC_WAIT_BACK: &str = "SET SESSION wsrep_sync_wait = @streamvault_sync_wait";
+
 /// The application's database: a pool of either backend, and what to tell after a commit.
 #[derive(Clone)]
 pub struct Db {
@@ -298,7 +305,17 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         let conn = match &self.pool {
             Pool::Sqlite(pool) => TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::MySql(pool) => TxConn::MySql(pool.begin().await?),
+            Pool::MySql(pool) => {
+                // On Galera, BEGIN waits for this node to catch up with the cluster
+                // (`wsrep_sync_wait`, set when the connection opened); the reads after it do
+                // not wait again. A causal wait after the unit's own writes could let the
+                // applier's abort of this transaction go unseen (a conflicting save on another
+                // node, both acknowledged: seen once in a few runs, `tests/it/cluster.rs`);
+                // without it, such a conflict fails certification and the unit re-runs.
+                let mut tx = pool.begin().await?;
+                sqlx::query(SYNC_WAIT_OFF).execute(&mut *tx).await?;
+                TxConn::MySql(tx)
+            }
         };
         Ok(Tx {
             conn,
@@ -457,7 +474,10 @@ impl Tx {
         crate::series_pages::refresh_reviews(&mut self, &stale_reviews).await?;
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit().await?,
-            TxConn::MySql(tx) => tx.commit().await?,
+            TxConn::MySql(mut tx) => {
+                sqlx::query(SYNC_WAIT_BACK).execute(&mut *tx).await?;
+                tx.commit().await?
+            }
         }
         if let Some(listener) = &self.listener {
             if !self.effects.is_empty() {
@@ -471,7 +491,12 @@ impl Tx {
     pub async fn rollback(self) -> Result<()> {
         match self.conn {
             TxConn::Sqlite(tx) => tx.rollback().await?,
-            TxConn::MySql(tx) => tx.rollback().await?,
+            TxConn::MySql(mut tx) => {
+                // Back as the connection had it, before it returns to the pool.
+                let restored = sqlx::query(SYNC_WAIT_BACK).execute(&mut *tx).await;
+                tx.rollback().await?;
+                restored?;
+            }
         }
         Ok(())
     }
