@@ -66,7 +66,7 @@ pub fn normalize_body(body: &str) -> String {
     body.trim().replace("\r\n", "\n").replace('\r', "\n")
 }
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct ReviewRow {
     pub account_id: i64,
     pub username: String,
@@ -107,22 +107,36 @@ fn select_reviews() -> SelectStatement {
 
 /// A page of a series' reviews, newest first (ties in a fixed order).
 pub async fn for_series(db: &mut Reader, series_id: i64, page: Page) -> Result<ReviewsPage> {
-    let query = select_reviews()
-        .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id))
-        .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
-        .order_by((Feedback::Table, Feedback::AccountId), Order::Desc)
+    let mut query = select_reviews();
+    query.and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id));
+    let query = newest_first(&mut query)
         // One extra row tells whether a next page exists.
         .limit(u64::from(page.size) + 1)
         .offset(page.offset())
         .to_owned();
-    let mut rows: Vec<ReviewRow> = db.fetch_all(&query).await?;
-    let has_next = rows.len() > page.size as usize;
-    rows.truncate(page.size as usize);
-    Ok(ReviewsPage {
-        rows,
-        page,
-        has_next,
-    })
+    let rows: Vec<ReviewRow> = db.fetch_all(&query).await?;
+    Ok(ReviewsPage::from_rows(rows, page))
+}
+
+impl ReviewsPage {
+    /// `page` from its rows read with one extra, which tells whether a next page exists.
+    pub fn from_rows(mut rows: Vec<ReviewRow>, page: Page) -> ReviewsPage {
+        let has_next = rows.len() > page.size as usize;
+        rows.truncate(page.size as usize);
+        ReviewsPage {
+            rows,
+            page,
+            has_next,
+        }
+    }
+}
+
+/// The series page's order of reviews: newest first, ties in a fixed order. The kept first
+/// page (`newest_locked`) and the pages read live must agree on it.
+fn newest_first(select: &mut SelectStatement) -> &mut SelectStatement {
+    select
+        .order_by((Feedback::Table, Feedback::RecordedAt), Order::Desc)
+        .order_by((Feedback::Table, Feedback::AccountId), Order::Desc)
 }
 
 /// A review without its author's name, as read under a lock for the series page's read
@@ -140,18 +154,21 @@ pub struct NewestReview {
 /// its older snapshot (SQLite's transaction holds the write lock). Only `feedback` is locked:
 /// locking the reviewers' accounts here, after the series, would break the house order.
 pub async fn newest_locked(tx: &mut Tx, series_id: i64, n: u64) -> Result<Vec<NewestReview>> {
-    let query = Query::select()
-        .column(Feedback::AccountId)
+    let mut query = Query::select();
+    query
+        .column((Feedback::Table, Feedback::AccountId))
         .expr_as(
-            Func::cast_as(Expr::col(Feedback::Rating), Computed::Signed),
+            Func::cast_as(
+                Expr::col((Feedback::Table, Feedback::Rating)),
+                Computed::Signed,
+            ),
             Feedback::Rating,
         )
-        .column(Feedback::Body)
-        .column(Feedback::RecordedAt)
+        .column((Feedback::Table, Feedback::Body))
+        .column((Feedback::Table, Feedback::RecordedAt))
         .from(Feedback::Table)
-        .and_where(Expr::col(Feedback::SeriesId).eq(series_id))
-        .order_by(Feedback::RecordedAt, Order::Desc)
-        .order_by(Feedback::AccountId, Order::Desc)
+        .and_where(Expr::col((Feedback::Table, Feedback::SeriesId)).eq(series_id));
+    let query = newest_first(&mut query)
         .limit(n)
         .lock(LockType::Update)
         .to_owned();

@@ -35,9 +35,15 @@ fn cell(cell: &Cell) -> String {
 /// text that starts with an apostrophe, so that [`restore`] gives every text back exactly.
 fn neutralize(text: &str) -> String {
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => ["'", text].concat(),
+        Some(first) if guarded(first) => ["'", text].concat(),
         _ => text.to_owned(),
     }
+}
+
+/// What a cell may not start with unguarded: a formula's first character, a tab or carriage
+/// return that hides one, or the apostrophe that is the guard itself.
+fn guarded(first: char) -> bool {
+    matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r' | '\'')
 }
 
 /// The text a cell of our own files stands for: the apostrophe [`neutralize`] put before it
@@ -46,7 +52,7 @@ fn neutralize(text: &str) -> String {
 pub fn restore(cell: String) -> String {
     let mut chars = cell.chars();
     match (chars.next(), chars.next()) {
-        (Some('\''), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'')) => cell[1..].to_owned(),
+        (Some('\''), Some(next)) if guarded(next) => cell[1..].to_owned(),
         _ => cell,
     }
 }

@@ -189,14 +189,7 @@ pub async fn series_page(db: &Db, id: i64, today: NaiveDate) -> Result<Option<Se
     };
     let reviews = match head.reviews {
         Some(kept) => {
-            let mut rows = series_pages::parse_reviews(&kept)?;
-            let has_next = rows.len() > first_reviews.size as usize;
-            rows.truncate(first_reviews.size as usize);
-            feedback::ReviewsPage {
-                rows,
-                page: first_reviews,
-                has_next,
-            }
+            feedback::ReviewsPage::from_rows(series_pages::parse_reviews(&kept)?, first_reviews)
         }
         None => feedback::for_series(db, id, first_reviews).await?,
     };

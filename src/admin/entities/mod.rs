@@ -77,18 +77,30 @@ fn concat(parts: impl IntoIterator<Item = SimpleExpr>) -> SimpleExpr {
 /// built in SQL because labels are also searched there. Both databases hand the day over as
 /// `YYYY-MM-DD` text (SQLite stores it so; MariaDB converts a DATE so for `SUBSTR`).
 fn short_date(day: SimpleExpr) -> SimpleExpr {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    const MONTHS: [(&str, &str); 12] = [
+        ("01", "Jan"),
+        ("02", "Feb"),
+        ("03", "Mar"),
+        ("04", "Apr"),
+        ("05", "May"),
+        ("06", "Jun"),
+        ("07", "Jul"),
+        ("08", "Aug"),
+        ("09", "Sep"),
+        ("10", "Oct"),
+        ("11", "Nov"),
+        ("12", "Dec"),
     ];
     let piece = |start: i32, len: i32| -> SimpleExpr {
         Func::cust(SqlFunction::Substr)
             .args([day.clone(), Expr::val(start).into(), Expr::val(len).into()])
             .into()
     };
-    let mut month = Expr::case(piece(6, 2).eq(format_month(1)), MONTHS[0]);
-    for (number, name) in MONTHS.iter().enumerate().skip(1) {
-        month = month.case(piece(6, 2).eq(format_month(number + 1)), *name);
-    }
+    let month = MONTHS
+        .iter()
+        .fold(sea_query::CaseStatement::new(), |case, (number, name)| {
+            case.case(piece(6, 2).eq(*number), *name)
+        });
     concat([
         Func::cast_as(piece(9, 2), Computed::Signed).into(),
         Expr::val(" ").into(),
@@ -96,11 +108,6 @@ fn short_date(day: SimpleExpr) -> SimpleExpr {
         Expr::val(" ").into(),
         piece(1, 4),
     ])
-}
-
-/// A month's number as a date writes it: "01" … "12".
-fn format_month(number: usize) -> String {
-    [if number < 10 { "0" } else { "" }, &number.to_string()].concat()
 }
 
 /// `(SELECT column FROM table WHERE table.id = outer_fk)`.
